@@ -1,0 +1,1 @@
+"""HTTP interface of Coach: thin routers over the `coach` domain package."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentUser, SessionDep
+from coach import drafts
+from coach.drafts import DraftPublic
+
+router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
+
+
+class ApproveBody(BaseModel):
+    content: dict[str, Any] | None = Field(
+        default=None, description="The edited output; omit to approve the draft as it is."
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+class RejectBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the draft is rejected.")
+
+
+@router.get("/{draft_id}", response_model=DraftPublic)
+def get_draft(draft_id: str, session: SessionDep, user: CurrentUser) -> DraftPublic:
+    """A draft with its inputs, output, provenance and decisions."""
+    return drafts.to_public(session, drafts.get_draft(session, user, draft_id))
+
+
+@router.post("/{draft_id}/approve", response_model=DraftPublic)
+def approve_draft(
+    draft_id: str, session: SessionDep, user: CurrentUser, body: ApproveBody | None = None
+) -> DraftPublic:
+    """Approve a draft as it is, or with edited content."""
+    body = body or ApproveBody()
+    draft = drafts.decide(
+        session, user, draft_id, approve=True, content=body.content, reason=body.note
+    )
+    return drafts.to_public(session, draft)
+
+
+@router.post("/{draft_id}/reject", response_model=DraftPublic)
+def reject_draft(
+    draft_id: str, body: RejectBody, session: SessionDep, user: CurrentUser
+) -> DraftPublic:
+    """Reject a draft, giving the reason."""
+    draft = drafts.decide(session, user, draft_id, approve=False, reason=body.reason)
+    return drafts.to_public(session, draft)

@@ -1,0 +1,245 @@
+"""AI output as drafts, and the human decisions that turn a draft into something official.
+
+Every capability stores its output with `create_draft`; nothing becomes official or
+reaches an employee until `decide` records a named person's approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session, col, select
+
+from coach.audit import record_event
+from coach.auth import Principal
+from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
+from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
+from coach.org import can_view, manages
+
+
+class Provenance(BaseModel):
+    """Where a draft came from: which engine, which model, which prompt."""
+
+    provider: str = Field(description="offline or openai")
+    model: str = ""
+    template_id: str = ""
+    template_hash: str = ""
+    fallback_reason: str | None = Field(
+        default=None, description="Why the offline engine answered instead of the configured one."
+    )
+
+
+class DecisionPublic(BaseModel):
+    decision: Decision
+    reviewer: str
+    final_content: dict[str, Any] | None
+    reason: str
+    created_at: datetime
+
+
+class DraftPublic(BaseModel):
+    id: str
+    kind: str
+    status: DraftStatus
+    employee_id: str
+    inputs: dict[str, Any]
+    output: dict[str, Any]
+    provenance: Provenance
+    decisions: list[DecisionPublic]
+    created_at: datetime
+    decided_at: datetime | None
+
+
+ApprovalHook = Callable[[Session, Draft, dict[str, Any], Principal], None]
+
+
+@dataclass(frozen=True)
+class DraftKind:
+    """What the service knows about one kind of draft."""
+
+    name: str
+    schema: type[BaseModel] | None = None
+    on_approved: ApprovalHook | None = None
+
+
+_KINDS: dict[str, DraftKind] = {}
+
+
+def register_kind(
+    name: str, *, schema: type[BaseModel] | None = None, on_approved: ApprovalHook | None = None
+) -> None:
+    """Declare a draft kind: the schema edits must satisfy and what approval makes official."""
+    _KINDS[name] = DraftKind(name=name, schema=schema, on_approved=on_approved)
+
+
+def create_draft(
+    session: Session,
+    *,
+    kind: str,
+    employee_id: str,
+    requester: Principal | None,
+    inputs: dict[str, Any],
+    output: BaseModel | dict[str, Any],
+    provenance: Provenance,
+) -> Draft:
+    """Store AI output as a pending draft with the inputs it was made from."""
+    body = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
+    draft = Draft(
+        kind=kind,
+        employee_id=employee_id,
+        requester_id=requester.user_id if requester else None,
+        inputs=inputs,
+        output=body,
+        template_id=provenance.template_id,
+        template_hash=provenance.template_hash,
+        provider=provenance.provider,
+        model=provenance.model,
+        fallback_reason=provenance.fallback_reason,
+    )
+    session.add(draft)
+    session.flush()
+    record_event(
+        session,
+        actor=requester.label if requester else "system",
+        action="create",
+        object_type="draft",
+        object_id=draft.id,
+        after=body,
+        detail={"kind": kind, "employee_id": employee_id, "provider": provenance.provider},
+    )
+    return draft
+
+
+def _load(session: Session, draft_id: str) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound("draft", draft_id)
+    return draft
+
+
+def get_draft(session: Session, principal: Principal, draft_id: str) -> Draft:
+    """A draft, for HR or a manager above its subject."""
+    draft = _load(session, draft_id)
+    if principal.role == Role.hr:
+        return draft
+    if (
+        principal.role == Role.manager
+        and (
+            draft.requester_id == principal.user_id
+            or can_view(session, principal, draft.employee_id)
+        )
+        and draft.employee_id != principal.employee_id
+    ):
+        return draft
+    raise Forbidden(f"draft {draft_id!r} is not visible to a {principal.role.value}")
+
+
+def decisions_for(session: Session, draft_id: str) -> list[ApprovalRecord]:
+    """The decisions recorded on a draft, oldest first."""
+    return list(
+        session.exec(
+            select(ApprovalRecord)
+            .where(ApprovalRecord.draft_id == draft_id)
+            .order_by(col(ApprovalRecord.id))
+        ).all()
+    )
+
+
+def to_public(session: Session, draft: Draft) -> DraftPublic:
+    """The API view of a draft with its provenance and decisions."""
+    return DraftPublic(
+        id=draft.id,
+        kind=draft.kind,
+        status=draft.status,
+        employee_id=draft.employee_id,
+        inputs=draft.inputs,
+        output=draft.output,
+        provenance=Provenance(
+            provider=draft.provider,
+            model=draft.model,
+            template_id=draft.template_id,
+            template_hash=draft.template_hash,
+            fallback_reason=draft.fallback_reason,
+        ),
+        decisions=[
+            DecisionPublic(
+                decision=r.decision,
+                reviewer=r.reviewer_name,
+                final_content=r.final_content,
+                reason=r.reason,
+                created_at=r.created_at,
+            )
+            for r in decisions_for(session, draft.id)
+        ],
+        created_at=draft.created_at,
+        decided_at=draft.decided_at,
+    )
+
+
+def _validated_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
+    spec = _KINDS.get(kind)
+    if spec is None or spec.schema is None:
+        return content
+    try:
+        return spec.schema.model_validate(content).model_dump(mode="json")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "content"
+        raise InvalidInput(f"content.{where}", first["msg"]) from exc
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    draft_id: str,
+    *,
+    approve: bool,
+    content: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Draft:
+    """Approve (as is or edited) or reject a draft; only a manager above the subject may."""
+    draft = _load(session, draft_id)
+    if not manages(session, principal, draft.employee_id):
+        raise Forbidden("only a manager above the draft's subject may decide on it")
+    if draft.status != DraftStatus.pending:
+        raise Conflict(f"draft {draft_id!r} was already {draft.status}")
+    if approve:
+        final = draft.output if content is None else _validated_content(draft.kind, content)
+        decision = Decision.approve if final == draft.output else Decision.edit
+        draft.status = DraftStatus.approved
+    else:
+        if not reason.strip():
+            raise InvalidInput("reason", "a rejection needs a reason")
+        final = None
+        decision = Decision.reject
+        draft.status = DraftStatus.rejected
+    draft.decided_at = utcnow()
+    record = ApprovalRecord(
+        draft_id=draft.id,
+        reviewer_id=principal.user_id,
+        reviewer_name=principal.name,
+        decision=decision,
+        final_content=final,
+        reason=reason.strip(),
+    )
+    session.add(draft)
+    session.add(record)
+    session.flush()
+    spec = _KINDS.get(draft.kind)
+    if approve and final is not None and spec is not None and spec.on_approved is not None:
+        spec.on_approved(session, draft, final, principal)
+    record_event(
+        session,
+        actor=principal.label,
+        action=f"draft.{decision.value}",
+        object_type="draft",
+        object_id=draft.id,
+        before=draft.output,
+        after=final,
+        detail={"kind": draft.kind, "employee_id": draft.employee_id, "reason": reason.strip()},
+    )
+    return draft

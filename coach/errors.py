@@ -1,0 +1,33 @@
+"""Domain errors; the API maps each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(CoachError):
+    """A named record does not exist."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} not found")
+        self.kind = kind
+        self.key = key
+
+
+class Forbidden(CoachError):
+    """The caller may not do this to this record."""
+
+
+class Conflict(CoachError):
+    """The request conflicts with the record's current state."""
+
+
+class InvalidInput(CoachError):
+    """A field of the request is invalid."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

@@ -1,0 +1,375 @@
+"""CSV import of organisation data, metric history and check-ins.
+
+An import is all or nothing: every row is validated first, and any error stops the whole
+file with a report naming the row, the column and the reason. Re-importing a file updates
+rows in place by their natural key instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
+
+from coach.audit import record_event
+from coach.checkins import annotate_feedback
+from coach.errors import CoachError
+from coach.models import CheckIn, Direction, Employee, Metric, MetricValue, PeriodType, utcnow
+from coach.periods import PeriodError, parse_period
+
+
+class ImportKind(StrEnum):
+    employees = "employees"
+    metrics = "metrics"
+    history = "history"
+    checkins = "checkins"
+
+
+REQUIRED_COLUMNS: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.employees: (
+        "employee_id", "name", "role", "level", "department", "team", "manager_id", "hire_date",
+    ),
+    ImportKind.metrics: ("metric", "name", "unit", "direction", "period_type"),
+    ImportKind.history: ("employee_id", "period", "metric", "value"),
+    ImportKind.checkins: (
+        "checkin_id", "employee_id", "manager_id", "date", "progress", "obstacles",
+        "support_needed", "next_actions", "manager_feedback",
+    ),
+}  # fmt: skip
+
+
+class RowError(BaseModel):
+    """One problem in an uploaded file; row 1 is the header."""
+
+    row: int
+    column: str
+    reason: str
+
+
+class ImportFailed(CoachError):
+    """The file was rejected whole; nothing was written."""
+
+    def __init__(self, kind: str, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the {kind} file; nothing was imported")
+        self.kind = kind
+        self.errors = errors
+
+
+class ImportReport(BaseModel):
+    kind: ImportKind
+    rows: int
+    inserted: int
+    updated: int
+
+
+# --- row schemas ------------------------------------------------------------------------
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+_ID = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
+
+
+class EmployeeRow(_Row):
+    employee_id: str = _ID
+    name: str = Field(min_length=1, max_length=200)
+    role: str = ""
+    level: str = ""
+    department: str = ""
+    team: str = ""
+    manager_id: str | None = None
+    hire_date: date | None = None
+
+    _blanks = field_validator("manager_id", "hire_date", mode="before")(_blank_to_none)
+
+
+class MetricRow(_Row):
+    metric: str = _ID
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = ""
+    direction: Direction
+    period_type: PeriodType
+
+
+class HistoryRow(_Row):
+    employee_id: str = _ID
+    period: str = Field(min_length=1)
+    metric: str = _ID
+    value: float = Field(allow_inf_nan=False)
+
+
+class CheckInRow(_Row):
+    checkin_id: str = _ID
+    employee_id: str = _ID
+    manager_id: str | None = None
+    date: date
+    progress: str = ""
+    obstacles: str = ""
+    support_needed: str = ""
+    next_actions: str = ""
+    manager_feedback: str = ""
+    employee_comment: str = ""
+
+    _blanks = field_validator("manager_id", mode="before")(_blank_to_none)
+
+
+ROW_SCHEMAS: dict[ImportKind, type[_Row]] = {
+    ImportKind.employees: EmployeeRow,
+    ImportKind.metrics: MetricRow,
+    ImportKind.history: HistoryRow,
+    ImportKind.checkins: CheckInRow,
+}
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def decode_csv(data: bytes) -> str:
+    """Text of an uploaded CSV: UTF-8 (with or without BOM), else GB18030 as Excel in China saves."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            "csv", [RowError(row=0, column="", reason="file is neither UTF-8 nor GBK text")]
+        ) from exc
+
+
+@dataclass
+class _Parsed:
+    rows: list[tuple[int, _Row]]
+    errors: list[RowError]
+
+
+def _parse(kind: ImportKind, text: str) -> _Parsed:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
+    if missing:
+        return _Parsed(
+            [], [RowError(row=1, column=c, reason="required column is missing") for c in missing]
+        )
+    schema = ROW_SCHEMAS[kind]
+    parsed = _Parsed([], [])
+    for line_no, raw in enumerate(reader, start=2):
+        if None in raw:
+            parsed.errors.append(
+                RowError(row=line_no, column="", reason="more values than columns")
+            )
+            continue
+        if all(not (v or "").strip() for v in raw.values()):
+            continue
+        try:
+            parsed.rows.append((line_no, schema.model_validate(raw)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else ""
+                parsed.errors.append(RowError(row=line_no, column=column, reason=err["msg"]))
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(RowError(row=1, column="", reason="the file has no data rows"))
+    return parsed
+
+
+def _duplicates(
+    rows: Iterable[tuple[int, _Row]], key: Callable[[Any], tuple[str, ...]], column: str
+) -> list[RowError]:
+    seen: dict[tuple[str, ...], int] = {}
+    errors = []
+    for line_no, row in rows:
+        k = key(row)
+        if k in seen:
+            errors.append(
+                RowError(row=line_no, column=column, reason=f"duplicate of row {seen[k]}")
+            )
+        else:
+            seen[k] = line_no
+    return errors
+
+
+# --- per-kind checks and writes ---------------------------------------------------------
+
+
+def _check_employees(session: Session, rows: list[tuple[int, EmployeeRow]]) -> list[RowError]:
+    errors = _duplicates(rows, lambda r: (r.employee_id,), "employee_id")
+    in_file = {r.employee_id for _, r in rows}
+    known = in_file | set(session.exec(select(Employee.employee_id)).all())
+    for line_no, r in rows:
+        if r.manager_id and r.manager_id not in known:
+            errors.append(
+                RowError(
+                    row=line_no, column="manager_id", reason=f"unknown employee {r.manager_id!r}"
+                )
+            )
+        if r.manager_id == r.employee_id:
+            errors.append(
+                RowError(
+                    row=line_no, column="manager_id", reason="an employee cannot manage themselves"
+                )
+            )
+    return errors
+
+
+def _check_history(session: Session, rows: list[tuple[int, HistoryRow]]) -> list[RowError]:
+    errors = _duplicates(rows, lambda r: (r.employee_id, r.metric, r.period), "period")
+    employees = set(session.exec(select(Employee.employee_id)).all())
+    metrics = {m.metric: m for m in session.exec(select(Metric)).all()}
+    for line_no, r in rows:
+        if r.employee_id not in employees:
+            errors.append(
+                RowError(
+                    row=line_no, column="employee_id", reason=f"unknown employee {r.employee_id!r}"
+                )
+            )
+        metric = metrics.get(r.metric)
+        if metric is None:
+            errors.append(
+                RowError(row=line_no, column="metric", reason=f"unknown metric {r.metric!r}")
+            )
+            continue
+        try:
+            parse_period(r.period, PeriodType(metric.period_type))
+        except PeriodError as exc:
+            errors.append(RowError(row=line_no, column="period", reason=str(exc)))
+    return errors
+
+
+def _check_checkins(session: Session, rows: list[tuple[int, CheckInRow]]) -> list[RowError]:
+    errors = _duplicates(rows, lambda r: (r.checkin_id,), "checkin_id")
+    employees = set(session.exec(select(Employee.employee_id)).all())
+    for line_no, r in rows:
+        for column in ("employee_id", "manager_id"):
+            value = getattr(r, column)
+            if value and value not in employees:
+                errors.append(
+                    RowError(row=line_no, column=column, reason=f"unknown employee {value!r}")
+                )
+    return errors
+
+
+def _check_metrics(_session: Session, rows: list[tuple[int, MetricRow]]) -> list[RowError]:
+    return _duplicates(rows, lambda r: (r.metric,), "metric")
+
+
+def _upsert_by_pk(
+    session: Session, model: type[SQLModel], pk: str, records: list[dict[str, Any]]
+) -> tuple[int, int]:
+    keys = [r[pk] for r in records]
+    existing: set[Any] = set()
+    column = getattr(model, pk)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        existing.update(session.exec(select(column).where(col(column).in_(chunk))).all())
+    new = [r for r in records if r[pk] not in existing]
+    old = [r for r in records if r[pk] in existing]
+    if new:
+        session.execute(insert(model), new)
+    if old:
+        session.execute(update(model), old)
+    return len(new), len(old)
+
+
+def _write_history(session: Session, rows: list[HistoryRow]) -> tuple[int, int]:
+    existing: dict[tuple[str, str, str], int] = {}
+    metrics = sorted({r.metric for r in rows})
+    query = sa_select(
+        col(MetricValue.id),
+        col(MetricValue.employee_id),
+        col(MetricValue.metric),
+        col(MetricValue.period),
+    ).where(col(MetricValue.metric).in_(metrics))
+    for id_, employee_id, metric, period in session.execute(query):
+        existing[(employee_id, metric, period)] = id_
+    new, old = [], []
+    for r in rows:
+        key = (r.employee_id, r.metric, r.period)
+        if key in existing:
+            old.append({"id": existing[key], "value": r.value})
+        else:
+            new.append(
+                {
+                    "employee_id": r.employee_id,
+                    "metric": r.metric,
+                    "period": r.period,
+                    "value": r.value,
+                }
+            )
+    if new:
+        session.execute(insert(MetricValue), new)
+    if old:
+        session.execute(update(MetricValue), old)
+    return len(new), len(old)
+
+
+def _write_checkins(session: Session, rows: list[CheckInRow]) -> tuple[int, int]:
+    inserted = updated = 0
+    for r in rows:
+        checkin = session.get(CheckIn, r.checkin_id)
+        if checkin is None:
+            checkin = CheckIn(**r.model_dump())
+            inserted += 1
+        else:
+            for field, value in r.model_dump(exclude={"checkin_id"}).items():
+                setattr(checkin, field, value)
+            checkin.updated_at = utcnow()
+            updated += 1
+        annotate_feedback(checkin)
+        session.add(checkin)
+    return inserted, updated
+
+
+def import_csv(session: Session, kind: ImportKind, data: bytes, *, actor: str) -> ImportReport:
+    """Validate and write one CSV file inside the caller's transaction, or raise ImportFailed."""
+    parsed = _parse(kind, decode_csv(data))
+    if parsed.errors:
+        raise ImportFailed(kind.value, parsed.errors)
+    rows: Any = parsed.rows
+    checks = {
+        ImportKind.employees: _check_employees,
+        ImportKind.metrics: _check_metrics,
+        ImportKind.history: _check_history,
+        ImportKind.checkins: _check_checkins,
+    }
+    errors = checks[kind](session, rows)
+    if errors:
+        raise ImportFailed(kind.value, sorted(errors, key=lambda e: (e.row, e.column)))
+    plain = [r for _, r in parsed.rows]
+    if kind == ImportKind.employees:
+        now = utcnow()
+        records = [{**r.model_dump(), "updated_at": now} for r in plain]
+        inserted, updated = _upsert_by_pk(session, Employee, "employee_id", records)
+    elif kind == ImportKind.metrics:
+        records = [r.model_dump(mode="json") for r in plain]
+        inserted, updated = _upsert_by_pk(session, Metric, "metric", records)
+    elif kind == ImportKind.history:
+        inserted, updated = _write_history(session, plain)  # type: ignore[arg-type]
+    else:
+        inserted, updated = _write_checkins(session, plain)  # type: ignore[arg-type]
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="import",
+        object_type=kind.value,
+        object_id=f"{len(plain)} rows",
+        after={"rows": len(plain), "inserted": inserted, "updated": updated},
+    )
+    return ImportReport(kind=kind, rows=len(plain), inserted=inserted, updated=updated)

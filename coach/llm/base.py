@@ -1,0 +1,155 @@
+"""The one interface every chain talks to, whichever engine answers.
+
+A chain describes a call as a `StructuredCall`: the rendered prompt, the Pydantic schema
+the answer must fit, and `offline`, the deterministic composer that builds the same kind
+of answer from the records alone. The offline engine runs the composer; an LLM engine
+sends the prompt. Either way the chain gets a validated object of its schema back.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from coach.errors import CoachError
+from coach.prompts import RenderedPrompt
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class LLMError(CoachError):
+    """A model call failed: the endpoint errored or its answer did not fit the schema."""
+
+    def __init__(self, message: str, *, outcome: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+@dataclass
+class StructuredCall(Generic[T]):
+    """A request for one structured answer."""
+
+    purpose: str
+    prompt: RenderedPrompt
+    schema: type[T]
+    offline: Callable[[], T]
+    retrieved_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Generation(Generic[T]):
+    """A validated answer and how it was produced."""
+
+    output: T
+    provider: str
+    model: str
+    template_id: str
+    template_hash: str
+    latency_ms: float
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass
+class CallRecord:
+    """What is logged about every call, successful or not."""
+
+    provider: str
+    model: str
+    purpose: str
+    template_id: str
+    template_hash: str
+    latency_ms: float
+    outcome: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    error: str | None = None
+    retrieved_ids: list[str] = field(default_factory=list)
+
+
+class CallLog(Protocol):
+    """Where call records go."""
+
+    def record(self, entry: CallRecord) -> None: ...
+
+
+class NullCallLog:
+    """Discards call records; for one-off scripts."""
+
+    def record(self, entry: CallRecord) -> None:
+        """Ignore the record."""
+
+
+class ChatEngine(ABC):
+    """Produces structured answers; subclasses differ only in how."""
+
+    provider: str
+    model: str
+
+    def __init__(self, call_log: CallLog | None = None) -> None:
+        self.call_log: CallLog = call_log or NullCallLog()
+
+    @abstractmethod
+    def _produce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
+        """The answer and its input/output token counts, or raise LLMError."""
+
+    async def _aproduce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
+        return self._produce(call)
+
+    def _log(self, call: StructuredCall[T], started: float, outcome: str, **extra: object) -> float:
+        latency = (time.perf_counter() - started) * 1000
+        self.call_log.record(
+            CallRecord(
+                provider=self.provider,
+                model=self.model,
+                purpose=call.purpose,
+                template_id=call.prompt.template_id,
+                template_hash=call.prompt.template_hash,
+                latency_ms=latency,
+                outcome=outcome,
+                retrieved_ids=call.retrieved_ids,
+                **extra,  # type: ignore[arg-type]
+            )
+        )
+        return latency
+
+    def _generation(
+        self, call: StructuredCall[T], output: T, latency: float, tin: int | None, tout: int | None
+    ) -> Generation[T]:
+        return Generation(
+            output=output,
+            provider=self.provider,
+            model=self.model,
+            template_id=call.prompt.template_id,
+            template_hash=call.prompt.template_hash,
+            latency_ms=latency,
+            input_tokens=tin,
+            output_tokens=tout,
+        )
+
+    def generate(self, call: StructuredCall[T]) -> Generation[T]:
+        """Answer a call, logging it whatever happens."""
+        started = time.perf_counter()
+        try:
+            output, tin, tout = self._produce(call)
+        except LLMError as exc:
+            self._log(call, started, exc.outcome, error=str(exc))
+            raise
+        latency = self._log(call, started, "ok", input_tokens=tin, output_tokens=tout)
+        return self._generation(call, output, latency, tin, tout)
+
+    async def agenerate(self, call: StructuredCall[T]) -> Generation[T]:
+        """Answer a call without blocking the event loop, logging it whatever happens."""
+        started = time.perf_counter()
+        try:
+            output, tin, tout = await self._aproduce(call)
+        except LLMError as exc:
+            self._log(call, started, exc.outcome, error=str(exc))
+            raise
+        latency = self._log(call, started, "ok", input_tokens=tin, output_tokens=tout)
+        return self._generation(call, output, latency, tin, tout)

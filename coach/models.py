@@ -1,0 +1,281 @@
+"""The data model: organisation, performance records, AI drafts, decisions and the audit log.
+
+Tables follow one pattern: `XBase` holds the fields people provide, `X(table=True)` adds
+keys and bookkeeping, `XPublic` is what the API returns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current time in UTC."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A random identifier for records the service creates itself."""
+    return uuid.uuid4().hex
+
+
+# --- organisation -----------------------------------------------------------------------
+
+
+class EmployeeBase(SQLModel):
+    employee_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    role: str = Field(default="", max_length=200)
+    level: str = Field(default="", max_length=50)
+    department: str = Field(default="", max_length=200)
+    team: str = Field(default="", max_length=200)
+    manager_id: str | None = Field(default=None, index=True, max_length=64)
+    hire_date: date | None = None
+
+
+class Employee(EmployeeBase, table=True):
+    __tablename__ = "employees"
+
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EmployeePublic(EmployeeBase):
+    pass
+
+
+class Role(StrEnum):
+    admin = "admin"
+    hr = "hr"
+    manager = "manager"
+    employee = "employee"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    role: Role = Field(sa_type=String(20))
+    employee_id: str | None = Field(default=None, max_length=64)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    disabled: bool = False
+
+
+# --- metrics and goals ------------------------------------------------------------------
+
+
+class Direction(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class PeriodType(StrEnum):
+    quarter = "quarter"
+    month = "month"
+
+
+class Metric(SQLModel, table=True):
+    __tablename__ = "metrics"
+
+    metric: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    unit: str = Field(default="", max_length=50)
+    direction: Direction = Field(default=Direction.higher_is_better, sa_type=String(20))
+    period_type: PeriodType = Field(default=PeriodType.quarter, sa_type=String(10))
+
+
+class MetricValue(SQLModel, table=True):
+    __tablename__ = "metric_values"
+    __table_args__ = (UniqueConstraint("employee_id", "metric", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    metric: str = Field(foreign_key="metrics.metric", index=True, max_length=64)
+    period: str = Field(max_length=10)
+    value: float
+
+
+class Goal(SQLModel, table=True):
+    __tablename__ = "goals"
+
+    goal_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    cycle: str = Field(max_length=10)
+    title: str
+    kind: str = Field(default="okr", max_length=10)
+    status: str = Field(default="active", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class KeyResult(SQLModel, table=True):
+    __tablename__ = "key_results"
+
+    kr_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    goal_id: str = Field(foreign_key="goals.goal_id", index=True, max_length=64)
+    title: str
+    metric: str | None = Field(default=None, max_length=64)
+    unit: str = Field(default="", max_length=50)
+    direction: Direction = Field(default=Direction.higher_is_better, sa_type=String(20))
+    baseline: float = 0.0
+    target: float
+    current: float = 0.0
+    due_date: date | None = None
+
+
+class ProgressUpdate(SQLModel, table=True):
+    __tablename__ = "progress_updates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kr_id: str = Field(foreign_key="key_results.kr_id", index=True, max_length=64)
+    date: date
+    value: float
+    note: str = ""
+    author_id: str | None = Field(default=None, max_length=64)
+
+
+# --- dialogue and evidence --------------------------------------------------------------
+
+
+class CheckInBase(SQLModel):
+    checkin_id: str = Field(primary_key=True, max_length=64)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    manager_id: str | None = Field(default=None, index=True, max_length=64)
+    date: date
+    progress: str = ""
+    obstacles: str = ""
+    support_needed: str = ""
+    next_actions: str = ""
+    manager_feedback: str = ""
+    employee_comment: str = ""
+
+
+class CheckIn(CheckInBase, table=True):
+    __tablename__ = "checkins"
+
+    feedback_check: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewScore(SQLModel, table=True):
+    __tablename__ = "review_scores"
+    __table_args__ = (UniqueConstraint("employee_id", "cycle", "dimension"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    cycle: str = Field(max_length=10)
+    dimension: str = Field(max_length=50)
+    score: float
+    reviewer_id: str | None = Field(default=None, max_length=64)
+    comment: str = ""
+
+
+class KeyEvent(SQLModel, table=True):
+    """关键事件: something that happened, its impact, and who wrote it down."""
+
+    __tablename__ = "key_events"
+
+    event_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    date: date
+    description: str
+    impact: str = ""
+    kind: str = Field(default="neutral", max_length=20)
+    author_id: str | None = Field(default=None, max_length=64)
+
+
+# --- AI drafts and human decisions ------------------------------------------------------
+
+
+class DraftStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Decision(StrEnum):
+    approve = "approve"
+    edit = "edit"
+    reject = "reject"
+
+
+class Draft(SQLModel, table=True):
+    """AI output that stays a draft until a named person decides on it."""
+
+    __tablename__ = "drafts"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    kind: str = Field(index=True, max_length=50)
+    employee_id: str = Field(index=True, max_length=64)
+    requester_id: int | None = Field(default=None, index=True)
+    inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    output: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    template_id: str = Field(default="", max_length=200)
+    template_hash: str = Field(default="", max_length=64)
+    provider: str = Field(default="", max_length=50)
+    model: str = Field(default="", max_length=200)
+    fallback_reason: str | None = None
+    status: DraftStatus = Field(default=DraftStatus.pending, index=True, sa_type=String(20))
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+
+
+class ApprovalRecord(SQLModel, table=True):
+    __tablename__ = "approval_records"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: str = Field(foreign_key="drafts.id", index=True, max_length=64)
+    reviewer_id: int = Field(foreign_key="users.id")
+    reviewer_name: str = Field(max_length=200)
+    decision: Decision = Field(sa_type=String(20))
+    final_content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    reason: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- logs -------------------------------------------------------------------------------
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only log; each event carries the hash of the one before it."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(index=True, max_length=50)
+    object_type: str = Field(max_length=50)
+    object_id: str = Field(max_length=200)
+    before_hash: str | None = Field(default=None, max_length=64)
+    after_hash: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class LLMCall(SQLModel, table=True):
+    """One model call: who was asked, with which prompt, how long it took, how it ended."""
+
+    __tablename__ = "llm_calls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(default_factory=utcnow, index=True)
+    provider: str = Field(max_length=50)
+    model: str = Field(max_length=200)
+    template_id: str = Field(default="", max_length=200)
+    template_hash: str = Field(default="", max_length=64)
+    purpose: str = Field(default="", max_length=100)
+    latency_ms: float = 0.0
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    outcome: str = Field(max_length=20)
+    error: str | None = None
+    retrieved_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))

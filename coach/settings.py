@@ -1,0 +1,95 @@
+"""One settings object for the whole service, read from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
+
+
+class Settings(BaseSettings):
+    """Coach configuration; every field maps to one environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    home: Path = Field(
+        default=Path(".coach"),
+        validation_alias=AliasChoices("COACH_HOME", "home"),
+        description="All local state: SQLite file, embedded Chroma, logs.",
+    )
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("COACH_DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; empty means SQLite under COACH_HOME.",
+    )
+    llm_provider: Literal["offline", "openai"] = Field(
+        default="offline", validation_alias=AliasChoices("COACH_LLM_PROVIDER", "llm_provider")
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini", validation_alias=AliasChoices("COACH_LLM_MODEL", "llm_model")
+    )
+    llm_timeout: float = Field(
+        default=60.0, validation_alias=AliasChoices("COACH_LLM_TIMEOUT", "llm_timeout")
+    )
+    llm_max_retries: int = Field(
+        default=2, validation_alias=AliasChoices("COACH_LLM_MAX_RETRIES", "llm_max_retries")
+    )
+    llm_structured_method: Literal["function_calling", "json_schema", "json_mode"] = Field(
+        default="function_calling",
+        validation_alias=AliasChoices("COACH_LLM_STRUCTURED_METHOD", "llm_structured_method"),
+        description="How structured answers are requested; function calling works on most servers.",
+    )
+    chroma_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("COACH_CHROMA_URL", "chroma_url"),
+        description="Chroma server URL; empty means embedded Chroma under COACH_HOME.",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        validation_alias=AliasChoices("COACH_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+    )
+
+    @model_validator(mode="after")
+    def _require_key_for_openai(self) -> Settings:
+        if self.llm_provider == "openai":
+            key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
+            if key.strip().lower() in _PLACEHOLDER_KEYS:
+                raise ValueError(
+                    "COACH_LLM_PROVIDER=openai needs OPENAI_API_KEY to be set to a real key "
+                    "(for a local server such as Ollama or vLLM any non-empty value works)."
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside COACH_HOME."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'coach.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.home / "chroma"
+
+    def ensure_home(self) -> Path:
+        """Create COACH_HOME if needed and return it."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

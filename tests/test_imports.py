@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from coach.models import CheckIn, Employee, MetricValue
+from tests.factories import auth
+
+EMPLOYEES = """employee_id,name,role,level,department,team,manager_id,hire_date
+N1,新经理,销售经理,M1,销售部,华北,M1,2024-03-01
+N2,新人甲,销售代表,P1,销售部,华北,N1,2026-09-01
+"""
+METRICS = """metric,name,unit,direction,period_type
+revenue,销售回款,万元,higher_is_better,quarter
+csat,满意度,分,higher_is_better,month
+"""
+HISTORY = """employee_id,period,metric,value
+A1,2026Q1,revenue,80
+A1,2026Q2,revenue,90.5
+A1,2026-05,csat,4.6
+"""
+CHECKINS = """checkin_id,employee_id,manager_id,date,progress,obstacles,support_needed,next_actions,manager_feedback
+C1,A1,M1,2026-10-20,完成70%,客户预算冻结,需要法务支持,下周回访,表现良好
+C2,A1,M1,2026-11-18,完成85%,,,,11月3日独立完成华润续约谈判,回款30万元。下次报价前先和售前对齐交付周期。
+"""
+
+
+def _upload(client: TestClient, token: str, kind: str, text: str | bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
+    data = text.encode() if isinstance(text, str) else text
+    response = client.post(f"/v1/imports/{kind}", headers=auth(token), files={"file": (f"{kind}.csv", data, "text/csv")})
+    return response.status_code, response.json()
+
+
+def test_import_all_kinds_and_reimport_upserts(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+    admin = tokens["admin"]
+    assert _upload(client, admin, "employees", EMPLOYEES) == (200, {"kind": "employees", "rows": 2, "inserted": 2, "updated": 0})
+    assert _upload(client, admin, "metrics", METRICS)[1]["inserted"] == 2
+    assert _upload(client, admin, "history", HISTORY)[1]["inserted"] == 3
+    assert _upload(client, admin, "checkins", CHECKINS)[1]["inserted"] == 2
+    status, report = _upload(client, admin, "history", HISTORY.replace("90.5", "91"))
+    assert status == 200 and report["inserted"] == 0 and report["updated"] == 3
+    assert _upload(client, admin, "employees", EMPLOYEES)[1]["updated"] == 2
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(MetricValue)).one() == 3
+        value = session.exec(select(MetricValue).where(MetricValue.period == "2026Q2")).one().value
+        assert value == 91
+        assert session.exec(select(func.count()).select_from(Employee)).one() == 8
+
+
+def test_checkin_feedback_is_checked_on_import(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+    _upload(client, tokens["admin"], "checkins", CHECKINS)
+    with Session(engine) as session:
+        vague = session.get(CheckIn, "C1")
+        specific = session.get(CheckIn, "C2")
+        assert vague is not None and specific is not None
+        assert vague.feedback_check is not None and vague.feedback_check["vague"] is True
+        assert specific.feedback_check is not None and specific.feedback_check["vague"] is False
+
+
+def test_bad_rows_reject_the_whole_file(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+    bad = EMPLOYEES + "N3,,销售代表,P1,销售部,华北,N1,2026-13-01\nN4,某人,销售代表,P1,销售部,华北,GHOST,2026-01-01\nN1,重复,x,P1,d,t,,\n"
+    status, body = _upload(client, tokens["admin"], "employees", bad)
+    assert status == 422 and "nothing was imported" in body["detail"]
+    found = {(e["row"], e["column"]) for e in body["errors"]}
+    assert {(4, "name"), (4, "hire_date"), (5, "manager_id"), (6, "employee_id")} <= found
+    with Session(engine) as session:
+        assert session.get(Employee, "N1") is None  # the good rows were not written either
+
+
+def test_missing_columns_are_named(client: TestClient, tokens: dict[str, str]) -> None:
+    status, body = _upload(client, tokens["admin"], "history", "employee_id,period,value\nA1,2026Q1,3\n")
+    assert status == 422 and body["errors"] == [{"row": 1, "column": "metric", "reason": "required column is missing"}]
+
+
+def test_history_checks_references_and_period_format(client: TestClient, tokens: dict[str, str]) -> None:
+    _upload(client, tokens["admin"], "metrics", METRICS)
+    rows = "employee_id,period,metric,value\nA1,2026-03,revenue,1\nZZ,2026Q1,revenue,1\nA1,2026Q1,nope,1\nA1,2026Q1,revenue,abc\n"
+    status, body = _upload(client, tokens["admin"], "history", rows)
+    assert status == 422
+    by_row = {e["row"]: e for e in body["errors"]}
+    assert by_row[2]["column"] == "period" and "2025Q3" in by_row[2]["reason"]
+    assert by_row[3]["column"] == "employee_id" and by_row[4]["column"] == "metric"
+    assert by_row[5]["column"] == "value"
+
+
+def test_bom_and_gbk_files_are_read(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+    assert _upload(client, tokens["admin"], "employees", b"\xef\xbb\xbf" + EMPLOYEES.encode())[0] == 200
+    gbk = EMPLOYEES.replace("N1", "G1").replace("N2", "G2").encode("gbk")
+    assert _upload(client, tokens["admin"], "employees", gbk)[0] == 200
+    with Session(engine) as session:
+        employee = session.get(Employee, "G1")
+        assert employee is not None and employee.name == "新经理"
+
+
+def test_unknown_kind_is_422(client: TestClient, tokens: dict[str, str]) -> None:
+    assert _upload(client, tokens["admin"], "salaries", "a,b\n1,2\n")[0] == 422
+
+
+def test_empty_file_is_rejected(client: TestClient, tokens: dict[str, str]) -> None:
+    status, body = _upload(client, tokens["admin"], "metrics", "metric,name,unit,direction,period_type\n")
+    assert status == 422 and body["errors"][0]["reason"] == "the file has no data rows"

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from coach.settings import Settings
+
+
+def test_defaults_are_embedded(tmp_path: Path) -> None:
+    settings = Settings()
+    assert settings.llm_provider == "offline"
+    assert settings.resolved_database_url == f"sqlite:///{(tmp_path / 'home' / 'coach.db').resolve()}"
+    assert settings.chroma_url == ""
+
+
+def test_openai_provider_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COACH_LLM_PROVIDER", "openai")
+    with pytest.raises(ValidationError, match="OPENAI_API_KEY"):
+        Settings()
+    monkeypatch.setenv("OPENAI_API_KEY", "changeme")
+    with pytest.raises(ValidationError, match="OPENAI_API_KEY"):
+        Settings()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-real")
+    assert Settings().llm_provider == "openai"
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("COACH_LLM_MODEL=deepseek-chat\nCOACH_DATABASE_URL=postgresql://u@h/db\n")
+    settings = Settings()
+    assert settings.llm_model == "deepseek-chat"
+    assert settings.resolved_database_url == "postgresql://u@h/db"
