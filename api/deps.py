@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from coach.auth import Principal, authenticate
+from coach.knowledge import KnowledgeBase
+from coach.llm import ChatEngine
 from coach.models import Role
 from coach.settings import Settings
 
@@ -35,7 +37,17 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
             raise
 
 
+def get_chat_engine(request: Request) -> ChatEngine:
+    return request.app.state.chat_engine  # type: ignore[no-any-return]
+
+
+def get_knowledge(request: Request) -> KnowledgeBase:
+    return request.app.state.knowledge()  # type: ignore[no-any-return]
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ChatEngineDep = Annotated[ChatEngine, Depends(get_chat_engine)]
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -79,3 +91,5 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 AdminUser = Annotated[Principal, Depends(require_roles(Role.admin))]
+HRUser = Annotated[Principal, Depends(require_roles(Role.hr))]
+Auditor = Annotated[Principal, Depends(require_roles(Role.hr, Role.admin))]

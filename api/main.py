@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import cache
 
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import drafts, employees, health, imports
+from api.routes import audit, comments, drafts, employees, health, imports, me
 from coach import __version__
 from coach.db import engine_for, migrate
+from coach.knowledge import KnowledgeBase, open_knowledge_base
+from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 from coach.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for these settings, upgrading the database schema first."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    chat_engine: ChatEngine | None = None,
+    knowledge: KnowledgeBase | None = None,
+) -> FastAPI:
+    """Build the app for these settings, upgrading the database schema first.
+
+    `chat_engine` and `knowledge` replace the ones the settings describe (tests, embedding).
+    """
     settings = settings or get_settings()
     engine = engine_for(settings)
     migrate(engine)
@@ -25,8 +37,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.chat_engine = chat_engine or build_engine(settings, DatabaseCallLog(engine))
+    app.state.knowledge = _knowledge_provider(settings, knowledge)
     install_error_handlers(app)
-    for module in (health, employees, imports, drafts):
+    for module in (health, employees, imports, drafts, comments, me, audit):
         app.include_router(module.router)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
+
+
+def _knowledge_provider(
+    settings: Settings, knowledge: KnowledgeBase | None
+) -> Callable[[], KnowledgeBase]:
+    # Opening Chroma and loading the embedding model is deferred to the first request needing it.
+    if knowledge is not None:
+        return lambda: knowledge
+
+    @cache
+    def open_once() -> KnowledgeBase:
+        return open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+
+    return open_once

@@ -117,10 +117,11 @@ def user_add(
     try:
         with session_scope(_ready_engine(settings)) as session:
             user, token = create_user(session, name=name, role=role, employee_id=employee_id)
+            label = f"created {user.role} user {user.name!r}; token (shown once):"
     except CoachError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    typer.echo(f"created {user.role} user {user.name!r}; token (shown once):")
+    typer.echo(label)
     typer.echo(token)
 
 

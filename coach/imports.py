@@ -339,16 +339,17 @@ def _write_checkins(session: Session, rows: list[CheckInRow]) -> tuple[int, int]
 def import_csv(session: Session, kind: ImportKind, data: bytes, *, actor: str) -> ImportReport:
     """Validate and write one CSV file inside the caller's transaction, or raise ImportFailed."""
     parsed = _parse(kind, decode_csv(data))
-    if parsed.errors:
+    if parsed.errors and not parsed.rows:
         raise ImportFailed(kind.value, parsed.errors)
     rows: Any = parsed.rows
-    checks = {
+    checks: dict[ImportKind, Callable[[Session, Any], list[RowError]]] = {
         ImportKind.employees: _check_employees,
         ImportKind.metrics: _check_metrics,
         ImportKind.history: _check_history,
         ImportKind.checkins: _check_checkins,
     }
-    errors = checks[kind](session, rows)
+    # Report every problem at once: unparseable rows and the cross-row checks of the rest.
+    errors = parsed.errors + checks[kind](session, rows)
     if errors:
         raise ImportFailed(kind.value, sorted(errors, key=lambda e: (e.row, e.column)))
     plain = [r for _, r in parsed.rows]

@@ -238,6 +238,10 @@ class ApprovalRecord(SQLModel, table=True):
     final_content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     reason: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    # How much the reviewer changed the AI version (0 = as is, 1 = fully rewritten).
+    diff: str = ""
+    changed_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    edit_ratio: float = 0.0
 
 
 # --- logs -------------------------------------------------------------------------------
@@ -253,12 +257,25 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=200)
     action: str = Field(index=True, max_length=50)
     object_type: str = Field(max_length=50)
-    object_id: str = Field(max_length=200)
+    object_id: str = Field(index=True, max_length=200)
     before_hash: str | None = Field(default=None, max_length=64)
     after_hash: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    prev_hash: str = Field(max_length=64)
+    # Unique: two events can never extend the chain from the same predecessor (no forks).
+    prev_hash: str = Field(unique=True, index=True, max_length=64)
     hash: str = Field(max_length=64)
+
+
+class DialogueNote(SQLModel, table=True):
+    """An HR reviewer's note on a check-in drawn in the dialogue-quality sample."""
+
+    __tablename__ = "dialogue_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: str = Field(foreign_key="checkins.checkin_id", index=True, max_length=64)
+    author: str = Field(max_length=200)
+    note: str
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class LLMCall(SQLModel, table=True):
@@ -279,3 +296,26 @@ class LLMCall(SQLModel, table=True):
     outcome: str = Field(max_length=20)
     error: str | None = None
     retrieved_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+# --- official targets -------------------------------------------------------------------
+
+
+class OfficialTarget(SQLModel, table=True):
+    """A target range a manager approved; the suggested numbers are kept beside the final ones."""
+
+    __tablename__ = "official_targets"
+    __table_args__ = (UniqueConstraint("employee_id", "metric", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
+    metric: str = Field(foreign_key="metrics.metric", max_length=64)
+    period: str = Field(max_length=10)
+    commit: float
+    target: float
+    stretch: float
+    suggested: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    difference: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    draft_id: str = Field(foreign_key="drafts.id", max_length=64)
+    approved_by: str = Field(max_length=200)
+    approved_at: datetime = Field(default_factory=utcnow)

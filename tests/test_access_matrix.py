@@ -57,6 +57,9 @@ CASES = [
          body=lambda _: {"json": {}}),
     Case("POST", "/v1/drafts/{draft}/reject", frozenset({"manager"}), needs_draft=True,
          body=lambda _: {"json": {"reason": "数据不全"}}),
+    Case("POST", "/v1/comments/check", frozenset(ROLES), body=lambda _: {"json": {"text": "表现良好"}}),
+    Case("POST", "/v1/comments/check-batch", frozenset(ROLES),
+         body=lambda _: {"json": {"items": ["表现良好"]}}),
 ]  # fmt: skip
 
 PUBLIC_ROUTES = {("GET", "/healthz")}

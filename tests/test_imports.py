@@ -22,7 +22,7 @@ A1,2026-05,csat,4.6
 """
 CHECKINS = """checkin_id,employee_id,manager_id,date,progress,obstacles,support_needed,next_actions,manager_feedback
 C1,A1,M1,2026-10-20,完成70%,客户预算冻结,需要法务支持,下周回访,表现良好
-C2,A1,M1,2026-11-18,完成85%,,,,11月3日独立完成华润续约谈判,回款30万元。下次报价前先和售前对齐交付周期。
+C2,A1,M1,2026-11-18,完成85%,,,,"11月3日独立完成华润续约谈判,回款30万元。下次报价前先和售前对齐交付周期。"
 """
 
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep
 from coach import drafts
-from coach.drafts import DraftPublic
+from coach.drafts import DraftPublic, DraftsPublic
+from coach.models import DraftStatus
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
@@ -21,6 +22,24 @@ class ApproveBody(BaseModel):
 
 class RejectBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why the draft is rejected.")
+
+
+@router.get("", response_model=DraftsPublic)
+def list_drafts(
+    session: SessionDep,
+    user: CurrentUser,
+    status: DraftStatus | None = DraftStatus.pending,
+    kind: str | None = None,
+    employee_id: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DraftsPublic:
+    """My inbox: drafts about the people I manage (HR: all), newest first."""
+    rows, count = drafts.list_drafts(
+        session, user, status=status, kind=kind, employee_id=employee_id, offset=offset,
+        limit=limit,
+    )  # fmt: skip
+    return DraftsPublic(data=[drafts.to_public(session, d) for d in rows], count=count)
 
 
 @router.get("/{draft_id}", response_model=DraftPublic)

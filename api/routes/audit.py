@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import Auditor, HRUser, SessionDep
+from coach import audit, dialogue_audit
+from coach.approvals import ApprovalReport, approval_report
+from coach.audit import AuditEventsPublic, EventFilter
+from coach.dialogue_audit import DialogueAudit, DialogueNotePublic
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+Month = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$", examples=["2026-10"])]
+
+
+def _filters(
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> EventFilter:
+    return EventFilter(
+        actor=actor, action=action, object_type=object_type, object_id=object_id,
+        since=since, until=until,
+    )  # fmt: skip
+
+
+Filters = Annotated[EventFilter, Depends(_filters)]
+
+
+class NoteBody(BaseModel):
+    note: str = Field(min_length=1, max_length=4000, description="HR's review of the record.")
+
+
+@router.get("/events", response_model=AuditEventsPublic)
+def list_events(
+    session: SessionDep,
+    _: Auditor,
+    filters: Filters,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditEventsPublic:
+    """Audit events, oldest first, filtered and a page at a time."""
+    return audit.list_events(session, filters=filters, offset=offset, limit=limit)
+
+
+@router.get(
+    "/events/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def export_events(
+    session: SessionDep,
+    user: Auditor,
+    filters: Filters,
+) -> StreamingResponse:
+    """Audit events as JSON lines; the export itself is recorded."""
+    lines = audit.export_events(session, actor=user.label, filters=filters)
+    return StreamingResponse(
+        lines,
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="audit-events.jsonl"'},
+    )
+
+
+@router.get("/approvals", response_model=ApprovalReport)
+def approvals(
+    session: SessionDep,
+    _: HRUser,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    rubber_stamp_seconds: Annotated[float, Query(gt=0, le=86400)] = 30.0,
+) -> ApprovalReport:
+    """Per manager and kind: shares approved as is, edited and rejected; rubber stamps."""
+    return approval_report(session, month=month, rubber_stamp_seconds=rubber_stamp_seconds)
+
+
+@router.get("/dialogues", response_model=DialogueAudit)
+def dialogues(
+    session: SessionDep,
+    _: HRUser,
+    month: Month = "latest",
+    sample_rate: Annotated[float, Query(gt=0, le=1)] = 0.1,
+) -> DialogueAudit:
+    """The month's dialogue-quality audit: per-manager figures, a stratified sample, the trend."""
+    return dialogue_audit.dialogue_audit(session, month=month, sample_rate=sample_rate)
+
+
+@router.post("/dialogues/{checkin_id}/notes", response_model=DialogueNotePublic, status_code=201)
+def add_note(
+    checkin_id: str, body: NoteBody, session: SessionDep, user: HRUser
+) -> DialogueNotePublic:
+    """Attach an HR review note to a sampled check-in."""
+    return dialogue_audit.add_note(session, user, checkin_id=checkin_id, note=body.note)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import AfterValidator, BaseModel, Field, StrictStr, StringConstraints
+
+from api.deps import CurrentUser
+from coach.quality import CommentCheck, check_comment, check_comments
+
+router = APIRouter(prefix="/v1/comments", tags=["feedback quality"])
+
+MAX_TEXT = 5000
+MAX_BATCH = 1000
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must contain more than white space")
+    return text
+
+
+# Not stripped: finding offsets must point into the text exactly as the caller sent it.
+CommentText = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_not_blank)
+]
+
+
+class CheckRequest(BaseModel):
+    text: CommentText = Field(description=f"The comment, 1 to {MAX_TEXT} characters.")
+    lang: Literal["zh", "en"] | None = Field(default=None, description="Detected when omitted.")
+
+
+class BatchRequest(BaseModel):
+    items: list[CommentText] = Field(description=f"Up to {MAX_BATCH} comments.")
+    lang: Literal["zh", "en"] | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[CommentCheck]
+
+
+@router.post("/check", response_model=CommentCheck)
+def check(body: CheckRequest, _: CurrentUser) -> CommentCheck:
+    """Check one comment for vague wording; nothing is stored."""
+    return check_comment(body.text, body.lang)
+
+
+@router.post("/check-batch", response_model=BatchResponse)
+def check_batch(body: BatchRequest, _: CurrentUser) -> BatchResponse:
+    """Check many comments in one call, results in the same order; nothing is stored."""
+    if len(body.items) > MAX_BATCH:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"items: {len(body.items)} comments exceed the limit of {MAX_BATCH} per batch",
+        )
+    return BatchResponse(results=check_comments(body.items, body.lang))

@@ -1,0 +1,145 @@
+"""The vague-comment check: rules find the spans, the classifier weighs the whole comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.quality.classifier import Model, default_model
+from coach.quality.features import (
+    Signals,
+    detect_lang,
+    feature_matrix,
+    feature_vector,
+    ngrams,
+    signals,
+)
+from coach.quality.lexicon import ADVICE, NEGATIVE_CUE
+from coach.quality.models import VAGUE_CATEGORIES, CommentCheck, Elements, Finding
+from coach.quality.spans import Span, find_spans
+
+THRESHOLD = 0.5
+_JOINERS = frozenset(" ,,、和与且又;;")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the rules know about one comment before the classifier runs."""
+
+    text: str
+    spans: list[Span]
+    signals: Signals
+    grams: list[str]
+    features: list[float]
+
+
+def analyse(text: str) -> Analysis:
+    """Find spans and signals of one comment; shared by training and checking."""
+    spans = find_spans(text)
+    vague = [(s.start, s.end) for s in spans if s.category in VAGUE_CATEGORIES]
+    labels = sum(s.category == "personality_label" for s in spans)
+    scores = sum(s.category == "score_without_evidence" for s in spans)
+    sig = signals(text, vague, labels=labels, scores=scores)
+    return Analysis(text, spans, sig, ngrams(text), feature_vector(sig))
+
+
+def _merge(text: str, spans: list[Span]) -> list[Span]:
+    """Join neighbouring spans of one category ("认真负责,踏实肯干") into one finding."""
+    merged: list[Span] = []
+    for span in spans:
+        prev = next((m for m in reversed(merged) if m.category == span.category), None)
+        gap = text[prev.end : span.start] if prev else ""
+        if (
+            prev is not None
+            and span.category in VAGUE_CATEGORIES
+            and prev.end <= span.start
+            and len(gap) <= 2
+            and all(c in _JOINERS for c in gap)
+            and merged[-1] is prev
+        ):
+            merged[-1] = Span(prev.start, span.end, span.category)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _fallback_span(text: str) -> Span:
+    """Whole-comment finding for a vague comment no pattern pointed at."""
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    category = "vague_criticism" if NEGATIVE_CUE.search(text) else "vague_praise"
+    return Span(start, end, category)
+
+
+def _decide(a: Analysis, proba: float) -> tuple[bool, float]:
+    """Combine the classifier with rules that hold regardless of wording."""
+    s = a.signals
+    if not s.content or any(sp.category == "empty_template" for sp in a.spans):
+        return True, min(proba, 0.02)
+    if s.labels and not s.behavior:
+        # A personality label without an observed action is vague however it is phrased.
+        return True, min(proba, 0.3)
+    return proba < THRESHOLD, proba
+
+
+def _finding(text: str, span: Span, lang: str) -> Finding:
+    message, hint = ADVICE[span.category][lang]
+    return Finding(
+        start=span.start,
+        end=span.end,
+        text=text[span.start : span.end],
+        category=span.category,
+        message=message,
+        hint=hint,
+    )
+
+
+def _resolve_lang(text: str, lang: str | None) -> str:
+    if lang in ("zh", "en"):
+        return lang
+    return detect_lang(text)
+
+
+def check_comments(
+    texts: Sequence[str], lang: str | None = None, *, model: Model | None = None
+) -> list[CommentCheck]:
+    """Check many comments at once (same order); the classifier runs once over the batch."""
+    analyses = [analyse(t) for t in texts]
+    if not analyses:
+        return []
+    model = model or default_model()
+    features = feature_matrix([a.features for a in analyses])
+    probas = model.predict_proba([a.grams for a in analyses], features)
+    results: list[CommentCheck] = []
+    for a, p in zip(analyses, np.clip(probas, 0.0, 1.0), strict=True):
+        vague, score = _decide(a, float(p))
+        spans = _merge(a.text, a.spans)
+        if vague and not any(s.category in VAGUE_CATEGORIES for s in spans) and a.text.strip():
+            spans = sorted([*spans, _fallback_span(a.text)], key=lambda s: (s.start, s.end))
+        text_lang = _resolve_lang(a.text, lang)
+        s = a.signals
+        results.append(
+            CommentCheck(
+                vague=vague,
+                score=round(score, 4),
+                elements=Elements(
+                    behavior=s.behavior,
+                    situation=s.situation,
+                    impact=s.impact,
+                    suggestion=s.suggestion,
+                ),
+                findings=[_finding(a.text, sp, text_lang) for sp in spans],
+                lang=text_lang,  # type: ignore[arg-type]
+            )
+        )
+    return results
+
+
+def check_comment(text: str, lang: str | None = None) -> CommentCheck:
+    """Check one comment for vague wording and say what to add."""
+    return check_comments([text], lang)[0]

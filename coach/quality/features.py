@@ -1,0 +1,382 @@
+"""Detectors of specific-feedback ingredients and the feature vector the classifier reads.
+
+Detectors run on the comment with stock phrases masked out, so "需要提升" or "按时完成任务"
+cannot pass for an impact or a behaviour.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
+_CONTENT = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
+
+_NUM = r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千半几]+)"
+_UNIT = (
+    r"(?:%|％|个百分点|万|亿|千|元|块|美元|台币|ms|秒|分钟|分种|小时|天|周|个月|月|年|次|个|人|家|条|件|单|张"
+    r"|位|场|台|批|篇|倍|通|箱|公里|km|k|x|名|辆|套|成|轮|号|工单|份|笔|项|道|页|点|qps|号线|号机)"
+)
+_MEASURED = re.compile(rf"(?<![A-Za-z]){_NUM}\s*{_UNIT}", re.IGNORECASE)
+_EN_COUNTED = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred|half"
+    r"|twice|a\s+dozen)\s+(?:\w+\s+)?(?:days?|weeks?|hours?|minutes?|months?|times|customers?|clients?"
+    r"|accounts?|deals?|tickets?|orders?|people|bugs?|calls?|shifts?|afternoons?|members?)\b|\btwice\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"(?<![A-Za-z])[$¥€£]?\d+(?:[.,]\d+)*\s*(?:%|k\b|m\b|x\b|ms\b|s\b)?")
+_YEAR = re.compile(r"(?:19|20)\d\d\s*年?")
+# Counting words like "一个好员工" or "一名优秀员工" carry no quantity.
+_TRIVIAL_QUANTITY = re.compile(r"^(?:一|几)(?:个|名|位|种|点|些|次)$")
+_CHANGE = re.compile(
+    r"从\S{0,12}?(?:降|升|提|缩短|减|增|涨|到)|(?:降|升|提高|提升|缩短|减少|增加|涨)(?:到|了|至)"
+    r"|翻(?:了)?(?:一|两|三)?倍|[+-]\d|\b(?:from|down|up)\s+(?:from\s+)?[$]?\d"
+    r"|\b(?:by|to)\s+[$]?\d+(?:\.\d+)?\s*%",
+    re.IGNORECASE,
+)
+_STRONG_TIME = re.compile(
+    r"上周[一二三四五六日天]?|这周[一二三四五六日天]|本周[一二三四五六日天]|周[一二三四五六日天]|星期[一二三四五六日天]"
+    r"|上个?月|上个?季度|上半年|下半年|昨[天晚]|今[天早晚]|前天|当天|当场|第二天|凌晨|夜班|早班|晚班"
+    r"|晚上|早上|下午|上午|中午|半夜|深夜|\d{1,2}\s*月(?:\d{1,2}\s*[日号])?|[一二三四五六七八九十]+月份?"
+    r"|\bQ[1-4]\b|第[一二三四1-4]季度|双十[一二]|双1[12]|国庆|春节|年底|年初|月底|月初|年会|\d+\s*点"
+    r"|\b(?:yesterday|today|tonight|this\s+morning|last\s+(?:week|month|quarter|night|sprint|year)"
+    r"|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend"
+    r"|(?:in\s+)?(?:january|february|march|april|june|july|august|september|october|november|december)"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|may\s+\d|during|mid-quarter"
+    r"|month-end|year-end|overnight|this\s+week)\b",
+    re.IGNORECASE,
+)
+_WEAK_TIME = re.compile(
+    r"本季度|这个季度|本月|这个月|今年|本年度|这一年|这半年|过去半年|最近|近期|平时|这段时间|今后|未来"
+    r"|\b(?:this\s+(?:year|quarter|half|month)|throughout\s+the\s+year|lately|recently|next\s+year)\b",
+    re.IGNORECASE,
+)
+_ENTITY = re.compile(
+    r"《[^》]{1,30}》|“[^”]{1,30}”|「[^」]{1,30}」|\"[^\"]{1,30}\""
+    r"|(?<![A-Za-z])[A-Z][a-z]+[A-Z][A-Za-z]*|(?<![A-Za-z])[A-Z]{2,}\d*(?![A-Za-z])|\b[A-Z]\d+\b"
+    r"|(?<![A-Za-z])[A-Z](?:客户|公司|产品|项目|线|区)|\d+号(?:线|机|工位|仓|门|库)"
+    r"|[\u4e00-\u9fff]{2,4}(?:集团|公司|超市|物流|电器|银行|医院|科技|门店|分店)"
+    r"|\b(?:line|press|shift|store|room|ticket|order)\s+#?\d+",
+)
+_GENERIC_CAPS = frozenset(
+    {"OK", "KPI", "OKR", "HR", "NA", "TBD", "AI", "ASAP", "FYI", "PS", "CEO", "BOSS", "TOP", "GOOD"}
+)
+_EN_PROPER = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]{2,}\b")
+_SITUATION = re.compile(
+    r"会议|会上|周会|站会|例会|评审|复盘|电话|通话|现场|值班|交接|故障|事故|投诉|活动|谈判|拜访|访谈|审计|盘点"
+    r"|上线|发布|演示|面试|面谈|培训|直播|排查|告警|换模|换型|首件|来料|报价|方案|工单|订单|合同|需求|版本"
+    r"|代码评审|测试|巡检|点检|对账|月结|关账|入职|离职|招聘|陈列|收银|配送|发货|仓库|线索|回款|预算"
+    r"|\b(?:meeting|review|call|demo|stand-?up|interview|audit|launch|release|outage|incident|on-?call"
+    r"|shift|event|webinar|negotiation|visit|deal|contract|ticket|sprint|deploy\w*|pull\s+request|PR"
+    r"|proposal|spec|queue|register|display|warehouse|customer|client|account|renewal|pilot)s?\b",
+    re.IGNORECASE,
+)
+_ZH_STRONG_VERB = re.compile(
+    r"主导|牵头|推动|负责了|搭建|修复|修好|修完|上线|重构|迁移|拜访|签下|签了|拿下|挽回|找回|定位|排查|发现"
+    r"|拦截|调整|优化|整理|写了|编写|写的|做的|做了|改成|改了|组织了|策划|带着|带领|教我|教会|手把手|提出"
+    r"|接手|跟进|联系|补发|补上|补录|追回|核对|停线|停机|打断|给出|回访|提供了|交付了|承接|打电话|发给|录成|做成|答复|回复了|完成了|坚持|迟到|漏了|漏掉|漏装|错过|延误|拒绝|否定|回滚"
+    r"|恢复|处理了|处理完|解决了|导入|引入|设计了|合并|拆成|安排|约了|访谈|复盘|讲解|画了|主动|当场|帮我"
+    r"|帮客户|帮顾客|帮忙|没有跑|没跑|没有按|没按|没有做|没做|没有写|写错|填错|算错|用错|退错|送错|开了|到场"
+    r"|检查|清点|协调|说服|砍掉|面了|录进|录入|申报|提交了|交了|发现了|处里|完城|拜方",
+)
+_EN_IRREGULAR = re.compile(
+    r"\b(?:led|built|wrote|ran|found|caught|cut|brought|sent|took|made|gave|hit|won|spent|shipped|closed"
+    r"|fixed|rewrote|stopped|opened|left|met|set\s+up|paired|walked|covered|spotted|flagged|pulled"
+    r"|switched|rerouted|rearranged|introduced|invited|interrupted|missed|forgot|skipped|rejected|filed"
+    r"|hired|grew|rolled\s+out|handled|migrated|posted|noticed|helped|stayed|sold|signed|saved|delivered"
+    r"|redesigned|added|reduced|raised|lifted|dropped|fell|rose|doubled|recovered|restored|shut)\b",
+    re.IGNORECASE,
+)
+_EN_PAST = re.compile(r"\b[a-z]{3,}ed\b", re.IGNORECASE)
+_EN_ADJ_ED = frozenset(
+    [
+        "dedicated",
+        "motivated",
+        "talented",
+        "detailed",
+        "experienced",
+        "skilled",
+        "interested",
+        "committed",
+        "respected",
+        "valued",
+        "focused",
+        "balanced",
+        "appreciated",
+        "animated",
+        "excited",
+        "tired",
+        "needed",
+        "expected",
+        "exceeded",
+        "required",
+        "advanced",
+        "concerned",
+        "qualified",
+        "informed",
+        "oriented",
+        "limited",
+        "rounded",
+        "organized",
+        "sophisticated",
+    ]
+)
+_IMPACT_WORD = re.compile(
+    r"提升|提高|降低|下降|降到|降了|减少|增加|缩短|节省|省了|省下|省出|翻倍|涨了|增长|挽回|避免|拦截|恢复|归零"
+    r"|为零|零事故|零投诉|零错发|零停机|撤回|续签|下单|复购|闭环|通过|采纳|达成|转化|返工|延误|投诉|差评|流失"
+    r"|损失|白屏|挂了|超时|错乱|出错|不满|生气|受挫|尴尬|满分|表扬信|点名表扬|批了|批准|拍板|签字"
+    r"|\b(?:renewed|signed|bought|ordered|approved|accepted|asked\s+for|increased|reduced|cut|saved|saving|dropped|fell|rose|grew|doubled|improved|avoided|prevented"
+    r"|recovered|restored|lifted|boosted|raised|went\s+from|zero|delayed|slipped|overloaded|complaints?"
+    r"|rework|kept|let\s+us|resolution|conversion|revenue|churn)\b",
+    re.IGNORECASE,
+)
+_CAUSAL = re.compile(
+    r"因为|由于|导致|所以|因此|使得|从而|结果|以致|以免|以便|这样|避免了|让(?:我|团队|大家|客户|开发|测试)"
+    r"|\b(?:because|resulting|led\s+to|so\s+that|which\s+(?:meant|kept|let|made|saved|cut|is\s+why)"
+    r"|thanks\s+to|as\s+a\s+result|so\s+we|which\s+would|that\s+would|so)\b",
+    re.IGNORECASE,
+)
+_SUGGEST = re.compile(
+    r"建议|下次|下回|以后|下周|下个?月|下季度|下个?迭代|下个?sprint|(?<![申邀聘宴提])请(?!假|病假|示)|可以试试|可以尝试|试试|不妨|务必|记得"
+    r"|\b(?:next\s+(?:time|sprint|month|week|quarter)|try|please|i\s+suggest|suggest|recommend|consider"
+    r"|going\s+forward|from\s+(?:monday|now\s+on|next)|make\s+sure|before\s+(?:you|the\s+next|sending)"
+    r"|starting\s+next|instead\s+of|block\s+\d+)\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[^。!?!?;;\n]+")
+_NGRAM_CLEAN = re.compile(r"\s+")
+
+
+def content_units(text: str) -> int:
+    """Count meaning-bearing units: one per CJK character, one per Latin word, one per number."""
+    return len(_CJK.findall(text)) + len(_LATIN_WORD.findall(text)) + len(re.findall(r"\d+", text))
+
+
+def has_content(text: str) -> bool:
+    """Tell whether the text holds any letter, digit or CJK character."""
+    return _CONTENT.search(text) is not None
+
+
+def detect_lang(text: str) -> str:
+    """Return "zh" when CJK characters dominate (or the text has no words), else "en"."""
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    # A CJK character carries roughly what an English word does, so compare counts directly.
+    return "zh" if cjk >= words else "en"
+
+
+def _meaningful_numbers(masked: str) -> int:
+    count = 0
+    for m in _MEASURED.finditer(masked):
+        if _TRIVIAL_QUANTITY.match(m.group()) or _YEAR.fullmatch(m.group()):
+            continue
+        count += 1
+    count += len(_EN_COUNTED.findall(masked))
+    for m in _DIGITS.finditer(masked):
+        if _YEAR.match(m.group()) and len(m.group().strip()) == 4:
+            continue
+        count += 1
+    return count
+
+
+_ZH_WEAK_VERB = re.compile(
+    r"处理|完成|接待|面试|招聘|签约|发货|交付|解决|回复|整理|组织|培训|带|做|写|改|跑|打|接|送|修|查|谈|讲|教|帮"
+)
+# A verb followed by 了 and an object ("发现了", "改了三处") reads as a reported action.
+_ZH_PERFECTIVE = re.compile(r"(?<![太很真好极多少])[\u4e00-\u9fff]了(?=[\u4e00-\u9fff0-9])")
+
+
+def _zh_actions(masked: str) -> int:
+    count = len(_ZH_STRONG_VERB.findall(masked)) + len(_ZH_PERFECTIVE.findall(masked))
+    for clause in _CLAUSE.findall(masked):
+        if _ZH_WEAK_VERB.search(clause) and (
+            _MEASURED.search(clause) or _STRONG_TIME.search(clause) or _ENTITY.search(clause)
+        ):
+            count += 1
+    return count
+
+
+def _en_actions(masked: str) -> int:
+    past = sum(1 for m in _EN_PAST.finditer(masked) if m.group().lower() not in _EN_ADJ_ED)
+    return past + len(_EN_IRREGULAR.findall(masked))
+
+
+def _entities(masked: str) -> int:
+    found = [m.group() for m in _ENTITY.finditer(masked)]
+    count = sum(1 for e in found if e.strip().upper() not in _GENERIC_CAPS)
+    return count + len(_EN_PROPER.findall(masked))
+
+
+def _suggestion(masked: str) -> tuple[bool, bool]:
+    """Return (marker present, actionable suggestion present)."""
+    marker = False
+    for clause in _CLAUSE.findall(masked):
+        m = _SUGGEST.search(clause)
+        if m is None:
+            continue
+        marker = True
+        rest = clause[m.start() :]
+        concrete = (
+            _STRONG_TIME.search(rest) is not None
+            or _MEASURED.search(rest) is not None
+            or _ENTITY.search(rest) is not None
+            or _SITUATION.search(rest) is not None
+        )
+        if content_units(rest) >= 8 or (concrete and content_units(rest) >= 4):
+            return True, True
+    return marker, False
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Raw detector output for one comment (on the masked text)."""
+
+    numbers: int
+    changes: int
+    strong_time: int
+    weak_time: int
+    entities: int
+    situations: int
+    actions: int
+    impact_words: int
+    causal: int
+    suggest_marker: bool
+    suggestion: bool
+    units: int
+    masked_units: int
+    vague_spans: int
+    labels: int
+    scores: int
+    content: bool
+
+    @property
+    def behavior(self) -> bool:
+        """Observable action stated outside stock phrases."""
+        return self.actions > 0
+
+    @property
+    def situation(self) -> bool:
+        """A when/where anchor: a point in time, a named thing or a concrete occasion."""
+        return self.strong_time > 0 or self.entities > 0 or self.situations > 0
+
+    @property
+    def impact(self) -> bool:
+        """A result that could be checked."""
+        return self.numbers > 0 or self.changes > 0 or self.impact_words > 0 or self.causal > 0
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """Blank out the given spans (same length) so detectors ignore stock phrases."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: int) -> Signals:
+    """Run every detector on ``text`` with ``vague_spans`` masked out."""
+    masked = mask(text, vague_spans)
+    marker, suggestion = _suggestion(masked)
+    return Signals(
+        numbers=_meaningful_numbers(masked),
+        changes=len(_CHANGE.findall(masked)),
+        strong_time=len(_STRONG_TIME.findall(masked)),
+        weak_time=len(_WEAK_TIME.findall(text)),
+        entities=_entities(masked),
+        situations=len(_SITUATION.findall(masked)),
+        actions=_zh_actions(masked) + _en_actions(masked),
+        impact_words=len(_IMPACT_WORD.findall(masked)),
+        causal=len(_CAUSAL.findall(masked)),
+        suggest_marker=marker,
+        suggestion=suggestion,
+        units=content_units(text),
+        masked_units=content_units(masked),
+        vague_spans=len(vague_spans),
+        labels=labels,
+        scores=scores,
+        content=has_content(text),
+    )
+
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "numbers",
+    "changes",
+    "strong_time",
+    "weak_time",
+    "entities",
+    "situations",
+    "actions",
+    "impact_words",
+    "causal",
+    "suggest_marker",
+    "suggestion",
+    "log_units",
+    "log_masked_units",
+    "vague_share",
+    "vague_spans",
+    "labels",
+    "scores",
+    "no_content",
+    "elements",
+)
+
+
+def feature_vector(s: Signals) -> list[float]:
+    """Turn signals into the hand-made feature row, capped so long texts do not dominate."""
+
+    def cap(value: int, top: int = 3) -> float:
+        return float(min(value, top))
+
+    units = max(s.units, 1)
+    elements = s.behavior + s.situation + s.impact + s.suggestion
+    return [
+        cap(s.numbers),
+        cap(s.changes),
+        cap(s.strong_time),
+        cap(s.weak_time, 2),
+        cap(s.entities),
+        cap(s.situations),
+        cap(s.actions),
+        cap(s.impact_words),
+        cap(s.causal, 2),
+        float(s.suggest_marker),
+        float(s.suggestion),
+        math.log1p(s.units),
+        math.log1p(s.masked_units),
+        1.0 - s.masked_units / units,
+        cap(s.vague_spans, 5),
+        cap(s.labels, 2),
+        cap(s.scores, 2),
+        float(not s.content),
+        float(elements),
+    ]
+
+
+def normalize(text: str) -> str:
+    """Fold width and case and map digits to 0, so n-grams generalise across numbers."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _NGRAM_CLEAN.sub(" ", re.sub(r"\d", "0", folded)).strip()
+
+
+def ngrams(text: str) -> list[str]:
+    """Character 1-3 grams plus Latin word uni- and bigrams of the normalised text."""
+    norm = normalize(text)
+    grams = [norm[i : i + n] for n in (1, 2, 3) for i in range(len(norm) - n + 1)]
+    words = _LATIN_WORD.findall(norm)
+    grams += ["w:" + w for w in words]
+    grams += ["w:" + a + "_" + b for a, b in itertools.pairwise(words)]
+    return grams
+
+
+def feature_matrix(rows: list[list[float]]) -> np.ndarray:
+    """Stack hand-made feature rows into a float matrix."""
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))

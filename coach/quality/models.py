@@ -1,0 +1,50 @@
+"""Result models of the vague-comment check."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+CATEGORIES: tuple[str, ...] = (
+    "vague_praise",
+    "vague_criticism",
+    "personality_label",
+    "empty_template",
+    "score_without_evidence",
+    "absolute_language",
+    "possible_bias",
+)
+"""Every finding category; the first five make a comment vague when nothing specific is present."""
+
+VAGUE_CATEGORIES: frozenset[str] = frozenset(CATEGORIES[:5])
+
+
+class Elements(BaseModel):
+    """Which ingredients of specific feedback the comment contains."""
+
+    behavior: bool = Field(description="Names an observable action the person took.")
+    situation: bool = Field(description="Says when or where: a date, meeting, customer, project.")
+    impact: bool = Field(description="States a checkable result or consequence.")
+    suggestion: bool = Field(description="Gives a concrete, actionable next step.")
+
+
+class Finding(BaseModel):
+    """One problematic span of the comment with advice in the comment's language."""
+
+    start: int = Field(description="Start offset (characters) into the original text.")
+    end: int = Field(description="End offset (exclusive); text == original[start:end].")
+    text: str = Field(description="The flagged span, verbatim.")
+    category: str = Field(description="One of CATEGORIES.")
+    message: str = Field(description="What is wrong with the span.")
+    hint: str = Field(description="What the writer should add or change.")
+
+
+class CommentCheck(BaseModel):
+    """Verdict of the vague-comment check for one comment."""
+
+    vague: bool = Field(description="True when the comment as a whole gives nothing specific.")
+    score: float = Field(ge=0.0, le=1.0, description="Specificity probability, 0 (vague) to 1.")
+    elements: Elements = Field(description="Specific-feedback ingredients found.")
+    findings: list[Finding] = Field(description="Flagged spans, ordered by start offset.")
+    lang: Literal["zh", "en"] = Field(description="Language used for messages and hints.")
