@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coach.imports import ImportFailed
+from coach.targets import TargetError
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -30,6 +31,10 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": ["body", *exc.field.split(".")], "msg": exc.reason, "type": "value_error"}
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(TargetError)
+    async def target_error(_: Request, exc: TargetError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.http_status)
 
     @app.exception_handler(ImportFailed)
     async def import_failed(_: Request, exc: ImportFailed) -> JSONResponse:

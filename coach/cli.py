@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from coach.auth import create_user
 from coach.db import engine_for, migrate, session_scope
 from coach.errors import CoachError
 from coach.imports import ImportFailed, ImportKind, import_csv
+from coach.knowledge import (
+    DEFAULT_COLLECTION,
+    CollectionNameError,
+    DocumentError,
+    IngestReport,
+    ensure_shipped_library,
+    load_directory,
+    open_knowledge_base,
+    validate_collection_name,
+)
 from coach.models import Role
 from coach.settings import Settings
 
@@ -24,9 +36,17 @@ app = typer.Typer(
 user_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 eval_app = typer.Typer(help="Quality measurements of the AI capabilities.", no_args_is_help=True)
+knowledge_app = typer.Typer(help="The practice library.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(eval_app, name="eval")
+app.add_typer(knowledge_app, name="knowledge")
+audit_app = typer.Typer(help="Tamper-evident audit trail and HR audits.", no_args_is_help=True)
+employee_app = typer.Typer(
+    help="Data-subject rights: export or erase a person.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
+app.add_typer(employee_app, name="employee")
 
 err = Console(stderr=True)
 
@@ -59,7 +79,12 @@ def serve(
     from api.main import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app_ = create_app(settings)
+    report = _ensure_library(settings)
+    err.print(
+        f"practice library: {report.added + report.updated} documents ingested, {report.unchanged} up to date"
+    )
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -70,6 +95,7 @@ def demo() -> None:
     settings = _settings()
     with session_scope(_ready_engine(settings)) as session:
         tokens = seed_demo(session)
+    _ensure_library(settings)
     table = Table(title=f"Demo data in {settings.home.resolve()}")
     table.add_column("role")
     table.add_column("user")
@@ -125,6 +151,52 @@ def user_add(
     typer.echo(token)
 
 
+def _ingest_with_progress(
+    description: str, run: Callable[[Callable[[int, int], None]], IngestReport]
+) -> IngestReport:
+    with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(advance)
+
+
+def _ensure_library(settings: Settings) -> IngestReport:
+    kb = open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+    return _ingest_with_progress(
+        "practice library", lambda progress: ensure_shipped_library(kb, progress=progress)
+    )
+
+
+@knowledge_app.command("ingest")
+def knowledge_ingest(
+    directory: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Folder of .md practice documents.")
+    ],
+    collection: Annotated[
+        str, typer.Option(help="Chroma collection to write to.")
+    ] = DEFAULT_COLLECTION,
+) -> None:
+    """Ingest a folder of Markdown practice documents (unchanged ones cost nothing)."""
+    settings = _settings()
+    try:
+        validate_collection_name(collection)
+        docs = load_directory(directory)
+    except (DocumentError, CollectionNameError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    kb = open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+    report = _ingest_with_progress(
+        collection, lambda progress: kb.ingest(docs, collection=collection, progress=progress)
+    )
+    typer.echo(
+        f"{collection}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.chunks} chunks embedded"
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Upgrade the database schema in place."""
@@ -153,6 +225,125 @@ def eval_retrieval() -> None:
 def eval_targets() -> None:
     """Target ranges: rolling-origin backtest against three baselines."""
     _run_eval("targets")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tip: Annotated[
+        str | None, typer.Option(help="A chain-tip hash kept elsewhere, to detect truncation.")
+    ] = None,
+) -> None:
+    """Recompute the hash chain; exit 1 naming each changed, removed or reordered event."""
+    from coach.audit import verify_chain
+
+    with session_scope(_ready_engine(_settings())) as session:
+        report = verify_chain(session, expected_tip=tip)
+    if not report.ok:
+        for problem in report.problems:
+            err.print(f"[red]event {problem.event_id}: {problem.kind}[/red] — {problem.message}")
+        raise typer.Exit(1)
+    typer.echo(f"{report.events} events verified; tip {report.tip}")
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option(help="JSON Lines file to write.", dir_okay=False)],
+    actor: Annotated[str | None, typer.Option(help="Only events by this actor.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only events with this action.")] = None,
+    object_type: Annotated[str | None, typer.Option(help="Only this object type.")] = None,
+    object_id: Annotated[str | None, typer.Option(help="Only this object.")] = None,
+) -> None:
+    """Export audit events as JSON Lines; the export is itself recorded."""
+    from coach.audit import EventFilter, export_events
+
+    filters = EventFilter(actor=actor, action=action, object_type=object_type, object_id=object_id)
+    written = 0
+    with session_scope(_ready_engine(_settings())) as session, out.open("w", encoding="utf-8") as f:
+        for line in export_events(session, actor="cli", filters=filters):
+            f.write(line)
+            written += 1
+    typer.echo(f"{written} events written to {out}")
+
+
+@audit_app.command("dialogues")
+def audit_dialogues(
+    month: Annotated[str, typer.Option(help="YYYY-MM, or latest.")] = "latest",
+    sample_rate: Annotated[float, typer.Option(min=0.0001, max=1.0)] = 0.1,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write per-manager rows to this CSV file.")
+    ] = None,
+) -> None:
+    """HR dialogue-quality audit of a month, per manager."""
+    from coach.dialogue_audit import dialogue_audit, record_csv_export, to_csv
+
+    try:
+        with session_scope(_ready_engine(_settings())) as session:
+            report = dialogue_audit(session, month=month, sample_rate=sample_rate)
+            if csv_out is not None:
+                csv_out.write_text(to_csv(report), encoding="utf-8-sig")
+                record_csv_export(session, actor="cli", report=report, path=str(csv_out))
+    except CoachError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    table = Table(title=f"对话质量抽查 {report.month} (抽样 {report.sample_rate:.0%})")
+    for column in ("manager", "completion", "effective", "3 parts", "sampled", "AI as-is/edit/rej"):
+        table.add_column(column)
+    for m in (*report.managers, None):
+        row = m or report.overall
+        name = f"{m.manager_name} ({m.manager_id})" if m else "合计"
+        table.add_row(
+            name, f"{row.checked_in}/{row.expected} {row.completion:.0%}",
+            f"{row.effective}/{row.checkins} {row.effective_share:.0%}", f"{row.complete_share:.0%}",
+            str(row.sampled),
+            f"{row.drafts.as_is_share:.0%}/{row.drafts.edited_share:.0%}/{row.drafts.rejected_share:.0%}",
+        )  # fmt: skip
+    Console().print(table)
+    if csv_out is not None:
+        typer.echo(f"{len(report.managers)} manager rows written to {csv_out}")
+
+
+@employee_app.command("export")
+def employee_export(
+    employee_id: Annotated[str, typer.Argument(help="The person's employee id.")],
+    out: Annotated[Path | None, typer.Option(help="Write JSON here instead of stdout.")] = None,
+) -> None:
+    """Everything held about a person, as JSON (the export is recorded)."""
+    from coach.data_rights import export_person
+
+    try:
+        with session_scope(_ready_engine(_settings())) as session:
+            data = export_person(session, employee_id=employee_id, actor="cli")
+    except CoachError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    text = data.model_dump_json(indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"personal data of {employee_id} written to {out}")
+
+
+@employee_app.command("delete")
+def employee_delete(
+    employee_id: Annotated[str, typer.Argument(help="The person's employee id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person's personal data, keeping anonymised figures (recorded in the audit log)."""
+    from coach.data_rights import erase_person
+
+    if not yes:
+        typer.confirm(
+            f"Erase the personal data of {employee_id}? This cannot be undone", abort=True
+        )
+    try:
+        with session_scope(_ready_engine(_settings())) as session:
+            report = erase_person(session, employee_id=employee_id, actor="cli")
+    except CoachError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    changed = ", ".join(f"{k} {v}" for k, v in report.changed.items() if v)
+    typer.echo(f"{employee_id} erased; now shown as {report.pseudonym} ({changed})")
 
 
 if __name__ == "__main__":

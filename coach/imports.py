@@ -24,7 +24,8 @@ from coach.audit import record_event
 from coach.checkins import annotate_feedback
 from coach.errors import CoachError
 from coach.models import CheckIn, Direction, Employee, Metric, MetricValue, PeriodType, utcnow
-from coach.periods import PeriodError, parse_period
+from coach.targets.errors import InvalidPeriod
+from coach.targets.periods import parse_period
 
 
 class ImportKind(StrEnum):
@@ -246,8 +247,8 @@ def _check_history(session: Session, rows: list[tuple[int, HistoryRow]]) -> list
             )
             continue
         try:
-            parse_period(r.period, PeriodType(metric.period_type))
-        except PeriodError as exc:
+            parse_period(r.period, metric.period_type)  # type: ignore[arg-type]
+        except InvalidPeriod as exc:
             errors.append(RowError(row=line_no, column="period", reason=str(exc)))
     return errors
 

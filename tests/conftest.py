@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from api.main import create_app
 from coach.db import engine_for
+from coach.demo import DemoTokens, seed_demo
 from coach.settings import Settings
 from tests.factories import seed_org
 
@@ -62,3 +63,12 @@ def tokens(engine: Engine) -> dict[str, str]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as s:
         yield s
+
+
+@pytest.fixture
+def demo(engine: Engine) -> DemoTokens:
+    """The demo company, with tokens for its four users."""
+    with Session(engine) as s:
+        result = seed_demo(s)
+        s.commit()
+    return result

@@ -30,8 +30,10 @@ def test_demo_is_idempotent_and_prints_tokens() -> None:
     assert 0.2 < vague_share < 0.8  # the demo mixes vague and specific feedback
 
 
-def test_user_add_prints_the_token_last() -> None:
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+def test_user_add_prints_the_token_last(tmp_path: Path) -> None:
+    people = tmp_path / "employees.csv"
+    people.write_text("employee_id,name,role,level,department,team,manager_id,hire_date\nE015,刘洋,销售经理,M2,销售部,华南,,2020-02-17\n")
+    assert runner.invoke(app, ["import", "employees", str(people)]).exit_code == 0
     result = runner.invoke(app, ["user", "add", "王经理", "--role", "manager", "--employee-id", "E015"])
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1]

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser, KnowledgeDep, SessionDep, SettingsDep, require_roles
+from coach.audit import record_event
+from coach.auth import Principal
+from coach.knowledge import (
+    AUDIENCES,
+    DEFAULT_COLLECTION,
+    DocumentError,
+    DocumentSummary,
+    IngestReport,
+    PracticeDocument,
+    SearchHit,
+    StoreError,
+    parse_markdown,
+    validate_collection_name,
+)
+from coach.knowledge.documents import check_unique
+from coach.models import Role
+
+router = APIRouter(tags=["practice library"])
+Writer = Annotated[Principal, Depends(require_roles(Role.hr, Role.admin))]
+
+
+class DocumentIn(BaseModel):
+    id: str = Field(description="Stable slug such as `five-whys`.")
+    title: str
+    body: str
+    tags: list[str] = Field(default_factory=list)
+    applies_to: list[str] = Field(default_factory=lambda: list(AUDIENCES))
+    competencies: list[str] = Field(default_factory=list)
+    collection: str = DEFAULT_COLLECTION
+
+
+class DocumentsPublic(BaseModel):
+    data: list[DocumentSummary]
+    count: int
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=2000)
+    k: int = Field(default=5, ge=1, le=50)
+    collection: str = DEFAULT_COLLECTION
+    tags: list[str] | None = None
+    applies_to: list[str] | None = None
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchHit]
+
+
+def _collection(name: str) -> str:
+    try:
+        validate_collection_name(name)
+    except ValueError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["collection"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
+    return name
+
+
+def _document_error(exc: DocumentError) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        {"message": str(exc), "file": exc.file, "field": exc.field, "reason": exc.reason},
+    )
+
+
+async def _documents_from_request(
+    request: Request, max_bytes: int
+) -> tuple[list[PracticeDocument], str]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        collection = str(form.get("collection") or DEFAULT_COLLECTION)
+        docs = []
+        for _, upload in form.multi_items():
+            if isinstance(upload, str):
+                continue
+            name = upload.filename or "upload.md"
+            if not name.endswith(".md"):
+                raise _document_error(DocumentError(name, "file", "only .md files are accepted"))
+            data = await upload.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE, f"{name}: larger than {max_bytes} bytes"
+                )
+            try:
+                docs.append(parse_markdown(data.decode("utf-8-sig"), name))
+            except UnicodeDecodeError as exc:
+                raise _document_error(DocumentError(name, "file", "not UTF-8 text")) from exc
+            except DocumentError as exc:
+                raise _document_error(exc) from exc
+        if not docs:
+            raise _document_error(DocumentError("(form)", "file", "no .md file was uploaded"))
+        return docs, collection
+    try:
+        body = DocumentIn.model_validate(await request.json())
+    except ValidationError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.errors()) from exc
+    except ValueError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "body: send JSON or a multipart .md upload"
+        ) from exc
+    try:
+        doc = PracticeDocument(**body.model_dump(exclude={"collection"}), source="(json)")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise _document_error(DocumentError("(json)", field, first["msg"])) from exc
+    return [doc], body.collection
+
+
+@router.post(
+    "/v1/knowledge/documents",
+    response_model=IngestReport,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": DocumentIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "collection": {"type": "string"},
+                        },
+                    }
+                },
+            }
+        }
+    },
+)
+async def add_documents(
+    request: Request, session: SessionDep, user: Writer, kb: KnowledgeDep, settings: SettingsDep
+) -> IngestReport:
+    """Add or replace documents: Markdown files with front matter, or one JSON document."""
+    docs, collection = await _documents_from_request(request, settings.max_upload_bytes)
+    _collection(collection)
+    try:
+        check_unique(docs)
+    except DocumentError as exc:
+        raise _document_error(exc) from exc
+    try:
+        report = await run_in_threadpool(kb.ingest, docs, collection=collection)
+    except StoreError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"collection {collection!r}: {exc}") from exc
+    for doc in docs:
+        record_event(
+            session, actor=user.label, action="knowledge.upsert", object_type="practice",
+            object_id=f"{collection}/{doc.id}", after={"hash": doc.content_hash},
+        )  # fmt: skip
+    return report
+
+
+@router.get("/v1/knowledge/documents", response_model=DocumentsPublic)
+def list_documents(
+    kb: KnowledgeDep, _: CurrentUser, collection: Annotated[str, Query()] = DEFAULT_COLLECTION
+) -> DocumentsPublic:
+    """Documents stored in a collection."""
+    docs = kb.list_documents(_collection(collection))
+    return DocumentsPublic(data=docs, count=len(docs))
+
+
+@router.delete("/v1/knowledge/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(
+    doc_id: str,
+    session: SessionDep,
+    user: Writer,
+    kb: KnowledgeDep,
+    collection: Annotated[str, Query()] = DEFAULT_COLLECTION,
+) -> None:
+    """Remove a document and its chunks."""
+    if not kb.delete_document(doc_id, _collection(collection)):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"document {doc_id!r} not found in {collection!r}"
+        )
+    record_event(session, actor=user.label, action="knowledge.delete", object_type="practice",
+                 object_id=f"{collection}/{doc_id}")  # fmt: skip
+
+
+@router.post("/v1/practices/search", response_model=SearchResponse)
+def search_practices(body: SearchRequest, kb: KnowledgeDep, _: CurrentUser) -> SearchResponse:
+    """Practices that fit a described gap, best first (hybrid dense + BM25)."""
+    if not body.query.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", "query"], "msg": "must not be blank", "type": "value_error"}],
+        )
+    hits = kb.search(
+        body.query, k=body.k, collection=_collection(body.collection), tags=body.tags,
+        applies_to=body.applies_to,
+    )  # fmt: skip
+    return SearchResponse(results=hits)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
+
+from api.deps import ChatEngineDep, CurrentUser, SessionDep
+from coach.drafts import Provenance
+from coach.targets import Basis, TargetRequest
+from coach.targets.service import (
+    TargetDraft,
+    TargetItemError,
+    suggest_and_draft,
+    suggest_batch_and_draft,
+)
+
+router = APIRouter(prefix="/v1/targets", tags=["targets"])
+
+MAX_BATCH = 5000
+
+
+class SuggestBody(TargetRequest):
+    lang: Literal["zh", "en"] = "zh"
+
+
+class SuggestionOut(BaseModel):
+    draft_id: str
+    employee_id: str
+    metric: str
+    period: str
+    quantiles: dict[str, float]
+    commit: float
+    target: float
+    stretch: float
+    commit_probability: float
+    stretch_probability: float
+    unit: str
+    direction: str
+    basis: Basis
+    rationale: str
+    provenance: Provenance
+
+
+class ItemError(BaseModel):
+    error: TargetItemError
+
+
+class BatchBody(BaseModel):
+    items: list[TargetRequest] = Field(description=f"Up to {MAX_BATCH} requests.")
+    lang: Literal["zh", "en"] = "zh"
+
+
+class BatchOut(BaseModel):
+    results: list[SuggestionOut | ItemError]
+
+
+def _out(result: TargetDraft) -> SuggestionOut:
+    return SuggestionOut(
+        draft_id=result.draft_id, provenance=result.provenance,
+        **result.suggestion.model_dump(exclude={"rationale_numbers"}),
+    )  # fmt: skip
+
+
+@router.post("/suggest", response_model=SuggestionOut)
+def suggest(
+    body: SuggestBody, session: SessionDep, user: CurrentUser, engine: ChatEngineDep
+) -> SuggestionOut:
+    """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
+    request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
+    return _out(suggest_and_draft(session, user, request, engine=engine, lang=body.lang))
+
+
+@router.post("/suggest-batch", response_model=BatchOut)
+def suggest_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> BatchOut:
+    """Suggest many ranges at once (template rationales); errors are reported per item."""
+    if len(body.items) > MAX_BATCH:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"items: {len(body.items)} requests exceed the limit of {MAX_BATCH} per batch",
+        )
+    results = suggest_batch_and_draft(session, user, body.items, lang=body.lang)
+    return BatchOut(
+        results=[_out(r) if isinstance(r, TargetDraft) else ItemError(error=r) for r in results]
+    )

@@ -1,0 +1,185 @@
+"""Practice documents: Markdown files with a YAML front matter block.
+
+A document looks like::
+
+    ---
+    id: five-whys
+    title: 5个为什么
+    tags: [诊断, 根因分析]
+    applies_to: [个人, 团队]
+    ---
+    正文……
+
+Every problem is reported as a `DocumentError` naming the file and the field so that
+an author can fix the library without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+logger = logging.getLogger(__name__)
+
+Audience = Literal["个人", "团队", "管理者", "HR"]
+AUDIENCES: tuple[str, ...] = ("个人", "团队", "管理者", "HR")
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KNOWN_FIELDS = {"id", "title", "tags", "applies_to", "competencies"}
+
+
+class DocumentError(ValueError):
+    """A practice document is invalid; names the file and the offending field."""
+
+    def __init__(self, file: str, field: str, reason: str) -> None:
+        self.file = file
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{file}: field '{field}': {reason}")
+
+
+class PracticeDocument(BaseModel):
+    """One practice of the library, validated."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(description="Stable slug such as `five-whys`.", min_length=2, max_length=80)
+    title: str = Field(description="Human title, usually Chinese.", min_length=1, max_length=120)
+    tags: list[str] = Field(default_factory=list, description="Free-form topic tags.")
+    applies_to: list[Audience] = Field(description="Who the practice is for.", min_length=1)
+    competencies: list[str] = Field(default_factory=list, description="Competencies it builds.")
+    body: str = Field(description="Markdown body without the front matter.", min_length=1)
+    source: str = Field(default="", description="File name it came from, for error messages.")
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("must be a lowercase slug like 'five-whys' (a-z, 0-9, '-')")
+        return value
+
+    @field_validator("tags", "competencies")
+    @classmethod
+    def _clean_list(cls, value: list[str]) -> list[str]:
+        cleaned = [str(v).strip() for v in value]
+        if any(not v for v in cleaned):
+            raise ValueError("entries must be non-empty strings")
+        # Order kept, duplicates dropped: authors often repeat a tag by accident.
+        return list(dict.fromkeys(cleaned))
+
+    @field_validator("applies_to")
+    @classmethod
+    def _unique_audience(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index (not the source file name)."""
+        payload = self.model_dump(exclude={"source"})
+        blob = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+    def to_markdown(self) -> str:
+        """Render back to the on-disk format."""
+        meta: dict[str, object] = {
+            "id": self.id,
+            "title": self.title,
+            "tags": self.tags,
+            "applies_to": list(self.applies_to),
+        }
+        if self.competencies:
+            meta["competencies"] = self.competencies
+        head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None)
+        return f"---\n{head}---\n{self.body}\n"
+
+
+def cjk_count(text: str) -> int:
+    """Number of CJK ideographs in `text` (the unit the library's length rule uses)."""
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+
+
+def _as_list(meta: dict[str, object], key: str, filename: str) -> object:
+    value = meta.get(key)
+    # A single scalar tag is a common slip; accept it rather than fail on style.
+    if isinstance(value, str):
+        return [value]
+    if value is not None and not isinstance(value, list):
+        raise DocumentError(filename, key, f"must be a list, got {type(value).__name__}")
+    return value
+
+
+def parse_markdown(text: str, filename: str) -> PracticeDocument:
+    """Parse one Markdown practice document; raise `DocumentError` naming file and field."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise DocumentError(filename, "front_matter", "missing '---' YAML block at the top")
+    raw_meta, body = match.group(1), match.group(2).strip()
+    try:
+        meta = yaml.safe_load(raw_meta) or {}
+    except yaml.YAMLError as exc:
+        raise DocumentError(filename, "front_matter", f"invalid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise DocumentError(filename, "front_matter", "must be a mapping of fields")
+    unknown = sorted(set(map(str, meta)) - _KNOWN_FIELDS)
+    if unknown:
+        # Tolerated so that libraries with extra house fields still load.
+        logger.warning("%s: ignoring unknown front matter fields %s", filename, unknown)
+    data: dict[str, object] = {
+        "id": meta.get("id"),
+        "title": meta.get("title"),
+        "tags": _as_list(meta, "tags", filename) or [],
+        "applies_to": _as_list(meta, "applies_to", filename),
+        "competencies": _as_list(meta, "competencies", filename) or [],
+        "body": body,
+        "source": filename,
+    }
+    for key in ("id", "title"):
+        if isinstance(data[key], int | float):
+            data[key] = str(data[key])
+    try:
+        return PracticeDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "document"
+        if data.get(field.split(".")[0]) is None and first["type"] in {"missing", "string_type"}:
+            reason = "is required"
+        else:
+            reason = first["msg"]
+        raise DocumentError(filename, field, reason) from exc
+
+
+def check_unique(docs: Iterable[PracticeDocument]) -> None:
+    """Raise `DocumentError` if two documents share an id."""
+    seen: dict[str, str] = {}
+    for doc in docs:
+        if doc.id in seen:
+            raise DocumentError(
+                doc.source or doc.id, "id", f"duplicate id {doc.id!r} (also in {seen[doc.id]})"
+            )
+        seen[doc.id] = doc.source or doc.id
+
+
+def load_directory(path: Path) -> list[PracticeDocument]:
+    """Load and validate every `*.md` file in `path` (sorted); fail on the first bad one."""
+    if not path.is_dir():
+        raise DocumentError(str(path), "path", "is not a directory")
+    docs: list[PracticeDocument] = []
+    for file in sorted(path.glob("*.md")):
+        if file.name.lower() == "readme.md":
+            continue
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(file.name, "encoding", "file is not UTF-8") from exc
+        docs.append(parse_markdown(text, file.name))
+    check_unique(docs)
+    return docs

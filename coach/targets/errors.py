@@ -1,0 +1,91 @@
+"""Typed errors of target suggestion; each carries a stable `code` and the HTTP status it maps to."""
+
+from __future__ import annotations
+
+
+class TargetError(Exception):
+    """Base of every error `suggest_target` raises on purpose."""
+
+    code: str = "target_error"
+    http_status: int = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownEmployee(TargetError):
+    """The employee id is not in the data."""
+
+    code = "unknown_employee"
+    http_status = 404
+
+    def __init__(self, employee_id: str) -> None:
+        super().__init__(f"employee {employee_id!r} not found")
+        self.employee_id = employee_id
+
+
+class UnknownMetric(TargetError):
+    """The metric id is not in the data."""
+
+    code = "unknown_metric"
+    http_status = 404
+
+    def __init__(self, metric: str) -> None:
+        super().__init__(f"metric {metric!r} not found")
+        self.metric = metric
+
+
+class InvalidPeriod(TargetError):
+    """A period string that does not fit the metric's period type."""
+
+    code = "invalid_period"
+
+    def __init__(self, period: str, period_type: str, metric: str | None = None) -> None:
+        example = "2025Q3" if period_type == "quarter" else "2025-07"
+        where = f" for metric {metric!r}" if metric else ""
+        super().__init__(f"period {period!r}{where} is not a {period_type} period like {example}")
+        self.period = period
+        self.period_type = period_type
+        self.metric = metric
+
+
+class PeriodNotAfterHistory(TargetError):
+    """The requested period is not after the history the forecast starts from."""
+
+    code = "period_not_after_history"
+
+    def __init__(self, period: str, last_period: str, metric: str, employee_id: str) -> None:
+        super().__init__(
+            f"period {period!r} for metric {metric!r} of employee {employee_id!r} "
+            f"is not after the last history period {last_period!r}"
+        )
+        self.period = period
+        self.last_period = last_period
+        self.metric = metric
+        self.employee_id = employee_id
+
+
+class NoHistory(TargetError):
+    """The metric has no history at all, so there is nothing to learn from."""
+
+    code = "no_history"
+
+    def __init__(self, metric: str) -> None:
+        super().__init__(f"metric {metric!r} has no history for any employee")
+        self.metric = metric
+
+
+class InvalidProbabilities(TargetError):
+    """Commit/stretch probabilities outside 0 < stretch < 0.5 < commit < 1."""
+
+    code = "invalid_probabilities"
+
+    def __init__(self, commit_probability: float, stretch_probability: float) -> None:
+        super().__init__(
+            "probabilities must satisfy 0 < stretch_probability < 0.5 < commit_probability < 1, "
+            f"got commit_probability={commit_probability!r}, "
+            f"stretch_probability={stretch_probability!r}"
+        )
+        self.commit_probability = commit_probability
+        self.stretch_probability = stretch_probability

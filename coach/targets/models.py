@@ -1,0 +1,120 @@
+"""Inputs and outputs of target suggestion as Pydantic models."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Direction = Literal["higher_is_better", "lower_is_better"]
+PeriodTypeName = Literal["quarter", "month"]
+
+
+class _In(BaseModel):
+    # from_attributes lets the service layer pass ORM rows straight in.
+    model_config = ConfigDict(from_attributes=True, frozen=True, extra="ignore")
+
+
+class EmployeeInfo(_In):
+    """The organisational facts about an employee that the forecast uses."""
+
+    employee_id: str
+    name: str = ""
+    role: str = ""
+    level: str = ""
+    department: str = ""
+    team: str = ""
+    manager_id: str | None = None
+    hire_date: date | None = None
+
+
+class MetricInfo(_In):
+    """A metric's definition."""
+
+    metric: str
+    name: str = ""
+    unit: str = ""
+    direction: Direction = "higher_is_better"
+    period_type: PeriodTypeName = "quarter"
+
+
+class HistoryPoint(_In):
+    """One observed value of a metric for an employee in a period."""
+
+    employee_id: str
+    period: str
+    metric: str
+    value: float
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("value must be finite")
+        return value
+
+
+class TargetRequest(BaseModel):
+    """Ask for a commit/target/stretch range of one employee's metric in one period."""
+
+    employee_id: str
+    metric: str
+    period: str
+    commit_probability: float = Field(
+        default=0.8, description="Probability of reaching the commit level (above 0.5)."
+    )
+    stretch_probability: float = Field(
+        default=0.2, description="Probability of reaching the stretch level (below 0.5)."
+    )
+
+
+class Basis(BaseModel):
+    """The statistics a suggestion rests on, in the metric's own units unless named otherwise."""
+
+    own_periods: int = Field(description="Periods of own history used.")
+    peer_count: int = Field(description="Peers in the chosen comparison group.")
+    peer_group: Literal["team", "role+level", "role", "all"] = Field(
+        description=(
+            "Finest peer group with enough members; 'team' means that group plus a team "
+            "effect that carries at least half weight."
+        )
+    )
+    method: str = Field(description="Short name of the model that produced the numbers.")
+    scale: Literal["log", "logit", "additive"] = Field(description="Scale the model works on.")
+    seasonality: bool = Field(description="Whether a seasonal pattern was detected and used.")
+    seasonal_factor: float = Field(description="Target with season / target without (1 = none).")
+    trend: float = Field(description="Expected change per period near the target, in units.")
+    trend_pct: float = Field(description="The trend as a share of the target level.")
+    horizon: int = Field(description="Periods from the last data period to the target period.")
+    tenure_months: float | None = Field(description="Months since hire at the target period.")
+    ramp_factor: float = Field(
+        description="Expected level at this tenure / fully ramped (1 = none)."
+    )
+    outliers_dropped: int = Field(description="Own observations down-weighted as one-off outliers.")
+    last_value: float | None = None
+    last_period: str | None = None
+    own_median: float | None = None
+    peer_median: float | None = Field(description="Median of peers' latest values.")
+    shrinkage_weight: float = Field(description="Weight of the peer prior in the level (0..1).")
+    predictive_sd: float = Field(description="Predictive standard deviation on the model scale.")
+
+
+class TargetSuggestion(BaseModel):
+    """A commit/target/stretch range with its quantiles, basis and a grounded rationale."""
+
+    employee_id: str
+    metric: str
+    period: str
+    quantiles: dict[str, float]
+    commit: float
+    target: float
+    stretch: float
+    commit_probability: float
+    stretch_probability: float
+    unit: str
+    direction: Direction
+    basis: Basis
+    rationale: str
+    rationale_numbers: list[float]

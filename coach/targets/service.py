@@ -1,0 +1,255 @@
+"""Target suggestions as drafts: load history from the database, explain, store, make official.
+
+The numbers come from the engine alone. An LLM may only rephrase the rationale, and its
+text is accepted only when every number in it is one the engine produced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+from sqlmodel import Session, col, select
+
+from coach.audit import record_event
+from coach.auth import Principal
+from coach.drafts import Provenance, create_draft, register_kind
+from coach.errors import Forbidden
+from coach.grounding import ungrounded_numbers
+from coach.llm import ChatEngine, LLMError, StructuredCall
+from coach.models import Draft, Employee, Metric, MetricValue, OfficialTarget
+from coach.org import can_view
+from coach.prompts import render
+from coach.targets.data import TargetData
+from coach.targets.engine import suggest_target, suggest_targets
+from coach.targets.errors import TargetError
+from coach.targets.models import (
+    EmployeeInfo,
+    HistoryPoint,
+    MetricInfo,
+    TargetRequest,
+    TargetSuggestion,
+)
+from coach.targets.periods import from_ordinal
+
+logger = logging.getLogger(__name__)
+
+DRAFT_KIND = "target"
+REPHRASE_TEMPLATE = "targets/rephrase.j2"
+
+
+class Rationale(BaseModel):
+    """A rephrased explanation of a target range."""
+
+    text: str = Field(description="Two or three sentences; every number exactly as given.")
+
+
+class TargetRange(BaseModel):
+    """The part of a target draft a manager may edit; the rest of the draft is kept."""
+
+    model_config = {"extra": "allow"}
+
+    commit: float
+    target: float
+    stretch: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetRange:
+        rising = self.commit <= self.target <= self.stretch
+        falling = self.commit >= self.target >= self.stretch
+        if not (rising or falling):
+            raise ValueError("target must lie between commit and stretch")
+        return self
+
+
+class TargetDraft(BaseModel):
+    """A suggestion stored as a pending draft."""
+
+    draft_id: str
+    suggestion: TargetSuggestion
+    provenance: Provenance
+
+
+class TargetItemError(BaseModel):
+    status: int
+    code: str
+    message: str
+
+
+def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
+    """Everything the engine needs for these metrics: all employees (peers) and their history."""
+    wanted = sorted(set(metrics))
+    employees = [
+        EmployeeInfo.model_validate(e, from_attributes=True)
+        for e in session.exec(select(Employee)).all()
+    ]
+    metric_rows = [
+        MetricInfo(metric=m.metric, name=m.name, unit=m.unit, direction=str(m.direction),  # type: ignore[arg-type]
+                   period_type=str(m.period_type))  # type: ignore[arg-type]  # fmt: skip
+        for m in session.exec(select(Metric).where(col(Metric.metric).in_(wanted))).all()
+    ]
+    history = [
+        HistoryPoint(employee_id=e, period=p, metric=m, value=v)
+        for e, p, m, v in session.exec(
+            select(MetricValue.employee_id, MetricValue.period, MetricValue.metric, MetricValue.value)
+            .where(col(MetricValue.metric).in_(wanted))
+        ).all()
+    ]  # fmt: skip
+    return TargetData.build(employees, metric_rows, history)
+
+
+def _inputs(data: TargetData, request: TargetRequest, lang: str) -> dict[str, Any]:
+    """The request and the employee's own history it was answered from."""
+    history = data.history.get(request.metric)
+    index = data.employee_index.get(request.employee_id)
+    own: list[dict[str, Any]] = []
+    if history is not None and index is not None:
+        period_type = data.metrics[request.metric].period_type
+        mask = history.employee == index
+        own = [
+            {"period": from_ordinal(int(o), period_type), "value": float(v)}
+            for o, v in zip(history.ordinal[mask], history.value[mask], strict=True)
+        ]
+    return {"request": request.model_dump(), "lang": lang, "own_history": own}
+
+
+def _rephrase(
+    engine: ChatEngine, suggestion: TargetSuggestion, lang: str
+) -> tuple[str, Provenance]:
+    prompt = render(
+        REPHRASE_TEMPLATE,
+        rationale=suggestion.rationale,
+        numbers=suggestion.rationale_numbers,
+        lang=lang,
+    )
+    call = StructuredCall(
+        purpose="targets.rationale", prompt=prompt, schema=Rationale,
+        offline=lambda: Rationale(text=suggestion.rationale),
+    )  # fmt: skip
+    provenance = Provenance(provider=engine.provider, model=engine.model,
+                            template_id=prompt.template_id, template_hash=prompt.template_hash)  # fmt: skip
+    try:
+        text = engine.generate(call).output.text.strip()
+    except LLMError as exc:
+        logger.warning("rationale rephrase failed, template text kept: %s", exc)
+        return suggestion.rationale, provenance.model_copy(update={"fallback_reason": str(exc)})
+    stray = ungrounded_numbers(text, suggestion.rationale_numbers)
+    if stray or not text:
+        logger.warning("rephrased rationale changed numbers %s; template text kept", stray)
+        reason = f"rephrased rationale had numbers not from the engine: {', '.join(stray) or 'empty text'}"
+        return suggestion.rationale, provenance.model_copy(update={"fallback_reason": reason})
+    return text, provenance
+
+
+def _check_scope(session: Session, principal: Principal, employee_id: str) -> None:
+    if session.get(Employee, employee_id) is not None and not can_view(
+        session, principal, employee_id
+    ):
+        raise Forbidden(f"employee {employee_id!r} is outside your scope")
+
+
+def suggest_and_draft(
+    session: Session,
+    principal: Principal,
+    request: TargetRequest,
+    *,
+    engine: ChatEngine,
+    lang: str = "zh",
+) -> TargetDraft:
+    """Suggest a range for one employee and metric, and store it as a pending draft."""
+    _check_scope(session, principal, request.employee_id)
+    data = load_target_data(session, [request.metric])
+    suggestion = suggest_target(data, request, lang=lang)
+    text, provenance = _rephrase(engine, suggestion, lang)
+    suggestion = suggestion.model_copy(update={"rationale": text})
+    draft = create_draft(
+        session, kind=DRAFT_KIND, employee_id=request.employee_id, requester=principal,
+        inputs=_inputs(data, request, lang), output=suggestion, provenance=provenance,
+    )  # fmt: skip
+    return TargetDraft(draft_id=draft.id, suggestion=suggestion, provenance=provenance)
+
+
+def suggest_batch_and_draft(
+    session: Session, principal: Principal, requests: Sequence[TargetRequest], *, lang: str = "zh"
+) -> list[TargetDraft | TargetItemError]:
+    """Suggest many ranges at once (template rationales, no LLM), each stored as a draft."""
+    visible: list[bool] = []
+    for request in requests:
+        try:
+            _check_scope(session, principal, request.employee_id)
+            visible.append(True)
+        except Forbidden:
+            visible.append(False)
+    data = load_target_data(session, {r.metric for r in requests})
+    allowed = [r for r, ok in zip(requests, visible, strict=True) if ok]
+    computed = iter(suggest_targets(data, allowed, lang=lang))
+    provenance = Provenance(provider="offline", model="coach-targets-1",
+                            template_id=f"targets/rationale.{lang}.j2")  # fmt: skip
+    results: list[TargetDraft | TargetItemError] = []
+    for request, ok in zip(requests, visible, strict=True):
+        if not ok:
+            results.append(TargetItemError(status=403, code="forbidden",
+                                           message=f"employee {request.employee_id!r} is outside your scope"))  # fmt: skip
+            continue
+        outcome = next(computed)
+        if isinstance(outcome, TargetError):
+            results.append(
+                TargetItemError(
+                    status=outcome.http_status, code=outcome.code, message=outcome.message
+                )
+            )
+            continue
+        draft = create_draft(
+            session, kind=DRAFT_KIND, employee_id=request.employee_id, requester=principal,
+            inputs={"request": request.model_dump(), "lang": lang}, output=outcome, provenance=provenance,
+        )  # fmt: skip
+        results.append(TargetDraft(draft_id=draft.id, suggestion=outcome, provenance=provenance))
+    return results
+
+
+def _make_official(
+    session: Session, draft: Draft, final: dict[str, Any], principal: Principal
+) -> None:
+    """Approval turns the range into the employee's official target for that period."""
+    request = draft.inputs.get("request", {})
+    metric, period = (
+        request.get("metric") or draft.output["metric"],
+        request.get("period") or draft.output["period"],
+    )
+    suggested = {k: draft.output[k] for k in ("commit", "target", "stretch")}
+    approved = {k: float(final[k]) for k in ("commit", "target", "stretch")}
+    row = session.exec(
+        select(OfficialTarget).where(
+            OfficialTarget.employee_id == draft.employee_id,
+            OfficialTarget.metric == metric,
+            OfficialTarget.period == period,
+        )
+    ).first()
+    before = (
+        None
+        if row is None
+        else {"commit": row.commit, "target": row.target, "stretch": row.stretch}
+    )
+    row = row or OfficialTarget(employee_id=draft.employee_id, metric=metric, period=period,
+                                commit=0, target=0, stretch=0, draft_id=draft.id, approved_by="")  # fmt: skip
+    row.commit, row.target, row.stretch = (
+        approved["commit"],
+        approved["target"],
+        approved["stretch"],
+    )
+    row.suggested = suggested
+    row.difference = {k: round(approved[k] - suggested[k], 6) for k in approved}
+    row.draft_id = draft.id
+    row.approved_by = principal.name
+    session.add(row)
+    session.flush()
+    record_event(
+        session, actor=principal.label, action="target.official", object_type="official_target",
+        object_id=f"{draft.employee_id}/{metric}/{period}", before=before, after=approved,
+        detail={"draft_id": draft.id, "difference": row.difference},
+    )  # fmt: skip
+
+
+register_kind(DRAFT_KIND, schema=TargetRange, on_approved=_make_official)

@@ -1,0 +1,163 @@
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+
+from coach.targets import (
+    HistoryPoint,
+    MetricInfo,
+    TargetRequest,
+    TargetSuggestion,
+    suggest_target,
+)
+from tests.targets.helpers import DEFECTS, QUARTERS, build, employee, peers, series
+
+
+def _suggest(data, employee_id: str = "X", period: str = "2025Q1", **kwargs) -> TargetSuggestion:
+    request = TargetRequest(employee_id=employee_id, metric=kwargs.pop("metric", "sales"),
+                            period=period, **kwargs)  # fmt: skip
+    return suggest_target(data, request)
+
+
+def test_higher_is_better_commit_is_the_low_quantile() -> None:
+    emps, hist = peers()
+    s = _suggest(build(emps, hist), "P01")
+    q = s.quantiles
+    assert q["0.2"] < q["0.5"] < q["0.8"]
+    assert s.commit < s.target < s.stretch
+    assert s.commit == pytest.approx(q["0.2"], rel=0.01)
+    assert s.stretch == pytest.approx(q["0.8"], rel=0.01)
+
+
+def test_lower_is_better_commit_is_the_higher_value() -> None:
+    emps, hist = peers(metric=DEFECTS, base=2.0)
+    s = _suggest(build(emps, hist, [DEFECTS]), "P01", metric="defects")
+    assert s.direction == "lower_is_better"
+    assert s.commit > s.target > s.stretch
+    assert s.commit == pytest.approx(s.quantiles["0.8"], rel=0.01)
+    assert s.stretch == pytest.approx(s.quantiles["0.2"], rel=0.01)
+    assert all(0 <= v <= 100 for v in s.quantiles.values())  # a percentage stays a percentage
+
+
+def test_rates_in_unit_interval_stay_bounded() -> None:
+    rate = MetricInfo(metric="rate", unit="ratio", period_type="quarter")
+    emps, hist = peers(metric=rate, base=0.9, noise=0.3)
+    hist = [h.model_copy(update={"value": min(h.value, 1.0)}) for h in hist]
+    s = suggest_target(build(emps, hist, [rate]), TargetRequest(employee_id="P00", metric="rate",
+                                                               period="2025Q1"))  # fmt: skip
+    assert s.basis.scale == "logit"
+    assert all(0 <= v <= 1 for v in s.quantiles.values())
+
+
+def test_other_probabilities_add_their_quantiles() -> None:
+    emps, hist = peers()
+    data = build(emps, hist)
+    wide = _suggest(data, "P01", commit_probability=0.9, stretch_probability=0.1)
+    default = _suggest(data, "P01")
+    assert {"0.1", "0.2", "0.5", "0.8", "0.9"} <= wide.quantiles.keys()
+    assert wide.commit == pytest.approx(wide.quantiles["0.1"], rel=0.01)
+    assert wide.stretch == pytest.approx(wide.quantiles["0.9"], rel=0.01)
+    assert wide.commit < default.commit and wide.stretch > default.stretch
+    assert wide.target == default.target
+
+
+def test_one_huge_spike_barely_moves_the_median() -> None:
+    emps, hist = peers()
+    steady = [100.0, 102, 99, 101, 100, 98, 101, 100, 99, 102, 100, 101]
+    spiked = [*steady[:-1], 1000.0]
+    base = _suggest(build([*emps, employee("X")], hist + series("X", steady)))
+    spike = _suggest(build([*emps, employee("X")], hist + series("X", spiked)))
+    assert spike.quantiles["0.5"] == pytest.approx(base.quantiles["0.5"], rel=0.03)
+    assert spike.basis.outliers_dropped == 1
+    middle = [*steady[:5], 1000.0, *steady[6:]]
+    mid = _suggest(build([*emps, employee("X")], hist + series("X", middle)))
+    assert mid.quantiles["0.5"] == pytest.approx(base.quantiles["0.5"], rel=0.03)
+
+
+def test_missing_periods_are_tolerated() -> None:
+    emps, hist = peers()
+    gappy = [100.0, None, 99, None, None, 98, 101, None, 99, 102, None, 101]
+    s = _suggest(build([*emps, employee("X")], hist + series("X", gappy)))
+    assert s.basis.own_periods == 7
+    assert 90 < s.target < 110
+
+
+def test_seasonality_detected_on_seasonal_data_only() -> None:
+    quarterly = (-0.15, 0.0, -0.05, 0.2)
+    emps, hist = peers(seasonal=quarterly, noise=0.05)
+    data = build(emps, hist)
+    q4 = _suggest(data, "P01", period="2025Q4")
+    q1 = _suggest(data, "P01", period="2025Q1")
+    assert q4.basis.seasonality and q1.basis.seasonality
+    assert q4.basis.seasonal_factor > 1.1 > 0.95 > q1.basis.seasonal_factor
+    assert q4.target > q1.target * 1.2
+    flat_emps, flat_hist = peers(noise=0.05)
+    flat = _suggest(build(flat_emps, flat_hist), "P01", period="2025Q4")
+    assert not flat.basis.seasonality
+    assert flat.basis.seasonal_factor == 1.0
+
+
+def test_short_history_shrinks_toward_peers() -> None:
+    emps, hist = peers(base=100.0)
+    one = _suggest(build([*emps, employee("X")], hist + series("X", [200.0])))
+    many = _suggest(build([*emps, employee("X")], hist + series("X", [200.0] * 12)))
+    assert 120 < one.target < 190  # pulled toward the peers' ~100, but not ignored
+    assert 0.05 < one.basis.shrinkage_weight < 0.95
+    assert many.target == pytest.approx(200, rel=0.05)
+    assert one.basis.shrinkage_weight > many.basis.shrinkage_weight
+    assert one.basis.peer_median == pytest.approx(100, rel=0.15)
+
+
+def _ramping_org() -> tuple[list, list[HistoryPoint]]:
+    """40 established reps near 100 and 24 hires whose output ramps up over a few months."""
+    emps, hist = peers(n=40, base=100.0)
+    rng = np.random.default_rng(3)
+    for i in range(24):
+        hire = date(2022 + i // 8, 1 + (i % 8), 1)
+        emp = employee(f"N{i:02d}", hire_date=hire)
+        emps.append(emp)
+        for k, period in enumerate(QUARTERS):
+            mid_months = (2022 + k // 4) * 12 + (k % 4) * 3 + 1.5
+            tenure = mid_months - (hire.year * 12 + hire.month - 1)
+            if tenure < 0:
+                continue
+            value = 100 * (1 - 0.6 * math.exp(-tenure / 4)) * math.exp(rng.normal(0, 0.05))
+            hist.append(HistoryPoint(employee_id=emp.employee_id, period=period, metric="sales",
+                                     value=value))  # fmt: skip
+    return emps, hist
+
+
+def test_cold_start_uses_peers_and_tenure() -> None:
+    emps, hist = _ramping_org()
+    fresh = employee("NEW", hire_date=date(2024, 12, 1))
+    veteran = employee("OLD", hire_date=date(2015, 1, 1))
+    data = build([*emps, fresh, veteran], hist)
+    new = _suggest(data, "NEW")
+    old = _suggest(data, "OLD")
+    assert new.basis.own_periods == 0 and new.basis.peer_count >= 5
+    assert new.basis.tenure_months == pytest.approx(2.5, abs=0.1)
+    assert new.basis.ramp_factor < 0.8
+    assert new.target < 0.85 * old.target
+    assert old.basis.ramp_factor == pytest.approx(1.0, abs=0.01)
+    assert 85 < old.target < 115
+
+
+def test_longer_horizon_is_wider() -> None:
+    emps, hist = peers()
+    data = build(emps, hist)
+    near = _suggest(data, "P01", period="2025Q1")
+    far = _suggest(data, "P01", period="2025Q4")
+    assert far.basis.horizon == 4
+    spread = lambda s: s.quantiles["0.8"] / s.quantiles["0.2"]  # noqa: E731
+    assert spread(far) > spread(near)
+
+
+def test_integer_counts_round_to_whole_numbers() -> None:
+    tickets = MetricInfo(metric="tickets", unit="件", period_type="month")
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    emps, hist = peers(metric=tickets, base=300, periods=months)
+    hist = [h.model_copy(update={"value": float(round(h.value))}) for h in hist]
+    s = suggest_target(build(emps, hist, [tickets]),
+                       TargetRequest(employee_id="P03", metric="tickets", period="2025-01"))  # fmt: skip
+    assert s.target == int(s.target) and s.commit == int(s.commit)
