@@ -11,13 +11,22 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC."""
     return datetime.now(UTC)
+
+
+def _enum(enum: type[StrEnum], length: int) -> SAEnum:
+    """A VARCHAR column that loads as the enum; no database type, so new members need no migration."""
+    return SAEnum(
+        enum, native_enum=False, create_constraint=False, length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )  # fmt: skip
 
 
 def new_id() -> str:
@@ -61,7 +70,7 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
-    role: Role = Field(sa_type=String(20))
+    role: Role = Field(sa_type=_enum(Role, 20))
     employee_id: str | None = Field(default=None, max_length=64)
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
@@ -87,8 +96,8 @@ class Metric(SQLModel, table=True):
     metric: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     unit: str = Field(default="", max_length=50)
-    direction: Direction = Field(default=Direction.higher_is_better, sa_type=String(20))
-    period_type: PeriodType = Field(default=PeriodType.quarter, sa_type=String(10))
+    direction: Direction = Field(default=Direction.higher_is_better, sa_type=_enum(Direction, 20))
+    period_type: PeriodType = Field(default=PeriodType.quarter, sa_type=_enum(PeriodType, 10))
 
 
 class MetricValue(SQLModel, table=True):
@@ -122,7 +131,7 @@ class KeyResult(SQLModel, table=True):
     title: str
     metric: str | None = Field(default=None, max_length=64)
     unit: str = Field(default="", max_length=50)
-    direction: Direction = Field(default=Direction.higher_is_better, sa_type=String(20))
+    direction: Direction = Field(default=Direction.higher_is_better, sa_type=_enum(Direction, 20))
     baseline: float = 0.0
     target: float
     current: float = 0.0
@@ -222,7 +231,7 @@ class Draft(SQLModel, table=True):
     provider: str = Field(default="", max_length=50)
     model: str = Field(default="", max_length=200)
     fallback_reason: str | None = None
-    status: DraftStatus = Field(default=DraftStatus.pending, index=True, sa_type=String(20))
+    status: DraftStatus = Field(default=DraftStatus.pending, index=True, sa_type=_enum(DraftStatus, 20))
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
 
@@ -234,7 +243,7 @@ class ApprovalRecord(SQLModel, table=True):
     draft_id: str = Field(foreign_key="drafts.id", index=True, max_length=64)
     reviewer_id: int = Field(foreign_key="users.id")
     reviewer_name: str = Field(max_length=200)
-    decision: Decision = Field(sa_type=String(20))
+    decision: Decision = Field(sa_type=_enum(Decision, 20))
     final_content: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     reason: str = ""
     created_at: datetime = Field(default_factory=utcnow)

@@ -86,8 +86,7 @@ def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
         for e in session.exec(select(Employee)).all()
     ]
     metric_rows = [
-        MetricInfo(metric=m.metric, name=m.name, unit=m.unit, direction=str(m.direction),  # type: ignore[arg-type]
-                   period_type=str(m.period_type))  # type: ignore[arg-type]  # fmt: skip
+        MetricInfo.model_validate(m.model_dump())
         for m in session.exec(select(Metric).where(col(Metric.metric).in_(wanted))).all()
     ]
     history = [
