@@ -9,7 +9,18 @@ from functools import cache
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import audit, comments, drafts, employees, health, imports, me
+from api.routes import (
+    audit,
+    coaching,
+    comments,
+    drafts,
+    employees,
+    health,
+    imports,
+    me,
+    practices,
+    targets,
+)
 from coach import __version__
 from coach.db import engine_for, migrate
 from coach.knowledge import KnowledgeBase, open_knowledge_base
@@ -40,7 +51,9 @@ def create_app(
     app.state.chat_engine = chat_engine or build_engine(settings, DatabaseCallLog(engine))
     app.state.knowledge = _knowledge_provider(settings, knowledge)
     install_error_handlers(app)
-    for module in (health, employees, imports, drafts, comments, me, audit):
+    for module in (
+        health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
+    ):  # fmt: skip
         app.include_router(module.router)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app

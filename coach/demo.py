@@ -219,8 +219,8 @@ def seed_demo(session: Session) -> DemoTokens:
     rng = random.Random(20261116)
     for person in _PEOPLE:
         session.merge(Employee(**person.__dict__))
-    for metric in _METRICS:
-        session.merge(Metric.model_validate(metric.model_dump()))
+    for metric_row in _METRICS:
+        session.merge(Metric.model_validate(metric_row.model_dump()))
     session.flush()
 
     existing = {

@@ -12,13 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from coach.approvals import measure_edit
 from coach.audit import record_event
 from coach.auth import Principal
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
+from coach.gating import approved_content
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
-from coach.org import can_view, manages
+from coach.org import can_view, manages, reports_query
 
 
 class Provenance(BaseModel):
@@ -39,6 +42,9 @@ class DecisionPublic(BaseModel):
     final_content: dict[str, Any] | None
     reason: str
     created_at: datetime
+    diff: str = Field(default="", description="Unified diff from the AI version to the final one.")
+    changed_fields: list[str] = Field(default_factory=list)
+    edit_ratio: float = Field(default=0.0, description="0 = approved as is, 1 = fully rewritten.")
 
 
 class DraftPublic(BaseModel):
@@ -52,6 +58,11 @@ class DraftPublic(BaseModel):
     decisions: list[DecisionPublic]
     created_at: datetime
     decided_at: datetime | None
+
+
+class DraftsPublic(BaseModel):
+    data: list[DraftPublic]
+    count: int
 
 
 ApprovalHook = Callable[[Session, Draft, dict[str, Any], Principal], None]
@@ -138,6 +149,36 @@ def get_draft(session: Session, principal: Principal, draft_id: str) -> Draft:
     raise Forbidden(f"draft {draft_id!r} is not visible to a {principal.role.value}")
 
 
+def list_drafts(
+    session: Session,
+    principal: Principal,
+    *,
+    status: DraftStatus | None = DraftStatus.pending,
+    kind: str | None = None,
+    employee_id: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Draft], int]:
+    """A page of drafts, newest first: all for HR, those about their reports for a manager."""
+    clauses: list[Any] = []
+    if principal.role == Role.manager and principal.employee_id:
+        clauses.append(col(Draft.employee_id).in_(reports_query(principal.employee_id)))
+    elif principal.role != Role.hr:
+        raise Forbidden(f"the draft inbox is for managers and HR, not a {principal.role.value}")
+    if status is not None:
+        clauses.append(col(Draft.status) == status)
+    if kind:
+        clauses.append(col(Draft.kind) == kind)
+    if employee_id:
+        clauses.append(col(Draft.employee_id) == employee_id)
+    rows = session.exec(
+        select(Draft).where(*clauses)
+        .order_by(col(Draft.created_at).desc(), col(Draft.id)).offset(offset).limit(limit)
+    ).all()  # fmt: skip
+    total = session.exec(select(func.count()).select_from(Draft).where(*clauses)).one()
+    return list(rows), total
+
+
 def decisions_for(session: Session, draft_id: str) -> list[ApprovalRecord]:
     """The decisions recorded on a draft, oldest first."""
     return list(
@@ -172,6 +213,9 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
                 final_content=r.final_content,
                 reason=r.reason,
                 created_at=r.created_at,
+                diff=r.diff,
+                changed_fields=r.changed_fields or [],
+                edit_ratio=r.edit_ratio,
             )
             for r in decisions_for(session, draft.id)
         ],
@@ -218,6 +262,7 @@ def decide(
         decision = Decision.reject
         draft.status = DraftStatus.rejected
     draft.decided_at = utcnow()
+    edit = measure_edit(draft.output, final)
     record = ApprovalRecord(
         draft_id=draft.id,
         reviewer_id=principal.user_id,
@@ -225,13 +270,18 @@ def decide(
         decision=decision,
         final_content=final,
         reason=reason.strip(),
+        diff=edit.diff,
+        changed_fields=edit.changed_fields,
+        edit_ratio=edit.edit_ratio,
     )
     session.add(draft)
     session.add(record)
     session.flush()
     spec = _KINDS.get(draft.kind)
-    if approve and final is not None and spec is not None and spec.on_approved is not None:
-        spec.on_approved(session, draft, final, principal)
+    if approve and spec is not None and spec.on_approved is not None:
+        # What becomes official comes out of the one gate, not straight from the draft.
+        approved = approved_content(session, principal, draft)
+        spec.on_approved(session, draft, approved.content, principal)
     record_event(
         session,
         actor=principal.label,
@@ -240,6 +290,13 @@ def decide(
         object_id=draft.id,
         before=draft.output,
         after=final,
-        detail={"kind": draft.kind, "employee_id": draft.employee_id, "reason": reason.strip()},
+        # Hashes and figures only: the reason is free text and lives on the approval record,
+        # where erasing a person can reach it without rewriting the chain.
+        detail={
+            "kind": draft.kind,
+            "employee_id": draft.employee_id,
+            "edit_ratio": edit.edit_ratio,
+            "changed_fields": edit.changed_fields,
+        },
     )
     return draft

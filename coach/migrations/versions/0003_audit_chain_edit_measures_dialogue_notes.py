@@ -72,14 +72,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table("approval_records", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "diff", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""
-            )
+            sa.Column("diff", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default="")
         )
         batch_op.add_column(sa.Column("changed_fields", sa.JSON(), nullable=True))
-        batch_op.add_column(
-            sa.Column("edit_ratio", sa.Float(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("edit_ratio", sa.Float(), nullable=False, server_default="0"))
 
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_events_object_id"), ["object_id"], unique=False)

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, col, select
+from typer.testing import CliRunner
+
+from coach.audit import event_hash, record_event, verify_chain
+from coach.cli import app as cli
+from coach.models import AuditEvent
+from tests.factories import auth
+
+runner = CliRunner()
+
+
+def _events(engine: Engine, n: int = 6) -> list[int]:
+    with Session(engine) as session:
+        ids = [
+            record_event(
+                session, actor="hr:审计员", action="update", object_type="goal", object_id=f"G{i}",
+                before={"title": f"旧{i}"}, after={"title": f"新{i}"}, detail={"i": i},
+            ).id or 0
+            for i in range(n)
+        ]  # fmt: skip
+        session.commit()
+    return ids
+
+
+def _tamper(engine: Engine, *statements: str) -> None:
+    """What someone with write access to the database file could do."""
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def _problems(engine: Engine, tip: str | None = None) -> list[tuple[int, str]]:
+    with Session(engine) as session:
+        return [(p.event_id, p.kind) for p in verify_chain(session, expected_tip=tip).problems]
+
+
+def test_an_intact_chain_verifies(engine: Engine) -> None:
+    _events(engine)
+    with Session(engine) as session:
+        report = verify_chain(session)
+    assert report.ok and report.events == 6
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "6 events verified" in result.output
+
+
+def test_the_database_refuses_to_change_or_delete_events(engine: Engine) -> None:
+    ids = _events(engine, 2)
+    for statement in (
+        f"UPDATE audit_events SET actor = 'x' WHERE id = {ids[0]}",
+        f"DELETE FROM audit_events WHERE id = {ids[0]}",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_verify_names_an_edited_event(engine: Engine) -> None:
+    ids = _events(engine)
+    _tamper(engine, f"UPDATE audit_events SET actor = 'admin:mallory' WHERE id = {ids[2]}")
+    assert _problems(engine) == [(ids[2], "changed")]
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"event {ids[2]}: changed" in result.output
+
+
+def test_verify_names_an_edited_event_even_when_its_hash_was_recomputed(engine: Engine) -> None:
+    ids = _events(engine)
+    with Session(engine) as session:
+        event = session.get(AuditEvent, ids[2])
+        assert event is not None
+        event.detail = {"i": 99}
+        forged = event_hash(event)
+    _tamper(
+        engine,
+        f"UPDATE audit_events SET detail = '{{\"i\": 99}}', hash = '{forged}' WHERE id = {ids[2]}",
+    )
+    assert _problems(engine) == [(ids[2], "changed")]
+
+
+def test_verify_names_a_removed_event(engine: Engine) -> None:
+    ids = _events(engine)
+    _tamper(engine, f"DELETE FROM audit_events WHERE id = {ids[2]}")
+    assert _problems(engine) == [(ids[3], "removed")]
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"event {ids[3]}: removed" in result.output
+
+
+def test_verify_names_reordered_events(engine: Engine) -> None:
+    ids = _events(engine)
+    a, b = ids[2], ids[3]
+    _tamper(
+        engine,
+        f"UPDATE audit_events SET id = -1 WHERE id = {a}",
+        f"UPDATE audit_events SET id = {a} WHERE id = {b}",
+        f"UPDATE audit_events SET id = {b} WHERE id = -1",
+    )
+    problems = _problems(engine)
+    assert (a, "reordered") in problems and (b, "reordered") in problems
+    assert {kind for _, kind in problems} == {"reordered"}
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1 and f"event {a}: reordered" in result.output
+
+
+def test_verify_with_a_kept_tip_notices_removed_newest_events(engine: Engine) -> None:
+    ids = _events(engine)
+    with Session(engine) as session:
+        tip = verify_chain(session).tip
+    _tamper(engine, f"DELETE FROM audit_events WHERE id = {ids[-1]}")
+    assert _problems(engine) == []  # without an anchor a cut-off tail looks complete
+    assert _problems(engine, tip) == [(ids[-2], "truncated")]
+    assert runner.invoke(cli, ["audit", "verify", "--tip", tip]).exit_code == 1
+
+
+def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:
+    threads, per_thread = 8, 15
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                with Session(engine) as session:
+                    # A read first, as a request handler would: the chain tip must not be
+                    # taken from this (possibly stale) moment.
+                    session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+                    record_event(
+                        session, actor=f"t{n}", action="create", object_type="x", object_id=str(i)
+                    )
+                    session.commit()
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    with Session(engine) as session:
+        report = verify_chain(session)
+    assert report.ok and report.events == threads * per_thread
+
+
+def test_events_api_filters_and_pages(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    _events(engine, 5)
+    page = client.get(
+        "/v1/audit/events?action=update&limit=2&offset=1", headers=auth(tokens["hr"])
+    ).json()
+    assert page["count"] == 5 and [e["object_id"] for e in page["data"]] == ["G1", "G2"]
+    assert page["data"][0]["after_hash"] and "title" not in json.dumps(page["data"])
+    one = client.get(
+        "/v1/audit/events?object_type=goal&object_id=G3", headers=auth(tokens["admin"])
+    ).json()
+    assert one["count"] == 1
+    users = client.get(
+        "/v1/audit/events?object_type=user&actor=cli", headers=auth(tokens["hr"])
+    ).json()
+    assert users["count"] == 6  # the six users seeded for the tests
+    later = client.get(
+        "/v1/audit/events", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(tokens["hr"])
+    )
+    assert later.json()["count"] == 0
+    assert client.get("/v1/audit/events", headers=auth(tokens["manager"])).status_code == 403
+
+
+def test_export_streams_json_lines_and_is_itself_audited(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    _events(engine, 3)
+    response = client.get("/v1/audit/events/export?action=update", headers=auth(tokens["hr"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [e["object_id"] for e in lines] == ["G0", "G1", "G2"]
+    with Session(engine) as session:
+        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+        assert last is not None and last.action == "export" and last.actor == "hr:user-hr"
+        assert last.detail == {"filters": {"action": "update"}}
+        assert verify_chain(session).ok
+
+
+def test_cli_export_writes_json_lines_and_records_it(engine: Engine, tmp_path: Path) -> None:
+    _events(engine, 3)
+    out = tmp_path / "audit.jsonl"
+    result = runner.invoke(cli, ["audit", "export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [e["action"] for e in lines][-1] == "export"  # the export is part of what it exports
+    assert len(lines) == 4
