@@ -96,18 +96,15 @@ def demo() -> None:
     with session_scope(_ready_engine(settings)) as session:
         tokens = seed_demo(session)
     _ensure_library(settings)
-    table = Table(title=f"Demo data in {settings.home.resolve()}")
-    table.add_column("role")
-    table.add_column("user")
-    table.add_column("token")
-    for role, user in (
+    typer.echo(f"Demo company written to {settings.home.resolve()}")
+    typer.echo("API tokens (send as 'Authorization: Bearer <token>'):")
+    for role, who in (
         ("admin", "demo-admin"),
         ("hr", "demo-hr"),
-        ("manager", "demo-manager (E011 陈静)"),
-        ("employee", "demo-employee (E012 李强)"),
+        ("manager", "demo-manager, E011 陈静"),
+        ("employee", "demo-employee, E012 李强"),
     ):
-        table.add_row(role, user, getattr(tokens, role))
-    Console().print(table)
+        typer.echo(f"  {role:<9} {getattr(tokens, role)}   ({who})")
 
 
 @app.command("import")

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
@@ -15,49 +15,47 @@ _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx
 class Settings(BaseSettings):
     """Coach configuration; every field maps to one environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # Case-sensitive so that, for example, the shell's HOME never stands in for COACH_HOME.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, case_sensitive=True
+    )
 
     home: Path = Field(
         default=Path(".coach"),
-        validation_alias=AliasChoices("COACH_HOME", "home"),
+        validation_alias="COACH_HOME",
         description="All local state: SQLite file, embedded Chroma, logs.",
     )
     database_url: str = Field(
         default="",
-        validation_alias=AliasChoices("COACH_DATABASE_URL", "database_url"),
+        validation_alias="COACH_DATABASE_URL",
         description="SQLAlchemy URL; empty means SQLite under COACH_HOME.",
     )
     llm_provider: Literal["offline", "openai"] = Field(
-        default="offline", validation_alias=AliasChoices("COACH_LLM_PROVIDER", "llm_provider")
+        default="offline", validation_alias="COACH_LLM_PROVIDER"
     )
-    openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
-    )
-    openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
-    )
-    llm_model: str = Field(
-        default="gpt-4o-mini", validation_alias=AliasChoices("COACH_LLM_MODEL", "llm_model")
-    )
-    llm_timeout: float = Field(
-        default=60.0, validation_alias=AliasChoices("COACH_LLM_TIMEOUT", "llm_timeout")
-    )
-    llm_max_retries: int = Field(
-        default=2, validation_alias=AliasChoices("COACH_LLM_MAX_RETRIES", "llm_max_retries")
-    )
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    llm_model: str = Field(default="gpt-4o-mini", validation_alias="COACH_LLM_MODEL")
+    llm_timeout: float = Field(default=60.0, validation_alias="COACH_LLM_TIMEOUT")
+    llm_max_retries: int = Field(default=2, validation_alias="COACH_LLM_MAX_RETRIES")
     llm_structured_method: Literal["function_calling", "json_schema", "json_mode"] = Field(
         default="function_calling",
-        validation_alias=AliasChoices("COACH_LLM_STRUCTURED_METHOD", "llm_structured_method"),
+        validation_alias="COACH_LLM_STRUCTURED_METHOD",
         description="How structured answers are requested; function calling works on most servers.",
     )
     chroma_url: str = Field(
         default="",
-        validation_alias=AliasChoices("COACH_CHROMA_URL", "chroma_url"),
+        validation_alias="COACH_CHROMA_URL",
         description="Chroma server URL; empty means embedded Chroma under COACH_HOME.",
     )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024,
-        validation_alias=AliasChoices("COACH_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+        validation_alias="COACH_MAX_UPLOAD_BYTES",
+    )
+    llm_local_only: str = Field(
+        default="",
+        validation_alias="COACH_LLM_LOCAL_ONLY",
+        description="Comma list of draft kinds (e.g. feedback,development) never sent to an external LLM.",
     )
 
     @model_validator(mode="after")
@@ -77,6 +75,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'coach.db').resolve()}"
+
+    @property
+    def llm_local_only_kinds(self) -> frozenset[str]:
+        """Draft kinds that always use the offline engine."""
+        return frozenset(k.strip() for k in self.llm_local_only.split(",") if k.strip())
 
     @property
     def chroma_path(self) -> Path:

@@ -11,7 +11,9 @@ from coach.settings import Settings
 def test_defaults_are_embedded(tmp_path: Path) -> None:
     settings = Settings()
     assert settings.llm_provider == "offline"
-    assert settings.resolved_database_url == f"sqlite:///{(tmp_path / 'home' / 'coach.db').resolve()}"
+    assert (
+        settings.resolved_database_url == f"sqlite:///{(tmp_path / 'home' / 'coach.db').resolve()}"
+    )
     assert settings.chroma_url == ""
 
 
@@ -27,7 +29,18 @@ def test_openai_provider_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("COACH_LLM_MODEL=deepseek-chat\nCOACH_DATABASE_URL=postgresql://u@h/db\n")
+    (tmp_path / ".env").write_text(
+        "COACH_LLM_MODEL=deepseek-chat\nCOACH_DATABASE_URL=postgresql://u@h/db\n"
+    )
     settings = Settings()
     assert settings.llm_model == "deepseek-chat"
     assert settings.resolved_database_url == "postgresql://u@h/db"
+
+
+def test_shell_home_is_not_coach_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("COACH_HOME")
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://wrong/db")
+    settings = Settings()
+    assert settings.home == Path(".coach")
+    assert settings.resolved_database_url.startswith("sqlite:///")
