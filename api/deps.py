@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from coach.auth import Principal, authenticate
+from coach.db import session_scope
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine
 from coach.models import Role
@@ -28,13 +29,8 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    with Session(engine) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(engine) as session:
+        yield session
 
 
 def get_chat_engine(request: Request) -> ChatEngine:

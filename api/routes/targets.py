@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ChatEngineDep, CurrentUser, SessionDep
 from coach.drafts import Provenance
-from coach.targets import Basis, TargetRequest
+from coach.targets import TargetRequest, TargetSuggestion
 from coach.targets.service import (
     TargetDraft,
     TargetItemError,
@@ -24,22 +24,10 @@ class SuggestBody(TargetRequest):
     lang: Literal["zh", "en"] = "zh"
 
 
-class SuggestionOut(BaseModel):
+class SuggestionOut(TargetSuggestion):
     draft_id: str
-    employee_id: str
-    metric: str
-    period: str
-    quantiles: dict[str, float]
-    commit: float
-    target: float
-    stretch: float
-    commit_probability: float
-    stretch_probability: float
-    unit: str
-    direction: str
-    basis: Basis
-    rationale: str
     provenance: Provenance
+    rationale_numbers: list[float] = Field(exclude=True)
 
 
 class ItemError(BaseModel):
@@ -58,7 +46,7 @@ class BatchOut(BaseModel):
 def _out(result: TargetDraft) -> SuggestionOut:
     return SuggestionOut(
         draft_id=result.draft_id, provenance=result.provenance,
-        **result.suggestion.model_dump(exclude={"rationale_numbers"}),
+        **result.suggestion.model_dump(),
     )  # fmt: skip
 
 
