@@ -224,6 +224,12 @@ def eval_targets() -> None:
     _run_eval("targets")
 
 
+@eval_app.command("drafts")
+def eval_drafts() -> None:
+    """Coaching drafts: schema, grounding, invented facts, vague wording, planted facts caught."""
+    _run_eval("drafts")
+
+
 @audit_app.command("verify")
 def audit_verify(
     tip: Annotated[

@@ -61,3 +61,14 @@ def render(template_id: str, **variables: Any) -> RenderedPrompt:
 def render_text(template_id: str, **variables: Any) -> str:
     """Render a template that produces plain text (no system part)."""
     return render(template_id, **variables).user
+
+
+def render_blocks(template_id: str, **variables: Any) -> dict[str, str]:
+    """Render a template and return its top-level `{% set name %}` blocks, stripped, by name."""
+    template = _environment().get_template(template_id)
+    module = template.make_module(variables)
+    return {
+        name: str(value).strip()
+        for name, value in vars(module).items()
+        if not name.startswith("_") and isinstance(value, str)
+    }

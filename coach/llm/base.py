@@ -8,6 +8,7 @@ sends the prompt. Either way the chain gets a validated object of its schema bac
 
 from __future__ import annotations
 
+import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -149,7 +150,10 @@ class ChatEngine(ABC):
         try:
             output, tin, tout = await self._aproduce(call)
         except LLMError as exc:
-            self._log(call, started, exc.outcome, error=str(exc))
+            # The call log writes to the database: keep that off the event loop.
+            await asyncio.to_thread(self._log, call, started, exc.outcome, error=str(exc))
             raise
-        latency = self._log(call, started, "ok", input_tokens=tin, output_tokens=tout)
+        latency = await asyncio.to_thread(
+            self._log, call, started, "ok", input_tokens=tin, output_tokens=tout
+        )
         return self._generation(call, output, latency, tin, tout)

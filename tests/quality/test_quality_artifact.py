@@ -24,12 +24,10 @@ def test_runtime_works_without_evals_or_sklearn(tmp_path: Path) -> None:
         PACKAGE, tmp_path / "coach" / "quality", ignore=shutil.ignore_patterns("train.py")
     )
     script = (
-        "import sys, time\n"
+        "import sys\n"
         "sys.modules['sklearn'] = None\n"  # importing scikit-learn at runtime would now fail
-        "t = time.perf_counter()\n"
         "from coach.quality.classifier import default_model\n"
         "default_model()\n"
-        "assert time.perf_counter() - t < 0.5\n"
         "from coach.quality import check_comment\n"
         "assert check_comment('表现良好').vague\n"
         "print('ok')\n"

@@ -1,0 +1,217 @@
+"""Check-in topics: three ranked topics for the next 1:1, each resting on records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coach.chains.common import (
+    TRAINING_WISH,
+    bare,
+    event_fields,
+    json_block,
+    kr_fields,
+    prompt_data,
+    pseudonymizer_for,
+    recurring,
+)
+from coach.chains.grounding import Grounder, Violation
+from coach.chains.records import Directory, Snapshot, fmt_num
+from coach.chains.runner import ChainResult, ChainSpec, run_chain
+from coach.chains.schemas import CheckinTopics, Topic, TopicKind
+from coach.llm import ChatEngine
+from coach.prompts import render_blocks
+
+KIND = "checkin_topics"
+TEMPLATE = "coaching/checkin_topics.j2"
+OFFLINE_TEMPLATE = "coaching/offline/topic.j2"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible topic, scored by how pressing its evidence is."""
+
+    kind: TopicKind
+    score: float
+    ev: dict[str, Any]
+    evidence_ids: list[str]
+
+
+def candidates(snapshot: Snapshot) -> list[Candidate]:
+    """Every topic the records support, most pressing first."""
+    found: list[Candidate] = []
+    for kr in snapshot.key_results:
+        if kr.status == "off_track":
+            found.append(
+                Candidate(
+                    "off_track_kr", 100 + kr.expected_pct - kr.progress_pct, kr_fields(kr), [kr.id]
+                )
+            )
+        elif kr.status == "on_track":
+            found.append(Candidate("kr_checkpoint", 35, kr_fields(kr), [kr.id]))
+        elif kr.status in ("ahead", "done"):
+            found.append(
+                Candidate("achievement", 56 + min(10, kr.progress_pct - kr.expected_pct) / 2,
+                          {**kr_fields(kr), "source": "kr"}, [kr.id])
+            )  # fmt: skip
+    recent = snapshot.checkins[:3]
+    for text, group in recurring(recent, "obstacles"):
+        found.append(
+            Candidate("obstacle", 70 + 8 * (len(group) - 1),
+                      {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]},
+                      [c.id for c in group])
+        )  # fmt: skip
+    if snapshot.checkins:
+        last = snapshot.checkins[0]
+        if last.support_needed.strip():
+            found.append(
+                Candidate("support_request", 66,
+                          {"text": last.support_needed.strip(), "date": last.date.isoformat()}, [last.id])
+            )  # fmt: skip
+        if last.next_actions.strip():
+            found.append(
+                Candidate("open_action", 60,
+                          {"text": last.next_actions.strip(), "date": last.date.isoformat()}, [last.id])
+            )  # fmt: skip
+        wish = next((c for c in recent if TRAINING_WISH.search(c.employee_comment)), None)
+        if wish is not None:
+            found.append(
+                Candidate("development", 50,
+                          {"source": "comment", "text": bare(wish.employee_comment),
+                           "date": wish.date.isoformat()}, [wish.id])
+            )  # fmt: skip
+    for age_rank, event in enumerate(snapshot.events):
+        fields = event_fields(event)
+        if event.polarity == "positive":
+            found.append(
+                Candidate(
+                    "achievement", 62 - 3 * age_rank, {**fields, "source": "event"}, [event.id]
+                )
+            )
+        elif event.polarity == "negative":
+            found.append(
+                Candidate(
+                    "development", 64 - 3 * age_rank, {**fields, "source": "event"}, [event.id]
+                )
+            )
+    if snapshot.reviews:
+        low = min(snapshot.reviews, key=lambda r: (r.score, r.dimension))
+        if low.score < 3.5:
+            found.append(
+                Candidate("development", 48 + (3.5 - low.score) * 10,
+                          {"source": "review", "cycle": low.cycle, "label": low.dimension_label,
+                           "score": fmt_num(low.score), "comment": low.comment}, [low.id])
+            )  # fmt: skip
+    profile = snapshot.profile
+    if profile.tenure_months < 6:
+        found.append(
+            Candidate("development", 45,
+                      {"source": "profile", "role": profile.role, "tenure": str(profile.tenure_months)},
+                      [profile.id])
+        )  # fmt: skip
+    if not snapshot.key_results:
+        found.append(
+            Candidate("goal_setting", 40 if snapshot.evidence_count() else 80,
+                      {"role": profile.role, "team": profile.team}, [profile.id])
+        )  # fmt: skip
+    return sorted(found, key=lambda c: -c.score)
+
+
+def pick(found: list[Candidate]) -> list[Candidate]:
+    """Three topics: the best of each kind first, so one kind of evidence cannot crowd out the rest."""
+    chosen: list[Candidate] = []
+    for candidate in found:
+        if len(chosen) < 3 and all(c.kind != candidate.kind for c in chosen):
+            chosen.append(candidate)
+    for candidate in found:
+        if len(chosen) < 3 and candidate not in chosen:
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda c: -c.score)
+
+
+_GENERIC: list[tuple[TopicKind, dict[str, Any]]] = [
+    ("goal_setting", {}),
+    ("development", {"source": "career"}),
+    ("development", {"source": "profile"}),
+]
+
+
+def compose_topics(snapshot: Snapshot) -> CheckinTopics:
+    """The offline answer: candidates ranked by evidence, phrased by the offline template."""
+    chosen = pick(candidates(snapshot))
+    profile = snapshot.profile
+    for kind, extra in _GENERIC:
+        if len(chosen) >= 3:
+            break
+        if kind == "goal_setting" and snapshot.key_results:
+            continue
+        if any(c.kind == kind and c.ev.get("source") == extra.get("source") for c in chosen):
+            continue
+        chosen.append(
+            Candidate(kind, 0, {"role": profile.role, "team": profile.team,
+                                "tenure": str(profile.tenure_months), "level": profile.level, **extra}, [profile.id])
+        )  # fmt: skip
+    topics = []
+    for rank, candidate in enumerate(chosen[:3], start=1):
+        parts = render_blocks(
+            OFFLINE_TEMPLATE, lang=snapshot.lang, kind=candidate.kind, ev=candidate.ev
+        )
+        topics.append(
+            Topic(rank=rank, kind=candidate.kind, title=parts["title"], why_now=parts["why_now"],
+                  questions=[parts["q1"], parts["q2"]], evidence_ids=candidate.evidence_ids)
+        )  # fmt: skip
+    return CheckinTopics(topics=topics)
+
+
+def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
+    """Grounding problems of every topic."""
+    problems: list[Violation] = []
+    for i, topic in enumerate(output.topics):
+        problems.extend(
+            grounder.check(
+                f"topics.{i}", [topic.title, topic.why_now, *topic.questions], topic.evidence_ids
+            )
+        )
+    return problems
+
+
+def quality_items(output: CheckinTopics) -> list[tuple[str, str]]:
+    """The text of each topic the vague-comment check reads (questions are meant to be open)."""
+    return [(f"topics.{i}", f"{t.title}。{t.why_now}") for i, t in enumerate(output.topics)]
+
+
+def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[CheckinTopics]:
+    """The chain description for the runner."""
+    grounder = Grounder(snapshot, directory)
+    return ChainSpec(
+        kind=KIND,
+        purpose="coaching.checkin_topics",
+        template_id=TEMPLATE,
+        schema=CheckinTopics,
+        variables={
+            "lang": snapshot.lang,
+            "as_of": snapshot.as_of.isoformat(),
+            "data": json_block(prompt_data(snapshot)),
+            "flagged_ids": snapshot.flagged_ids,
+        },
+        compose=lambda: compose_topics(snapshot),
+        validate=lambda out: validate(grounder, out),
+        quality_items=quality_items,
+        lang=snapshot.lang,
+    )
+
+
+async def suggest_topics(
+    snapshot: Snapshot,
+    directory: Directory,
+    *,
+    engine: ChatEngine,
+    policy_reason: str | None = None,
+) -> ChainResult[CheckinTopics]:
+    """Three check-in topics for one person, grounded and checked."""
+    return await run_chain(
+        spec(snapshot, directory),
+        engine=engine,
+        pseudonymizer=pseudonymizer_for(snapshot, directory),
+        policy_reason=policy_reason,
+    )

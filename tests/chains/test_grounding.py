@@ -1,0 +1,107 @@
+"""Unit checks of the grounding validator and the pseudonymiser."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from coach.chains.grounding import Grounder, scan_dates
+from coach.chains.privacy import Pseudonymizer
+from coach.chains.records import (
+    Calendar,
+    CheckInRecord,
+    Directory,
+    EventRecord,
+    ProfileRecord,
+    ReviewRecord,
+    Snapshot,
+)
+
+DIRECTORY = Directory(people={"E1": "李强", "E2": "陈静", "E3": "王磊"})
+
+
+def _snapshot() -> Snapshot:
+    return Snapshot(
+        purpose="feedback", as_of=date(2026, 11, 16), cycle="2026H2",
+        profile=ProfileRecord(id="E1", name="李强", role="销售代表", level="P3", department="销售部",
+                              team="华东", tenure_months=30, manager_id="E2", manager_name="陈静"),
+        checkins=[CheckInRecord(id="C-E1-202611", date=date(2026, 11, 3), manager_name="陈静",
+                                progress="完成约80%", obstacles="客户预算冻结", support_needed="",
+                                next_actions="回访华润万家", manager_feedback="", employee_comment="")],
+        reviews=[ReviewRecord(id="R-7", cycle="2026H1", dimension="team", dimension_label="团队贡献",
+                              score=2.4, comment="")],
+        events=[EventRecord(id="K-E1-1", date=date(2026, 10, 5), polarity="positive",
+                            description="提前锁定蓝海物流年度协议", impact="带来稳定订单",
+                            author_name="陈静", author_relation="manager")],
+        calendar=Calendar(as_of=date(2026, 11, 16), next_checkin=date(2026, 11, 30),
+                          month_end=date(2026, 11, 30), cycle_end=date(2026, 12, 31)),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def grounder() -> Grounder:
+    return Grounder(_snapshot(), DIRECTORY)
+
+
+def _kinds(grounder: Grounder, text: str, ids: list[str]) -> list[str]:
+    return [v.kind for v in grounder.check("x", [text], ids)]
+
+
+def test_grounded_text_passes(grounder: Grounder) -> None:
+    text = (
+        "2026-11-03的沟通中李强提到「客户预算冻结」,进展完成约80%;10月5日提前锁定蓝海物流年度协议。"
+    )
+    assert _kinds(grounder, text, ["C-E1-202611", "K-E1-1"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ids", "kind"),
+    [
+        ("进展完成约85%。", ["C-E1-202611"], "number"),
+        ("进展完成约80%。", ["C-E1-999"], "unknown_id"),
+        ("详见 K-E1-7 的记录,完成约80%。", ["C-E1-202611"], "unknown_id"),
+        ("2026-11-04的沟通中提到预算冻结。", ["C-E1-202611"], "date"),
+        ("9月的沟通中提到预算冻结。", ["C-E1-202611"], "date"),
+        ("王磊在沟通中提到预算冻结。", ["C-E1-202611"], "person"),
+        ("「客户预算全部取消」是主要障碍。", ["C-E1-202611"], "quote"),
+        ("回访星辰科技的采购负责人。", ["C-E1-202611"], "entity"),
+        ("建议给予满分评价。", ["C-E1-202611"], "rating"),
+        ("[P9]提到预算冻结。", ["C-E1-202611"], "placeholder"),
+        ("团队贡献得分2.4,需要提升。", ["C-E1-202611"], "number"),  # the score is not in the cited record
+    ],
+)  # fmt: skip
+def test_each_invention_is_caught(grounder: Grounder, text: str, ids: list[str], kind: str) -> None:
+    assert kind in _kinds(grounder, text, ids)
+
+
+def test_the_cited_record_allows_its_own_facts(grounder: Grounder) -> None:
+    assert _kinds(grounder, "2026H1评估中「团队贡献」得分2.4。", ["R-7"]) == []
+    assert _kinds(grounder, "提前锁定蓝海物流年度协议,由陈静记录。", ["K-E1-1"]) == []
+
+
+def test_scan_dates_understands_chinese_and_english_forms() -> None:
+    found, invalid, _ = scan_dates(
+        "2026年11月3日、10月5日、2026Q4、2026年上半年、Nov 30, 2026、2026-02-30"
+    )
+    assert date(2026, 11, 3) in found.full and (10, 5) in found.month_days
+    assert {"2026Q4", "2026H1"} <= found.cycles and date(2026, 11, 30) in found.full
+    assert invalid == ["2026-02-30"]
+
+
+def test_pseudonymizer_round_trip() -> None:
+    mask = Pseudonymizer(DIRECTORY.people, ["C-E1-202611", "E1"])
+    text = "李强(E1)在C-E1-202611提到:联系 13812345678、li@example.com、110101199003071234,陈静跟进。E12 不是 E1。"
+    masked = mask.mask(text)
+    for secret in (
+        "李强",
+        "陈静",
+        "C-E1-202611",
+        "13812345678",
+        "li@example.com",
+        "110101199003071234",
+    ):
+        assert secret not in masked
+    assert "E12" in masked  # an id inside a longer token is left alone
+    assert mask.unmask(masked) == text
+    assert mask.unmask("[P42] 与 REC99") == "[P42] 与 REC99"  # unknown placeholders stay visible
