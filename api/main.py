@@ -21,6 +21,7 @@ from api.routes import (
     practices,
     targets,
 )
+from api.web import install_web
 from coach import __version__
 from coach.db import engine_for, migrate
 from coach.knowledge import KnowledgeBase, open_knowledge_base
@@ -55,6 +56,7 @@ def create_app(
         health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
     ):  # fmt: skip
         app.include_router(module.router)
+    install_web(app, settings)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
 

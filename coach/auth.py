@@ -64,7 +64,12 @@ def create_user(
 
 def authenticate(session: Session, token: str) -> Principal | None:
     """The principal a token belongs to, or None for an unknown or disabled token."""
-    user = session.exec(select(User).where(User.token_hash == hash_token(token))).first()
+    return authenticate_hash(session, hash_token(token))
+
+
+def authenticate_hash(session: Session, token_hash: str) -> Principal | None:
+    """The principal whose token has this hash (a web session keeps the hash, not the token)."""
+    user = session.exec(select(User).where(User.token_hash == token_hash)).first()
     if user is None or user.disabled or user.id is None:
         return None
     return Principal(user_id=user.id, name=user.name, role=user.role, employee_id=user.employee_id)

@@ -1,0 +1,192 @@
+"""HR pages: the dialogue-quality dashboard with drill-down and CSV, the audit event browser,
+and the practice library (search for everyone, upload for HR and admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import KnowledgeDep, SettingsDep
+from api.web.core import (
+    PostUser,
+    WebRoute,
+    WebSession,
+    WebUser,
+    flash,
+    redirect,
+    render,
+    require_role,
+)
+from api.web.present import marked
+from coach import audit, dialogue_audit
+from coach.audit import EventFilter, record_event
+from coach.errors import InvalidInput, NotFound
+from coach.knowledge import DEFAULT_COLLECTION, DocumentError, StoreError, parse_markdown
+from coach.knowledge.documents import check_unique
+from coach.models import Role
+from coach.quality import check_comment
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+MonthQuery = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$")]
+PAGE = 50
+
+
+@router.get("/hr/dialogues")
+def dialogues(
+    request: Request, session: WebSession, user: WebUser, month: MonthQuery = "latest"
+) -> Response:
+    """The month's dialogue quality per manager and over time, and the sample to read."""
+    require_role(user, Role.hr)
+    report = dialogue_audit.dialogue_audit(session, month=month)
+    charts = {
+        "managers": {
+            "labels": [m.manager_name for m in report.managers],
+            "completion": [m.completion for m in report.managers],
+            "effective": [m.effective_share for m in report.managers],
+        },
+        "trend": {
+            "labels": [p.month for p in report.trend],
+            "completion": [p.completion for p in report.trend],
+            "effective": [p.effective_share for p in report.trend],
+        },
+    }
+    return render(request, "hr/dialogues.html", {"report": report, "charts": charts}, user=user)
+
+
+@router.get("/hr/dialogues.csv")
+def dialogues_csv(
+    request: Request, session: WebSession, user: WebUser, month: MonthQuery = "latest"
+) -> Response:
+    """Per-manager figures as CSV; the download is audited."""
+    require_role(user, Role.hr)
+    report = dialogue_audit.dialogue_audit(session, month=month)
+    dialogue_audit.record_csv_export(
+        session, actor=user.label, report=report, path="(web download)"
+    )
+    return Response(
+        "\ufeff" + dialogue_audit.to_csv(report),  # the BOM lets Excel read the Chinese names
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="dialogues-{report.month}.csv"'},
+    )
+
+
+@router.get("/hr/dialogues/{checkin_id}")
+def dialogue_record(
+    checkin_id: str,
+    request: Request,
+    session: WebSession,
+    user: WebUser,
+    month: MonthQuery = "latest",
+) -> Response:
+    """One sampled check-in with its detected parts, vague spans and HR notes."""
+    require_role(user, Role.hr)
+    report = dialogue_audit.dialogue_audit(session, month=month)
+    record = next((s for s in report.sample if s.checkin_id == checkin_id), None)
+    if record is None:
+        raise NotFound("sampled check-in", checkin_id)
+    text = record.manager_feedback
+    check = check_comment(text) if text.strip() else None
+    return render(
+        request, "hr/dialogue.html",
+        {"report": report, "record": record, "check": check,
+         "pieces": marked(text, check) if check else []},
+        user=user,
+    )  # fmt: skip
+
+
+@router.post("/hr/dialogues/{checkin_id}/notes")
+def add_note(
+    checkin_id: str,
+    request: Request,
+    session: WebSession,
+    user: PostUser,
+    note: Annotated[str, Form(max_length=4000)] = "",
+    month: Annotated[str, Form(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$")] = "latest",
+) -> Response:
+    """Attach a review note to a sampled check-in."""
+    require_role(user, Role.hr)
+    dialogue_audit.add_note(session, user, checkin_id=checkin_id, note=note)
+    flash(request, "flash_note_saved")
+    return redirect(request, f"/hr/dialogues/{checkin_id}?month={month}")
+
+
+@router.get("/hr/events")
+def events(
+    request: Request,
+    session: WebSession,
+    user: WebUser,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=50)] = "",
+    object_type: Annotated[str, Query(max_length=50)] = "",
+    object_id: Annotated[str, Query(max_length=200)] = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Audit events, filtered, a page at a time."""
+    require_role(user, Role.hr, Role.admin)
+    filters = EventFilter(
+        actor=actor or None, action=action or None, object_type=object_type or None,
+        object_id=object_id or None,
+    )  # fmt: skip
+    page = audit.list_events(session, filters=filters, offset=offset, limit=PAGE)
+    query = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id}
+    return render(
+        request, "hr/events.html",
+        {"page": page, "query": query, "offset": offset, "size": PAGE},
+        user=user,
+    )  # fmt: skip
+
+
+@router.get("/practices")
+def practices(
+    request: Request,
+    user: WebUser,
+    kb: KnowledgeDep,
+    q: Annotated[str, Query(max_length=2000)] = "",
+) -> Response:
+    """The practice library, with search."""
+    hits = kb.search(q, k=8, collection=DEFAULT_COLLECTION) if q.strip() else []
+    documents = kb.list_documents(DEFAULT_COLLECTION)
+    return render(
+        request, "practices.html", {"q": q, "hits": hits, "documents": documents}, user=user
+    )
+
+
+@router.post("/practices")
+async def upload_practice(
+    request: Request,
+    session: WebSession,
+    user: PostUser,
+    kb: KnowledgeDep,
+    settings: SettingsDep,
+    file: UploadFile,
+) -> Response:
+    """Add or replace a practice from a Markdown file with front matter (HR and admins)."""
+    require_role(user, Role.hr, Role.admin)
+    name = file.filename or "upload.md"
+    if not name.endswith(".md"):
+        raise InvalidInput("file", "only .md files are accepted")
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise InvalidInput("file", f"larger than {settings.max_upload_bytes} bytes")
+    try:
+        doc = parse_markdown(data.decode("utf-8-sig"), name)
+        check_unique([doc])
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("file", "not UTF-8 text") from exc
+    except DocumentError as exc:
+        raise InvalidInput("file", str(exc)) from exc
+    try:
+        await run_in_threadpool(kb.ingest, [doc], collection=DEFAULT_COLLECTION)
+    except StoreError as exc:
+        raise InvalidInput("file", str(exc)) from exc
+    record_event(
+        session, actor=user.label, action="knowledge.upsert", object_type="practice",
+        object_id=f"{DEFAULT_COLLECTION}/{doc.id}", after={"hash": doc.content_hash},
+    )  # fmt: skip
+    flash(request, "flash_uploaded")
+    return redirect(request, f"/practices?q={quote(doc.title)}")

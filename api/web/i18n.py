@@ -1,0 +1,282 @@
+"""Page strings in Chinese (first) and English; `t(key)` fails loudly on a missing key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # frame
+    "app": ("绩效教练", "Coach"),
+    "skip": ("跳到正文", "Skip to content"),
+    "nav": ("主导航", "Main navigation"),
+    "nav_team": ("我的团队", "My team"),
+    "nav_inbox": ("待审批", "Inbox"),
+    "nav_me": ("我的绩效", "My performance"),
+    "nav_dialogues": ("对话质量", "Dialogue quality"),
+    "nav_events": ("审计日志", "Audit log"),
+    "nav_practices": ("实践库", "Practice library"),
+    "signout": ("退出", "Sign out"),
+    "lang_switch": ("语言", "Language"),
+    "back": ("返回", "Back"),
+    "home": ("回到首页", "Go to the start page"),
+    "working": ("正在生成…", "Working…"),
+    "none": ("无", "none"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "page_of": ("第 {start}–{end} 条,共 {count} 条", "{start}–{end} of {count}"),
+    # sign-in
+    "signin_title": ("登录", "Sign in"),
+    "signin_intro": (
+        "用管理员发给你的 API 令牌登录(演示数据:运行 coach demo 获取令牌)。",
+        "Sign in with the API token your administrator gave you (demo: run coach demo).",
+    ),
+    "token": ("API 令牌", "API token"),
+    "signin_button": ("登录", "Sign in"),
+    "signin_error": ("令牌无效或已停用,请重试。", "That token is invalid or disabled. Try again."),
+    # errors
+    "error_403": ("没有权限查看这个页面", "You may not see this page"),
+    "error_404": ("页面不存在", "Page not found"),
+    "error_409": ("操作与当前状态冲突", "This conflicts with the current state"),
+    "error_422": ("输入有误", "Please check your input"),
+    "error_other": ("出错了", "Something went wrong"),
+    "error_403_help": (
+        "你的角色不能访问这里。未经审批的 AI 内容只对负责审批的经理和 HR 可见。",
+        "Your role cannot open this. Unapproved AI content is visible only to the approving manager and HR.",
+    ),
+    # team
+    "team_title": ("我的团队", "My team"),
+    "team_empty": ("你还没有直属下属。", "You have no direct reports yet."),
+    "col_person": ("成员", "Person"),
+    "col_latest_checkin": ("最近面谈", "Latest check-in"),
+    "col_open_drafts": ("待审批草稿", "Open drafts"),
+    "col_off_track": ("落后的目标", "Goals off track"),
+    "no_checkin": ("还没有面谈记录", "No check-in yet"),
+    "vague_badge": ("反馈空泛", "vague feedback"),
+    "specific_badge": ("反馈具体", "specific feedback"),
+    "all_on_track": ("全部正常", "all on track"),
+    "progress_vs_expected": ("进度 {p}% / 应达 {e}%", "progress {p}% / expected {e}%"),
+    # person
+    "person_actions": ("AI 助手", "AI assistant"),
+    "person_actions_help": (
+        "生成的内容是草稿,经你审批后才会给到员工。",
+        "What the assistant makes is a draft; the employee sees it only after you approve it.",
+    ),
+    "gen_topics": ("生成面谈话题", "Suggest check-in topics"),
+    "gen_feedback": ("生成反馈草稿", "Draft feedback"),
+    "gen_development": ("生成发展建议", "Suggest development"),
+    "record_checkin": ("记录一次面谈", "Record a check-in"),
+    "metrics_title": ("指标历史与建议目标", "Metric history and suggested targets"),
+    "metrics_empty": ("没有这个人的指标历史。", "No metric history for this person."),
+    "suggest_range": ("建议 {period} 目标区间", "Suggest a range for {period}"),
+    "range_commit": ("保底", "Commit"),
+    "range_target": ("目标", "Target"),
+    "range_stretch": ("挑战", "Stretch"),
+    "history": ("历史", "History"),
+    "range_draft": ("建议区间草稿", "Suggested range draft"),
+    "open_draft": ("打开草稿", "Open the draft"),
+    "person_drafts": ("关于 TA 的待审批草稿", "Pending drafts about this person"),
+    "chart_label": (
+        "{name} 的历史值与 {period} 建议区间",
+        "{name}: history and the suggested range for {period}",
+    ),
+    # drafts
+    "inbox_title": ("待审批的草稿", "Drafts waiting for you"),
+    "inbox_empty": ("还没有待审批的草稿。", "No drafts are waiting for approval."),
+    "col_kind": ("类型", "Kind"),
+    "col_employee": ("员工", "Employee"),
+    "col_created": ("生成时间", "Created"),
+    "col_status": ("状态", "Status"),
+    "kind_checkin_topics": ("面谈话题", "Check-in topics"),
+    "kind_feedback": ("反馈草稿", "Feedback draft"),
+    "kind_development": ("发展建议", "Development suggestions"),
+    "kind_target": ("目标区间", "Target range"),
+    "status_pending": ("待审批", "pending"),
+    "status_approved": ("已批准", "approved"),
+    "status_rejected": ("已驳回", "rejected"),
+    "draft_title": ("{kind} · {employee}", "{kind} · {employee}"),
+    "provenance": (
+        "来源:{provider} {model},模板 {template}",
+        "Made by {provider} {model}, template {template}",
+    ),
+    "quality_flags": ("审批前请核对", "Check before approving"),
+    "evidence": ("引用的记录", "Cited records"),
+    "evidence_missing": (
+        "引用了不存在的记录:{ids}",
+        "Cites records that are not in the inputs: {ids}",
+    ),
+    "own_history": ("依据的历史数据", "History it rests on"),
+    "decide": ("审批", "Decide"),
+    "jump_decide": ("去审批 ↓", "Go to the decision ↓"),
+    "approve_as_is": ("直接批准", "Approve as is"),
+    "note": ("备注(可选)", "Note (optional)"),
+    "edit_and_approve": ("修改后批准", "Edit and approve"),
+    "edit_help": (
+        "直接修改下面的 JSON,保留字段名;保存时会按该类型的格式校验。",
+        "Edit the JSON below, keeping the field names; it is validated against the kind's schema.",
+    ),
+    "content_json": ("草稿内容(JSON)", "Draft content (JSON)"),
+    "reject": ("驳回", "Reject"),
+    "reject_reason": ("驳回原因(必填)", "Reason for rejecting (required)"),
+    "decisions": ("审批记录", "Decisions"),
+    "decided_by": ("{who} 于 {when} {what}", "{who} {what} on {when}"),
+    "decision_approve": ("批准", "approved"),
+    "decision_edit": ("修改后批准", "edited and approved"),
+    "decision_reject": ("驳回", "rejected"),
+    "read_only": ("只有该员工的上级经理可以审批。", "Only a manager above this person can decide."),
+    # check-in
+    "checkin_title": ("记录面谈:{name}", "Record a check-in: {name}"),
+    "checkin_help": (
+        "一次面谈包括进展、最大的障碍或风险、需要的支持,并以下一步行动结束。",
+        "A check-in covers progress, the biggest obstacle or risk and the support needed, and ends with next actions.",
+    ),
+    "f_date": ("日期", "Date"),
+    "f_progress": ("进展", "Progress"),
+    "f_obstacles": ("障碍与风险", "Obstacles and risks"),
+    "f_support_needed": ("需要的支持", "Support needed"),
+    "f_next_actions": ("下一步行动", "Next actions"),
+    "f_manager_feedback": ("给 TA 的反馈", "Your feedback"),
+    "feedback_help": (
+        "至少写一个做得好的具体事例、一条改进建议和一项资源支持。输入时会提示空泛的说法。",
+        "Give one specific positive point, one improvement and one resource need; vague wording is flagged as you type.",
+    ),
+    "save_checkin": ("保存面谈", "Save check-in"),
+    "check_start": (
+        "开始输入反馈后,这里会显示检查结果。",
+        "Start typing feedback to see the check here.",
+    ),
+    "check_vague": (
+        "这段反馈比较空泛,请补充具体事例。",
+        "This feedback is vague: add a concrete example.",
+    ),
+    "check_ok": ("反馈具体,很好。", "Specific feedback, well done."),
+    "check_has": ("包含", "Contains"),
+    "el_behavior": ("具体行为", "behaviour"),
+    "el_situation": ("情境", "situation"),
+    "el_impact": ("影响", "impact"),
+    "el_suggestion": ("建议", "suggestion"),
+    # employee
+    "me_title": ("我的绩效", "My performance"),
+    "me_targets": ("我的目标", "My targets"),
+    "me_targets_empty": ("还没有经审批的目标。", "No approved targets yet."),
+    "me_feedback": ("我收到的反馈", "Feedback for me"),
+    "me_feedback_empty": ("还没有经审批的反馈。", "No approved feedback yet."),
+    "me_development": ("我的发展计划", "My development plan"),
+    "me_development_empty": ("还没有经审批的发展计划。", "No approved development plan yet."),
+    "approved_by": ("由 {who} 于 {when} 审批", "Approved by {who} on {when}"),
+    "edited_badge": ("经理修改过", "edited by the manager"),
+    "col_metric": ("指标", "Metric"),
+    "col_period": ("周期", "Period"),
+    # HR
+    "dlg_title": ("对话质量 · {month}", "Dialogue quality · {month}"),
+    "month": ("月份", "Month"),
+    "show": ("查看", "Show"),
+    "csv": ("导出 CSV", "Export CSV"),
+    "kpi_completion": ("面谈完成率", "Check-in completion"),
+    "kpi_effective": ("有效反馈占比", "Effective feedback"),
+    "kpi_complete": ("三要素齐全", "All three parts"),
+    "kpi_checkins": ("面谈记录数", "Check-ins"),
+    "chart_managers": ("各经理:完成率与有效反馈", "Per manager: completion and effective feedback"),
+    "chart_trend": ("近几个月趋势", "Trend over recent months"),
+    "col_manager": ("经理", "Manager"),
+    "col_vague_phrases": ("常见空泛说法", "Common vague phrases"),
+    "sample_title": ("本月抽样({n} 条)", "This month's sample ({n} records)"),
+    "sample_empty": ("这个月没有抽到记录。", "Nothing was sampled this month."),
+    "col_date": ("日期", "Date"),
+    "col_feedback": ("经理反馈", "Manager feedback"),
+    "col_verdict": ("判断", "Verdict"),
+    "parts_positive": ("正面事例", "positive point"),
+    "parts_improvement": ("改进建议", "improvement"),
+    "parts_resource": ("资源支持", "resource need"),
+    "record_title": ("面谈记录 {id}", "Check-in {id}"),
+    "findings": ("检查发现", "Findings"),
+    "no_findings": ("没有发现空泛说法。", "No vague wording found."),
+    "notes": ("HR 评审备注", "HR review notes"),
+    "notes_empty": ("还没有备注。", "No notes yet."),
+    "add_note": ("添加备注", "Add note"),
+    "events_title": ("审计日志", "Audit log"),
+    "filter": ("筛选", "Filter"),
+    "f_actor": ("操作人", "Actor"),
+    "f_action": ("动作", "Action"),
+    "f_object_type": ("对象类型", "Object type"),
+    "f_object_id": ("对象 ID", "Object id"),
+    "col_time": ("时间", "Time"),
+    "col_object": ("对象", "Object"),
+    "col_detail": ("详情", "Detail"),
+    "events_empty": ("没有符合条件的事件。", "No events match."),
+    "practices_title": ("实践库", "Practice library"),
+    "search": ("搜索", "Search"),
+    "search_label": ("描述一个需要改进的方面", "Describe a gap to work on"),
+    "search_empty": ("没有找到相关实践。", "No matching practice."),
+    "documents": ("全部实践({n})", "All practices ({n})"),
+    "documents_empty": ("实践库还是空的。", "The library is empty."),
+    "upload": ("上传实践(.md)", "Upload a practice (.md)"),
+    "upload_help": (
+        "Markdown 文件,开头带 front matter(id、title、tags…)。同 id 会替换旧版本。",
+        "A Markdown file with front matter (id, title, tags…). The same id replaces the old version.",
+    ),
+    "upload_button": ("上传", "Upload"),
+    # flashes
+    "flash_target_suggested": (
+        "已生成建议区间,作为待审批草稿保存。",
+        "Range suggested and saved as a pending draft.",
+    ),
+    "flash_approved": ("已批准,员工现在可以看到。", "Approved: the employee can now see it."),
+    "flash_rejected": ("已驳回。", "Rejected."),
+    "flash_checkin_saved": ("面谈已保存。", "Check-in saved."),
+    "flash_note_saved": ("备注已保存。", "Note saved."),
+    "flash_uploaded": ("实践已上传。", "Practice uploaded."),
+}
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "summary": ("总结", "Summary"), "strengths": ("优点", "Strengths"),
+    "improvements": ("改进", "Improvements"), "next_actions": ("下一步行动", "Next actions"),
+    "resource_needs": ("资源需求", "Resource needs"), "topics": ("话题", "Topics"),
+    "suggestions": ("发展建议", "Suggestions"), "text": ("内容", "Text"),
+    "behavior": ("行为", "Behaviour"), "impact": ("影响", "Impact"),
+    "suggestion": ("建议", "Suggestion"), "action": ("行动", "Action"), "owner": ("负责人", "Owner"),
+    "due_date": ("截止日期", "Due"), "need": ("需求", "Need"), "rank": ("排序", "Rank"),
+    "kind": ("类型", "Kind"), "title": ("标题", "Title"), "why_now": ("为什么是现在", "Why now"),
+    "questions": ("提问", "Questions"), "practice_id": ("实践 ID", "Practice id"),
+    "practice_title": ("实践", "Practice"), "gap": ("差距", "Gap"), "why": ("理由", "Why"),
+    "first_step": ("第一步", "First step"), "milestones.day_30": ("30 天", "30 days"),
+    "milestones.day_60": ("60 天", "60 days"), "milestones.day_90": ("90 天", "90 days"),
+    "commit": ("保底", "Commit"), "target": ("目标", "Target"), "stretch": ("挑战", "Stretch"),
+    "rationale": ("依据", "Rationale"), "period": ("周期", "Period"), "metric": ("指标", "Metric"),
+    "unit": ("单位", "Unit"), "employee_id": ("员工", "Employee"),
+}  # fmt: skip
+
+
+VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
+    ("owner", "employee"): ("员工", "employee"), ("owner", "manager"): ("经理", "manager"),
+    ("kind", "off_track_kr"): ("落后的关键结果", "key result off track"),
+    ("kind", "obstacle"): ("障碍", "obstacle"), ("kind", "support_request"): ("支持请求", "support request"),
+    ("kind", "open_action"): ("未完成的行动", "open action"), ("kind", "achievement"): ("值得认可的成绩", "achievement"),
+    ("kind", "development"): ("个人发展", "development"), ("kind", "goal_setting"): ("目标设定", "goal setting"),
+}  # fmt: skip
+
+
+def value_label(key: str, value: str, lang: Lang) -> str:
+    """A content value in the page language when it is a known code (owner, topic kind)."""
+    pair = VALUE_LABELS.get((key.rsplit(".", 1)[-1], value))
+    return pair[0 if lang == "zh" else 1] if pair else value
+
+
+def translator(lang: Lang) -> Callable[..., str]:
+    """`t(key, **values)` for one language."""
+    index = 0 if lang == "zh" else 1
+
+    def t(key: str, **values: object) -> str:
+        text = STRINGS[key][index]
+        return text.format(**values) if values else text
+
+    return t
+
+
+def field_label(key: str, lang: Lang) -> str:
+    """A content field's label, or the key itself when it has none."""
+    pair = FIELD_LABELS.get(key)
+    return pair[0 if lang == "zh" else 1] if pair else key

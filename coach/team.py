@@ -1,0 +1,162 @@
+"""What a manager sees at a glance: each report's latest check-in, open drafts, goals off track,
+and one person's metric history with the latest suggested target range per metric."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from coach import drafts
+from coach.auth import Principal
+from coach.chains.records import load_directory, load_snapshot
+from coach.errors import Forbidden
+from coach.models import CheckIn, Direction, DraftStatus, Metric, MetricValue, Role
+from coach.org import get_employee, list_employees, manages
+from coach.targets.models import PeriodTypeName
+from coach.targets.periods import next_period, to_ordinal
+
+
+class OffTrack(BaseModel):
+    kr_id: str
+    title: str
+    progress_pct: int
+    expected_pct: int
+
+
+class TeamMember(BaseModel):
+    """One direct report as the team list shows them."""
+
+    employee_id: str
+    name: str
+    role: str
+    level: str
+    team: str
+    latest_checkin: date | None = None
+    latest_checkin_vague: bool | None = Field(
+        default=None, description="The stored vague-comment verdict of that check-in's feedback."
+    )
+    open_drafts: int = 0
+    off_track: list[OffTrack] = Field(default_factory=list)
+
+
+def _require_manager(principal: Principal) -> str:
+    if principal.role != Role.manager or not principal.employee_id:
+        raise Forbidden(f"the team view is for managers, not a {principal.role.value}")
+    return principal.employee_id
+
+
+def team_overview(session: Session, principal: Principal, *, as_of: date) -> list[TeamMember]:
+    """The manager's direct reports with their latest check-in, open drafts and off-track goals."""
+    own = _require_manager(principal)
+    reports, _ = list_employees(session, principal, manager_id=own, limit=1000)
+    directory = load_directory(session)
+    members = []
+    for person in reports:
+        latest = session.exec(
+            select(CheckIn)
+            .where(CheckIn.employee_id == person.employee_id)
+            .order_by(col(CheckIn.date).desc())
+            .limit(1)
+        ).first()
+        _, open_drafts = drafts.list_drafts(
+            session, principal, status=DraftStatus.pending, employee_id=person.employee_id, limit=1
+        )
+        snapshot = load_snapshot(
+            session, directory, employee_id=person.employee_id, purpose="checkin_topics",
+            as_of=as_of,
+        )  # fmt: skip
+        members.append(
+            TeamMember(
+                employee_id=person.employee_id, name=person.name, role=person.role,
+                level=person.level, team=person.team,
+                latest_checkin=latest.date if latest else None,
+                latest_checkin_vague=(latest.feedback_check or {}).get("vague") if latest else None,
+                open_drafts=open_drafts,
+                off_track=[
+                    OffTrack(kr_id=kr.id, title=kr.title, progress_pct=kr.progress_pct,
+                             expected_pct=kr.expected_pct)
+                    for kr in snapshot.key_results if kr.status == "off_track"
+                ],
+            )
+        )  # fmt: skip
+    return members
+
+
+class SuggestedRange(BaseModel):
+    draft_id: str
+    status: DraftStatus
+    period: str
+    commit: float
+    target: float
+    stretch: float
+
+
+class MetricSeries(BaseModel):
+    """One metric's history for one person, oldest period first."""
+
+    metric: str
+    name: str
+    unit: str
+    direction: Direction
+    periods: list[str]
+    values: list[float]
+    next_period: str
+    suggestion: SuggestedRange | None = Field(
+        default=None, description="The newest target draft for the next period, unless rejected."
+    )
+
+
+def _suggestion(draft: Any, final: dict[str, Any] | None) -> SuggestedRange:
+    numbers = final or draft.output
+    return SuggestedRange(
+        draft_id=draft.id, status=draft.status, period=draft.output.get("period", ""),
+        commit=numbers["commit"], target=numbers["target"], stretch=numbers["stretch"],
+    )  # fmt: skip
+
+
+def metric_history(session: Session, principal: Principal, employee_id: str) -> list[MetricSeries]:
+    """A report's metric history with the latest target suggestion, for their manager or HR."""
+    get_employee(session, principal, employee_id)
+    if principal.role != Role.hr and not manages(session, principal, employee_id):
+        raise Forbidden(f"only a manager above {employee_id!r} or HR sees their metric history")
+    rows = session.exec(
+        select(MetricValue, Metric)
+        .join(Metric, col(Metric.metric) == col(MetricValue.metric))
+        .where(MetricValue.employee_id == employee_id)
+    ).all()
+    grouped: dict[str, tuple[Metric, list[MetricValue]]] = {}
+    for value, metric in rows:
+        grouped.setdefault(metric.metric, (metric, []))[1].append(value)
+    target_drafts, _ = drafts.list_drafts(
+        session, principal, status=None, kind="target", employee_id=employee_id, limit=200
+    )
+    series = []
+    for name in sorted(grouped):
+        metric, values = grouped[name]
+        period_type: PeriodTypeName = metric.period_type.value  # type: ignore[assignment]
+        values.sort(key=lambda v: to_ordinal(v.period, period_type))
+        upcoming = next_period(values[-1].period, period_type)
+        latest = next(
+            (
+                d for d in target_drafts  # newest first
+                if d.output.get("metric") == name and d.output.get("period") == upcoming
+                and d.status != DraftStatus.rejected
+            ),
+            None,
+        )  # fmt: skip
+        final = None
+        if latest is not None and latest.status == DraftStatus.approved:
+            records = drafts.decisions_for(session, latest.id)
+            final = records[-1].final_content if records else None
+        series.append(
+            MetricSeries(
+                metric=name, name=metric.name, unit=metric.unit, direction=metric.direction,
+                periods=[v.period for v in values], values=[v.value for v in values],
+                next_period=upcoming,
+                suggestion=_suggestion(latest, final) if latest is not None else None,
+            )
+        )  # fmt: skip
+    return series
