@@ -160,7 +160,8 @@ EN_BIAS = [
     r"\b(?:married|has\s+kids|with\s+kids|family\s+commitments)\b",
 ]
 SCORE = [
-    r"(?:打|给|评|得)(?:个|了)?\s*\d+(?:\.\d+)?\s*分(?!钟|種|种)",
+    # A score a customer or survey gave is a measured result, not a manager's bare verdict.
+    r"(?<!客户)(?<!回访)(?<!满意度)(?<!用户)(?:打|给|评|得)(?:个|了)?\s*\d+(?:\.\d+)?\s*分(?!钟|種|种)",
     r"^\s*\d+(?:\.\d+)?\s*分(?!钟)",
     r"\d+(?:\.\d+)?\s*分(?:的努力|的态度)",
     r"\b\d+(?:\.\d+)?\s*/\s*(?:5|10|100)\b",
