@@ -16,9 +16,11 @@ identity otherwise):
 * Trend `b[i]` is a Theil-Sen slope over the person's last two years, shrunk toward the
   group's median slope by empirical Bayes (between-person slope variance against each
   slope's sampling variance); forecasts damp it (phi = 0.9 per period).
-* `level` is a random walk observed with noise (local-level model). Its two variances
-  are estimated per group from robust (MAD) variances of lag-1 and lag-2 differences,
-  so the data decide between "stable ability" (small walk, long memory) and "drifting".
+* `level` is a random walk observed with noise (local-level model). The lag-1 difference
+  variance (2 eps + eta) is estimated per group robustly; its split, q = eta / eps, by
+  the filter's robust prediction-error likelihood with each person's scale profiled
+  out, so the data decide between "stable ability" (small walk, long memory) and
+  "drifting". (Lag-1/lag-2 moments still serve the slope shrinkage and tau2.)
   A Kalman filter runs per person with the *peers' distribution as the prior*: the
   finest of role+level -> role -> all with enough people, plus a team effect shrunk by
   its own between-team variance. Short histories therefore lean on peers and long ones
@@ -28,7 +30,8 @@ identity otherwise):
 * Dispersion: each person's scale multiplier is the mean squared standardised innovation,
   partially pooled with the group's (prior weight NU0 observations). The predictive
   variance adds the level's posterior variance, the walk over the horizon, observation
-  noise, slope and seasonal-factor uncertainty; quantiles use Student-t with
+  noise, slope uncertainty (times the filter's weighted age of its data, the slope's
+  lever on the level) and seasonal-factor uncertainty; quantiles use Student-t with
   NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
   monotone maps, so bounds and skew come for free).
 * Cold start (no own history): the peer prior itself, at the new hire's tenure.
@@ -89,6 +92,10 @@ RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
 COLD_DOF = 30.0
+# Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
+# 3 = nearly a random walk observed without noise), a quarter decade apart.
+_Q_GRID = (0.0, *(10.0 ** np.arange(-3.0, 0.75, 0.25)))
+_Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
 _PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
 _RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
@@ -496,10 +503,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     star_window = _right_aligned(xstar, last_col, width)
     with np.errstate(all="ignore"):
         prelim = np.nanmedian(star_window, axis=1)
-        mean_time = np.nanmean(
-            np.where(np.isfinite(star_window), np.arange(width)[None, :], np.nan), axis=1
-        )
-    slope_lever = (width - 1 - mean_time) + (n_cols - 1 - last_col)
+    slope_lever = np.zeros(n_persons)  # set by the filter below
 
     # Peer table: medians of preliminary levels by cell, team effects with their own shrinkage.
     peers, team_dev = _peer_table(emps, prelim, ymat, last_col)
@@ -531,8 +535,20 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
             )
         )
         gf.tau2 = max(raw - noise, 0.05 * raw, 1e-10)
+        # The moment estimates above serve the slope shrinkage and tau2; the filter and
+        # the forecast use the likelihood split of the same lag-1 variance.
+        v1 = 2.0 * gf.sigma2_eps + gf.sigma2_eta
+        fallback = gf.sigma2_eta / gf.sigma2_eps if gf.sigma2_eps > 0 else 0.0
+        q = _walk_ratio(xstar[rows], prior_mean[rows], gf.tau2, v1, fallback)
+        gf.sigma2_eps = v1 / (2.0 + q)
+        gf.sigma2_eta = q * gf.sigma2_eps
         res = _robust_filter(xstar[rows], prior_mean[rows], gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
-        level[rows], level_var[rows], su2, nu, outliers[rows], peer_weight[rows] = res
+        level[rows], level_var[rows], su2, nu, outliers[rows], peer_weight[rows], lever = res
+        # An error db in the slope used to detrend moves the filtered level by db times the
+        # filter's weighted age of its observations; the Theil-Sen window's mean age, used
+        # before, overstated this lever for short-memory (high q) levels and understated
+        # it for long ones.
+        slope_lever[rows] = lever
         gf.scale_mult = float(su2.sum() / max(nu.sum(), 1)) / _SCALE_CONST
         gf.scale_mult = max(gf.scale_mult, 0.05)
         scale_mult[rows] = (NU0 * gf.scale_mult + su2 / _SCALE_CONST) / (NU0 + nu)
@@ -615,12 +631,22 @@ def _peer_table(
 
 
 def _robust_filter(
-    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float, s2eta: float
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64], FloatArray]:
+    x: FloatArray,
+    prior: FloatArray,
+    tau2: float,
+    s2eps: float,
+    s2eta: float,
+    *,
+    return_criterion: bool = False,
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.int64], FloatArray, FloatArray
+]:
     """Local-level Kalman filter over columns, vectorised over people, robust to outliers.
 
     Returns the level and its variance at the last column, the sum of clipped squared
-    standardised innovations and their count, outliers dropped, and the prior's weight.
+    standardised innovations and their count, outliers dropped, the prior's weight and
+    the weighted age of the data in the level (the slope's lever). With
+    `return_criterion`, only the likelihood criterion used by `_walk_ratio`.
     """
     n = x.shape[0]
     m = prior.copy()
@@ -631,6 +657,12 @@ def _robust_filter(
     nu = np.zeros(n)
     dropped = np.zeros(n, dtype=np.int64)
     weight = np.ones(n)
+    # Sum over observations of (filter weight x age in periods at the last column): the
+    # level's sensitivity to an error in the slope used to detrend x.
+    age_lever = np.zeros(n)
+    later_su2 = np.zeros(n)
+    later_nu = np.zeros(n)
+    later_logf = np.zeros(n)
     for j in range(x.shape[1]):
         var = np.where(started, var + s2eta, var)
         obs = np.isfinite(x[:, j])
@@ -648,15 +680,65 @@ def _robust_filter(
         clipped = np.where(confirmed | ~started, v, np.clip(v, -HUBER_K * sd, HUBER_K * sd))
         use = obs & ~drop
         gain = var / f
+        age_lever = np.where(started, age_lever + (1.0 - weight), age_lever)
+        age_lever = np.where(use, (1.0 - gain) * age_lever, age_lever)
         m = np.where(use, m + gain * clipped, m)
         weight = np.where(use, weight * (1.0 - gain), weight)
         var = np.where(use, (1.0 - gain) * var, var)
         su2 += np.where(obs, np.minimum(u * u, SCALE_K**2), 0.0)
         nu += obs
+        # The likelihood uses squares capped only at the outlier bound: capping at SCALE_K
+        # in units of the *candidate's* f would reward small-variance candidates, whose
+        # large innovations the cap hides. Every observation counts (dropped one-offs
+        # capped), so that candidates are compared on the same data.
+        later = obs & started
+        later_su2 += np.where(later, np.minimum(u * u, DROP_K**2), 0.0)
+        later_nu += later
+        later_logf += np.where(later, np.log(f), 0.0)
         dropped += drop
         pending = np.where(obs, np.where(drop, sign, 0.0), pending)
         started |= obs
-    return m, var, su2, nu, dropped, weight
+    if return_criterion:
+        # Robust profile (pseudo-)likelihood of the innovations after each person's first
+        # observation, with each person's own scale concentrated out:
+        # sum_i [n_i log(mean clipped u^2) + sum log f]. Smaller is better.
+        use = later_nu >= 2
+        if not use.any():
+            return math.nan  # type: ignore[return-value]
+        crit = float(
+            np.sum(later_nu[use] * np.log(np.maximum(later_su2[use], 1e-300) / later_nu[use]))
+            + np.sum(later_logf[use])
+        )
+        return crit  # type: ignore[return-value]
+    return m, var, su2, nu, dropped, weight, age_lever
+
+
+def _walk_ratio(x: FloatArray, prior: FloatArray, tau2: float, v1: float, fallback: float) -> float:
+    """Signal-to-noise ratio q = eta / eps of the local level, by maximum likelihood.
+
+    The lag-1/lag-2 moment split is fragile: eta is a small difference of two large,
+    noisy variances, and a robust (MAD) variance of differences pooled over people with
+    different noise levels is not additive in the components, which biased q by a factor
+    of several (too short a memory for noisy metrics, too long for calm ones). The
+    standard estimator for structural time-series models is the prediction-error
+    likelihood; here its robust profile form, with a common q and each person's own scale
+    concentrated out (the model's own structure: scale_mult multiplies both variances),
+    maximised over a log grid. The lag-1 difference variance v1 = 2 eps + eta only fixes
+    the overall scale, to which the criterion is invariant apart from the outlier rule.
+    Without two observations from anyone, the moment estimate `fallback` stands.
+    """
+    if x.shape[0] > _Q_MAX_PEOPLE:
+        # One common parameter: an evenly spaced subset of a few thousand people's
+        # innovations pins it far below the grid's resolution, at a fraction of the cost.
+        keep = np.linspace(0, x.shape[0] - 1, _Q_MAX_PEOPLE).astype(np.int64)
+        x, prior = x[keep], prior[keep]
+    best_q, best = 0.0, math.inf
+    for q in _Q_GRID:
+        eps = v1 / (2.0 + q)
+        crit = _robust_filter(x, prior, tau2, eps, q * eps, return_criterion=True)
+        if crit < best:  # type: ignore[operator]
+            best_q, best = q, crit  # type: ignore[assignment]
+    return best_q if math.isfinite(best) else fallback
 
 
 @dataclass(frozen=True)

@@ -161,3 +161,24 @@ def test_integer_counts_round_to_whole_numbers() -> None:
     s = suggest_target(build(emps, hist, [tickets]),
                        TargetRequest(employee_id="P03", metric="tickets", period="2025-01"))  # fmt: skip
     assert s.target == int(s.target) and s.commit == int(s.commit)
+
+
+@pytest.mark.parametrize("true_q", [0.01, 0.3])
+def test_walk_ratio_recovers_signal_to_noise_with_person_specific_noise(true_q: float) -> None:
+    # Local level per person, common q = eta/eps, noise sd varying 2x across people.
+    from coach.targets.engine import _robust_filter, _walk_ratio
+
+    rng = np.random.default_rng(5)
+    n, t = 400, 24
+    scale = np.exp(rng.normal(0, 0.35, size=(n, 1)))
+    eps = 0.01 * scale**2
+    level = rng.normal(0, 0.2, size=(n, 1)) + np.cumsum(
+        rng.normal(0, 1, size=(n, t)) * np.sqrt(true_q * eps), axis=1
+    )
+    x = level + rng.normal(0, 1, size=(n, t)) * np.sqrt(eps)
+    v1 = float(np.mean(np.diff(x, axis=1) ** 2))
+    q = _walk_ratio(x, np.zeros(n), 0.04, v1, fallback=1.0)
+    assert true_q / 10**0.5 <= q <= true_q * 10**0.5
+    # The filter's slope lever is the weighted age of its data: positive, below the span.
+    lever = _robust_filter(x, np.zeros(n), 0.04, v1 / (2 + q), q * v1 / (2 + q))[-1]
+    assert np.all((lever > 0) & (lever < t))
