@@ -21,3 +21,6 @@ evals:
 	coach eval comments
 	coach eval retrieval
 	coach eval targets
+
+bench:
+	python -m benchmarks

@@ -47,6 +47,10 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
+# Databases store OFFSET as a signed 64-bit integer (SQLite refuses anything larger); no page
+# is ever this far in, so a bound well inside keeps a huge number a 422 instead of a 500.
+MAX_OFFSET = 2**31 - 1
+
 
 def get_current_user(
     engine: EngineDep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from coach.chains.service import GenerationFailed
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coach.imports import ImportFailed
 from coach.targets import TargetError
@@ -35,6 +36,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TargetError)
     async def target_error(_: Request, exc: TargetError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.http_status)
+
+    @app.exception_handler(GenerationFailed)
+    async def generation_failed(_: Request, exc: GenerationFailed) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "draft_id": exc.draft_id, "status": "failed"}, status_code=503
+        )
 
     @app.exception_handler(ImportFailed)
     async def import_failed(_: Request, exc: ImportFailed) -> JSONResponse:

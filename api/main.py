@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
 from api.routes import (
     audit,
+    batches,
     coaching,
     comments,
     drafts,
@@ -23,6 +27,7 @@ from api.routes import (
 )
 from api.web import install_web
 from coach import __version__
+from coach.batches import unfinished_batches
 from coach.db import engine_for, migrate
 from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
@@ -46,6 +51,7 @@ def create_app(
         title="Coach 绩效教练",
         version=__version__,
         description="AI drafts for continuous performance management; people decide.",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -54,11 +60,26 @@ def create_app(
     install_error_handlers(app)
     for module in (
         health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
+        batches,
     ):  # fmt: skip
         app.include_router(module.router)
     install_web(app, settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Resume batches a crash or restart interrupted; on shutdown, stop (not lose) running ones."""
+    app.state.batch_tasks = set()
+    app.state.llm_slots = asyncio.Semaphore(app.state.settings.llm_concurrency)
+    for job_id in await asyncio.to_thread(unfinished_batches, app.state.engine):
+        batches.start_batch(app, job_id)
+    yield
+    for task in list(app.state.batch_tasks):
+        task.cancel()  # items in flight stay `running` with their draft: resumed next start
+    await asyncio.gather(*app.state.batch_tasks, return_exceptions=True)
 
 
 def _knowledge_provider(

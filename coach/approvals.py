@@ -120,10 +120,15 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     """[start, end) of a `YYYY-MM` month in UTC."""
     try:
         year, number = int(month[:4]), int(month[5:7])
+        # Bounded so that the month after, and the trend's months before, are dates too.
         if len(month) != 7 or month[4] != "-" or not 1 <= number <= 12:
             raise ValueError(month)
+        if not 1900 <= year <= 9998:
+            raise ValueError(month)
     except ValueError as exc:
-        raise InvalidInput("month", f"{month!r} is not a month like 2026-10") from exc
+        raise InvalidInput(
+            "month", f"{month!r} is not a month like 2026-10 (years 1900 to 9998)"
+        ) from exc
     start = datetime(year, number, 1, tzinfo=UTC)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
     return start, end

@@ -349,5 +349,28 @@ def employee_delete(
     typer.echo(f"{employee_id} erased; now shown as {report.pseudonym} ({changed})")
 
 
+batches_app = typer.Typer(help="Review-cycle batches of drafts.", no_args_is_help=True)
+app.add_typer(batches_app, name="batches")
+
+
+@batches_app.command("resume")
+def batches_resume() -> None:
+    """Finish batches a crash or restart interrupted (run it while the API is stopped)."""
+    import asyncio
+
+    from coach.batches import resume_unfinished
+    from coach.llm import DatabaseCallLog, build_engine
+
+    settings = _settings()
+    engine = _ready_engine(settings)
+
+    def knowledge():  # type: ignore[no-untyped-def]
+        return open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+
+    chat = build_engine(settings, DatabaseCallLog(engine))
+    ids = asyncio.run(resume_unfinished(engine, chat=chat, settings=settings, knowledge=knowledge))
+    typer.echo(f"resumed {len(ids)} batch(es)" + (f": {', '.join(ids)}" if ids else ""))
+
+
 if __name__ == "__main__":
     app()

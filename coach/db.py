@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from coach.errors import InvalidInput
 from coach.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -26,15 +28,45 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[n
     cursor.close()
 
 
+def _nul_field(parameters: object, key: object = None) -> str | None:
+    """The name (or "text") of the first string parameter holding U+0000, else None."""
+    if isinstance(parameters, str):
+        if "\x00" not in parameters:
+            return None
+        return re.sub(r"_\d+$", "", key) if isinstance(key, str) else "text"
+    if isinstance(parameters, Mapping):
+        items = parameters.items()
+    elif isinstance(parameters, list | tuple):
+        items = ((key, value) for value in parameters)
+    else:
+        return None
+    for name, value in items:
+        if (found := _nul_field(value, name)) is not None:
+            return found
+    return None
+
+
+def _refuse_nul_characters(  # type: ignore[no-untyped-def]
+    _conn, _cursor, _statement, parameters, _context, _executemany
+) -> None:
+    # PostgreSQL cannot hold U+0000 in text and fails the whole statement. Refusing it on every
+    # database keeps SQLite and PostgreSQL alike: a 422 naming the field instead of a 500.
+    field = _nul_field(parameters)
+    if field is not None:
+        raise InvalidInput(field, "contains a NUL character (\\x00), which cannot be stored")
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLite or PostgreSQL URL."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    return engine
 
 
 @lru_cache(maxsize=8)

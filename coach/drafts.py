@@ -58,6 +58,7 @@ class DraftPublic(BaseModel):
     decisions: list[DecisionPublic]
     created_at: datetime
     decided_at: datetime | None
+    failure_reason: str | None = None
 
 
 class DraftsPublic(BaseModel):
@@ -122,6 +123,82 @@ def create_draft(
         after=body,
         detail={"kind": kind, "employee_id": employee_id, "provider": provenance.provider},
     )
+    return draft
+
+
+def begin_draft(
+    session: Session,
+    *,
+    kind: str,
+    employee_id: str,
+    requester: Principal | None,
+    inputs: dict[str, Any],
+) -> Draft:
+    """Record a requested draft before any model is asked, so the request is never lost."""
+    draft = Draft(
+        kind=kind,
+        employee_id=employee_id,
+        requester_id=requester.user_id if requester else None,
+        inputs=inputs,
+        status=DraftStatus.generating,
+    )
+    session.add(draft)
+    session.flush()
+    record_event(
+        session,
+        actor=requester.label if requester else "system",
+        action="create",
+        object_type="draft",
+        object_id=draft.id,
+        detail={"kind": kind, "employee_id": employee_id, "status": DraftStatus.generating.value},
+    )
+    return draft
+
+
+def _generating(session: Session, draft_id: str) -> Draft:
+    draft = session.get(Draft, draft_id, with_for_update=True)
+    if draft is None:
+        raise NotFound("draft", draft_id)
+    if draft.status != DraftStatus.generating:
+        raise Conflict(f"draft {draft_id!r} is {draft.status}, not generating")
+    return draft
+
+
+def finish_draft(
+    session: Session,
+    draft_id: str,
+    *,
+    inputs: dict[str, Any],
+    output: BaseModel | dict[str, Any],
+    provenance: Provenance,
+) -> Draft:
+    """Fill a generating draft with its output and provenance; it now awaits a decision."""
+    draft = _generating(session, draft_id)
+    body = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
+    draft.inputs, draft.output, draft.status = inputs, body, DraftStatus.pending
+    draft.template_id, draft.template_hash = provenance.template_id, provenance.template_hash
+    draft.provider, draft.model = provenance.provider, provenance.model
+    draft.fallback_reason = provenance.fallback_reason
+    session.add(draft)
+    session.flush()
+    record_event(
+        session, actor="system", action="draft.ready", object_type="draft", object_id=draft.id,
+        after=body, detail={"kind": draft.kind, "employee_id": draft.employee_id,
+                            "provider": provenance.provider},
+    )  # fmt: skip
+    return draft
+
+
+def fail_draft(session: Session, draft_id: str, *, reason: str) -> Draft:
+    """Mark a generating draft as failed, saying why; it can never be approved."""
+    draft = _generating(session, draft_id)
+    draft.status, draft.failure_reason = DraftStatus.failed, reason
+    session.add(draft)
+    session.flush()
+    record_event(
+        session, actor="system", action="draft.failed", object_type="draft", object_id=draft.id,
+        detail={"kind": draft.kind, "employee_id": draft.employee_id},
+    )  # fmt: skip
     return draft
 
 
@@ -221,6 +298,7 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
         ],
         created_at=draft.created_at,
         decided_at=draft.decided_at,
+        failure_reason=draft.failure_reason,
     )
 
 

@@ -204,9 +204,13 @@ class KeyEvent(SQLModel, table=True):
 
 
 class DraftStatus(StrEnum):
+    """generating -> pending (awaiting a decision) -> approved | rejected; or generating -> failed."""
+
+    generating = "generating"
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
+    failed = "failed"
 
 
 class Decision(StrEnum):
@@ -232,6 +236,7 @@ class Draft(SQLModel, table=True):
     model: str = Field(default="", max_length=200)
     fallback_reason: str | None = None
     status: DraftStatus = Field(default=DraftStatus.pending, index=True, sa_type=_enum(DraftStatus, 20))
+    failure_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
 
@@ -251,6 +256,56 @@ class ApprovalRecord(SQLModel, table=True):
     diff: str = ""
     changed_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     edit_ratio: float = 0.0
+
+
+# --- review-cycle batches ---------------------------------------------------------------
+
+
+class BatchStatus(StrEnum):
+    running = "running"
+    done = "done"
+
+
+class BatchItemStatus(StrEnum):
+    """queued -> running (its draft exists, generating) -> done | failed."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class BatchJob(SQLModel, table=True):
+    """Many drafts of one kind asked for at once; its items carry the progress."""
+
+    __tablename__ = "batch_jobs"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    kind: str = Field(max_length=50)
+    requester_id: int = Field(foreign_key="users.id", index=True)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    status: BatchStatus = Field(default=BatchStatus.running, index=True, sa_type=_enum(BatchStatus, 20))
+    total: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class BatchItem(SQLModel, table=True):
+    """One employee's draft within a batch; `draft_id` is set in the transaction that creates it."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("job_id", "employee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="batch_jobs.id", index=True, max_length=64)
+    employee_id: str = Field(max_length=64)
+    status: BatchItemStatus = Field(
+        default=BatchItemStatus.queued, index=True, sa_type=_enum(BatchItemStatus, 20)
+    )
+    draft_id: str | None = Field(default=None, max_length=64)
+    error: str | None = None
+    attempts: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --- logs -------------------------------------------------------------------------------

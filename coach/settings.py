@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -36,8 +37,34 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", validation_alias="COACH_LLM_MODEL")
-    llm_timeout: float = Field(default=60.0, validation_alias="COACH_LLM_TIMEOUT")
-    llm_max_retries: int = Field(default=2, validation_alias="COACH_LLM_MAX_RETRIES")
+    llm_timeout: float = Field(
+        default=60.0, validation_alias="COACH_LLM_TIMEOUT", description="Seconds per attempt."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, validation_alias="COACH_LLM_MAX_RETRIES",
+        description="Retries after the first attempt (timeouts, 429, 5xx, resets, bad output).",
+    )  # fmt: skip
+    llm_deadline: float = Field(
+        default=90.0, gt=0, validation_alias="COACH_LLM_DEADLINE",
+        description="Seconds one generation may take in total, retries and waits included.",
+    )  # fmt: skip
+    llm_backoff_base: float = Field(
+        default=0.5, ge=0, validation_alias="COACH_LLM_BACKOFF_BASE",
+        description="First backoff step in seconds; doubles per retry, full jitter.",
+    )  # fmt: skip
+    llm_backoff_max: float = Field(default=8.0, ge=0, validation_alias="COACH_LLM_BACKOFF_MAX")
+    llm_breaker_threshold: int = Field(
+        default=5, ge=1, validation_alias="COACH_LLM_BREAKER_THRESHOLD",
+        description="Consecutive failed attempts that open an endpoint's circuit breaker.",
+    )  # fmt: skip
+    llm_breaker_cooldown: float = Field(
+        default=30.0, ge=0, validation_alias="COACH_LLM_BREAKER_COOLDOWN",
+        description="Seconds an open breaker fails fast before letting one trial call through.",
+    )  # fmt: skip
+    llm_concurrency: int = Field(
+        default=4, ge=1, validation_alias="COACH_LLM_CONCURRENCY",
+        description="Batch items generated at once (each may call the LLM).",
+    )  # fmt: skip
     llm_structured_method: Literal["function_calling", "json_schema", "json_mode"] = Field(
         default="function_calling",
         validation_alias="COACH_LLM_STRUCTURED_METHOD",
@@ -57,6 +84,24 @@ class Settings(BaseSettings):
         validation_alias="COACH_LLM_LOCAL_ONLY",
         description="Comma list of draft kinds (e.g. feedback,development) never sent to an external LLM.",
     )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="COACH_SECRET_KEY",
+        description="Signs web sessions; unset means one generated once into COACH_HOME/secret_key.",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value().strip()
+            if value.lower() in _PLACEHOLDER_KEYS | {"secret", "changethis"} or len(value) < 16:
+                raise ValueError(
+                    "COACH_SECRET_KEY must be a random string of at least 16 characters "
+                    "(for example `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
+                    "or unset to have one generated under COACH_HOME."
+                )
+        return self
 
     @model_validator(mode="after")
     def _require_key_for_openai(self) -> Settings:
@@ -85,6 +130,20 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Directory of the embedded Chroma store."""
         return self.home / "chroma"
+
+    def session_secret(self) -> str:
+        """The key signing web sessions: COACH_SECRET_KEY, else one kept in COACH_HOME."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().strip()
+        path = self.ensure_home() / "secret_key"
+        if not path.exists():
+            # Persisted so that a restart keeps everyone signed in; readable by the owner only.
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) < 16:
+            raise ValueError(f"{path} holds no usable secret key; delete it to generate one")
+        return value
 
     def ensure_home(self) -> Path:
         """Create COACH_HOME if needed and return it."""

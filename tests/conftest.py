@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from coach.db import engine_for
 from coach.demo import DemoTokens, seed_demo
 from coach.settings import Settings
+from tests import pg
 from tests.factories import seed_org
 
 _ENV_VARS = (
@@ -21,18 +21,55 @@ _ENV_VARS = (
 )  # fmt: skip
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The browser tests share one server per worker for the whole session, so they cannot
+    # follow the per-test databases of the PostgreSQL pass; they run in the SQLite pass.
+    if pg.TEST_DATABASE_URL:
+        skip = pytest.mark.skip(reason="browser tests run in the SQLite pass only")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _pg_template(worker_id: str) -> Iterator[tuple[pg.Databases, str] | None]:
+    """With COACH_TEST_DATABASE_URL: this worker's migrated template database."""
+    if not pg.TEST_DATABASE_URL:
+        yield None
+        return
+    databases = pg.Databases(pg.TEST_DATABASE_URL)
+    template = databases.migrated_template(f"coach_template_{worker_id}")
+    yield databases, template
+    databases.drop(template)
+    databases.close()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def database_url(_pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
+    """Empty for SQLite under COACH_HOME; else a fresh PostgreSQL database, dropped afterwards."""
+    if _pg_template is None:
+        yield ""
+        return
+    databases, template = _pg_template
+    name = databases.create(template=template)
+    yield databases.url_for(name)
+    databases.drop(name)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> None:
     """Each test gets its own COACH_HOME and no configuration leaking in from the machine."""
     for name in _ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
+    if database_url:
+        monkeypatch.setenv("COACH_DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=database_url)
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from fastapi import FastAPI, routing
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from coach.drafts import Provenance, create_draft
-from coach.models import CheckIn, Metric, MetricValue
+from coach.models import BatchJob, BatchStatus, CheckIn, Metric, MetricValue, Role, User
 from tests.factories import auth
 
 ROLES = ("admin", "hr", "manager", "other_manager", "employee")
@@ -138,6 +138,26 @@ CASES += [
     Case("POST", "/v1/feedback/drafts", frozenset({"hr", "manager"}), body=_coaching({"cycle": "latest"})),
     Case("POST", "/v1/development/suggestions", frozenset({"hr", "manager", "employee"}),
          body=_coaching({}), ok=frozenset({201, 409})),
+]  # fmt: skip
+
+
+
+def _hr_batch(engine: Engine) -> dict[str, object]:
+    """A finished batch HR asked for: only HR (any HR, or its requester) may read it."""
+    with Session(engine) as session:
+        if session.get(BatchJob, "B-MATRIX") is None:
+            hr = session.exec(select(User).where(User.role == Role.hr)).first()
+            assert hr is not None and hr.id is not None
+            session.add(BatchJob(id="B-MATRIX", kind="feedback", requester_id=hr.id, status=BatchStatus.done))
+            session.commit()
+    return {}
+
+
+# Batches: HR for anyone, managers for their reports; a batch is visible to HR and its requester.
+CASES += [
+    Case("POST", "/v1/batches", frozenset({"hr", "manager"}),
+         body=lambda _: {"json": {"kind": "checkin_topics", "employee_ids": ["A1"], "date": "2026-11-16"}}),
+    Case("GET", "/v1/batches/B-MATRIX", frozenset({"hr"}), body=_hr_batch),
 ]  # fmt: skip
 
 PUBLIC_ROUTES = {("GET", "/healthz")}

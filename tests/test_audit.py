@@ -35,8 +35,11 @@ def _events(engine: Engine, n: int = 6) -> list[int]:
 def _tamper(engine: Engine, *statements: str) -> None:
     """What someone with write access to the database file could do."""
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-        connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        else:
+            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         for statement in statements:
             connection.execute(text(statement))
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from coach.models import CheckIn, Employee, MetricValue
+from coach.settings import Settings
 from tests.factories import auth
 
 EMPLOYEES = """employee_id,name,role,level,department,team,manager_id,hire_date
@@ -28,13 +32,22 @@ C2,A1,M1,2026-11-18,完成85%,,,,"11月3日独立完成华润续约谈判,回款
 
 def _upload(client: TestClient, token: str, kind: str, text: str | bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
     data = text.encode() if isinstance(text, str) else text
-    response = client.post(f"/v1/imports/{kind}", headers=auth(token), files={"file": (f"{kind}.csv", data, "text/csv")})
+    response = client.post(
+        f"/v1/imports/{kind}",
+        headers=auth(token),
+        files={"file": (f"{kind}.csv", data, "text/csv")},
+    )
     return response.status_code, response.json()
 
 
-def test_import_all_kinds_and_reimport_upserts(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_import_all_kinds_and_reimport_upserts(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     admin = tokens["admin"]
-    assert _upload(client, admin, "employees", EMPLOYEES) == (200, {"kind": "employees", "rows": 2, "inserted": 2, "updated": 0})
+    assert _upload(client, admin, "employees", EMPLOYEES) == (
+        200,
+        {"kind": "employees", "rows": 2, "inserted": 2, "updated": 0},
+    )
     assert _upload(client, admin, "metrics", METRICS)[1]["inserted"] == 2
     assert _upload(client, admin, "history", HISTORY)[1]["inserted"] == 3
     assert _upload(client, admin, "checkins", CHECKINS)[1]["inserted"] == 2
@@ -48,7 +61,9 @@ def test_import_all_kinds_and_reimport_upserts(client: TestClient, engine: Engin
         assert session.exec(select(func.count()).select_from(Employee)).one() == 8
 
 
-def test_checkin_feedback_is_checked_on_import(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_checkin_feedback_is_checked_on_import(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     _upload(client, tokens["admin"], "checkins", CHECKINS)
     with Session(engine) as session:
         vague = session.get(CheckIn, "C1")
@@ -58,8 +73,13 @@ def test_checkin_feedback_is_checked_on_import(client: TestClient, engine: Engin
         assert specific.feedback_check is not None and specific.feedback_check["vague"] is False
 
 
-def test_bad_rows_reject_the_whole_file(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
-    bad = EMPLOYEES + "N3,,销售代表,P1,销售部,华北,N1,2026-13-01\nN4,某人,销售代表,P1,销售部,华北,GHOST,2026-01-01\nN1,重复,x,P1,d,t,,\n"
+def test_bad_rows_reject_the_whole_file(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    bad = (
+        EMPLOYEES
+        + "N3,,销售代表,P1,销售部,华北,N1,2026-13-01\nN4,某人,销售代表,P1,销售部,华北,GHOST,2026-01-01\nN1,重复,x,P1,d,t,,\n"
+    )
     status, body = _upload(client, tokens["admin"], "employees", bad)
     assert status == 422 and "nothing was imported" in body["detail"]
     found = {(e["row"], e["column"]) for e in body["errors"]}
@@ -69,11 +89,17 @@ def test_bad_rows_reject_the_whole_file(client: TestClient, engine: Engine, toke
 
 
 def test_missing_columns_are_named(client: TestClient, tokens: dict[str, str]) -> None:
-    status, body = _upload(client, tokens["admin"], "history", "employee_id,period,value\nA1,2026Q1,3\n")
-    assert status == 422 and body["errors"] == [{"row": 1, "column": "metric", "reason": "required column is missing"}]
+    status, body = _upload(
+        client, tokens["admin"], "history", "employee_id,period,value\nA1,2026Q1,3\n"
+    )
+    assert status == 422 and body["errors"] == [
+        {"row": 1, "column": "metric", "reason": "required column is missing"}
+    ]
 
 
-def test_history_checks_references_and_period_format(client: TestClient, tokens: dict[str, str]) -> None:
+def test_history_checks_references_and_period_format(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
     _upload(client, tokens["admin"], "metrics", METRICS)
     rows = "employee_id,period,metric,value\nA1,2026-03,revenue,1\nZZ,2026Q1,revenue,1\nA1,2026Q1,nope,1\nA1,2026Q1,revenue,abc\n"
     status, body = _upload(client, tokens["admin"], "history", rows)
@@ -84,8 +110,13 @@ def test_history_checks_references_and_period_format(client: TestClient, tokens:
     assert by_row[5]["column"] == "value"
 
 
-def test_bom_and_gbk_files_are_read(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
-    assert _upload(client, tokens["admin"], "employees", b"\xef\xbb\xbf" + EMPLOYEES.encode())[0] == 200
+def test_bom_and_gbk_files_are_read(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    assert (
+        _upload(client, tokens["admin"], "employees", b"\xef\xbb\xbf" + EMPLOYEES.encode())[0]
+        == 200
+    )
     gbk = EMPLOYEES.replace("N1", "G1").replace("N2", "G2").encode("gbk")
     assert _upload(client, tokens["admin"], "employees", gbk)[0] == 200
     with Session(engine) as session:
@@ -98,5 +129,53 @@ def test_unknown_kind_is_422(client: TestClient, tokens: dict[str, str]) -> None
 
 
 def test_empty_file_is_rejected(client: TestClient, tokens: dict[str, str]) -> None:
-    status, body = _upload(client, tokens["admin"], "metrics", "metric,name,unit,direction,period_type\n")
+    status, body = _upload(
+        client, tokens["admin"], "metrics", "metric,name,unit,direction,period_type\n"
+    )
     assert status == 422 and body["errors"][0]["reason"] == "the file has no data rows"
+
+
+def test_undecodable_file_is_rejected_naming_the_problem(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    status, body = _upload(client, tokens["admin"], "employees", b"\xff\xfe\x00\x81\x00\xff" * 10)
+    assert status == 422 and "neither UTF-8 nor GBK" in body["errors"][0]["reason"]
+
+
+def test_extra_columns_are_ignored(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    text = EMPLOYEES.replace("hire_date\n", "hire_date,salary\n").replace(
+        "2024-03-01\n", "2024-03-01,30000\n"
+    )
+    assert _upload(client, tokens["admin"], "employees", text)[0] == 200
+    with Session(engine) as session:
+        assert session.get(Employee, "N1") is not None
+
+
+def test_duplicate_rows_in_one_file_are_reported(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    _upload(client, tokens["admin"], "metrics", METRICS)
+    status, body = _upload(client, tokens["admin"], "history", HISTORY + "A1,2026Q1,revenue,81\n")
+    assert (
+        status == 422
+        and {"row": 5, "column": "period", "reason": "duplicate of row 2"} in body["errors"]
+    )
+
+
+def test_oversized_upload_is_refused_while_streaming(
+    settings: Settings, tokens: dict[str, str], app: FastAPI
+) -> None:
+    limit = settings.max_upload_bytes
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(limit // (1 << 20) + 2):
+            yield b"x" * (1 << 20)
+
+    with TestClient(app) as client:
+        response = client.post(
+            "/v1/imports/employees", headers={**auth(tokens["admin"]), "content-type": "multipart/form-data; boundary=b"},
+            content=chunks(),
+        )  # fmt: skip
+    assert response.status_code == 413 and str(limit) in response.json()["detail"]

@@ -8,6 +8,12 @@ from pydantic import ValidationError
 from coach.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def _no_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests read defaults and `.env`; the PostgreSQL pass sets the variable for all others.
+    monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
+
+
 def test_defaults_are_embedded(tmp_path: Path) -> None:
     settings = Settings()
     assert settings.llm_provider == "offline"

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Auditor, HRUser, SessionDep
+from api.deps import MAX_OFFSET, Auditor, HRUser, SessionDep
 from coach import audit, dialogue_audit
 from coach.approvals import ApprovalReport, approval_report
 from coach.audit import AuditEventsPublic, EventFilter
@@ -44,7 +44,7 @@ def list_events(
     session: SessionDep,
     _: Auditor,
     filters: Filters,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditEventsPublic:
     """Audit events, oldest first, filtered and a page at a time."""

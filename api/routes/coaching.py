@@ -5,7 +5,6 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
 from coach.chains import development, feedback, service, topics
@@ -35,7 +34,16 @@ class DevelopmentRequest(BaseModel):
     date: dt.date | None = None
 
 
-@router.post("/v1/checkins/topics", response_model=StoredDraft, status_code=status.HTTP_201_CREATED)
+# Each endpoint records the draft as `generating` before the model is asked and answers 201
+# with the pending draft. If it cannot be generated even offline, the draft is stored as
+# `failed` and the answer is 503 naming it: {"detail", "draft_id", "status": "failed"}.
+FAILED = {503: {"description": "Generation failed; the failed draft is kept and named."}}
+
+
+@router.post(
+    "/v1/checkins/topics", response_model=StoredDraft, status_code=status.HTTP_201_CREATED,
+    responses=FAILED,
+)  # fmt: skip
 async def checkin_topics(
     body: TopicsRequest,
     user: CurrentUser,
@@ -44,19 +52,16 @@ async def checkin_topics(
     settings: SettingsDep,
 ) -> StoredDraft:
     """Three ranked check-in topics for a person, stored as a pending draft."""
-    snapshot, directory = await run_in_threadpool(
-        service.prepare, db, user, employee_id=body.employee_id, purpose=topics.KIND,
-        as_of=body.date or dt.date.today(), lang=body.lang,
-    )  # fmt: skip
-    engine, reason = service.engine_for(topics.KIND, chat, settings)
-    result = await topics.suggest_topics(snapshot, directory, engine=engine, policy_reason=reason)
-    return await run_in_threadpool(
-        service.store, db, user, kind=topics.KIND, snapshot=snapshot, result=result,
-        request=body.model_dump(mode="json"),
+    return await service.generate(
+        db, user, kind=topics.KIND, employee_id=body.employee_id, chat=chat, settings=settings,
+        as_of=body.date or dt.date.today(), lang=body.lang, request=body.model_dump(mode="json"),
     )  # fmt: skip
 
 
-@router.post("/v1/feedback/drafts", response_model=StoredDraft, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/feedback/drafts", response_model=StoredDraft, status_code=status.HTTP_201_CREATED,
+    responses=FAILED,
+)  # fmt: skip
 async def feedback_draft(
     body: FeedbackRequest,
     user: CurrentUser,
@@ -65,21 +70,17 @@ async def feedback_draft(
     settings: SettingsDep,
 ) -> StoredDraft:
     """A feedback draft for a person and cycle, stored as a pending draft."""
-    snapshot, directory = await run_in_threadpool(
-        service.prepare, db, user, employee_id=body.employee_id, purpose=feedback.KIND,
+    return await service.generate(
+        db, user, kind=feedback.KIND, employee_id=body.employee_id, chat=chat, settings=settings,
         as_of=body.date or dt.date.today(), cycle=body.cycle,
-    )  # fmt: skip
-    engine, reason = service.engine_for(feedback.KIND, chat, settings)
-    result = await feedback.draft_feedback(snapshot, directory, engine=engine, policy_reason=reason)
-    return await run_in_threadpool(
-        service.store, db, user, kind=feedback.KIND, snapshot=snapshot, result=result,
         request=body.model_dump(mode="json"),
     )  # fmt: skip
 
 
 @router.post(
-    "/v1/development/suggestions", response_model=StoredDraft, status_code=status.HTTP_201_CREATED
-)
+    "/v1/development/suggestions", response_model=StoredDraft,
+    status_code=status.HTTP_201_CREATED, responses=FAILED,
+)  # fmt: skip
 async def development_suggestions(
     body: DevelopmentRequest,
     user: CurrentUser,
@@ -89,17 +90,8 @@ async def development_suggestions(
     kb: KnowledgeDep,
 ) -> StoredDraft:
     """Two to four development suggestions from the practice library, as a pending draft."""
-    snapshot, directory = await run_in_threadpool(
-        service.prepare, db, user, employee_id=body.employee_id, purpose=development.KIND,
-        as_of=body.date or dt.date.today(),
-    )  # fmt: skip
-    matches = await run_in_threadpool(development.retrieve, kb, development.find_gaps(snapshot))
-    snapshot = development.with_practices(snapshot, matches)
-    engine, reason = service.engine_for(development.KIND, chat, settings)
-    result = await development.suggest_development(
-        snapshot, directory, matches, engine=engine, policy_reason=reason
-    )
-    return await run_in_threadpool(
-        service.store, db, user, kind=development.KIND, snapshot=snapshot,
-        result=result, request=body.model_dump(mode="json"),
+    return await service.generate(
+        db, user, kind=development.KIND, employee_id=body.employee_id, chat=chat,
+        settings=settings, knowledge=kb, as_of=body.date or dt.date.today(),
+        request=body.model_dump(mode="json"),
     )  # fmt: skip

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import MAX_OFFSET, CurrentUser, SessionDep
 from coach import drafts
 from coach.drafts import DraftPublic, DraftsPublic
 from coach.models import DraftStatus
@@ -31,7 +31,7 @@ def list_drafts(
     status: DraftStatus | None = DraftStatus.pending,
     kind: str | None = None,
     employee_id: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DraftsPublic:
     """My inbox: drafts about the people I manage (HR: all), newest first."""

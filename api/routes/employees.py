@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import MAX_OFFSET, CurrentUser, SessionDep
 from coach import org
 from coach.models import EmployeePublic
 
@@ -21,7 +21,7 @@ class EmployeesPublic(BaseModel):
 def list_employees(
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     department: str | None = None,
     team: str | None = None,

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
 from api.web.core import (
@@ -99,41 +98,16 @@ async def generate(
 ) -> Response:
     """Check-in topics, a feedback draft or development suggestions, as a pending draft."""
     today, lang = dt.date.today(), lang_of(request)
-    if kind == "topics":
-        snapshot, directory = await run_in_threadpool(
-            service.prepare, db, user, employee_id=employee_id, purpose=topics.KIND,
-            as_of=today, lang=lang,
-        )  # fmt: skip
-        engine, reason = service.engine_for(topics.KIND, chat, settings)
-        result = await topics.suggest_topics(
-            snapshot, directory, engine=engine, policy_reason=reason
-        )
-        stored_kind, body = topics.KIND, {"employee_id": employee_id, "lang": lang}
-    elif kind == "feedback":
-        snapshot, directory = await run_in_threadpool(
-            service.prepare, db, user, employee_id=employee_id, purpose=feedback.KIND,
-            as_of=today, cycle="latest",
-        )  # fmt: skip
-        engine, reason = service.engine_for(feedback.KIND, chat, settings)
-        result = await feedback.draft_feedback(
-            snapshot, directory, engine=engine, policy_reason=reason
-        )
-        stored_kind, body = feedback.KIND, {"employee_id": employee_id, "cycle": "latest"}
-    else:
-        snapshot, directory = await run_in_threadpool(
-            service.prepare, db, user, employee_id=employee_id, purpose=development.KIND,
-            as_of=today,
-        )  # fmt: skip
-        matches = await run_in_threadpool(development.retrieve, kb, development.find_gaps(snapshot))
-        snapshot = development.with_practices(snapshot, matches)
-        engine, reason = service.engine_for(development.KIND, chat, settings)
-        result = await development.suggest_development(
-            snapshot, directory, matches, engine=engine, policy_reason=reason
-        )
-        stored_kind, body = development.KIND, {"employee_id": employee_id}
-    stored = await run_in_threadpool(
-        service.store, db, user, kind=stored_kind, snapshot=snapshot, result=result,
-        request={**body, "date": today.isoformat(), "via": "web"},
+    purpose = {"topics": topics.KIND, "feedback": feedback.KIND, "development": development.KIND}[
+        kind
+    ]
+    body: dict[str, object] = {"employee_id": employee_id, "date": today.isoformat(), "via": "web"}
+    if kind == "feedback":
+        body["cycle"] = "latest"
+    stored = await service.generate(
+        db, user, kind=purpose, employee_id=employee_id, chat=chat, settings=settings,
+        knowledge=kb, as_of=today, cycle="latest" if kind == "feedback" else None,
+        lang=lang if kind == "topics" else "zh", request=body,
     )  # fmt: skip
     return redirect(request, f"/drafts/{stored.draft_id}")
 

@@ -111,7 +111,7 @@ async def run_chain(
             generation = await engine.agenerate(current)
         except LLMError as exc:
             attempts.append(Attempt(engine.provider, [], [], error=f"{exc.outcome}: {exc}"))
-            fallback_reason = f"{engine.provider} call failed ({exc.outcome}); answered offline"
+            fallback_reason = f"{engine.provider} call failed: {exc}; answered offline"
             final = None  # never keep an earlier answer that failed its checks
             break
         output = pseudonymizer.unmask_model(generation.output)

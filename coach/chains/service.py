@@ -1,10 +1,17 @@
 """Who may ask for a coaching draft, loading its evidence and storing the result.
 
-These functions block (database, retrieval); the API runs them in a thread pool.
+The blocking functions (database, retrieval) run in a thread pool. `generate` is the whole
+request: check the caller's right, load the evidence, record the draft as `generating`
+before any model is asked, run the chain (which falls back offline on any LLM fault), then
+fill the draft and set it `pending`. An unexpected error marks it `failed` with the reason;
+a cancelled task (a crash, a shutdown) leaves it `generating` for a batch to resume.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 from datetime import date
 from typing import Any
 
@@ -13,15 +20,19 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from coach.auth import Principal
+from coach.chains import development, feedback, topics
 from coach.chains.records import Directory, Lang, Purpose, Snapshot, load_directory, load_snapshot
 from coach.chains.runner import ChainResult
 from coach.db import session_scope
-from coach.drafts import Provenance, create_draft
-from coach.errors import Forbidden, NotFound
+from coach.drafts import Provenance, begin_draft, create_draft, fail_draft, finish_draft
+from coach.errors import CoachError, Conflict, Forbidden, NotFound
+from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine, OfflineEngine
 from coach.models import DraftStatus, Employee, Role
 from coach.org import manages
 from coach.settings import Settings
+
+logger = logging.getLogger("coach.chains")
 
 
 class StoredDraft(BaseModel):
@@ -118,3 +129,132 @@ def store(
             provenance=result.provenance,
             output=draft.output,
         )
+
+
+class GenerationFailed(CoachError):
+    """A draft could not be generated even offline; it is stored as failed."""
+
+    def __init__(self, draft_id: str, reason: str) -> None:
+        super().__init__(f"draft {draft_id} failed: {reason}")
+        self.draft_id = draft_id
+        self.reason = reason
+
+
+def _inputs(
+    request: dict[str, Any], snapshot: Snapshot, result: ChainResult[Any] | None
+) -> dict[str, Any]:
+    inputs: dict[str, Any] = {"request": request, "snapshot": snapshot.model_dump(mode="json")}
+    if result is not None:
+        inputs["attempts"] = [
+            {"provider": a.provider, "violations": a.violations, "vague": a.vague, "error": a.error}
+            for a in result.attempts
+        ]
+    return inputs
+
+
+def begin(
+    engine: Engine,
+    principal: Principal | None,
+    *,
+    kind: str,
+    snapshot: Snapshot,
+    request: dict[str, Any],
+) -> str:
+    """Record the requested draft as generating, with its inputs; returns its id."""
+    with session_scope(engine) as session:
+        draft = begin_draft(
+            session, kind=kind, employee_id=snapshot.profile.id, requester=principal,
+            inputs=_inputs(request, snapshot, None),
+        )  # fmt: skip
+        return draft.id
+
+
+def complete(
+    engine: Engine,
+    draft_id: str,
+    *,
+    snapshot: Snapshot,
+    result: ChainResult[Any],
+    request: dict[str, Any],
+) -> StoredDraft:
+    """Fill a generating draft with the chain's output; it becomes pending."""
+    with session_scope(engine) as session:
+        draft = finish_draft(
+            session, draft_id, inputs=_inputs(request, snapshot, result),
+            output=result.output, provenance=result.provenance,
+        )  # fmt: skip
+        return StoredDraft(
+            draft_id=draft.id, status=draft.status, provenance=result.provenance,
+            output=draft.output,
+        )  # fmt: skip
+
+
+def fail(engine: Engine, draft_id: str, *, reason: str) -> None:
+    """Mark a generating draft as failed."""
+    with session_scope(engine) as session:
+        fail_draft(session, draft_id, reason=reason)
+
+
+async def generate(
+    db: Engine,
+    principal: Principal,
+    *,
+    kind: Purpose,
+    employee_id: str,
+    chat: ChatEngine,
+    settings: Settings,
+    knowledge: KnowledgeBase | None = None,
+    as_of: date,
+    cycle: str | None = None,
+    lang: Lang = "zh",
+    request: dict[str, Any],
+    draft_id: str | None = None,
+) -> StoredDraft:
+    """One coaching draft from request to pending; `draft_id` fills a generating draft instead.
+
+    Without `draft_id`, a refused request (unknown employee, no right) creates no draft.
+    With it (a batch item, created beforehand), any error marks that draft failed.
+    """
+    load = functools.partial(
+        prepare, db, principal, employee_id=employee_id, purpose=kind, as_of=as_of,
+        cycle=cycle, lang=lang,
+    )  # fmt: skip
+    prepared = None
+    if draft_id is None:
+        prepared = await asyncio.to_thread(load)
+        draft_id = await asyncio.to_thread(
+            begin, db, principal, kind=kind, snapshot=prepared[0], request=request
+        )
+    try:
+        snapshot, directory = prepared or await asyncio.to_thread(load)
+        engine, reason = engine_for(kind, chat, settings)
+        result: ChainResult[Any]
+        if kind == topics.KIND:
+            result = await topics.suggest_topics(
+                snapshot, directory, engine=engine, policy_reason=reason
+            )
+        elif kind == feedback.KIND:
+            result = await feedback.draft_feedback(
+                snapshot, directory, engine=engine, policy_reason=reason
+            )
+        else:
+            if knowledge is None:
+                raise Conflict("development drafts need the practice library; none is loaded")
+            gaps = development.find_gaps(snapshot)
+            matches = await asyncio.to_thread(development.retrieve, knowledge, gaps)
+            snapshot = development.with_practices(snapshot, matches)
+            result = await development.suggest_development(
+                snapshot, directory, matches, engine=engine, policy_reason=reason
+            )
+        return await asyncio.to_thread(
+            complete, db, draft_id, snapshot=snapshot, result=result, request=request
+        )
+    except Exception as exc:
+        # Not swallowed: the draft records why it failed and the error goes on to the caller.
+        # (Cancellation is not an Exception: a cancelled draft stays generating, resumable.)
+        why = f"{type(exc).__name__}: {exc}"
+        logger.error("draft %s (%s for %s) failed: %s", draft_id, kind, employee_id, why)
+        await asyncio.to_thread(fail, db, draft_id, reason=why)
+        if isinstance(exc, CoachError):
+            raise  # a refusal about the request itself (e.g. 409 no records): same status as before
+        raise GenerationFailed(draft_id, why) from exc

@@ -24,11 +24,39 @@ T = TypeVar("T", bound=BaseModel)
 
 
 class LLMError(CoachError):
-    """A model call failed: the endpoint errored or its answer did not fit the schema."""
+    """A model call failed: the endpoint errored or its answer did not fit the schema.
 
-    def __init__(self, message: str, *, outcome: str) -> None:
+    `outcome` names the fault (see `OUTCOMES`); `status` is the HTTP status when there was
+    one, `retry_after` the seconds the endpoint asked us to wait (429/503 Retry-After) and
+    `fault` a short description of what went wrong.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        fault: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.outcome = outcome
+        self.status = status
+        self.retry_after = retry_after
+        self.fault = fault  # a short name for the fault, for fallback reasons
+
+
+# What an LLMError's outcome may be; the call log stores it (max 20 characters).
+OUTCOMES = {
+    "timeout": "the endpoint did not answer in time",
+    "connection": "the connection failed or was reset",
+    "rate_limited": "HTTP 429",
+    "server_error": "HTTP 5xx",
+    "error": "any other refusal (4xx): not retried",
+    "invalid": "an answer that is truncated, not JSON or off the schema",
+    "circuit_open": "not sent: the endpoint's circuit breaker is open",
+}
 
 
 @dataclass

@@ -10,7 +10,15 @@ import pytest
 import respx
 from pydantic import BaseModel, Field
 
-from coach.llm import CallRecord, LLMError, OfflineEngine, OpenAIEngine, StructuredCall, build_engine
+from coach.llm import (
+    CallRecord,
+    LLMError,
+    OfflineEngine,
+    OpenAIEngine,
+    ResilientEngine,
+    StructuredCall,
+    build_engine,
+)
 from coach.prompts import RenderedPrompt
 from coach.settings import Settings
 
@@ -50,7 +58,7 @@ def _tool_answer(arguments: dict[str, object]) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _engine(log: ListLog, retries: int = 2) -> OpenAIEngine:
+def _engine(log: ListLog, retries: int = 0) -> OpenAIEngine:
     return OpenAIEngine(model="test-model", api_key="sk-test", base_url=BASE_URL, max_retries=retries, call_log=log)
 
 
@@ -73,13 +81,19 @@ def test_structured_output_through_chat_openai() -> None:
 
 
 @respx.mock
-def test_server_error_then_success_is_retried() -> None:
+def test_server_error_then_success_is_retried_by_the_resilient_wrapper() -> None:
     route = respx.post(f"{BASE_URL}/chat/completions").mock(
         side_effect=[httpx.Response(500, json={"error": {"message": "boom"}}),
+                     httpx.Response(500, json={"error": {"message": "boom"}}),
                      httpx.Response(200, json=_tool_answer({"title": "重试成功", "questions": []}))]
     )  # fmt: skip
-    result = _engine(ListLog()).generate(_call())
-    assert result.output.title == "重试成功" and route.call_count == 2
+    log = ListLog()
+    with pytest.raises(LLMError):
+        _engine(log).generate(_call())  # the bare engine makes exactly one attempt
+    assert route.call_count == 1
+    result = ResilientEngine(_engine(log), sleep=lambda _: None).generate(_call())
+    assert result.output.title == "重试成功" and route.call_count == 3
+    assert [r.outcome for r in log.records] == ["server_error", "server_error", "ok"]
 
 
 @respx.mock
@@ -88,8 +102,8 @@ def test_persistent_error_raises_and_is_logged() -> None:
     log = ListLog()
     with pytest.raises(LLMError) as excinfo:
         _engine(log, retries=0).generate(_call())
-    assert excinfo.value.outcome == "error"
-    assert log.records[0].outcome == "error" and "500" in (log.records[0].error or "")
+    assert excinfo.value.outcome == "server_error" and excinfo.value.status == 500
+    assert log.records[0].outcome == "server_error" and "500" in (log.records[0].error or "")
 
 
 @respx.mock
@@ -122,4 +136,5 @@ def test_offline_engine_runs_the_composer_and_logs() -> None:
 def test_factory_follows_settings(tmp_path: object) -> None:
     assert isinstance(build_engine(Settings()), OfflineEngine)
     engine = build_engine(Settings(llm_provider="openai", openai_api_key="sk-x", openai_base_url=BASE_URL, llm_model="qwen-plus"))
-    assert isinstance(engine, OpenAIEngine) and engine.model == "qwen-plus"
+    assert isinstance(engine, ResilientEngine) and engine.model == "qwen-plus"
+    assert isinstance(engine.inner, OpenAIEngine) and engine.inner.chat.max_retries == 0
