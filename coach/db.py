@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ def _nul_field(parameters: object, key: object = None) -> str | None:
         if "\x00" not in parameters:
             return None
         return re.sub(r"_\d+$", "", key) if isinstance(key, str) else "text"
+    items: Iterable[tuple[object, object]]
     if isinstance(parameters, Mapping):
         items = parameters.items()
     elif isinstance(parameters, list | tuple):

@@ -235,7 +235,9 @@ class Draft(SQLModel, table=True):
     provider: str = Field(default="", max_length=50)
     model: str = Field(default="", max_length=200)
     fallback_reason: str | None = None
-    status: DraftStatus = Field(default=DraftStatus.pending, index=True, sa_type=_enum(DraftStatus, 20))
+    status: DraftStatus = Field(
+        default=DraftStatus.pending, index=True, sa_type=_enum(DraftStatus, 20)
+    )
     failure_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
@@ -284,7 +286,9 @@ class BatchJob(SQLModel, table=True):
     kind: str = Field(max_length=50)
     requester_id: int = Field(foreign_key="users.id", index=True)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    status: BatchStatus = Field(default=BatchStatus.running, index=True, sa_type=_enum(BatchStatus, 20))
+    status: BatchStatus = Field(
+        default=BatchStatus.running, index=True, sa_type=_enum(BatchStatus, 20)
+    )
     total: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None

@@ -23,7 +23,9 @@ ORG = [
 ]
 
 
-def employee(employee_id: str, name: str = "员工", *, manager_id: str | None = None, **fields: object) -> Employee:
+def employee(
+    employee_id: str, name: str = "员工", *, manager_id: str | None = None, **fields: object
+) -> Employee:
     """An unsaved employee with sensible defaults."""
     defaults: dict[str, object] = {
         "role": "销售代表", "level": "P2", "department": "销售部", "team": "华东",
@@ -47,7 +49,9 @@ def seed_org(session: Session) -> dict[str, str]:
         ("top_manager", Role.manager, "E1"),
         ("employee", Role.employee, "A1"),
     ):
-        _, tokens[label] = create_user(session, name=f"user-{label}", role=role, employee_id=employee_id)
+        _, tokens[label] = create_user(
+            session, name=f"user-{label}", role=role, employee_id=employee_id
+        )
     return tokens
 
 

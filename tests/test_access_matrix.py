@@ -51,7 +51,11 @@ def _with_history(engine: Engine) -> None:
             session.add(Metric(metric="revenue", name="回款", unit="万元"))
             for employee_id, base in (("A1", 80.0), ("A2", 60.0), ("B1", 50.0)):
                 for i, period in enumerate(("2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")):
-                    session.add(MetricValue(employee_id=employee_id, metric="revenue", period=period, value=base + i))
+                    session.add(
+                        MetricValue(
+                            employee_id=employee_id, metric="revenue", period=period, value=base + i
+                        )
+                    )
             session.commit()
 
 
@@ -100,7 +104,11 @@ CASES = [
 
 def _checkin_note(engine: Engine) -> dict[str, object]:
     with Session(engine) as session:
-        session.merge(CheckIn(checkin_id="C-MATRIX", employee_id="A1", manager_id="M1", date=date(2026, 10, 9)))
+        session.merge(
+            CheckIn(
+                checkin_id="C-MATRIX", employee_id="A1", manager_id="M1", date=date(2026, 10, 9)
+            )
+        )
         session.commit()
     return {"json": {"note": "反馈具体,可作示范"}}
 
@@ -122,9 +130,17 @@ CASES += [
 def _coaching(path_body: dict[str, object]) -> Callable[[Engine], dict[str, object]]:
     def body(engine: Engine) -> dict[str, object]:
         with Session(engine) as session:
-            session.merge(CheckIn(checkin_id="C-A1-COACH", employee_id="A1", manager_id="M1", date=date(2026, 10, 9),
-                                  progress="完成华东区客户回访", obstacles="客户预算冻结",
-                                  support_needed="需要一次产品培训"))
+            session.merge(
+                CheckIn(
+                    checkin_id="C-A1-COACH",
+                    employee_id="A1",
+                    manager_id="M1",
+                    date=date(2026, 10, 9),
+                    progress="完成华东区客户回访",
+                    obstacles="客户预算冻结",
+                    support_needed="需要一次产品培训",
+                )
+            )
             session.commit()
         return {"json": {"employee_id": "A1", "date": "2026-11-16", **path_body}}
 
@@ -141,14 +157,17 @@ CASES += [
 ]  # fmt: skip
 
 
-
 def _hr_batch(engine: Engine) -> dict[str, object]:
     """A finished batch HR asked for: only HR (any HR, or its requester) may read it."""
     with Session(engine) as session:
         if session.get(BatchJob, "B-MATRIX") is None:
             hr = session.exec(select(User).where(User.role == Role.hr)).first()
             assert hr is not None and hr.id is not None
-            session.add(BatchJob(id="B-MATRIX", kind="feedback", requester_id=hr.id, status=BatchStatus.done))
+            session.add(
+                BatchJob(
+                    id="B-MATRIX", kind="feedback", requester_id=hr.id, status=BatchStatus.done
+                )
+            )
             session.commit()
     return {}
 
@@ -170,7 +189,9 @@ def _call(client: TestClient, engine: Engine, case: Case, headers: dict[str, str
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
-def test_route_by_role(client: TestClient, engine: Engine, tokens: dict[str, str], case: Case) -> None:
+def test_route_by_role(
+    client: TestClient, engine: Engine, tokens: dict[str, str], case: Case
+) -> None:
     for role in ROLES:
         status = _call(client, engine, case, auth(tokens[role]))
         if role in case.allowed:
@@ -184,19 +205,29 @@ def test_route_by_role(client: TestClient, engine: Engine, tokens: dict[str, str
 def _covers(case: Case, method: str, template: str) -> bool:
     """Whether a case calls this route: same method, and every non-parameter segment equal."""
     want, got = template.split("/"), case.path.split("?")[0].split("/")
-    return case.method == method and len(want) == len(got) and all(
-        w == g or (w.startswith("{") and w.endswith("}")) for w, g in zip(want, got, strict=True)
+    return (
+        case.method == method
+        and len(want) == len(got)
+        and all(
+            w == g or (w.startswith("{") and w.endswith("}"))
+            for w, g in zip(want, got, strict=True)
+        )
     )
 
 
 def test_matrix_covers_every_route(app: FastAPI) -> None:
     documented = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
     # Since FastAPI 0.12x `app.routes` holds included routers, not their routes: flatten them.
-    contexts = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+    contexts = (
+        routing.iter_route_contexts(app.routes)
+        if hasattr(routing, "iter_route_contexts")
+        else app.routes
+    )
     routes = {
         (method, context.path)
         for context in contexts
-        if isinstance(getattr(context, "route", context), APIRoute) and context.path not in documented
+        if isinstance(getattr(context, "route", context), APIRoute)
+        and context.path not in documented
         # Only the JSON API: the web pages (api/web) use session cookies and have their own
         # auth tests in tests/web.
         and (context.path.startswith("/v1/") or context.path == "/healthz")

@@ -32,9 +32,13 @@ def test_demo_is_idempotent_and_prints_tokens() -> None:
 
 def test_user_add_prints_the_token_last(tmp_path: Path) -> None:
     people = tmp_path / "employees.csv"
-    people.write_text("employee_id,name,role,level,department,team,manager_id,hire_date\nE015,刘洋,销售经理,M2,销售部,华南,,2020-02-17\n")
+    people.write_text(
+        "employee_id,name,role,level,department,team,manager_id,hire_date\nE015,刘洋,销售经理,M2,销售部,华南,,2020-02-17\n"
+    )
     assert runner.invoke(app, ["import", "employees", str(people)]).exit_code == 0
-    result = runner.invoke(app, ["user", "add", "王经理", "--role", "manager", "--employee-id", "E015"])
+    result = runner.invoke(
+        app, ["user", "add", "王经理", "--role", "manager", "--employee-id", "E015"]
+    )
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("coach_") and len(token) > 40
@@ -47,7 +51,9 @@ def test_user_add_refuses_a_manager_without_employee() -> None:
 
 def test_import_reports_row_errors(tmp_path: Path) -> None:
     bad = tmp_path / "employees.csv"
-    bad.write_text("employee_id,name,role,level,department,team,manager_id,hire_date\nX1,甲,r,P1,d,t,,notadate\n")
+    bad.write_text(
+        "employee_id,name,role,level,department,team,manager_id,hire_date\nX1,甲,r,P1,d,t,,notadate\n"
+    )
     result = runner.invoke(app, ["import", "employees", str(bad)])
     assert result.exit_code == 1 and "row 2, column hire_date" in result.output
 

@@ -8,9 +8,13 @@ from coach.models import AuditEvent
 from tests.factories import auth
 
 
-def test_check_flags_vague_and_points_at_the_span(client: TestClient, tokens: dict[str, str]) -> None:
+def test_check_flags_vague_and_points_at_the_span(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
     text = "10月把华润的续约谈下来了,回款30万。其他方面表现良好。"
-    body = client.post("/v1/comments/check", headers=auth(tokens["employee"]), json={"text": text}).json()
+    body = client.post(
+        "/v1/comments/check", headers=auth(tokens["employee"]), json={"text": text}
+    ).json()
     assert body["vague"] is False
     assert set(body["elements"]) == {"behavior", "situation", "impact", "suggestion"}
     spans = [(f["start"], f["end"], f["text"]) for f in body["findings"]]
@@ -18,16 +22,22 @@ def test_check_flags_vague_and_points_at_the_span(client: TestClient, tokens: di
 
 
 def test_english_comment_gets_english_hints(client: TestClient, tokens: dict[str, str]) -> None:
-    body = client.post("/v1/comments/check", headers=auth(tokens["hr"]), json={"text": "good job"}).json()
+    body = client.post(
+        "/v1/comments/check", headers=auth(tokens["hr"]), json={"text": "good job"}
+    ).json()
     assert body["vague"] is True and body["findings"]
     assert body["findings"][0]["hint"].isascii()
 
 
-def test_every_role_may_check_and_nothing_is_stored(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_every_role_may_check_and_nothing_is_stored(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     with Session(engine) as session:
         before = session.exec(select(func.count()).select_from(AuditEvent)).one()
     for role in ("admin", "hr", "manager", "employee"):
-        response = client.post("/v1/comments/check", headers=auth(tokens[role]), json={"text": "继续努力"})
+        response = client.post(
+            "/v1/comments/check", headers=auth(tokens[role]), json={"text": "继续努力"}
+        )
         assert response.status_code == 200 and response.json()["vague"] is True
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == before
@@ -35,7 +45,9 @@ def test_every_role_may_check_and_nothing_is_stored(client: TestClient, engine: 
 
 def test_batch_keeps_order(client: TestClient, tokens: dict[str, str]) -> None:
     items = ["表现良好", "3月5日客户投诉当天闭环,客户追加了20万订单。", "同意"]
-    results = client.post("/v1/comments/check-batch", headers=auth(tokens["manager"]), json={"items": items}).json()["results"]
+    results = client.post(
+        "/v1/comments/check-batch", headers=auth(tokens["manager"]), json={"items": items}
+    ).json()["results"]
     assert [r["vague"] for r in results] == [True, False, True]
 
 
@@ -54,5 +66,7 @@ def test_bad_input_names_the_field(client: TestClient, tokens: dict[str, str]) -
 
 
 def test_batch_over_the_limit_says_the_limit(client: TestClient, tokens: dict[str, str]) -> None:
-    status, detail = _error(client, tokens["manager"], "/v1/comments/check-batch", {"items": ["表现良好"] * 1001})
+    status, detail = _error(
+        client, tokens["manager"], "/v1/comments/check-batch", {"items": ["表现良好"] * 1001}
+    )
     assert status == 413 and "1000" in str(detail)

@@ -30,7 +30,9 @@ def _draft(engine: Engine, kind: str = "test_note") -> str:
         return draft.id
 
 
-def test_get_draft_shows_inputs_output_and_provenance(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_get_draft_shows_inputs_output_and_provenance(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
     body = client.get(f"/v1/drafts/{draft_id}", headers=auth(tokens["manager"])).json()
     assert body["status"] == "pending" and body["employee_id"] == "A1"
@@ -38,7 +40,9 @@ def test_get_draft_shows_inputs_output_and_provenance(client: TestClient, engine
     assert body["provenance"]["template_hash"] == "abc123" and body["decisions"] == []
 
 
-def test_approve_as_is_records_decision_and_audit(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_approve_as_is_records_decision_and_audit(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
     body = client.post(f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["manager"])).json()
     assert body["status"] == "approved"
@@ -49,7 +53,9 @@ def test_approve_as_is_records_decision_and_audit(client: TestClient, engine: En
     assert "draft.approve" in actions
 
 
-def test_edit_and_approve_keeps_both_versions(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_edit_and_approve_keeps_both_versions(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
     edited = {"summary": "经理改写的摘要", "points": ["一", "二"]}
     body = client.post(
@@ -61,43 +67,73 @@ def test_edit_and_approve_keeps_both_versions(client: TestClient, engine: Engine
     assert body["output"]["summary"] == "AI 摘要"  # the AI version is kept
 
 
-def test_edit_must_fit_the_schema(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_edit_must_fit_the_schema(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
     response = client.post(
-        f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["manager"]), json={"content": {"summary": "x"}}
+        f"/v1/drafts/{draft_id}/approve",
+        headers=auth(tokens["manager"]),
+        json={"content": {"summary": "x"}},
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "content", "points"]
-    assert client.get(f"/v1/drafts/{draft_id}", headers=auth(tokens["manager"])).json()["status"] == "pending"
+    assert (
+        client.get(f"/v1/drafts/{draft_id}", headers=auth(tokens["manager"])).json()["status"]
+        == "pending"
+    )
 
 
 def test_reject_needs_a_reason(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
     draft_id = _draft(engine)
-    response = client.post(f"/v1/drafts/{draft_id}/reject", headers=auth(tokens["manager"]), json={"reason": ""})
+    response = client.post(
+        f"/v1/drafts/{draft_id}/reject", headers=auth(tokens["manager"]), json={"reason": ""}
+    )
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "reason"]
-    response = client.post(f"/v1/drafts/{draft_id}/reject", headers=auth(tokens["manager"]), json={"reason": "引用的记录不对"})
+    response = client.post(
+        f"/v1/drafts/{draft_id}/reject",
+        headers=auth(tokens["manager"]),
+        json={"reason": "引用的记录不对"},
+    )
     assert response.json()["status"] == "rejected"
     assert response.json()["decisions"][0]["reason"] == "引用的记录不对"
 
 
-def test_a_decided_draft_cannot_be_decided_again(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_a_decided_draft_cannot_be_decided_again(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
-    assert client.post(f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["manager"])).status_code == 200
-    again = client.post(f"/v1/drafts/{draft_id}/reject", headers=auth(tokens["manager"]), json={"reason": "x"})
+    assert (
+        client.post(f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["manager"])).status_code
+        == 200
+    )
+    again = client.post(
+        f"/v1/drafts/{draft_id}/reject", headers=auth(tokens["manager"]), json={"reason": "x"}
+    )
     assert again.status_code == 409 and "already approved" in again.json()["detail"]
     with Session(engine) as session:
         assert len(session.exec(select(ApprovalRecord)).all()) == 1
 
 
-def test_indirect_manager_may_decide_but_not_on_themselves(client: TestClient, engine: Engine, tokens: dict[str, str]) -> None:
+def test_indirect_manager_may_decide_but_not_on_themselves(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
     draft_id = _draft(engine)
-    assert client.post(f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["top_manager"])).status_code == 200
+    assert (
+        client.post(
+            f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["top_manager"])
+        ).status_code
+        == 200
+    )
     with Session(engine) as session:
         own = create_draft(session, kind="test_note", employee_id="M1", requester=None, inputs={},
                            output={"summary": "s", "points": []}, provenance=Provenance(provider="offline"))  # fmt: skip
         session.commit()
         own_id = own.id
-    assert client.post(f"/v1/drafts/{own_id}/approve", headers=auth(tokens["manager"])).status_code == 403
+    assert (
+        client.post(f"/v1/drafts/{own_id}/approve", headers=auth(tokens["manager"])).status_code
+        == 403
+    )
 
 
 def test_unknown_draft_is_404(client: TestClient, tokens: dict[str, str]) -> None:

@@ -25,7 +25,16 @@ def test_paging_keeps_the_total(client: TestClient, tokens: dict[str, str]) -> N
 
 def test_employee_fields(client: TestClient, tokens: dict[str, str]) -> None:
     body = client.get("/v1/employees/A1", headers=auth(tokens["manager"])).json()
-    assert set(body) == {"employee_id", "name", "role", "level", "department", "team", "manager_id", "hire_date"}
+    assert set(body) == {
+        "employee_id",
+        "name",
+        "role",
+        "level",
+        "department",
+        "team",
+        "manager_id",
+        "hire_date",
+    }
     assert body["manager_id"] == "M1" and body["hire_date"] == "2022-01-01"
 
 

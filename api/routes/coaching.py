@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
@@ -37,7 +37,9 @@ class DevelopmentRequest(BaseModel):
 # Each endpoint records the draft as `generating` before the model is asked and answers 201
 # with the pending draft. If it cannot be generated even offline, the draft is stored as
 # `failed` and the answer is 503 naming it: {"detail", "draft_id", "status": "failed"}.
-FAILED = {503: {"description": "Generation failed; the failed draft is kept and named."}}
+FAILED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Generation failed; the failed draft is kept and named."}
+}
 
 
 @router.post(

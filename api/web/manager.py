@@ -98,9 +98,10 @@ async def generate(
 ) -> Response:
     """Check-in topics, a feedback draft or development suggestions, as a pending draft."""
     today, lang = dt.date.today(), lang_of(request)
-    purpose = {"topics": topics.KIND, "feedback": feedback.KIND, "development": development.KIND}[
-        kind
-    ]
+    purposes: dict[str, service.Purpose] = {
+        "topics": topics.KIND, "feedback": feedback.KIND, "development": development.KIND,
+    }  # fmt: skip
+    purpose = purposes[kind]
     body: dict[str, object] = {"employee_id": employee_id, "date": today.isoformat(), "via": "web"}
     if kind == "feedback":
         body["cycle"] = "latest"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from coach.chains.common import (
     TRAINING_WISH,
@@ -24,7 +24,7 @@ from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine
 from coach.prompts import render_blocks
 
-KIND = "development"
+KIND: Final = "development"
 TEMPLATE = "coaching/development.j2"
 OFFLINE_TEMPLATE = "coaching/offline/development.j2"
 MAX_SUGGESTIONS = 4

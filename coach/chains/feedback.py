@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from coach.chains.common import (
     TRAINING_WISH,
@@ -23,7 +23,7 @@ from coach.errors import Conflict
 from coach.llm import ChatEngine
 from coach.prompts import render_blocks
 
-KIND = "feedback"
+KIND: Final = "feedback"
 TEMPLATE = "coaching/feedback.j2"
 OFFLINE_TEMPLATE = "coaching/offline/feedback.j2"
 

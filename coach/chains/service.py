@@ -219,14 +219,16 @@ async def generate(
         prepare, db, principal, employee_id=employee_id, purpose=kind, as_of=as_of,
         cycle=cycle, lang=lang,
     )  # fmt: skip
-    prepared = None
+    prepared: tuple[Snapshot, Directory] | None = None
     if draft_id is None:
         prepared = await asyncio.to_thread(load)
         draft_id = await asyncio.to_thread(
             begin, db, principal, kind=kind, snapshot=prepared[0], request=request
         )
     try:
-        snapshot, directory = prepared or await asyncio.to_thread(load)
+        if prepared is None:
+            prepared = await asyncio.to_thread(load)
+        snapshot, directory = prepared
         engine, reason = engine_for(kind, chat, settings)
         result: ChainResult[Any]
         if kind == topics.KIND:

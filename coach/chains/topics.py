@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from coach.chains.common import (
     TRAINING_WISH,
@@ -22,7 +22,7 @@ from coach.chains.schemas import CheckinTopics, Topic, TopicKind
 from coach.llm import ChatEngine
 from coach.prompts import render_blocks
 
-KIND = "checkin_topics"
+KIND: Final = "checkin_topics"
 TEMPLATE = "coaching/checkin_topics.j2"
 OFFLINE_TEMPLATE = "coaching/offline/topic.j2"
 

@@ -47,16 +47,25 @@ def test_search_returns_documents(setup: tuple[TestClient, dict[str, str]]) -> N
     assert len({r["id"] for r in results}) == 3  # one hit per document
 
 
-def test_upload_markdown_then_list_and_delete(setup: tuple[TestClient, dict[str, str]], settings: Settings) -> None:
+def test_upload_markdown_then_list_and_delete(
+    setup: tuple[TestClient, dict[str, str]], settings: Settings
+) -> None:
     client, tokens = setup
     files = {"file": ("weekly-demo.md", DOC.encode(), "text/markdown")}
     response = client.post("/v1/knowledge/documents", headers=auth(tokens["hr"]), files=files,
                            data={"collection": "acme"})  # fmt: skip
     assert response.status_code == 200, response.text
     assert response.json()["added"] == 1
-    again = client.post("/v1/knowledge/documents", headers=auth(tokens["hr"]), files=files, data={"collection": "acme"})
+    again = client.post(
+        "/v1/knowledge/documents",
+        headers=auth(tokens["hr"]),
+        files=files,
+        data={"collection": "acme"},
+    )
     assert again.json()["unchanged"] == 1 and again.json()["chunks"] == 0
-    listed = client.get("/v1/knowledge/documents", headers=auth(tokens["manager"]), params={"collection": "acme"}).json()
+    listed = client.get(
+        "/v1/knowledge/documents", headers=auth(tokens["manager"]), params={"collection": "acme"}
+    ).json()
     assert [d["id"] for d in listed["data"]] == ["weekly-demo"] and listed["count"] == 1
     hits = client.post("/v1/practices/search", headers=auth(tokens["manager"]),
                        json={"query": "演示会", "collection": "acme"}).json()["results"]  # fmt: skip
@@ -72,18 +81,43 @@ def test_upload_markdown_then_list_and_delete(setup: tuple[TestClient, dict[str,
 
 def test_json_document(setup: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = setup
-    body = {"id": "pair-review", "title": "结对复盘", "body": "两人一组复盘上周的客户拜访。", "tags": ["复盘"], "collection": "acme"}
-    assert client.post("/v1/knowledge/documents", headers=auth(tokens["admin"]), json=body).json()["added"] == 1
+    body = {
+        "id": "pair-review",
+        "title": "结对复盘",
+        "body": "两人一组复盘上周的客户拜访。",
+        "tags": ["复盘"],
+        "collection": "acme",
+    }
+    assert (
+        client.post("/v1/knowledge/documents", headers=auth(tokens["admin"]), json=body).json()[
+            "added"
+        ]
+        == 1
+    )
 
 
 def test_bad_front_matter_names_file_and_field(setup: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = setup
     bad = DOC.replace("applies_to: [团队]", "applies_to: [外星人]")
-    files = [("file", ("good.md", DOC.encode(), "text/markdown")), ("file", ("bad.md", bad.encode(), "text/markdown"))]
-    response = client.post("/v1/knowledge/documents", headers=auth(tokens["hr"]), files=files, data={"collection": "acme"})
+    files = [
+        ("file", ("good.md", DOC.encode(), "text/markdown")),
+        ("file", ("bad.md", bad.encode(), "text/markdown")),
+    ]
+    response = client.post(
+        "/v1/knowledge/documents",
+        headers=auth(tokens["hr"]),
+        files=files,
+        data={"collection": "acme"},
+    )
     detail = response.json()["detail"]
-    assert response.status_code == 422 and detail["file"] == "bad.md" and detail["field"].startswith("applies_to")
-    listed = client.get("/v1/knowledge/documents", headers=auth(tokens["hr"]), params={"collection": "acme"}).json()
+    assert (
+        response.status_code == 422
+        and detail["file"] == "bad.md"
+        and detail["field"].startswith("applies_to")
+    )
+    listed = client.get(
+        "/v1/knowledge/documents", headers=auth(tokens["hr"]), params={"collection": "acme"}
+    ).json()
     assert listed["count"] == 0  # the good file was not ingested either
 
 
@@ -91,14 +125,29 @@ def test_writing_needs_hr_or_admin(setup: tuple[TestClient, dict[str, str]]) -> 
     client, tokens = setup
     files = {"file": ("weekly-demo.md", DOC.encode(), "text/markdown")}
     for role in ("manager", "employee"):
-        assert client.post("/v1/knowledge/documents", headers=auth(tokens[role]), files=files).status_code == 403
-        assert client.delete("/v1/knowledge/documents/five-whys", headers=auth(tokens[role])).status_code == 403
+        assert (
+            client.post(
+                "/v1/knowledge/documents", headers=auth(tokens[role]), files=files
+            ).status_code
+            == 403
+        )
+        assert (
+            client.delete(
+                "/v1/knowledge/documents/five-whys", headers=auth(tokens[role])
+            ).status_code
+            == 403
+        )
 
 
 def test_bad_search_input(setup: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = setup
     token = auth(tokens["employee"])
     assert client.post("/v1/practices/search", headers=token, json={"query": ""}).status_code == 422
-    assert client.post("/v1/practices/search", headers=token, json={"query": "x", "k": 0}).status_code == 422
-    response = client.post("/v1/practices/search", headers=token, json={"query": "x", "collection": "a"})
+    assert (
+        client.post("/v1/practices/search", headers=token, json={"query": "x", "k": 0}).status_code
+        == 422
+    )
+    response = client.post(
+        "/v1/practices/search", headers=token, json={"query": "x", "collection": "a"}
+    )
     assert response.status_code == 422 and "collection" in str(response.json()["detail"])

@@ -41,7 +41,9 @@ class ListLog:
 
 
 def _call() -> StructuredCall[Topic]:
-    prompt = RenderedPrompt(template_id="test/topic.j2", template_hash="h1", system="你是绩效教练。", user="员工记录:……")
+    prompt = RenderedPrompt(
+        template_id="test/topic.j2", template_hash="h1", system="你是绩效教练。", user="员工记录:……"
+    )
     return StructuredCall(purpose="test.topic", prompt=prompt, schema=Topic,
                           offline=lambda: Topic(title="离线议题", questions=["进展如何?"]))  # fmt: skip
 
@@ -59,13 +61,17 @@ def _tool_answer(arguments: dict[str, object]) -> dict[str, object]:
 
 
 def _engine(log: ListLog, retries: int = 0) -> OpenAIEngine:
-    return OpenAIEngine(model="test-model", api_key="sk-test", base_url=BASE_URL, max_retries=retries, call_log=log)
+    return OpenAIEngine(
+        model="test-model", api_key="sk-test", base_url=BASE_URL, max_retries=retries, call_log=log
+    )
 
 
 @respx.mock
 def test_structured_output_through_chat_openai() -> None:
     route = respx.post(f"{BASE_URL}/chat/completions").mock(
-        return_value=httpx.Response(200, json=_tool_answer({"title": "回款进度", "questions": ["卡点在哪?"]}))
+        return_value=httpx.Response(
+            200, json=_tool_answer({"title": "回款进度", "questions": ["卡点在哪?"]})
+        )
     )
     log = ListLog()
     result = _engine(log).generate(_call())
@@ -98,7 +104,9 @@ def test_server_error_then_success_is_retried_by_the_resilient_wrapper() -> None
 
 @respx.mock
 def test_persistent_error_raises_and_is_logged() -> None:
-    respx.post(f"{BASE_URL}/chat/completions").mock(return_value=httpx.Response(500, json={"error": {"message": "down"}}))
+    respx.post(f"{BASE_URL}/chat/completions").mock(
+        return_value=httpx.Response(500, json={"error": {"message": "down"}})
+    )
     log = ListLog()
     with pytest.raises(LLMError) as excinfo:
         _engine(log, retries=0).generate(_call())
@@ -135,6 +143,13 @@ def test_offline_engine_runs_the_composer_and_logs() -> None:
 
 def test_factory_follows_settings(tmp_path: object) -> None:
     assert isinstance(build_engine(Settings()), OfflineEngine)
-    engine = build_engine(Settings(llm_provider="openai", openai_api_key="sk-x", openai_base_url=BASE_URL, llm_model="qwen-plus"))
+    engine = build_engine(
+        Settings(
+            llm_provider="openai",
+            openai_api_key="sk-x",
+            openai_base_url=BASE_URL,
+            llm_model="qwen-plus",
+        )
+    )
     assert isinstance(engine, ResilientEngine) and engine.model == "qwen-plus"
     assert isinstance(engine.inner, OpenAIEngine) and engine.inner.chat.max_retries == 0

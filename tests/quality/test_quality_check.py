@@ -163,4 +163,6 @@ def test_a_score_given_by_customers_is_a_result_not_a_bare_rating() -> None:
     result = check_comment("11月3日处理批量退款投诉,当天闭环,客户满意度回访给了5分。")
     assert not result.vague
     assert all(f.category != "score_without_evidence" for f in result.findings)
-    assert any(f.category == "score_without_evidence" for f in check_comment("这次给你打90分").findings)
+    assert any(
+        f.category == "score_without_evidence" for f in check_comment("这次给你打90分").findings
+    )

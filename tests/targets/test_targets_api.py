@@ -18,7 +18,9 @@ from tests.factories import auth
 REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}
 
 
-def test_suggest_stores_a_pending_draft(client: TestClient, engine: Engine, demo: DemoTokens) -> None:
+def test_suggest_stores_a_pending_draft(
+    client: TestClient, engine: Engine, demo: DemoTokens
+) -> None:
     response = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -32,7 +34,9 @@ def test_suggest_stores_a_pending_draft(client: TestClient, engine: Engine, demo
         assert len(draft.inputs["own_history"]) == body["basis"]["own_periods"]
 
 
-def test_lower_is_better_commit_is_the_higher_value(client: TestClient, demo: DemoTokens, engine: Engine) -> None:
+def test_lower_is_better_commit_is_the_higher_value(
+    client: TestClient, demo: DemoTokens, engine: Engine
+) -> None:
     body = client.post(
         "/v1/targets/suggest", headers=auth(demo.hr),
         json={"employee_id": "E042", "metric": "defect_rate", "period": "2026Q4"},
@@ -40,15 +44,29 @@ def test_lower_is_better_commit_is_the_higher_value(client: TestClient, demo: De
     assert body["commit"] > body["target"] > body["stretch"]
 
 
-def test_approval_with_edits_makes_the_official_target(client: TestClient, engine: Engine, demo: DemoTokens) -> None:
+def test_approval_with_edits_makes_the_official_target(
+    client: TestClient, engine: Engine, demo: DemoTokens
+) -> None:
     body = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
-    edited = {"commit": round(body["commit"]), "target": round(body["target"]) + 5, "stretch": round(body["stretch"]) + 10}
-    response = client.post(f"/v1/drafts/{body['draft_id']}/approve", headers=auth(demo.manager), json={"content": edited})
+    edited = {
+        "commit": round(body["commit"]),
+        "target": round(body["target"]) + 5,
+        "stretch": round(body["stretch"]) + 10,
+    }
+    response = client.post(
+        f"/v1/drafts/{body['draft_id']}/approve",
+        headers=auth(demo.manager),
+        json={"content": edited},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["decisions"][0]["decision"] == "edit"
     with Session(engine) as session:
         official = session.exec(select(OfficialTarget)).one()
-    assert (official.commit, official.target, official.stretch) == (edited["commit"], edited["target"], edited["stretch"])
+    assert (official.commit, official.target, official.stretch) == (
+        edited["commit"],
+        edited["target"],
+        edited["stretch"],
+    )
     assert official.suggested["target"] == body["target"]
     assert abs(official.difference["target"] - (edited["target"] - body["target"])) < 1e-6
 
@@ -62,7 +80,9 @@ def test_edited_range_must_be_ordered(client: TestClient, demo: DemoTokens) -> N
 
 def test_errors_name_the_problem(client: TestClient, demo: DemoTokens) -> None:
     def post(**changes: object) -> httpx.Response:
-        return client.post("/v1/targets/suggest", headers=auth(demo.hr), json={**REQUEST, **changes})
+        return client.post(
+            "/v1/targets/suggest", headers=auth(demo.hr), json={**REQUEST, **changes}
+        )
 
     unknown = post(employee_id="E999")
     assert unknown.status_code == 404 and "E999" in unknown.json()["detail"]
@@ -74,30 +94,51 @@ def test_errors_name_the_problem(client: TestClient, demo: DemoTokens) -> None:
 
 def test_metric_without_any_history_is_422(client: TestClient, demo: DemoTokens) -> None:
     csv = "metric,name,unit,direction,period_type\nnps,推荐值,分,higher_is_better,quarter\n"
-    client.post("/v1/imports/metrics", headers=auth(demo.admin), files={"file": ("m.csv", csv.encode(), "text/csv")})
-    response = client.post("/v1/targets/suggest", headers=auth(demo.hr), json={**REQUEST, "metric": "nps"})
+    client.post(
+        "/v1/imports/metrics",
+        headers=auth(demo.admin),
+        files={"file": ("m.csv", csv.encode(), "text/csv")},
+    )
+    response = client.post(
+        "/v1/targets/suggest", headers=auth(demo.hr), json={**REQUEST, "metric": "nps"}
+    )
     assert response.status_code == 422 and "history" in response.json()["detail"]
 
 
 def test_scope(client: TestClient, demo: DemoTokens) -> None:
-    assert client.post("/v1/targets/suggest", headers=auth(demo.employee), json=REQUEST).status_code == 200
+    assert (
+        client.post("/v1/targets/suggest", headers=auth(demo.employee), json=REQUEST).status_code
+        == 200
+    )
     other = {**REQUEST, "employee_id": "E013"}
-    assert client.post("/v1/targets/suggest", headers=auth(demo.employee), json=other).status_code == 403
+    assert (
+        client.post("/v1/targets/suggest", headers=auth(demo.employee), json=other).status_code
+        == 403
+    )
     outside = {**REQUEST, "employee_id": "E016"}
-    assert client.post("/v1/targets/suggest", headers=auth(demo.manager), json=outside).status_code == 403
+    assert (
+        client.post("/v1/targets/suggest", headers=auth(demo.manager), json=outside).status_code
+        == 403
+    )
 
 
-def test_batch_keeps_order_and_reports_errors_in_place(client: TestClient, demo: DemoTokens) -> None:
+def test_batch_keeps_order_and_reports_errors_in_place(
+    client: TestClient, demo: DemoTokens
+) -> None:
     items = [REQUEST, {**REQUEST, "employee_id": "E999"}, {**REQUEST, "employee_id": "E016"},
              {"employee_id": "E013", "metric": "new_customers", "period": "2026Q4"}]  # fmt: skip
-    results = client.post("/v1/targets/suggest-batch", headers=auth(demo.manager), json={"items": items}).json()["results"]
+    results = client.post(
+        "/v1/targets/suggest-batch", headers=auth(demo.manager), json={"items": items}
+    ).json()["results"]
     assert results[0]["employee_id"] == "E012" and results[0]["draft_id"]
     assert results[1]["error"]["status"] == 404 and results[2]["error"]["status"] == 403
     assert results[3]["metric"] == "new_customers"
 
 
 def test_batch_limit(client: TestClient, demo: DemoTokens) -> None:
-    response = client.post("/v1/targets/suggest-batch", headers=auth(demo.hr), json={"items": [REQUEST] * 5001})
+    response = client.post(
+        "/v1/targets/suggest-batch", headers=auth(demo.hr), json={"items": [REQUEST] * 5001}
+    )
     assert response.status_code == 413 and "5000" in response.json()["detail"]
 
 
@@ -109,19 +150,27 @@ def _llm_answer(text: str) -> dict[str, object]:
 
 
 @respx.mock
-def test_llm_rephrase_is_kept_only_when_its_numbers_are_grounded(settings: Settings, demo: DemoTokens) -> None:
+def test_llm_rephrase_is_kept_only_when_its_numbers_are_grounded(
+    settings: Settings, demo: DemoTokens
+) -> None:
     llm = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1", max_retries=0)
     app = create_app(settings, chat_engine=llm)
     route = respx.post("http://llm.test/v1/chat/completions")
     with TestClient(app) as client:
         # An endpoint failure keeps the template text and records why.
         route.mock(return_value=httpx.Response(500, json={"error": {"message": "down"}}))
-        offline = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
+        offline = client.post(
+            "/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST
+        ).json()
         assert "500" in offline["provenance"]["fallback_reason"] and offline["rationale"]
         # A faithful rephrase uses only the engine's numbers.
-        route.mock(return_value=httpx.Response(200, json=_llm_answer("改写:" + offline["rationale"])))
+        route.mock(
+            return_value=httpx.Response(200, json=_llm_answer("改写:" + offline["rationale"]))
+        )
         good = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
-        assert good["rationale"].startswith("改写:") and good["provenance"]["fallback_reason"] is None
+        assert (
+            good["rationale"].startswith("改写:") and good["provenance"]["fallback_reason"] is None
+        )
         # An invented number sends the template text instead, and says why.
         route.mock(return_value=httpx.Response(200, json=_llm_answer("建议目标定为 999 万元。")))
         bad = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
