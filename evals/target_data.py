@@ -17,7 +17,7 @@ one-off spikes and missing periods, a lower_is_better rate and monthly metrics.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -81,20 +81,46 @@ ROLES: tuple[RoleSpec, ...] = (
     ),
 )  # fmt: skip
 
+# The base variant's person model on the log scale (see `_series`); `evals.target_ceiling`
+# reads the same constants to build the forecaster that knows them.
+ABILITY_SD = 0.25
+LOWER_ABILITY_FACTOR = 0.8  # abilities matter less for the defect rate
+DRIFT_PHI = 0.85  # persistence of the base variant's drift per period
+DRIFT_SD = 0.05  # its disturbance per quarter (scaled down for monthly metrics)
+
 START_YEAR = 2022
 YEARS = 4
 LEVELS = ("L1", "L2", "L3")
 
 
 @dataclass(frozen=True)
+class Latent:
+    """What generated one base-variant value, for the oracle ceiling (never shown to the engine).
+
+    `log_mean = known + ability + drift`; the value is `exp(log_mean + volatility * z)`,
+    times a one-off factor when `spike`.
+    """
+
+    known: float  # team, level, trend, seasonality and ramp-up, on the log scale
+    ability: float
+    drift: float
+    volatility: float
+    drift_phi: float  # per period of the metric
+    drift_sd: float
+    spike: bool
+
+
+@dataclass(frozen=True)
 class SyntheticDataset:
-    """Plain rows, as a CSV import would deliver them."""
+    """Plain rows, as a CSV import would deliver them, and the latent values behind them."""
 
     employees: list[EmployeeInfo]
     metrics: list[MetricInfo]
     history: list[HistoryPoint]
     variant: Variant
     seed: int
+    # (employee_id, metric, period) -> Latent; base variant only
+    latent: dict[tuple[str, str, str], Latent] = field(default_factory=dict, repr=False)
 
 
 def _months_to_date(months: float) -> date:
@@ -114,6 +140,7 @@ def generate(
     end_months = (START_YEAR + YEARS) * 12
     employees: list[EmployeeInfo] = []
     history: list[HistoryPoint] = []
+    latent: dict[tuple[str, str, str], Latent] = {}
     shares = np.array([r.share for r in ROLES])
     role_idx = rng.choice(len(ROLES), size=n_employees, p=shares / shares.sum())
     team_size = 9
@@ -155,9 +182,9 @@ def generate(
         )
         history.extend(
             _series(rng, spec, employee_id, level_no, team_effects[team], hire_months,
-                    churn_months, shifted)
+                    churn_months, shifted, latent)
         )  # fmt: skip
-    return SyntheticDataset(employees, dataset_metrics(variant), history, variant, seed)
+    return SyntheticDataset(employees, dataset_metrics(variant), history, variant, seed, latent)
 
 
 def _series(
@@ -169,17 +196,21 @@ def _series(
     hire_months: float,
     churn_months: float,
     shifted: bool,
+    latent: dict[tuple[str, str, str], Latent],
 ) -> list[HistoryPoint]:
     period_type = spec.metric.period_type
     per_year = 4 if period_type == "quarter" else 12
     steps_per_year_scale = 4 / per_year  # trends and drifts are quoted per quarter-ish scale
-    ability = float(rng.normal(0, 0.25))
+    ability = float(rng.normal(0, ABILITY_SD))
     volatility = spec.volatility * float(np.exp(rng.normal(0, 0.35)))
     own_trend = float(rng.normal(0, 0.03 if shifted else 0.006)) * steps_per_year_scale
     common_trend = spec.trend * (2.5 if shifted else 1.0)
     drift = 0.0
     rows: list[HistoryPoint] = []
     lower = spec.metric.direction == "lower_is_better"
+    ability_effect = ability * (LOWER_ABILITY_FACTOR if lower else 1.0)
+    drift_phi = DRIFT_PHI
+    drift_sd = DRIFT_SD * math.sqrt(steps_per_year_scale)
     for step in range(YEARS * per_year):
         ordinal = START_YEAR * per_year + step
         mid = ordinal_midpoint_months(ordinal, period_type)
@@ -187,7 +218,7 @@ def _series(
         if shifted:
             drift += float(rng.normal(0, 0.04 * math.sqrt(steps_per_year_scale)))
         else:
-            drift = 0.85 * drift + float(rng.normal(0, 0.05 * math.sqrt(steps_per_year_scale)))
+            drift = drift_phi * drift + float(rng.normal(0, drift_sd))
         if mid < hire_months or mid > churn_months:
             continue
         if rng.random() < (0.12 if shifted else 0.05):
@@ -203,7 +234,7 @@ def _series(
             math.log(spec.base)
             + spec.level_step * level_no
             + team_effect
-            + ability * (1 if not lower else 0.8)
+            + ability_effect
             + drift
             + (common_trend + own_trend) * step
             + season
@@ -211,17 +242,26 @@ def _series(
         # New operators make more defects; new sellers sell less.
         mean = math.exp(log_level) * ((2.0 - ramp) if lower else ramp)
         value = _observe(rng, spec, mean, volatility, shifted)
-        if rng.random() < (0.04 if shifted else 0.02):
+        spike = rng.random() < (0.04 if shifted else 0.02)
+        if spike:
             value *= float(rng.choice([0.35, 2.5, 3.0]))  # one-off spike or slump
         value = _finish(spec, value, shifted)
+        period = format_period(ordinal // per_year, ordinal % per_year + 1, period_type)
         rows.append(
             HistoryPoint(
-                employee_id=employee_id,
-                period=format_period(ordinal // per_year, ordinal % per_year + 1, period_type),
-                metric=spec.metric.metric,
-                value=value,
+                employee_id=employee_id, period=period, metric=spec.metric.metric, value=value
             )
         )
+        if not shifted:
+            latent[(employee_id, spec.metric.metric, period)] = Latent(
+                known=math.log(mean) - ability_effect - drift,
+                ability=ability_effect,
+                drift=drift,
+                volatility=volatility,
+                drift_phi=drift_phi,
+                drift_sd=drift_sd,
+                spike=spike,
+            )
     return rows
 
 

@@ -10,6 +10,10 @@ is better), q0.2/q0.8 = that -/+ 10%; (b) the person's own historical quantiles;
 (c) peers' last-period quantiles (same role+level, else role, else all). (a) and (b)
 fall back to (c) for people without history.
 
+On the base variant a fifth row, ``ceiling``, is the oracle of `evals.target_ceiling`:
+the best forecast possible with the generator's own parameters, so the share of the
+baseline's loss it removes is the most any engine could show there.
+
 Run: ``python -m evals.targets`` (both generator variants) or ``--variant shifted``.
 """
 
@@ -26,10 +30,13 @@ import numpy as np
 from coach.targets import TargetData, TargetRequest, TargetSuggestion, suggest_targets
 from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
 from coach.targets.periods import from_ordinal, to_ordinal
+from evals.target_ceiling import CeilingOracle
 from evals.target_data import SyntheticDataset, Variant, generate
 
 LEVELS = (0.2, 0.5, 0.8)
 METHODS = ("engine", "last_x1.1", "own_quantiles", "peer_quantiles")
+BASELINES = METHODS[1:]
+CEILING = "ceiling"
 Category = Literal["established", "new_hire", "cold_start"]
 ORIGINS = {"quarter": 4, "month": 6}  # forecast the last 4 quarters / 6 months one step ahead
 
@@ -88,6 +95,7 @@ def _baselines(
 def backtest(dataset: SyntheticDataset) -> dict[str, Scores]:
     """Run the rolling-origin backtest and collect every method's quantile forecasts."""
     employees = {e.employee_id: e for e in dataset.employees}
+    oracle = CeilingOracle(dataset) if dataset.latent else None
     by_metric: dict[str, list[HistoryPoint]] = defaultdict(list)
     for point in dataset.history:
         by_metric[point.metric].append(point)
@@ -130,6 +138,9 @@ def backtest(dataset: SyntheticDataset) -> dict[str, Scores]:
                 scores.forecasts["engine"].append((q["0.2"], q["0.5"], q["0.8"]))
                 for name, f in _baselines(metric, emp, series, peers).items():
                     scores.forecasts[name].append(f)
+                if oracle is not None:
+                    f = oracle.quantiles(emp.employee_id, metric, period, LEVELS)
+                    scores.forecasts[CEILING].append(f)  # type: ignore[arg-type]
         results[metric.metric] = scores
     return results
 
@@ -146,15 +157,22 @@ def _category(emp: EmployeeInfo, series: list[float], period: str, pt: str) -> C
     return "established"
 
 
+def _methods(results: dict[str, Scores]) -> tuple[str, ...]:
+    """The engine, the baselines, and the ceiling when the data set has one."""
+    present = all(CEILING in scores.forecasts for scores in results.values())
+    return (*METHODS, CEILING) if results and present else METHODS
+
+
 def summarise(results: dict[str, Scores]) -> dict[str, dict[str, dict[str, float]]]:
     """Per metric and method: normalised pinball at each level, total, calibration, n."""
+    methods = _methods(results)
     table: dict[str, dict[str, dict[str, float]]] = {}
     pooled: dict[str, list[dict[str, float]]] = defaultdict(list)
     for metric, scores in results.items():
         actual = np.array([c.actual for c in scores.cases])
         norm = float(np.mean(np.abs(actual)))
         table[metric] = {}
-        for method in METHODS:
+        for method in methods:
             f = np.array(scores.forecasts[method])
             row = {f"pl{q}": _pinball(actual, f[:, i], q) / norm for i, q in enumerate(LEVELS)}
             row["total"] = sum(row[f"pl{q}"] for q in LEVELS)
@@ -164,7 +182,7 @@ def summarise(results: dict[str, Scores]) -> dict[str, dict[str, dict[str, float
             table[metric][method] = row
             pooled[method].append(row)
     table["TOTAL"] = {}
-    for method in METHODS:
+    for method in methods:
         rows = pooled[method]
         n = sum(r["n"] for r in rows)
         total = {
@@ -179,6 +197,7 @@ def summarise(results: dict[str, Scores]) -> dict[str, dict[str, dict[str, float
 
 def by_category(results: dict[str, Scores]) -> dict[str, dict[str, float]]:
     """Engine vs best baseline total pinball per behaviour category (pooled over metrics)."""
+    methods = _methods(results)
     out: dict[str, dict[str, float]] = {}
     for category in ("established", "new_hire", "cold_start"):
         sums = defaultdict(float)
@@ -191,13 +210,13 @@ def by_category(results: dict[str, Scores]) -> dict[str, dict[str, float]]:
                 continue
             n += len(idx)
             a = actual_all[idx]
-            for method in METHODS:
+            for method in methods:
                 f = np.array(scores.forecasts[method])[idx]
                 sums[method] += (
                     sum(_pinball(a, f[:, i], q) * len(idx) for i, q in enumerate(LEVELS)) / norm
                 )
         if n:
-            out[category] = {m: sums[m] / n for m in METHODS} | {"n": float(n)}
+            out[category] = {m: sums[m] / n for m in methods} | {"n": float(n)}
     return out
 
 
@@ -209,9 +228,10 @@ def evaluate(*, variant: Variant = "base", seed: int = 7, n_employees: int = 800
     elapsed = time.perf_counter() - started
     table = summarise(results)
     total = table["TOTAL"]
-    best_name = min(METHODS[1:], key=lambda m: total[m]["total"])
+    best_name = min(BASELINES, key=lambda m: total[m]["total"])
     improvement = 1 - total["engine"]["total"] / total[best_name]["total"]
     engine = total["engine"]
+    ceiling = 1 - total[CEILING]["total"] / total[best_name]["total"] if CEILING in total else None
     return {
         "variant": variant,
         "seed": seed,
@@ -219,6 +239,7 @@ def evaluate(*, variant: Variant = "base", seed: int = 7, n_employees: int = 800
         "categories": by_category(results),
         "best_baseline": best_name,
         "improvement_vs_best": improvement,
+        "ceiling_vs_best": ceiling,
         "calibration_ok": abs(engine["below_q0.2"] - 0.2) <= 0.05
         and abs(engine["below_q0.8"] - 0.8) <= 0.05,
         "pinball_ok": improvement >= 0.25,
@@ -240,7 +261,7 @@ def render(report: dict) -> str:
         lines.append("")
     lines.append("normalised total pinball by category (pooled over metrics):")
     for category, row in report["categories"].items():
-        cells = "  ".join(f"{m}={row[m]:.4f}" for m in METHODS)
+        cells = "  ".join(f"{m}={v:.4f}" for m, v in row.items() if m != "n")
         lines.append(f"  {category:<12} n={int(row['n']):<6d} {cells}")
     lines.append(
         f"engine vs best baseline ({report['best_baseline']}): "
@@ -249,6 +270,12 @@ def render(report: dict) -> str:
         f"calibration [bar +/-0.05: {'PASS' if report['calibration_ok'] else 'FAIL'}]; "
         f"backtest {report['seconds']:.1f}s"
     )
+    if report["ceiling_vs_best"] is not None:
+        lines.append(
+            f"ceiling (oracle knowing the generator's parameters): "
+            f"{report['ceiling_vs_best']:.1%} lower than the best baseline; the engine gets "
+            f"{report['improvement_vs_best'] / report['ceiling_vs_best']:.0%} of the way there"
+        )
     return "\n".join(lines)
 
 
