@@ -186,7 +186,7 @@ def test_walk_ratio_recovers_signal_to_noise_with_person_specific_noise(true_q: 
 
 def test_walk_ratio_is_not_pulled_down_by_one_off_spikes() -> None:
     # 2% of values multiplied by 0.35, 2.5 or 3: a Gaussian likelihood, even with capped
-    # squares, read them as a noisier and slower level and halved q.
+    # squares, reads them as a noisier and slower level and halves q.
     from coach.targets.engine import _walk_ratio
 
     rng = np.random.default_rng(1)
@@ -207,7 +207,7 @@ def test_walk_ratio_is_not_pulled_down_by_one_off_spikes() -> None:
 
 
 def test_a_period_nobody_reported_is_a_gap_not_a_warning() -> None:
-    # Warnings are errors in the test run: an empty period used to warn from nanmedian.
+    # Warnings are errors in the test run, so a warning from an empty period fails here.
     emps, hist = peers(n=6)
     hist = [h for h in hist if h.period != QUARTERS[5]]
     s = _suggest(build(emps, hist), "P01")
