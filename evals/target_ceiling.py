@@ -21,7 +21,13 @@ from scipy import stats
 
 from coach.targets.models import MetricInfo
 from coach.targets.periods import to_ordinal
-from evals.target_data import ABILITY_SD, LOWER_ABILITY_FACTOR, START_YEAR, SyntheticDataset
+from evals.target_data import (
+    ABILITY_SD,
+    DRIFT_PHI,
+    LOWER_ABILITY_FACTOR,
+    START_YEAR,
+    SyntheticDataset,
+)
 
 
 class CeilingOracle:
@@ -47,11 +53,11 @@ class CeilingOracle:
         per_year = 4 if metric.period_type == "quarter" else 12
         ordinal = to_ordinal(period, metric.period_type)
         factor = LOWER_ABILITY_FACTOR if metric.direction == "lower_is_better" else 1.0
-        phi, q = target.drift_phi, target.drift_sd**2
+        q = target.drift_sd**2
         # State (ability, drift); the drift is 0 before the generator's first period.
         mean = np.zeros(2)
         cov = np.diag([(ABILITY_SD * factor) ** 2, 0.0])
-        transition = np.diag([1.0, phi])
+        transition = np.diag([1.0, DRIFT_PHI])
         observed = {o: (p, v) for o, p, v in self._series[(employee_id, metric.metric)]}
         for step in range(START_YEAR * per_year, ordinal + 1):
             mean = transition @ mean

@@ -97,16 +97,13 @@ LEVELS = ("L1", "L2", "L3")
 class Latent:
     """What generated one base-variant value, for the oracle ceiling (never shown to the engine).
 
-    `log_mean = known + ability + drift`; the value is `exp(log_mean + volatility * z)`,
-    times a one-off factor when `spike`.
+    The value is `exp(known + ability + drift + volatility * z)`, times a one-off factor
+    when `spike`; the drift follows `drift <- DRIFT_PHI * drift + N(0, drift_sd^2)`.
     """
 
     known: float  # team, level, trend, seasonality and ramp-up, on the log scale
-    ability: float
-    drift: float
     volatility: float
-    drift_phi: float  # per period of the metric
-    drift_sd: float
+    drift_sd: float  # per period of the metric
     spike: bool
 
 
@@ -209,7 +206,6 @@ def _series(
     rows: list[HistoryPoint] = []
     lower = spec.metric.direction == "lower_is_better"
     ability_effect = ability * (LOWER_ABILITY_FACTOR if lower else 1.0)
-    drift_phi = DRIFT_PHI
     drift_sd = DRIFT_SD * math.sqrt(steps_per_year_scale)
     for step in range(YEARS * per_year):
         ordinal = START_YEAR * per_year + step
@@ -218,7 +214,7 @@ def _series(
         if shifted:
             drift += float(rng.normal(0, 0.04 * math.sqrt(steps_per_year_scale)))
         else:
-            drift = drift_phi * drift + float(rng.normal(0, drift_sd))
+            drift = DRIFT_PHI * drift + float(rng.normal(0, drift_sd))
         if mid < hire_months or mid > churn_months:
             continue
         if rng.random() < (0.12 if shifted else 0.05):
@@ -255,10 +251,7 @@ def _series(
         if not shifted:
             latent[(employee_id, spec.metric.metric, period)] = Latent(
                 known=math.log(mean) - ability_effect - drift,
-                ability=ability_effect,
-                drift=drift,
                 volatility=volatility,
-                drift_phi=drift_phi,
                 drift_sd=drift_sd,
                 spike=spike,
             )

@@ -57,9 +57,7 @@ class Scores:
     """Accumulated forecasts of every method for the cases of one metric."""
 
     cases: list[Case] = field(default_factory=list)
-    forecasts: dict[str, list[tuple[float, float, float]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    forecasts: dict[str, list[tuple[float, ...]]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _pinball(actual: np.ndarray, forecast: np.ndarray, q: float) -> float:
@@ -140,7 +138,7 @@ def backtest(dataset: SyntheticDataset) -> dict[str, Scores]:
                     scores.forecasts[name].append(f)
                 if oracle is not None:
                     f = oracle.quantiles(emp.employee_id, metric, period, LEVELS)
-                    scores.forecasts[CEILING].append(f)  # type: ignore[arg-type]
+                    scores.forecasts[CEILING].append(f)
         results[metric.metric] = scores
     return results
 

@@ -458,14 +458,13 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         seas = _seasonality(_two_way_period_effects(zg), first, length)
         zs = zg - seas.factors[season_of_col][None, :]
         deviation = np.full_like(zs, np.nan)
-        with np.errstate(all="ignore"):
-            group_median = _nanmedian(zs, axis=0)
-            for cell in np.unique(cells[rows]):
-                members = cells[rows] == cell
-                sub = zs[members]
-                med = _nanmedian(sub, axis=0)
-                enough = np.isfinite(sub).sum(axis=0) >= 3
-                deviation[members] = sub - np.where(enough, med, group_median)[None, :]
+        group_median = _nanmedian(zs, axis=0)
+        for cell in np.unique(cells[rows]):
+            members = cells[rows] == cell
+            sub = zs[members]
+            med = _nanmedian(sub, axis=0)
+            enough = np.isfinite(sub).sum(axis=0) >= 3
+            deviation[members] = sub - np.where(enough, med, group_median)[None, :]
         ramp = _fit_ramp(deviation, tenure[rows])
         xmat[rows] = zs - ramp.at(tenure[rows])
         groups[g] = GroupFit(seasonality=seas, ramp=ramp)
@@ -514,8 +513,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         slope_var[rows] = post_var + gf.slope_var
     xstar = xmat - slope[:, None] * (cols[None, :] - (n_cols - 1))
     star_window = _right_aligned(xstar, last_col, width)
-    with np.errstate(all="ignore"):
-        prelim = _nanmedian(star_window, axis=1)
+    prelim = _nanmedian(star_window, axis=1)
     slope_lever = np.zeros(n_persons)  # set by the filter below
 
     # Peer table: medians of preliminary levels by cell, team effects with their own shrinkage.
@@ -568,8 +566,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         gf.scale_mult = max(gf.scale_mult, 0.05)
         scale_mult[rows] = (NU0 * gf.scale_mult + su2 / _SCALE_CONST) / (NU0 + nu)
 
-    with np.errstate(all="ignore"):
-        own_median = _nanmedian(_right_aligned(ymat, last_col, width), axis=1)
+    own_median = _nanmedian(_right_aligned(ymat, last_col, width), axis=1)
     values = hist.value
     return MetricFit(
         metric=info,
@@ -748,8 +745,9 @@ def _walk_ratio(x: FloatArray, prior: FloatArray, tau2: float, v1: float, fallba
     standard estimator for structural time-series models is the prediction-error
     likelihood; here its Student-t profile form (`_innovation_criterion`), with a common
     q and each person's own scale concentrated out (the model's own structure:
-    scale_mult multiplies both variances), maximised over a log grid. The lag-1 difference variance v1 = 2 eps + eta only fixes
-    the overall scale, to which the criterion is invariant apart from the outlier rule.
+    scale_mult multiplies both variances), maximised over a log grid. The lag-1
+    difference variance v1 = 2 eps + eta only fixes the overall scale, to which the
+    criterion is invariant apart from the outlier rule.
     Without two observations from anyone, the moment estimate `fallback` stands.
     """
     if x.shape[0] > _Q_MAX_PEOPLE:
