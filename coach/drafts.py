@@ -112,18 +112,8 @@ def create_draft(
         model=provenance.model,
         fallback_reason=provenance.fallback_reason,
     )
-    session.add(draft)
-    session.flush()
-    record_event(
-        session,
-        actor=requester.label if requester else "system",
-        action="create",
-        object_type="draft",
-        object_id=draft.id,
-        after=body,
-        detail={"kind": kind, "employee_id": employee_id, "provider": provenance.provider},
-    )
-    return draft
+    detail = {"kind": kind, "employee_id": employee_id, "provider": provenance.provider}
+    return _store_new(session, draft, requester, after=body, detail=detail)
 
 
 def begin_draft(
@@ -142,6 +132,19 @@ def begin_draft(
         inputs=inputs,
         status=DraftStatus.generating,
     )
+    detail = {"kind": kind, "employee_id": employee_id, "status": DraftStatus.generating.value}
+    return _store_new(session, draft, requester, after=None, detail=detail)
+
+
+def _store_new(
+    session: Session,
+    draft: Draft,
+    requester: Principal | None,
+    *,
+    after: dict[str, Any] | None,
+    detail: dict[str, Any],
+) -> Draft:
+    """Add a new draft and its creation event (who asked, or "system")."""
     session.add(draft)
     session.flush()
     record_event(
@@ -150,7 +153,8 @@ def begin_draft(
         action="create",
         object_type="draft",
         object_id=draft.id,
-        detail={"kind": kind, "employee_id": employee_id, "status": DraftStatus.generating.value},
+        after=after,
+        detail=detail,
     )
     return draft
 
