@@ -5,7 +5,8 @@ Run with `coach eval drafts` or `python -m evals.drafts`. Three runs:
 1. the offline engine on the typed scenarios in `evals/draft_scenarios.py`;
 2. the offline engine on the demo company (data the chains were not written against);
 3. the real OpenAI client against a respx-mocked endpoint whose every answer carries one
-   planted ungrounded fact (an invented number, record id, person, date, rating or company);
+   planted ungrounded fact (an invented number, record id, person, date, rating, company,
+   promotion recommendation or attributed opinion);
    the validators must catch each one before it reaches a stored draft.
 
 Uses a temporary SQLite database and a temporary practice library with the hashing
@@ -174,6 +175,8 @@ PLANTS: list[tuple[str, str, Callable[[dict[str, Any], Purpose], None]]] = [
     ("date", "2026-03-17", _append("2026-03-17 也发生过类似情况。")),
     ("rating", "满分", _append("建议本期给予满分。")),
     ("company", "凤凰科技", _append("这与凤凰科技项目的经验一致。")),
+    ("promotion", "晋升", _append("建议本期尽快晋升。")),
+    ("attribution", "张经理", _append("张经理认为他的态度很差,建议辞退。")),
 ]
 
 

@@ -8,7 +8,9 @@ nothing else. Checked per item:
 - dates, months, quarters and half-years;
 - names of people in the organisation directory;
 - organisations and projects: quoted spans, company-like Chinese names, Latin proper names;
-- no rating is proposed (ratings are decided by people, never drafted);
+- no verdict about the person (promotion, dismissal, pay, demotion, rating, a character
+  label) unless a cited record says it, in its own words (`VERDICT_TERMS`);
+- words attributed to someone ("陈静认为…") are what that person said in a cited record;
 - leftover pseudonym placeholders, which mean restoring the answer failed.
 
 The checks are deliberately strict: a false alarm costs one regeneration or a flag that a
@@ -23,7 +25,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from coach.chains.privacy import PLACEHOLDER
-from coach.chains.records import Directory, Record, Snapshot, fmt_num
+from coach.chains.records import (
+    CheckInRecord,
+    Directory,
+    EventRecord,
+    KeyResultRecord,
+    ProfileRecord,
+    Record,
+    ReviewRecord,
+    Snapshot,
+    fmt_num,
+)
 from coach.grounding import extract_numbers, ungrounded_numbers
 
 
@@ -186,11 +198,108 @@ _LATIN_OK = {
     "csat", "crm", "it", "qa", "ai", "app", "1:1", "i",
 }  # fmt: skip
 _GENERIC_ORG = {"客服中心", "服务中心", "培训中心", "数据中心", "研发中心", "运营中心", "测试中心"}
-_RATING = re.compile(
-    r"满分|打\s*\d+(?:\.\d+)?\s*分|(?:评|给|打)[为成予]?\s*(?:最高|[SA]\s*级|优秀等级)|[SA]\+?\s*级评价"
-    r"|full\s+marks|top\s+rating|perfect\s+score|highest\s+rating|rating\s+of\s+\d",
-    re.IGNORECASE,
+
+
+# --- verdicts about a person and words put in someone's mouth ---------------------------
+#
+# A draft prepares a conversation; it never decides about a person. Promotion, dismissal,
+# pay, demotion and ratings are decided by people in their own processes (promotion review,
+# calibration, payroll), and a label on someone's character is an opinion nobody recorded.
+# A draft stating one, for or against, shows a manager a machine's verdict as if the records
+# held it. So each term below may appear only where a cited record says it: inside a quote
+# of the record, or with the words beside it taken from the record. Negation is no way out:
+# "不建议据此调薪" still takes a position on pay. Improvement plans (PIP, 改进计划) and
+# training budgets are absent on purpose: the practice library offers them as support, and
+# suggesting one is coaching. English phrases are tied to a person or to the personnel sense
+# ("promote him", "a raise") because the bare words also mean sales promotions or raising
+# an issue.
+VERDICT_TERMS: dict[str, tuple[str, ...]] = {
+    # 转正 (confirmation after probation) is a promotion-like decision taken by HR.
+    "promotion": (
+        "晋升", "升职", "提拔", "提干", "升任", "转正",
+        r"\bpromot(?:e|es|ing)\s+(?:him|her|them)\b", r"\bpromoted\b", r"\bpromotion\s+to\b",
+        r"\b(?:for|deserves?|earn\w*|gets?|ready\s+for|eligible\s+for|recommend\w*|consider\w*)"
+        r"\s+(?:a\s+)?promotion\b",
+    ),
+    # Dismissal and the euphemisms for it ("优化掉", "劝退", "let go").
+    "dismissal": (
+        "辞退", "开除", "解雇", "劝退", "裁员", "裁掉", "解聘", "解除劳动", "末位淘汰", "淘汰出局",
+        r"淘汰(?:掉)?(?:他|她|此人|该员工)", "优化掉", "走人", r"劝(?:其|他|她)离职", r"让(?:他|她)离职",
+        r"\bfire[ds]?\s+(?:him|her|them)\b", r"\b(?:be|get|got|been|getting)\s+fired\b",
+        r"\blet\s+(?:him|her|them)\s+go\b", r"\bterminat\w*\s+(?:him|her|them|his|their)\b",
+        r"\btermination\b", r"\bdismissal\b", r"\bdismiss\s+(?:him|her|them)\b",
+        r"\blaid\s+off\b", r"\blay\s+(?:him|her|them)\s+off\b", r"\blayoffs?\b",
+        r"\bmanag(?:e|ed|ing)\s+(?:him|her|them)\s+out\b",
+    ),
+    "pay": (
+        "加薪", "降薪", "涨薪", "调薪", "减薪", "扣薪", "涨工资", "扣工资", "扣钱", "罚款", "奖金",
+        "年终奖", "工资", "薪资", "薪酬", "薪水", "提成",
+        r"\b(?:pay|salary)\s+(?:rise|raise|increase|cut|freeze|adjustment)s?\b", r"\ba\s+raise\b",
+        r"\bbonus(?:es)?\b", r"\bsalar(?:y|ies)\b", r"\bcompensation\b", r"\bwages?\b",
+        r"\bdock\w*\s+(?:his|her|their)\s+pay\b",
+    ),
+    "demotion": ("降级", "降职", "降岗", "撤职", "免职", r"\bdemot\w*\b"),
+    # Ratings, grades and rankings: stating a recorded score ("得分2.4") is a fact, proposing
+    # one is a verdict.
+    "rating": (
+        "满分", r"打\s*\d+(?:\.\d+)?\s*分", r"打\s*[几多高低]\s*分",
+        r"(?:评|给|打)[为成予]?\s*(?:最高|[SA]\s*级|优秀等级)", r"[SA]\+?\s*级评价",
+        r"评为\s*(?:[A-DS][+-]?|优秀|良好|合格|不合格|待改进|称职|不称职)",
+        r"等级\s*(?:定为|评为|应为|给|打)", "绩效等级", "排名末位", "排在末位", "末位",
+        r"倒数第[一二三123]", "垫底",
+        r"\bfull\s+marks\b", r"\btop\s+rating\b", r"\bperfect\s+score\b", r"\bhighest\s+rating\b",
+        r"\brating\s+of\s+\d", r"\brat(?:e|ed)\s+(?:him|her|them)\b",
+        r"\brated\s+(?:as\s+)?(?:outstanding|excellent|exceeds|meets|below|unsatisfactory|poor)\b",
+        r"\b(?:performance|overall)\s+rating\b", r"\bbottom\s+(?:of\s+the\s+)?(?:ranking|\d+\s*%)",
+        r"\brank(?:ed)?\s+(?:him|her|them|last|lowest)\b",
+    ),
+    # Character labels: the feedback practices (SBI) describe behaviour, never the person.
+    "label": (
+        r"态度(?:很|太|非常|极|比较|十分)?(?:差|恶劣|不端正|不好|有问题|消极|散漫)", "不上进",
+        "不求上进", "懒惰", "懒散", "偷懒", "混日子", "摸鱼", r"(?:没有|缺乏|没)责任心", "不靠谱",
+        r"能力(?:太|很)?(?:差|不行)", "人品",
+        r"\b(?:bad|poor)\s+attitude\b", r"\battitude\s+problem\b", r"\blazy\b", r"\bslacker\b",
+        r"\bincompetent\b", r"\bnot\s+a\s+team\s+player\b",
+    ),
+}  # fmt: skip
+
+# Verbs that put words or an opinion in someone's mouth: "陈静认为…", "李强提到…",
+# "Li Wei said…". What follows must be what that person said in a cited record. A bare 说
+# counts only before a quote or a pronoun, so 说明 / 说服 are not attributions.
+ATTRIBUTION_VERBS_ZH = (
+    "认为", "觉得", "表示", "反馈", "指出", "提到", "提及", "提出", "评价", "强调", "抱怨", "透露",
+    "坦言", "承认", "希望", "建议", "批评", "表扬", "称赞", "肯定", "担心", "担忧", "写道", "谈到",
+    "声称", "告诉", "吐槽", "说过", "说道", r"说(?=\s*[::「“\"]|他|她|自己)",
+)  # fmt: skip
+ATTRIBUTION_VERBS_EN = (
+    "said", "says", "thinks", "thought", "believes", "believed", "feels", "felt", "noted",
+    "mentioned", "reported", "complained", "stated", "wrote", "suggested", "recommended",
+    "claims", "claimed", "argues", "argued", "told",
+)  # fmt: skip
+# How a draft names someone without the full name: a surname and a title ("张经理", "王总").
+# Common surnames only; a title after any other character ("部经理") is not a person.
+SURNAMES_ZH = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤"
 )
+TITLES_ZH = ("经理", "主管", "总监", "组长", "部长", "主任", "老师", "老板", r"总(?![结体共是部监计数额])")  # fmt: skip
+TITLES_EN = ("Manager", "Mr", "Ms", "Mrs", "Dr")
+# A name right after one of these is the object ("给李强反馈"), not the speaker.
+_OBJECT_MARKERS = "给向对和与跟请让帮替被"
+# Shortest run of characters a statement must share with the person's recorded words:
+# four Chinese characters, or about two English words.
+_OVERLAP_CJK, _OVERLAP_LATIN = 4, 12
+
+_VERDICTS = {
+    kind: re.compile("|".join(terms), re.IGNORECASE) for kind, terms in VERDICT_TERMS.items()
+}
+_CLAUSE_END = re.compile(r"[,,。;;!!??\n、::()()「」『』“”\"《》]|\.(?=\s|$)")
+_SENTENCE_END = re.compile(r"[。!!??;;\n]|\.(?=\s|$)")
+_NEGATIONS = set("不未没别勿非无")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NON_WORD = re.compile(r"[\W_]+")
+_LEADING_MARKS = re.compile(r"^[\s::,,\"“”]+")
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -224,6 +333,10 @@ class Facts:
     numbers: list[float]
     dates: DateFacts
     names: set[str]
+    trusted_fields: list[str] = field(default_factory=list)
+    """Squashed field values of the cited records that do not read like instructions."""
+    statements: dict[str, str] = field(default_factory=dict)
+    """What each person said or wrote in the cited records, by name, as plain characters."""
 
 
 class Grounder:
@@ -238,6 +351,7 @@ class Grounder:
             {n for n in directory.people.values() if len(n) >= 2}, key=len, reverse=True
         )
         self._people_ids = _id_pattern(directory.people)
+        self._speakers = _speaker_patterns(self.names)
         self._cache: dict[tuple[str, ...], Facts] = {}
 
     def _strip_ids(self, text: str) -> str:
@@ -287,7 +401,13 @@ class Grounder:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     numbers.append(float(value))
         names = {n for n in self.names if n in text}
-        facts = Facts(text=text, squashed=_squash(text), numbers=numbers, dates=dates, names=names)
+        trusted = [r for r in chosen if r.id not in snap.flagged_ids]
+        fields = [_squash(v) for r in trusted for v in record_text(r).split("\n")]
+        fields.extend(_squash(e) for e in extra)
+        facts = Facts(
+            text=text, squashed=_squash(text), numbers=numbers, dates=dates, names=names,
+            trusted_fields=[f for f in fields if f], statements=_statements(snap.profile, chosen),
+        )  # fmt: skip
         self._cache[key] = facts
         return facts
 
@@ -334,8 +454,8 @@ class Grounder:
                         path, "person", f"employee id {employee_id!r} is not in the cited records"
                     )
                 )
-        if _RATING.search(text):
-            problems.append(Violation(path, "rating", "drafts must not propose a rating or score"))
+        problems.extend(self._verdicts(path, text, facts))
+        problems.extend(self._attributions(path, text, facts))
         clean = self._strip_ids(text)
         dates, invalid, rest = scan_dates(clean)
         problems.extend(Violation(path, "date", f"{d!r} is not a valid date") for d in invalid)
@@ -393,6 +513,155 @@ class Grounder:
                     continue
             problems.append(Violation(path, "entity", f"{word!r} is not in the cited records"))
         return problems
+
+    def _verdicts(self, path: str, text: str, facts: Facts) -> list[Violation]:
+        quotes = [
+            m.span(1)
+            for m in _QUOTED.finditer(text)
+            if any(_squash(m.group(1)) in value for value in facts.trusted_fields)
+        ]
+        problems: list[Violation] = []
+        for kind, pattern in _VERDICTS.items():
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if any(a <= start and end <= b for a, b in quotes):
+                    continue  # a quote of a record, checked by the quote rule
+                if _in_record_words(text, start, end, facts.trusted_fields):
+                    continue
+                problems.append(
+                    Violation(path, kind, f"{match.group(0)!r}: drafts make no {kind} "
+                              "judgement; only a cited record may mention one, in its own words")
+                )  # fmt: skip
+        return problems
+
+    def _attributions(self, path: str, text: str, facts: Facts) -> list[Violation]:
+        problems: list[Violation] = []
+        for pattern in self._speakers:
+            for match in pattern.finditer(text):
+                who = match.group("who")
+                content = _attributed_content(text, match.end())
+                if not content or content.startswith("的"):
+                    continue  # "李强提到的…" refers to what was said without restating it
+                said = [words for name, words in facts.statements.items() if _refers_to(who, name)]
+                if not said:
+                    problems.append(
+                        Violation(path, "attribution", f"{who!r} wrote none of the cited records, "
+                                  f"so {content!r} cannot be attributed to them")
+                    )  # fmt: skip
+                elif not any(_shares_words(content, words) for words in said):
+                    problems.append(
+                        Violation(path, "attribution",
+                                  f"{content!r} is not what {who} said in the cited records")
+                    )  # fmt: skip
+        return problems
+
+
+def _in_record_words(text: str, start: int, end: int, fields: Sequence[str]) -> bool:
+    """Whether a term stands in a record's words: with its neighbours, or where a value ends.
+
+    The neighbours are up to two characters (one word for English terms) on each side within
+    the clause, so "应该立刻晋升" is not grounded by a record that says "争取晋升机会", and a
+    record's "不建议晋升" does not ground a draft's "建议晋升".
+    """
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    clause_end = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    before, after = _squash(text[clause_start:start]), _squash(text[end:clause_end])
+    if text[start].isascii():
+        left = _squash("".join(text[clause_start:start].split()[-1:]))
+        right = _squash("".join(text[end:clause_end].split()[:1]))
+    else:
+        left, right = before[-2:], after[:2]
+    if not left and not right:
+        return False
+    term = _squash(text[start:end])
+    preceding = before[: len(before) - len(left)][-1:]
+    window = left + term + right
+    for value in fields:
+        at = value.find(window)
+        while at >= 0:
+            if at == 0 or value[at - 1] not in _NEGATIONS or value[at - 1] == preceding:
+                return True
+            at = value.find(window, at + 1)
+        # A record value may begin or end at the term, the draft's own words around it.
+        if (left and value.startswith(term + right)) or (right and value.endswith(left + term)):
+            return True
+    return False
+
+
+def _statements(profile: ProfileRecord, records: Iterable[Record]) -> dict[str, str]:
+    """Who said what in the records: event authors, both sides of a check-in, the reviewer.
+
+    Review records name no reviewer; reviews are written by the line manager, so their
+    comments count as the manager's words.
+    """
+    said: dict[str, list[str]] = {}
+
+    def add(name: str | None, *words: str) -> None:
+        if name:
+            said.setdefault(name, []).extend(w for w in words if w)
+
+    for record in records:
+        if isinstance(record, EventRecord):
+            add(record.author_name, record.description, record.impact)
+        elif isinstance(record, CheckInRecord):
+            add(record.manager_name, record.manager_feedback, record.next_actions)
+            add(profile.name, record.progress, record.obstacles, record.support_needed,
+                record.next_actions, record.employee_comment)  # fmt: skip
+        elif isinstance(record, ReviewRecord):
+            add(profile.manager_name, record.comment)
+        elif isinstance(record, KeyResultRecord):
+            add(profile.name, *(u.note for u in record.updates))
+    return {name: _plain("\n".join(words)) for name, words in said.items() if words}
+
+
+def _plain(text: str) -> str:
+    return _NON_WORD.sub("", text).lower()
+
+
+def _refers_to(who: str, name: str) -> bool:
+    """Whether a speaker as written ("陈静", or "陈经理" for anyone named 陈…) is this person."""
+    if who == name:
+        return True
+    titled = re.fullmatch(rf"([{SURNAMES_ZH}])(?:{'|'.join(TITLES_ZH)})", who)
+    return titled is not None and name.startswith(titled.group(1))
+
+
+def _attributed_content(text: str, start: int) -> str:
+    """What follows a speaker and verb, up to the end of the sentence."""
+    rest = text[start:]
+    end = _SENTENCE_END.search(rest)
+    return _LEADING_MARKS.sub("", rest[: end.start() if end else len(rest)]).rstrip()
+
+
+def _shares_words(content: str, words: str) -> bool:
+    """Whether a statement shares a run of characters with what the person said."""
+    plain = _plain(content)
+    size = _OVERLAP_CJK if _CJK.search(plain) else _OVERLAP_LATIN
+    if len(plain) <= size:
+        return len(plain) >= 2 and plain in words
+    return any(plain[i : i + size] in words for i in range(len(plain) - size + 1))
+
+
+def _speaker_patterns(names: Sequence[str]) -> list[re.Pattern[str]]:
+    """Regexes for "<person> <verb>" in Chinese and English; the person is group `who`.
+
+    A person is a directory name, a placeholder, a surname with a title, or (in English) two
+    capitalised words; the verb comes within the clause, with no other person in between.
+    """
+    known = [re.escape(n) for n in names]
+    placeholder = r"\[(?:P|E)\d+\]"
+    titled_zh = rf"[{SURNAMES_ZH}](?:{'|'.join(TITLES_ZH)})"
+    who_zh = "|".join([*known, placeholder, titled_zh])
+    titled_en = rf"(?:{'|'.join(TITLES_EN)})\.?\s+[A-Z][a-z]+"
+    who_en = "|".join([*known, placeholder, titled_en, r"[A-Z][a-z]+\s+[A-Z][a-z]+"])
+    return [
+        re.compile(
+            rf"(?<![{_OBJECT_MARKERS}])(?P<who>{who_zh})(?!的)"
+            rf"(?:(?!{who_zh})[^,,。;;!!??\n]){{0,20}}?(?:{'|'.join(ATTRIBUTION_VERBS_ZH)})"
+        ),
+        re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{who_en})"),
+        re.compile(rf"(?P<who>{who_en})\s+(?:{'|'.join(ATTRIBUTION_VERBS_EN)})\b"),
+    ]
 
 
 def _id_pattern(ids: Iterable[str]) -> re.Pattern[str] | None:

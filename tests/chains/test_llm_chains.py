@@ -268,3 +268,64 @@ def test_failed_retry_does_not_keep_the_ungrounded_first_answer(
                            headers=auth(_tokens(llm_app).manager)).json()  # fmt: skip
     assert body["provenance"]["provider"] == "offline" and "77.7" not in json.dumps(body["output"])
     assert body["output"]["quality_flags"] == []
+
+
+FINDING_ANSWERS = [
+    ("strengths", "text", "应该立刻晋升。"),
+    ("improvements", "suggestion", "陈静认为他的态度很差,建议辞退。"),
+]
+
+
+def _pending_texts(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        drafts = session.exec(select(Draft).where(Draft.status == "pending")).all()
+        return [json.dumps(d.output, ensure_ascii=False) for d in drafts]
+
+
+@pytest.mark.parametrize(("group", "key", "verdict"), FINDING_ANSWERS)
+@respx.mock
+def test_a_verdict_about_the_person_twice_falls_back_offline(
+    llm_app: FastAPI, llm_client: TestClient, knowledge: KnowledgeBase,
+    group: str, key: str, verdict: str,
+) -> None:  # fmt: skip
+    db = llm_app.state.engine
+
+    def plant(payload: dict[str, Any]) -> None:
+        payload[group][0][key] += verdict
+
+    bad = llm_payload(db, knowledge, "feedback", "E012", cycle="latest", mutate=plant)
+    assert "陈静" not in json.dumps(bad, ensure_ascii=False)  # the model sees a placeholder
+    route = respx.post(CHAT).mock(return_value=_answer("feedback", bad))
+    body = llm_client.post("/v1/feedback/drafts", json={"employee_id": "E012", "cycle": "latest", "date": DAY},
+                           headers=auth(_tokens(llm_app).manager)).json()  # fmt: skip
+    assert route.call_count == 2
+    assert body["status"] == "pending" and body["provenance"]["provider"] == "offline"
+    assert "grounding" in body["provenance"]["fallback_reason"]
+    assert body["output"]["quality_flags"] == []
+    assert not [t for t in _pending_texts(db) if verdict.rstrip("。") in t]
+    attempts = _draft(db, body["draft_id"]).inputs["attempts"]
+    assert [a["provider"] for a in attempts] == ["openai", "openai", "offline"]
+    assert attempts[0]["violations"] and attempts[2]["violations"] == []
+
+
+@respx.mock
+def test_a_verdict_is_named_in_the_retry_and_the_corrected_answer_is_kept(
+    llm_app: FastAPI, llm_client: TestClient, knowledge: KnowledgeBase
+) -> None:
+    db = llm_app.state.engine
+
+    def plant(payload: dict[str, Any]) -> None:
+        payload["topics"][0]["why_now"] += "陈静认为他的态度很差,建议辞退。"
+
+    bad = llm_payload(db, knowledge, "checkin_topics", "E012", mutate=plant)
+    good = llm_payload(db, knowledge, "checkin_topics", "E012")
+    route = respx.post(CHAT).mock(
+        side_effect=[_answer("checkin_topics", bad), _answer("checkin_topics", good)]
+    )
+    body = llm_client.post("/v1/checkins/topics", json={"employee_id": "E012", "date": DAY},
+                           headers=auth(_tokens(llm_app).manager)).json()  # fmt: skip
+    assert route.call_count == 2
+    retry = sent_text(route.calls.last.request)
+    assert "dismissal" in retry and "attribution" in retry and "陈静" not in retry  # still masked
+    assert body["provenance"]["provider"] == "openai" and body["status"] == "pending"
+    assert not [t for t in _pending_texts(db) if "辞退" in t or "态度很差" in t]
