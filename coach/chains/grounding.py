@@ -19,6 +19,7 @@ manager reads, a missed invention puts a wrong fact in front of an employee.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -285,8 +286,11 @@ SURNAMES_ZH = (
 )
 TITLES_ZH = ("经理", "主管", "总监", "组长", "部长", "主任", "老师", "老板", r"总(?![结体共是部监计数额])")  # fmt: skip
 TITLES_EN = ("Manager", "Mr", "Ms", "Mrs", "Dr")
-# A name right after one of these is the object ("给李强反馈"), not the speaker.
-_OBJECT_MARKERS = "给向对和与跟请让帮替被"
+# A name after these is the object ("给李强反馈") or the agent of an action the draft
+# proposes ("建议陈静肯定…", "由陈静反馈…"), not someone whose words are reported.
+_NOT_SPEAKER_BEFORE = ("给", "向", "对", "和", "与", "跟", "请", "让", "帮", "替", "被", "由", "建议", "需要", "希望")  # fmt: skip
+# Between name and verb these make it a proposal too ("陈静下次可以表扬他").
+_PROPOSED = re.compile(r"可以|需要|应该|应当|将会|将|不妨|最好|下次|下周|本周|届时")
 # Shortest run of characters a statement must share with the person's recorded words:
 # four Chinese characters, or about two English words.
 _OVERLAP_CJK, _OVERLAP_LATIN = 4, 12
@@ -351,7 +355,6 @@ class Grounder:
             {n for n in directory.people.values() if len(n) >= 2}, key=len, reverse=True
         )
         self._people_ids = _id_pattern(directory.people)
-        self._speakers = _speaker_patterns(self.names)
         self._cache: dict[tuple[str, ...], Facts] = {}
 
     def _strip_ids(self, text: str) -> str:
@@ -536,9 +539,12 @@ class Grounder:
 
     def _attributions(self, path: str, text: str, facts: Facts) -> list[Violation]:
         problems: list[Violation] = []
-        for pattern in self._speakers:
+        # Only the names in this text go into the pattern: a directory may hold thousands.
+        for pattern in _speaker_patterns(tuple(n for n in self.names if n in text)):
             for match in pattern.finditer(text):
                 who = match.group("who")
+                if _PROPOSED.search(match.groupdict().get("gap") or ""):
+                    continue
                 content = _attributed_content(text, match.end())
                 if not content or content.startswith("的"):
                     continue  # "李强提到的…" refers to what was said without restating it
@@ -642,7 +648,8 @@ def _shares_words(content: str, words: str) -> bool:
     return any(plain[i : i + size] in words for i in range(len(plain) - size + 1))
 
 
-def _speaker_patterns(names: Sequence[str]) -> list[re.Pattern[str]]:
+@functools.lru_cache(maxsize=256)
+def _speaker_patterns(names: tuple[str, ...]) -> list[re.Pattern[str]]:
     """Regexes for "<person> <verb>" in Chinese and English; the person is group `who`.
 
     A person is a directory name, a placeholder, a surname with a title, or (in English) two
@@ -656,8 +663,9 @@ def _speaker_patterns(names: Sequence[str]) -> list[re.Pattern[str]]:
     who_en = "|".join([*known, placeholder, titled_en, r"[A-Z][a-z]+\s+[A-Z][a-z]+"])
     return [
         re.compile(
-            rf"(?<![{_OBJECT_MARKERS}])(?P<who>{who_zh})(?!的)"
-            rf"(?:(?!{who_zh})[^,,。;;!!??\n]){{0,20}}?(?:{'|'.join(ATTRIBUTION_VERBS_ZH)})"
+            "".join(f"(?<!{marker})" for marker in _NOT_SPEAKER_BEFORE)
+            + rf"(?P<who>{who_zh})(?!的)"
+            rf"(?P<gap>(?:(?!{who_zh})[^,,。;;!!??\n]){{0,20}}?)(?:{'|'.join(ATTRIBUTION_VERBS_ZH)})"
         ),
         re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{who_en})"),
         re.compile(rf"(?P<who>{who_en})\s+(?:{'|'.join(ATTRIBUTION_VERBS_EN)})\b"),

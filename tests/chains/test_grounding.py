@@ -121,6 +121,9 @@ def test_each_verdict_and_unfounded_attribution_is_caught(
         "陈静肯定了他提前锁定蓝海物流年度协议的做法。",
         "陈经理认为提前锁定蓝海物流年度协议带来了稳定订单。",
         "2026-11-03的沟通中李强提到「客户预算冻结」。",
+        "陈静在2026-11-03的沟通中建议回访华润万家。",
+        "建议陈静在沟通中肯定他的做法。",  # an action the draft proposes, not a report
+        "李强提到的障碍需要主管支持。",
     ],
 )
 def test_coaching_language_and_recorded_words_pass(grounder: Grounder, text: str) -> None:
