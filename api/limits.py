@@ -11,6 +11,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
 # Multipart framing and form fields ride along with the file itself.
 _OVERHEAD = 64 * 1024
 
@@ -24,7 +26,7 @@ class BodySizeLimit:
         self.limit = max_bytes + _OVERHEAD
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.errors import install_error_handlers
+from api.json_body import reject_unrepresentable_json
 from api.limits import BodySizeLimit
 from api.routes import (
     audit,
@@ -52,6 +53,7 @@ def create_app(
         version=__version__,
         description="AI drafts for continuous performance management; people decide.",
         lifespan=_lifespan,
+        dependencies=[Depends(reject_unrepresentable_json)],
     )
     app.state.settings = settings
     app.state.engine = engine

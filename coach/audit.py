@@ -10,10 +10,10 @@ who went around both.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
@@ -184,6 +184,18 @@ class AuditEventsPublic(BaseModel):
     count: int
 
 
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is past the dates that can be stored (years 1 to 9999 in UTC)") from None
+
+
+# Naive times are refused rather than guessed: UTC and the company's local time are hours
+# apart, and an audit query must not silently miss those hours.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class EventFilter(BaseModel):
     """Which events to list or export; every field narrows the set."""
 
@@ -191,8 +203,8 @@ class EventFilter(BaseModel):
     action: str | None = None
     object_type: str | None = None
     object_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: UtcDatetime | None = None
+    until: UtcDatetime | None = None
 
 
 def _clauses(filters: EventFilter) -> list[Any]:
@@ -233,17 +245,21 @@ def export_events(
     session.commit()
     clauses = _clauses(filters)
 
+    def after(last_id: int) -> list[AuditEvent]:
+        return list(session.exec(
+            select(AuditEvent).where(*clauses, col(AuditEvent.id) > last_id)
+            .order_by(col(AuditEvent.id)).limit(batch)
+        ).all())  # fmt: skip
+
+    # The first batch is read now, before the caller starts a response: a query that fails
+    # must fail as an error, not as a stream cut off after its 200.
+    first = after(0)
+
     def lines() -> Iterator[str]:
-        last_id = 0
-        while True:
-            rows = session.exec(
-                select(AuditEvent).where(*clauses, col(AuditEvent.id) > last_id)
-                .order_by(col(AuditEvent.id)).limit(batch)
-            ).all()  # fmt: skip
-            if not rows:
-                return
+        rows = first
+        while rows:
             for row in rows:
                 yield AuditEventPublic.model_validate(row).model_dump_json() + "\n"
-            last_id = rows[-1].id or last_id
+            rows = after(rows[-1].id or 0)
 
     return lines()

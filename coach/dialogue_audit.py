@@ -8,9 +8,7 @@ one record per manager, and each sampled record can carry review notes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import random
 import re
@@ -25,6 +23,7 @@ from sqlmodel import Session, col, select
 from coach.approvals import RUBBER_STAMP_SECONDS, DecisionCounts, count, decisions_in, month_bounds
 from coach.audit import record_event
 from coach.auth import Principal
+from coach.csv_export import write_csv
 from coach.errors import InvalidInput, NotFound
 from coach.models import CheckIn, DialogueNote, Employee, User
 
@@ -459,9 +458,7 @@ CSV_COLUMNS = (
 
 def to_csv(report: DialogueAudit) -> str:
     """Per-manager rows of a dialogue audit as CSV text."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
+    rows = []
     for m in report.managers:
         row = m.model_dump(include=set(CSV_COLUMNS))
         row.update(
@@ -470,8 +467,8 @@ def to_csv(report: DialogueAudit) -> str:
             drafts_rejected_share=m.drafts.rejected_share,
             top_vague_phrases="; ".join(f"{p.phrase}×{p.count}" for p in m.top_vague_phrases),
         )  # fmt: skip
-        writer.writerow(row)
-    return out.getvalue()
+        rows.append(row)
+    return write_csv(CSV_COLUMNS, rows)
 
 
 def record_csv_export(session: Session, *, actor: str, report: DialogueAudit, path: str) -> None:

@@ -226,7 +226,50 @@ def _check_employees(session: Session, rows: list[tuple[int, EmployeeRow]]) -> l
                     row=line_no, column="manager_id", reason="an employee cannot manage themselves"
                 )
             )
+    return errors + _manager_cycles(session, rows)
+
+
+def _manager_cycles(session: Session, rows: list[tuple[int, EmployeeRow]]) -> list[RowError]:
+    """An error on each row whose manager chain, with the file applied, comes back around.
+
+    The chain is followed through the database as well, so a file that points an existing
+    manager at someone below them is caught too. A loop the file takes no part in was already
+    stored and is not this file's fault.
+    """
+    manager_of: dict[str, str | None] = dict(
+        session.exec(select(Employee.employee_id, Employee.manager_id)).all()
+    )
+    row_of: dict[str, int] = {}
+    for line_no, r in rows:
+        manager_of[r.employee_id] = r.manager_id
+        row_of.setdefault(r.employee_id, line_no)
+    errors: list[RowError] = []
+    walked: set[str] = set()
+    for _, r in rows:
+        path: list[str] = []
+        node: str | None = r.employee_id
+        while node is not None and node not in walked:
+            walked.add(node)
+            path.append(node)
+            node = manager_of.get(node)
+        if node is None or node not in path:
+            continue  # reached the top, or a chain already checked
+        loop = path[path.index(node) :]
+        if len(loop) > 1 and any(e in row_of for e in loop):  # self-management: reported above
+            errors += _loop_errors(loop, row_of)
     return errors
+
+
+def _loop_errors(loop: list[str], row_of: dict[str, int]) -> list[RowError]:
+    def where(employee_id: str) -> str:
+        row = row_of.get(employee_id)
+        return f"{employee_id} (row {row})" if row else f"{employee_id} (already stored)"
+
+    chain = " → ".join(where(e) for e in [*loop, loop[0]])
+    reason = f"managers form a loop: {chain} (each arrow points at the manager)"
+    return [
+        RowError(row=row_of[e], column="manager_id", reason=reason) for e in loop if e in row_of
+    ]
 
 
 def _check_history(session: Session, rows: list[tuple[int, HistoryRow]]) -> list[RowError]:

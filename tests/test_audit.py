@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from coach.audit import event_hash, record_event, verify_chain
+from coach.audit import EventFilter, event_hash, export_events, record_event, verify_chain
 from coach.cli import app as cli
 from coach.models import AuditEvent
 from tests.factories import auth
@@ -206,3 +208,66 @@ def test_cli_export_writes_json_lines_and_records_it(engine: Engine, tmp_path: P
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [e["action"] for e in lines][-1] == "export"  # the export is part of what it exports
     assert len(lines) == 4
+
+
+NAIVE_OR_UNSTORABLE = [
+    ("since", "2026-10-01T00:00:00", "timezone"),
+    ("until", "2026-10-01", "timezone"),
+    ("since", "9999-12-31T23:00:00-05:00", "years 1 to 9999"),
+    ("until", "0001-01-01T00:00:00+05:00", "years 1 to 9999"),
+]
+
+
+@pytest.mark.parametrize("path", ["/v1/audit/events", "/v1/audit/events/export"])
+@pytest.mark.parametrize(("name", "value", "why"), NAIVE_OR_UNSTORABLE)
+def test_times_without_zone_or_out_of_range_are_422_before_anything_is_sent(
+    app: FastAPI,
+    engine: Engine,
+    tokens: dict[str, str],
+    path: str,
+    name: str,
+    value: str,
+    why: str,
+) -> None:
+    _events(engine, 2)
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get(path, params={name: value}, headers=auth(tokens["hr"]))
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", name] and why in error["msg"]
+    with Session(engine) as session:  # a refused export is not recorded as one
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "export")).first() is None
+
+
+@pytest.mark.parametrize("path", ["/v1/audit/events", "/v1/audit/events/export"])
+def test_times_with_a_zone_compare_as_the_same_instant(
+    client: TestClient, engine: Engine, tokens: dict[str, str], path: str
+) -> None:
+    _events(engine, 2)
+    with Session(engine) as session:
+        first = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).first()
+        assert first is not None
+        ts = first.ts
+    in_shanghai = ts.astimezone(timezone(timedelta(hours=8))).isoformat()
+    for params in ({"since": in_shanghai}, {"since": ts.isoformat().replace("+00:00", "Z")}):
+        response = client.get(
+            path, params={**params, "action": "update"}, headers=auth(tokens["hr"])
+        )
+        assert response.status_code == 200
+        body = (
+            response.json()["data"]
+            if path.endswith("events")
+            else [json.loads(line) for line in response.text.splitlines()]
+        )
+        assert [e["object_id"] for e in body] == ["G0", "G1"]
+    edges = {"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z"}
+    assert client.get(path, params=edges, headers=auth(tokens["hr"])).status_code == 200
+
+
+def test_export_pages_through_every_batch(engine: Engine) -> None:
+    _events(engine, 5)
+    with Session(engine) as session:
+        lines = list(
+            export_events(session, actor="hr:审计员", filters=EventFilter(action="update"), batch=2)
+        )
+    assert [json.loads(line)["object_id"] for line in lines] == ["G0", "G1", "G2", "G3", "G4"]

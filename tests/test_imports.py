@@ -179,3 +179,71 @@ def test_oversized_upload_is_refused_while_streaming(
             content=chunks(),
         )  # fmt: skip
     assert response.status_code == 413 and str(limit) in response.json()["detail"]
+
+
+HEADER = "employee_id,name,role,level,department,team,manager_id,hire_date\n"
+
+
+def _people(*pairs: tuple[str, str]) -> str:
+    return HEADER + "".join(f"{e},某人,销售代表,P1,销售部,华北,{m},2026-01-01\n" for e, m in pairs)
+
+
+def _stored(engine: Engine, *ids: str) -> dict[str, str | None]:
+    with Session(engine) as session:
+        return {e: person.manager_id for e in ids if (person := session.get(Employee, e))}
+
+
+def test_managers_managing_each_other_reject_the_file(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    status, body = _upload(
+        client, tokens["admin"], "employees", _people(("X01", "X02"), ("X02", "X01"))
+    )
+    assert status == 422 and "nothing was imported" in body["detail"]
+    loop = "X01 (row 2) → X02 (row 3) → X01 (row 2)"
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [
+        (2, "manager_id"),
+        (3, "manager_id"),
+    ]
+    assert all(loop in e["reason"] for e in body["errors"])
+    assert _stored(engine, "X01", "X02") == {}
+
+
+def test_a_longer_loop_names_every_row_and_spares_the_rest(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    text = _people(("X04", "X01"), ("X01", "X02"), ("X02", "X03"), ("X03", "X01"), ("X05", ""))
+    status, body = _upload(client, tokens["admin"], "employees", text)
+    assert status == 422
+    assert {e["row"] for e in body["errors"]} == {3, 4, 5}  # not X04, which only hangs below
+    assert "X01 (row 3) → X02 (row 4) → X03 (row 5) → X01 (row 3)" in body["errors"][0]["reason"]
+    assert _stored(engine, "X01", "X04", "X05") == {}
+
+
+def test_managing_oneself_is_one_clear_error(client: TestClient, tokens: dict[str, str]) -> None:
+    status, body = _upload(client, tokens["admin"], "employees", _people(("X01", "X01")))
+    assert status == 422
+    assert body["errors"] == [
+        {"row": 2, "column": "manager_id", "reason": "an employee cannot manage themselves"}
+    ]
+
+
+def test_a_file_closing_a_loop_through_stored_people_is_rejected(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    # Stored: A1 → M1 → E1 (top). The file puts E1 under A1.
+    status, body = _upload(client, tokens["admin"], "employees", _people(("E1", "A1")))
+    assert status == 422
+    (error,) = body["errors"]
+    assert error["row"] == 2 and error["column"] == "manager_id"
+    assert "E1 (row 2) → A1 (already stored) → M1 (already stored) → E1 (row 2)" in error["reason"]
+    assert _stored(engine, "E1") == {"E1": None}
+
+
+def test_moving_people_around_without_a_loop_imports(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    # M1 moves under M2 and its report A1 goes straight to E1: a new tree, still a tree.
+    status, _ = _upload(client, tokens["admin"], "employees", _people(("M1", "M2"), ("A1", "E1")))
+    assert status == 200
+    assert _stored(engine, "M1", "A1") == {"M1": "M2", "A1": "E1"}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,12 +9,14 @@ from pydantic import BaseModel, Field
 from api.deps import MAX_OFFSET, Auditor, HRUser, SessionDep
 from coach import audit, dialogue_audit
 from coach.approvals import ApprovalReport, approval_report
-from coach.audit import AuditEventsPublic, EventFilter
+from coach.audit import AuditEventsPublic, EventFilter, UtcDatetime
 from coach.dialogue_audit import DialogueAudit, DialogueNotePublic
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 Month = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$", examples=["2026-10"])]
+
+_WITH_OFFSET = "ISO 8601 with a time zone, e.g. 2026-10-01T00:00:00+08:00 or …Z."
 
 
 def _filters(
@@ -23,8 +24,8 @@ def _filters(
     action: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[UtcDatetime | None, Query(description=_WITH_OFFSET)] = None,
+    until: Annotated[UtcDatetime | None, Query(description=_WITH_OFFSET)] = None,
 ) -> EventFilter:
     return EventFilter(
         actor=actor, action=action, object_type=object_type, object_id=object_id,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import KnowledgeDep, SettingsDep
+from api.deps import MAX_OFFSET, KnowledgeDep, SettingsDep
 from api.web.core import (
     PostUser,
     WebRoute,
@@ -124,7 +124,7 @@ def events(
     action: Annotated[str, Query(max_length=50)] = "",
     object_type: Annotated[str, Query(max_length=50)] = "",
     object_id: Annotated[str, Query(max_length=200)] = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     """Audit events, filtered, a page at a time."""
     require_role(user, Role.hr, Role.admin)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from api.deps import ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
+from api.deps import MAX_OFFSET, ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
 from api.web.core import (
     PostUser,
     WebRoute,
@@ -122,7 +122,7 @@ def inbox(
     session: WebSession,
     user: WebUser,
     employee_id: Annotated[str | None, Query(max_length=64)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     """Pending drafts about my people (HR: everyone's), newest first."""
     rows, count = drafts.list_drafts(
