@@ -19,9 +19,9 @@ from coach.approvals import measure_edit
 from coach.audit import record_event
 from coach.auth import Principal
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
-from coach.gating import approved_content
+from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
-from coach.org import can_view, manages, reports_query
+from coach.org import manages, reports_query
 
 
 class Provenance(BaseModel):
@@ -145,6 +145,8 @@ def _store_new(
     detail: dict[str, Any],
 ) -> Draft:
     """Add a new draft and its creation event (who asked, or "system")."""
+    if requester is not None:
+        check_open_requests(session, requester, kind=draft.kind, employee_id=draft.employee_id)
     session.add(draft)
     session.flush()
     record_event(
@@ -214,19 +216,22 @@ def _load(session: Session, draft_id: str) -> Draft:
 
 
 def get_draft(session: Session, principal: Principal, draft_id: str) -> Draft:
-    """A draft, for HR or a manager above its subject."""
+    """A draft with its AI content, for HR or a manager above its subject."""
     draft = _load(session, draft_id)
-    if principal.role == Role.hr:
+    if sees_pending(session, principal, draft.employee_id):
         return draft
-    if (
-        principal.role == Role.manager
-        and (
-            draft.requester_id == principal.user_id
-            or can_view(session, principal, draft.employee_id)
+    raise Forbidden(f"draft {draft_id!r} is not visible to a {principal.role.value}")
+
+
+def read_draft(session: Session, principal: Principal, draft_id: str) -> DraftPublic | DraftReceipt:
+    """The whole draft for those who decide on it (and HR); its requester gets only a receipt."""
+    draft = _load(session, draft_id)
+    if sees_pending(session, principal, draft.employee_id):
+        return to_public(session, draft)
+    if draft.requester_id is not None and draft.requester_id == principal.user_id:
+        return receipt(
+            draft_id=draft.id, kind=draft.kind, status=draft.status, employee_id=draft.employee_id
         )
-        and draft.employee_id != principal.employee_id
-    ):
-        return draft
     raise Forbidden(f"draft {draft_id!r} is not visible to a {principal.role.value}")
 
 

@@ -31,3 +31,7 @@ class InvalidInput(CoachError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class TooManyRequests(CoachError):
+    """The caller asked for more than a configured bound allows; it lifts once others act."""

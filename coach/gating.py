@@ -4,24 +4,112 @@ Anything that shows AI-made content to an employee, or turns it into an official
 asks `approved_content` for it. The gate hands out only what a named person approved (the
 final, possibly edited version, never the AI original of an edited draft) together with who
 approved it and when; a pending or rejected draft raises `Forbidden`.
+
+Before a decision, AI content is for the people who decide on it: HR and the managers above
+the draft's subject (`sees_pending`). Anyone else may still ask for a draft (an employee for
+their own development plan or targets, an admin, a manager about themselves): the request
+reaches the manager's inbox and the caller gets a `DraftReceipt` (`shown_to`), never the
+content. Such requests are bounded (`check_open_requests`): a caller may have at most
+COACH_MAX_OPEN_REQUESTS drafts of one kind about one person waiting for a decision.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from coach.auth import Principal
-from coach.errors import Forbidden
-from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, OfficialTarget
-from coach.org import can_view
+from coach.errors import Forbidden, TooManyRequests
+from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, OfficialTarget, Role, User
+from coach.org import can_view, manages
+from coach.settings import get_settings
 
 FEEDBACK = "feedback"
 DEVELOPMENT = "development"
 TARGET = "target"
+
+
+OPEN = (DraftStatus.generating, DraftStatus.pending)
+Shown = TypeVar("Shown", bound=BaseModel)
+
+_RECEIPT_MESSAGES = {
+    DraftStatus.generating: "已提交,正在生成;经理批准前不显示 AI 内容。"
+    " Requested: the draft is being generated and is shown only once the manager approves it.",
+    DraftStatus.pending: "已提交给经理审批;经理批准前不显示 AI 内容。"
+    " Sent to the manager: the AI content is shown only once the manager approves it.",
+    DraftStatus.approved: "经理已批准;员工可在「我的」页面(/v1/me)查看批准后的内容。"
+    " Approved by the manager: the employee sees the approved content under /v1/me.",
+    DraftStatus.rejected: "经理已驳回。 The manager rejected this draft.",
+    DraftStatus.failed: "生成失败,可以重新提交。 Generation failed: you may ask again.",
+}
+
+
+class DraftReceipt(BaseModel):
+    """What a requester who may not read pending AI content gets: the request, not the content."""
+
+    draft_id: str
+    kind: str
+    status: DraftStatus
+    employee_id: str
+    message: str = Field(description="What happens next, in Chinese and English.")
+
+
+def sees_pending(session: Session, principal: Principal, employee_id: str) -> bool:
+    """Whether the caller may read AI content before a decision: HR, or a manager above."""
+    return principal.role == Role.hr or manages(session, principal, employee_id)
+
+
+def receipt(*, draft_id: str, kind: str, status: DraftStatus, employee_id: str) -> DraftReceipt:
+    """The receipt for a requested draft, saying what happens next."""
+    return DraftReceipt(
+        draft_id=draft_id, kind=kind, status=status, employee_id=employee_id,
+        message=_RECEIPT_MESSAGES[status],
+    )  # fmt: skip
+
+
+def shown_to(
+    session: Session,
+    principal: Principal,
+    full: Shown,
+    *,
+    draft_id: str,
+    kind: str,
+    status: DraftStatus,
+    employee_id: str,
+) -> Shown | DraftReceipt:
+    """`full` for a caller who decides on the draft (or HR), else only its receipt."""
+    if sees_pending(session, principal, employee_id):
+        return full
+    return receipt(draft_id=draft_id, kind=kind, status=status, employee_id=employee_id)
+
+
+def check_open_requests(
+    session: Session, requester: Principal, *, kind: str, employee_id: str
+) -> None:
+    """Refuse a new draft from a caller who cannot read it when too many already wait."""
+    if sees_pending(session, requester, employee_id):
+        return  # a decider's drafts land in their own inbox; batches are theirs too
+    # Locking the requester's row makes concurrent requests (any worker) count one by one.
+    session.get(User, requester.user_id, with_for_update=True)
+    # Every way of creating a draft passes here, most without the app's settings at hand; the
+    # bound is deployment configuration, so the process-wide settings are the ones to ask.
+    limit = get_settings().max_open_requests
+    waiting = session.exec(
+        select(func.count()).select_from(Draft).where(
+            Draft.requester_id == requester.user_id, Draft.employee_id == employee_id,
+            Draft.kind == kind, col(Draft.status).in_(OPEN),
+        )
+    ).one()  # fmt: skip
+    if waiting >= limit:
+        raise TooManyRequests(
+            f"已有 {waiting} 份关于 {employee_id} 的 {kind} 请求在等待经理决定,经理决定后才能再次请求"
+            f" ({waiting} {kind} requests about {employee_id} are waiting for the manager's"
+            f" decision; ask again once the manager has decided; COACH_MAX_OPEN_REQUESTS={limit})"
+        )
 
 
 class ApprovedContent(BaseModel):

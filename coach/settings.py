@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         validation_alias="COACH_LLM_LOCAL_ONLY",
         description="Comma list of draft kinds (e.g. feedback,development) never sent to an external LLM.",
     )
+    max_open_requests: int = Field(
+        default=3, ge=1, validation_alias="COACH_MAX_OPEN_REQUESTS",
+        description="Drafts of one kind about one person that a caller who cannot read them "
+        "(an employee asking about themselves, an admin) may have waiting for a decision.",
+    )  # fmt: skip
 
     secret_key: SecretStr | None = Field(
         default=None,

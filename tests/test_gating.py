@@ -12,13 +12,16 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any, get_args
+from pathlib import Path
+from typing import Any, Literal, get_args
 
 import pytest
 from fastapi import FastAPI, routing
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
@@ -27,12 +30,16 @@ from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
 from coach import drafts as drafts_module
-from coach.auth import Principal
+from coach.auth import Principal, authenticate, create_user
+from coach.chains import development
 from coach.drafts import Provenance, create_draft, decide
 from coach.errors import Forbidden
 from coach.gating import approved_content
-from coach.models import CheckIn, Draft, Metric, OfficialTarget, Role, User
+from coach.models import BatchJob, CheckIn, Draft, Employee, Metric, OfficialTarget, Role, User
+from coach.settings import Settings, get_settings
 from tests.factories import auth
+from tests.web.conftest import WebClient, signed_in
+from tests.web.conftest import demo_app as web_demo_app
 
 KINDS = ("feedback", "development", "target")
 MAX_CALLS_PER_ROUTE = 400
@@ -425,3 +432,449 @@ def test_manager_inbox_lists_pending_drafts_about_their_people(
     ).json()
     assert rejected["count"] == 3
     assert client.get("/v1/drafts", headers=auth(tokens["employee"])).status_code == 403
+
+
+# --- creation and pending content, every role -------------------------------------------
+#
+# The second walker covers every route of the app, JSON API and web pages alike, as each role:
+# admin, HR, the deciding manager, another manager, the employee the drafts are about and
+# another employee. It calls each route with valid inputs (routes that create drafts do
+# create them), and after each call searches the response for the AI-made content of every
+# draft still waiting for a decision: text and figures in the draft's output that were not
+# copied from its inputs. A role may see such content only if it decides on the draft: HR,
+# or a manager above the draft's subject.
+
+SUBJECT = "E012"  # the demo employee; E011 (the demo manager) decides on their drafts
+DAY = "2026-11-16"  # the demo company's "today"
+WALK_ROLES = ("admin", "hr", "manager", "other_manager", "employee", "other_employee")
+# Signing in and out is how a walker gets its session, not a route that handles drafts.
+SESSION_ROUTES = {("POST", "/signin"), ("POST", "/signout")}
+CREATION_ROUTES = {
+    ("POST", "/v1/checkins/topics"), ("POST", "/v1/feedback/drafts"),
+    ("POST", "/v1/development/suggestions"), ("POST", "/v1/targets/suggest"),
+    ("POST", "/v1/targets/suggest-batch"), ("POST", "/team/{employee_id}/targets"),
+    ("POST", "/team/{employee_id}/generate/{kind}"),
+}  # fmt: skip
+FIELD_VALUES: dict[str, Any] = {
+    "metric": "revenue", "period": "2026Q4", "date": DAY, "cycle": "latest", "lang": "zh",
+    "month": "latest", "reason": "证据不足", "query": "复盘", "text": "本月表现良好",
+}  # fmt: skip
+
+
+@dataclass
+class Actor:
+    """One role in the walk: its principal, an API token and a signed-in browser session."""
+
+    role: str
+    principal: Principal
+    token: str
+    web: WebClient
+
+
+@dataclass(frozen=True)
+class RoleLeak:
+    route: tuple[str, str]
+    url: str
+    status: int
+    about: tuple[str, ...]  # the subjects of the drafts whose content it was
+    marker: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.route[0]} {self.url} -> {self.status}: about {self.about}: {self.marker[:60]}"
+        )
+
+
+@dataclass
+class Seen:
+    """What a role received: pending content it may see, and content it must not."""
+
+    leaks: list[RoleLeak] = field(default_factory=list)
+    visible: set[tuple[str, str]] = field(default_factory=set)
+    status: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+
+
+def _ancestors(session: Session) -> dict[str, set[str]]:
+    """Each employee's managers, direct and indirect."""
+    boss = {e.employee_id: e.manager_id for e in session.exec(select(Employee)).all()}
+    above: dict[str, set[str]] = {}
+    for employee_id in boss:
+        chain, cursor = set(), boss[employee_id]
+        while cursor and cursor not in chain:
+            chain.add(cursor)
+            cursor = boss.get(cursor)
+        above[employee_id] = chain
+    return above
+
+
+def _decides(principal: Principal, employee_id: str, above: dict[str, set[str]]) -> bool:
+    if principal.role == Role.hr:
+        return True
+    return principal.role == Role.manager and principal.employee_id in above.get(employee_id, set())
+
+
+def _ai_strings(output: Any, inputs: Any) -> set[str]:
+    """Prose and precise figures of an output that were not copied from the draft's inputs."""
+    copied = json.dumps(inputs, ensure_ascii=False)
+    found = {s for s in _strings(output) if len(s) >= 12 and s not in copied}
+    found |= {repr(n) for n in _numbers(output) if len(repr(n)) >= 8 and repr(n) not in copied}
+    return found
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+class Markers:
+    """AI content of the drafts in the database, by who may see it, refreshed after each call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: dict[str, tuple[str, str, set[str]]] = {}  # id -> status, subject, strings
+
+    def refresh(self) -> tuple[dict[str, set[str]], set[str]]:
+        """Pending markers -> the subjects of the drafts holding them; approved content."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(Draft.id, Draft.status)).all()
+            for draft_id, status in rows:
+                if draft_id in self._cache and self._cache[draft_id][0] == status:
+                    continue
+                draft = session.get(Draft, draft_id)
+                assert draft is not None
+                strings = _ai_strings(draft.output, draft.inputs)
+                for record in drafts_module.decisions_for(session, draft_id):
+                    strings |= _ai_strings(record.final_content or {}, draft.inputs)
+                self._cache[draft_id] = (str(status), draft.employee_id, strings)
+        pending: dict[str, set[str]] = {}
+        approved: set[str] = set()
+        for status, subject, strings in self._cache.values():
+            if status in ("pending", "generating"):
+                for marker in strings:
+                    pending.setdefault(marker, set()).add(subject)
+            elif status == "approved":
+                approved |= strings
+        return pending, approved
+
+
+def _literal_values(annotation: Any) -> list[str] | None:
+    values = _enum_values(annotation)
+    if values is None and getattr(annotation, "__origin__", None) is Literal:
+        values = [str(v) for v in get_args(annotation)]
+    return values
+
+
+def _valid_json(schema: dict[str, Any], defs: dict[str, Any], employee_id: str) -> Any:
+    """A valid value for a request schema, ids pointing at `employee_id`."""
+    if "$ref" in schema:
+        return _valid_json(defs[schema["$ref"].split("/")[-1]], defs, employee_id)
+    if schema.get("type") == "object":
+        body = {}
+        for name, sub in schema.get("properties", {}).items():
+            if name in FIELD_VALUES:
+                body[name] = FIELD_VALUES[name]
+            elif name == "employee_ids":
+                body[name] = [employee_id]
+            elif name.endswith("_id") or name == "id":
+                body[name] = employee_id
+            elif name in schema.get("required", []) or sub.get("type") == "array":
+                body[name] = _valid_json(sub, defs, employee_id)
+        return body
+    if schema.get("type") == "array":
+        return [_valid_json(schema.get("items", {}), defs, employee_id)]
+    return _example(schema, defs, employee_id)
+
+
+def _json_bodies(route: APIRoute, employee_id: str) -> list[dict[str, Any]]:
+    if route.body_field is None:
+        return [{}]
+    schema = TypeAdapter(route.body_field.field_info.annotation).json_schema()
+    defs = schema.get("$defs", {})
+    body = _valid_json(schema, defs, employee_id)
+    # One call per value of a top-level choice such as a batch's kind.
+    for name, sub in schema.get("properties", {}).items():
+        sub = defs[sub["$ref"].split("/")[-1]] if "$ref" in sub else sub
+        if "enum" in sub and name != "lang":
+            return [{"json": {**body, name: value}} for value in sub["enum"]]
+    return [{"json": body}]
+
+
+def _form_body(route: APIRoute, employee_id: str) -> dict[str, Any]:
+    data, files = {}, {}
+    for param in _flat(route.dependant, "body_params"):
+        if type(param.field_info).__name__ == "File":
+            files[param.name] = (
+                "walk.md",
+                "---\nid: walk\ntitle: 走查\n---\n正文\n".encode(),
+                "text/markdown",
+            )
+        elif param.name in FIELD_VALUES:
+            data[param.name] = FIELD_VALUES[param.name]
+        elif param.name.endswith("_id"):
+            data[param.name] = employee_id
+        elif param.field_info.is_required() or param.name in ("manager_feedback", "progress"):
+            data[param.name] = "本月完成了客户回访,建议下次提前准备资料。"
+    return {"data": data, **({"files": files} if files else {})}
+
+
+def _planted(engine: Engine, actor: Actor, employee_id: str) -> str:
+    """A pending draft with unique content about `employee_id`, requested by `actor`."""
+    with Session(engine) as session:
+        draft = create_draft(
+            session, kind="feedback", employee_id=employee_id, requester=None,
+            inputs={"request": {"employee_id": employee_id}},
+            output={"summary": f"AI 草稿 {_marker('planted')}", "score": 0.123456789},
+            provenance=Provenance(provider="offline"),
+        )  # fmt: skip
+        draft.requester_id = actor.principal.user_id  # asked by the caller, past any bound
+        session.commit()
+        return draft.id
+
+
+def _valid_path_values(
+    engine: Engine, actor: Actor, route: APIRoute, name: str, subjects: list[str]
+) -> list[str]:
+    for param in _flat(route.dependant, "path_params"):
+        if param.name == name and (values := _literal_values(param.field_info.annotation)):
+            return values
+    if name == "draft_id":
+        return [_planted(engine, actor, s) for s in subjects]
+    with Session(engine) as session:
+        if name == "job_id":
+            return list(session.exec(select(BatchJob.id)).all())[-2:] or ["no-such-batch"]
+        if name == "checkin_id":
+            return list(
+                session.exec(select(CheckIn.checkin_id).where(CheckIn.employee_id == SUBJECT)).all()
+            )[:1]
+    return subjects if name == "employee_id" else ["no-such-" + name]
+
+
+def _calls(
+    engine: Engine, actor: Actor, method: str, path: str, route: APIRoute
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(url, request kwargs) for valid calls of a route, about the subject and the caller."""
+    own = actor.principal.employee_id
+    subjects = [SUBJECT] + ([own] if own and own != SUBJECT else [])
+    names = [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+    for employee_id in subjects:
+        choices = [_valid_path_values(engine, actor, route, n, [employee_id]) for n in names]
+        for values in itertools.product(*choices):
+            url = path
+            for name, value in zip(names, values, strict=True):
+                url = url.replace("{" + name + "}", value, 1)
+            if path.startswith("/v1/") or path == "/healthz":
+                for body in _json_bodies(route, employee_id):
+                    yield url, {"headers": auth(actor.token), **body}
+            else:
+                kwargs: dict[str, Any] = {
+                    "headers": {"accept": "text/html", "x-csrf-token": actor.web.csrf}
+                }
+                if method == "POST":
+                    kwargs.update(_form_body(route, employee_id))
+                yield url, kwargs
+
+
+def walk_all(app: FastAPI, engine: Engine, actors: list[Actor]) -> dict[str, Seen]:
+    """Call every route as every actor; what each received."""
+    markers = Markers(engine)
+    with Session(engine) as session:
+        above = _ancestors(session)
+    seen = {actor.role: Seen() for actor in actors}
+    with TestClient(app) as api:
+        for method, path, route in api_routes(app):
+            if (method, path) in SESSION_ROUTES:
+                continue
+            for actor in actors:
+                client = api if path.startswith("/v1/") or path == "/healthz" else actor.web.client
+                for url, kwargs in _calls(engine, actor, method, path, route):
+                    response = client.request(method, url, **kwargs)
+                    seen[actor.role].status.setdefault((method, path), set()).add(
+                        response.status_code
+                    )
+                    pending, approved = markers.refresh()
+                    for marker, subjects in pending.items():
+                        if marker not in response.text or marker in approved:
+                            continue
+                        if any(_decides(actor.principal, s, above) for s in subjects):
+                            seen[actor.role].visible.add((method, path))
+                        else:
+                            leak = RoleLeak(
+                                (method, path), url, response.status_code,
+                                tuple(sorted(subjects)), marker,
+                            )  # fmt: skip
+                            seen[actor.role].leaks.append(leak)
+    return seen
+
+
+@pytest.fixture
+def demo_world(tmp_path: Path) -> tuple[FastAPI, list[Actor]]:
+    """The demo company with a practice library, and one signed-in actor per walked role."""
+    app, tokens = web_demo_app(tmp_path / "walk")
+    with Session(app.state.engine) as session:
+        extra = {
+            "other_manager": create_user(session, name="walk-m-e015", role=Role.manager, employee_id="E015")[1],
+            "other_employee": create_user(session, name="walk-e-e016", role=Role.employee, employee_id="E016")[1],
+        }  # fmt: skip
+        session.commit()
+    by_role = {"admin": tokens.admin, "hr": tokens.hr, "manager": tokens.manager,
+               "employee": tokens.employee, **extra}  # fmt: skip
+    actors = []
+    with Session(app.state.engine) as session:
+        for role in WALK_ROLES:
+            principal = authenticate(session, by_role[role])
+            assert principal is not None
+            actors.append(Actor(role, principal, by_role[role], signed_in(app, by_role[role])))
+    # Inboxes and lists have something pending before the walk creates more.
+    for actor in actors:
+        if actor.principal.employee_id:
+            _planted(app.state.engine, actor, actor.principal.employee_id)
+    return app, actors
+
+
+def _report_leaks(seen: dict[str, Seen]) -> str:
+    return "\n".join(f"{role}: {leak}" for role, s in seen.items() for leak in s.leaks[:20])
+
+
+def test_no_route_hands_pending_content_to_anyone_but_its_deciders(
+    demo_world: tuple[FastAPI, list[Actor]],
+) -> None:
+    app, actors = demo_world
+    seen = walk_all(app, app.state.engine, actors)
+    assert not any(s.leaks for s in seen.values()), (
+        "pending AI content reached a role that does not decide on it:\n" + _report_leaks(seen)
+    )
+    routes = {(m, p) for m, p, _ in api_routes(app)} - SESSION_ROUTES
+    assert routes >= CREATION_ROUTES and routes <= set(seen["employee"].status)
+    # Not vacuous: the deciding manager and HR do get the content, from every creating route.
+    for role in ("manager", "hr"):
+        assert CREATION_ROUTES - {("POST", "/team/{employee_id}/targets")} <= seen[role].visible, (
+            role
+        )
+    assert {("GET", "/v1/drafts"), ("GET", "/drafts/{draft_id}")} <= seen["manager"].visible
+    # The employee's own requests were taken (a receipt), not refused.
+    assert seen["employee"].status[("POST", "/v1/development/suggestions")] == {201}
+    assert 200 in seen["employee"].status[("POST", "/v1/targets/suggest")]
+
+
+def test_the_role_walker_catches_a_route_that_leaks_to_the_requester(
+    demo_world: tuple[FastAPI, list[Actor]],
+) -> None:
+    app, actors = demo_world
+
+    def ask(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+        draft = create_draft(
+            session, kind="development", employee_id=user.employee_id or SUBJECT, requester=None,
+            inputs={}, output={"plan": f"AI 建议 {_marker('fresh')}"},
+            provenance=Provenance(provider="offline"),
+        )  # fmt: skip
+        return {"draft_id": draft.id, "output": draft.output}  # no gate
+
+    def peek(draft_id: str, session: SessionDep) -> str:
+        draft = session.get(Draft, draft_id)
+        return f"<p>{draft.output if draft else ''}</p>"  # a page that forgot the gate
+
+    app.add_api_route("/v1/ask-ai", ask, methods=["POST"])
+    app.add_api_route("/peek/{draft_id}", peek, methods=["GET"], response_class=HTMLResponse)
+    seen = walk_all(app, app.state.engine, [a for a in actors if a.role in ("employee", "manager")])
+    leaking = {("POST", "/v1/ask-ai"), ("GET", "/peek/{draft_id}")}
+    assert {leak.route for leak in seen["employee"].leaks} == leaking
+    # The manager asking about themselves is not their own decider either.
+    assert {leak.route for leak in seen["manager"].leaks} == leaking
+    assert {leak.about for leak in seen["manager"].leaks} == {("E011",)}
+
+
+@pytest.fixture
+def open_request_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """COACH_MAX_OPEN_REQUESTS=2 for this test."""
+    monkeypatch.setenv("COACH_MAX_OPEN_REQUESTS", "2")
+    get_settings.cache_clear()
+    yield 2
+    get_settings.cache_clear()
+
+
+def test_requests_waiting_for_the_manager_are_bounded_per_person_and_kind(
+    demo_world: tuple[FastAPI, list[Actor]], open_request_limit: int
+) -> None:
+    app, actors = demo_world
+    by_role = {a.role: a for a in actors}
+    employee, manager = by_role["employee"], by_role["manager"]
+    ask = {"employee_id": SUBJECT, "date": DAY}
+    with TestClient(app) as client:
+        taken = [
+            client.post("/v1/development/suggestions", json=ask, headers=auth(employee.token))
+            for _ in range(open_request_limit)
+        ]
+        assert [r.status_code for r in taken] == [201] * open_request_limit
+        assert len({r.json()["draft_id"] for r in taken}) == open_request_limit
+        refused = client.post("/v1/development/suggestions", json=ask, headers=auth(employee.token))
+        assert refused.status_code == 429
+        assert (
+            "等待经理决定" in refused.json()["detail"]
+            and "COACH_MAX_OPEN_REQUESTS=2" in refused.json()["detail"]
+        )
+        with Session(app.state.engine) as session:
+            asked = session.exec(
+                select(Draft).where(
+                    Draft.requester_id == employee.principal.user_id, Draft.kind == "development"
+                )
+            ).all()
+            assert len(asked) == open_request_limit  # the refused request left nothing behind
+        # The same page form is refused the same way, as a page.
+        page = employee.web.client.post(
+            f"/team/{SUBJECT}/generate/development", headers={"x-csrf-token": employee.web.csrf}
+        )
+        assert page.status_code == 429 and "等待经理决定" in page.text
+        # Another kind is counted apart.
+        target = {"employee_id": SUBJECT, "metric": "revenue", "period": "2026Q4"}
+        assert (
+            client.post(
+                "/v1/targets/suggest", json=target, headers=auth(employee.token)
+            ).status_code
+            == 200
+        )
+        # Once the manager decides, the employee may ask again.
+        decided = client.post(f"/v1/drafts/{taken[0].json()['draft_id']}/reject",
+                              json={"reason": "先完成当前计划"}, headers=auth(manager.token))  # fmt: skip
+        assert decided.status_code == 200
+        again = client.post("/v1/development/suggestions", json=ask, headers=auth(employee.token))
+        assert again.status_code == 201
+        # The manager who decides is not bounded: the drafts land in their own inbox.
+        mine = [
+            client.post(
+                "/v1/development/suggestions", json=ask, headers=auth(manager.token)
+            ).status_code
+            for _ in range(open_request_limit + 1)
+        ]
+        assert mine == [201] * (open_request_limit + 1)
+
+
+def test_the_open_request_limit_defaults_to_three() -> None:
+    assert Settings().max_open_requests == 3
+
+
+def test_a_failed_request_tells_the_employee_nothing_the_chain_made(
+    demo_world: tuple[FastAPI, list[Actor]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, actors = demo_world
+    by_role = {a.role: a for a in actors}
+
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("half-made plan: 建议你主导一次跨部门复盘")
+
+    monkeypatch.setattr(development, "suggest_development", broken)
+    ask = {"employee_id": SUBJECT, "date": DAY}
+    with TestClient(app) as client:
+        failed = client.post(
+            "/v1/development/suggestions", json=ask, headers=auth(by_role["employee"].token)
+        )
+        assert failed.status_code == 503 and failed.json()["status"] == "failed"
+        assert "half-made plan" not in failed.text and "原因已记录在草稿上" in failed.text
+        for_manager = client.post(
+            "/v1/development/suggestions", json=ask, headers=auth(by_role["manager"].token)
+        )
+        assert for_manager.status_code == 503 and "half-made plan" in for_manager.json()["detail"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
 from coach.chains import development, feedback, service, topics
 from coach.chains.service import StoredDraft
+from coach.gating import DraftReceipt
 
 router = APIRouter(tags=["coaching"])
 
@@ -35,15 +36,18 @@ class DevelopmentRequest(BaseModel):
 
 
 # Each endpoint records the draft as `generating` before the model is asked and answers 201
-# with the pending draft. If it cannot be generated even offline, the draft is stored as
-# `failed` and the answer is 503 naming it: {"detail", "draft_id", "status": "failed"}.
+# with the pending draft, or only its receipt for a caller who does not decide on it (an
+# employee asking for their own development plan). If it cannot be generated even offline,
+# the draft is stored as `failed` and the answer is 503 naming it:
+# {"detail", "draft_id", "status": "failed"}.
+Answer = StoredDraft | DraftReceipt
 FAILED: dict[int | str, dict[str, Any]] = {
     503: {"description": "Generation failed; the failed draft is kept and named."}
 }
 
 
 @router.post(
-    "/v1/checkins/topics", response_model=StoredDraft, status_code=status.HTTP_201_CREATED,
+    "/v1/checkins/topics", response_model=Answer, status_code=status.HTTP_201_CREATED,
     responses=FAILED,
 )  # fmt: skip
 async def checkin_topics(
@@ -52,7 +56,7 @@ async def checkin_topics(
     db: EngineDep,
     chat: ChatEngineDep,
     settings: SettingsDep,
-) -> StoredDraft:
+) -> Answer:
     """Three ranked check-in topics for a person, stored as a pending draft."""
     return await service.generate(
         db, user, kind=topics.KIND, employee_id=body.employee_id, chat=chat, settings=settings,
@@ -61,7 +65,7 @@ async def checkin_topics(
 
 
 @router.post(
-    "/v1/feedback/drafts", response_model=StoredDraft, status_code=status.HTTP_201_CREATED,
+    "/v1/feedback/drafts", response_model=Answer, status_code=status.HTTP_201_CREATED,
     responses=FAILED,
 )  # fmt: skip
 async def feedback_draft(
@@ -70,7 +74,7 @@ async def feedback_draft(
     db: EngineDep,
     chat: ChatEngineDep,
     settings: SettingsDep,
-) -> StoredDraft:
+) -> Answer:
     """A feedback draft for a person and cycle, stored as a pending draft."""
     return await service.generate(
         db, user, kind=feedback.KIND, employee_id=body.employee_id, chat=chat, settings=settings,
@@ -80,7 +84,7 @@ async def feedback_draft(
 
 
 @router.post(
-    "/v1/development/suggestions", response_model=StoredDraft,
+    "/v1/development/suggestions", response_model=Answer,
     status_code=status.HTTP_201_CREATED, responses=FAILED,
 )  # fmt: skip
 async def development_suggestions(
@@ -90,7 +94,7 @@ async def development_suggestions(
     chat: ChatEngineDep,
     settings: SettingsDep,
     kb: KnowledgeDep,
-) -> StoredDraft:
+) -> Answer:
     """Two to four development suggestions from the practice library, as a pending draft."""
     return await service.generate(
         db, user, kind=development.KIND, employee_id=body.employee_id, chat=chat,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from api.deps import MAX_OFFSET, CurrentUser, SessionDep
 from coach import drafts
 from coach.drafts import DraftPublic, DraftsPublic
+from coach.gating import DraftReceipt
 from coach.models import DraftStatus
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
@@ -42,10 +43,10 @@ def list_drafts(
     return DraftsPublic(data=[drafts.to_public(session, d) for d in rows], count=count)
 
 
-@router.get("/{draft_id}", response_model=DraftPublic)
-def get_draft(draft_id: str, session: SessionDep, user: CurrentUser) -> DraftPublic:
-    """A draft with its inputs, output, provenance and decisions."""
-    return drafts.to_public(session, drafts.get_draft(session, user, draft_id))
+@router.get("/{draft_id}", response_model=DraftPublic | DraftReceipt)
+def get_draft(draft_id: str, session: SessionDep, user: CurrentUser) -> DraftPublic | DraftReceipt:
+    """A draft with its inputs, output, provenance and decisions (its requester: a receipt)."""
+    return drafts.read_draft(session, user, draft_id)
 
 
 @router.post("/{draft_id}/approve", response_model=DraftPublic)

@@ -4,11 +4,16 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from api.deps import ChatEngineDep, CurrentUser, SessionDep
+from coach.auth import Principal
 from coach.drafts import Provenance
+from coach.gating import DraftReceipt, shown_to
+from coach.models import DraftStatus
 from coach.targets import TargetRequest, TargetSuggestion
 from coach.targets.service import (
+    DRAFT_KIND,
     TargetDraft,
     TargetItemError,
     suggest_and_draft,
@@ -40,23 +45,30 @@ class BatchBody(BaseModel):
 
 
 class BatchOut(BaseModel):
-    results: list[SuggestionOut | ItemError]
+    results: list[SuggestionOut | DraftReceipt | ItemError]
 
 
-def _out(result: TargetDraft) -> SuggestionOut:
-    return SuggestionOut(
+def _out(session: Session, user: Principal, result: TargetDraft) -> SuggestionOut | DraftReceipt:
+    """The suggestion for a caller who decides on it (or HR); anyone else gets a receipt."""
+    full = SuggestionOut(
         draft_id=result.draft_id, provenance=result.provenance,
         **result.suggestion.model_dump(),
     )  # fmt: skip
+    return shown_to(
+        session, user, full, draft_id=result.draft_id, kind=DRAFT_KIND,
+        status=DraftStatus.pending, employee_id=result.suggestion.employee_id,
+    )  # fmt: skip
 
 
-@router.post("/suggest", response_model=SuggestionOut)
+@router.post("/suggest", response_model=SuggestionOut | DraftReceipt)
 def suggest(
     body: SuggestBody, session: SessionDep, user: CurrentUser, engine: ChatEngineDep
-) -> SuggestionOut:
+) -> SuggestionOut | DraftReceipt:
     """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
     request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
-    return _out(suggest_and_draft(session, user, request, engine=engine, lang=body.lang))
+    return _out(
+        session, user, suggest_and_draft(session, user, request, engine=engine, lang=body.lang)
+    )
 
 
 @router.post("/suggest-batch", response_model=BatchOut)
@@ -69,5 +81,8 @@ def suggest_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> Ba
         )
     results = suggest_batch_and_draft(session, user, body.items, lang=body.lang)
     return BatchOut(
-        results=[_out(r) if isinstance(r, TargetDraft) else ItemError(error=r) for r in results]
+        results=[
+            _out(session, user, r) if isinstance(r, TargetDraft) else ItemError(error=r)
+            for r in results
+        ]
     )

@@ -27,7 +27,7 @@ from api.deps import get_engine
 from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
 from coach.auth import Principal, authenticate_hash
 from coach.db import session_scope
-from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
+from coach.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from coach.models import Role
 from coach.targets import TargetError
 
@@ -150,7 +150,7 @@ def require_role(user: Principal, *roles: Role) -> None:
 
 # --- errors as pages --------------------------------------------------------------------
 
-_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
+_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, TooManyRequests: 429}
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -172,7 +172,7 @@ class WebRoute(APIRoute):
                     # An API client with a Bearer token: pages are for browser sessions only.
                     return PlainTextResponse("web pages need a browser session: /signin", 401)
                 return redirect(request, f"/signin?next={quote(request.url.path)}")
-            except (NotFound, Forbidden, Conflict, InvalidInput) as exc:
+            except (NotFound, Forbidden, Conflict, InvalidInput, TooManyRequests) as exc:
                 return error_page(request, _STATUS[type(exc)], str(exc))
             except TargetError as exc:
                 return error_page(request, exc.http_status, exc.message)

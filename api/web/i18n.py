@@ -224,6 +224,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已生成建议区间,作为待审批草稿保存。",
         "Range suggested and saved as a pending draft.",
     ),
+    "flash_request_sent": (
+        "已提交给经理审批;经理批准后你会在「我的」页面看到内容。",
+        "Sent to your manager: you will see the content on your page once it is approved.",
+    ),
     "flash_approved": ("已批准,员工现在可以看到。", "Approved: the employee can now see it."),
     "flash_rejected": ("已驳回。", "Rejected."),
     "flash_checkin_saved": ("面谈已保存。", "Check-in saved."),

@@ -23,10 +23,11 @@ from api.web.core import (
     require_role,
 )
 from api.web.present import evidence_index, marked, pretty_json, sections
-from coach import drafts, org, team
+from coach import drafts, gating, org, team
 from coach.chains import development, feedback, service, topics
 from coach.checkins import CheckInCreate, create_checkin
 from coach.errors import InvalidInput
+from coach.gating import DraftReceipt
 from coach.models import DraftStatus, Role
 from coach.quality import check_comment
 from coach.targets import TargetRequest
@@ -81,8 +82,16 @@ def suggest_target(
     """Suggest next period's range; it is stored as a pending draft, as the API does."""
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
     suggest_and_draft(session, user, target_request, engine=engine, lang=lang_of(request))
+    if not gating.sees_pending(session, user, employee_id):
+        return _request_sent(request)
     flash(request, "flash_target_suggested")
     return redirect(request, f"/team/{employee_id}#metric-{metric}")
+
+
+def _request_sent(request: Request) -> Response:
+    """Back home for a requester who does not decide: the draft waits for the manager."""
+    flash(request, "flash_request_sent")
+    return redirect(request, "/")
 
 
 @router.post("/team/{employee_id}/generate/{kind}")
@@ -110,6 +119,8 @@ async def generate(
         knowledge=kb, as_of=today, cycle="latest" if kind == "feedback" else None,
         lang=lang if kind == "topics" else "zh", request=body,
     )  # fmt: skip
+    if isinstance(stored, DraftReceipt):
+        return _request_sent(request)
     return redirect(request, f"/drafts/{stored.draft_id}")
 
 

@@ -26,6 +26,7 @@ from coach.chains.runner import ChainResult
 from coach.db import session_scope
 from coach.drafts import Provenance, begin_draft, create_draft, fail_draft, finish_draft
 from coach.errors import CoachError, Conflict, Forbidden, NotFound
+from coach.gating import DraftReceipt, sees_pending, shown_to
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine, OfflineEngine
 from coach.models import DraftStatus, Employee, Role
@@ -209,8 +210,10 @@ async def generate(
     lang: Lang = "zh",
     request: dict[str, Any],
     draft_id: str | None = None,
-) -> StoredDraft:
+) -> StoredDraft | DraftReceipt:
     """One coaching draft from request to pending; `draft_id` fills a generating draft instead.
+
+    The answer carries the content only for a caller who may read it (`gating.shown_to`).
 
     Without `draft_id`, a refused request (unknown employee, no right) creates no draft.
     With it (a batch item, created beforehand), any error marks that draft failed.
@@ -248,7 +251,7 @@ async def generate(
             result = await development.suggest_development(
                 snapshot, directory, matches, engine=engine, policy_reason=reason
             )
-        return await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             complete, db, draft_id, snapshot=snapshot, result=result, request=request
         )
     except Exception as exc:
@@ -259,4 +262,26 @@ async def generate(
         await asyncio.to_thread(fail, db, draft_id, reason=why)
         if isinstance(exc, CoachError):
             raise  # a refusal about the request itself (e.g. 409 no records): same status as before
+        # The reason may quote what the chain produced: it is for those who may read the draft.
+        if not await asyncio.to_thread(_sees_pending, db, principal, employee_id):
+            why = "原因已记录在草稿上,由经理查看 (the reason is recorded on the draft for the manager)"
         raise GenerationFailed(draft_id, why) from exc
+    return await asyncio.to_thread(
+        for_caller, db, principal, stored, kind=kind, employee_id=employee_id
+    )
+
+
+def _sees_pending(engine: Engine, principal: Principal, employee_id: str) -> bool:
+    with Session(engine) as session:
+        return sees_pending(session, principal, employee_id)
+
+
+def for_caller(
+    engine: Engine, principal: Principal, stored: StoredDraft, *, kind: str, employee_id: str
+) -> StoredDraft | DraftReceipt:
+    """The stored draft for a caller who decides on it (or HR); anyone else gets a receipt."""
+    with Session(engine) as session:
+        return shown_to(
+            session, principal, stored, draft_id=stored.draft_id, kind=kind,
+            status=stored.status, employee_id=employee_id,
+        )  # fmt: skip

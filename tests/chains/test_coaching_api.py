@@ -132,10 +132,16 @@ def test_employee_may_ask_for_own_development_but_sees_only_after_approval(
     own = demo_client.post("/v1/development/suggestions", json={"employee_id": "E012", "date": DAY},
                            headers=auth(demo_tokens.employee))  # fmt: skip
     assert own.status_code == 201 and own.json()["status"] == "pending"
+    # The request reaches the manager; the employee gets a receipt without the AI content.
+    assert set(own.json()) == {"draft_id", "kind", "status", "employee_id", "message"}
     peek = demo_client.get(
         f"/v1/drafts/{own.json()['draft_id']}", headers=auth(demo_tokens.employee)
     )
-    assert peek.status_code == 403
+    assert peek.status_code == 200 and peek.json() == own.json()
+    manager = demo_client.get(
+        f"/v1/drafts/{own.json()['draft_id']}", headers=auth(demo_tokens.manager)
+    )
+    assert manager.status_code == 200 and manager.json()["output"]["suggestions"]
     other = demo_client.post("/v1/development/suggestions", json={"employee_id": "E013"},
                              headers=auth(demo_tokens.employee))  # fmt: skip
     assert other.status_code == 403
