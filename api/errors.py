@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from coach.chains.service import GenerationFailed
-from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
+from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound
 from coach.imports import ImportFailed
 from coach.targets import TargetError
 
@@ -25,6 +25,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(InvalidInput)
     async def invalid(_: Request, exc: InvalidInput) -> JSONResponse:
