@@ -29,6 +29,7 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if it raises."""
     with session_scope(engine) as session:
         yield session
 
@@ -45,7 +46,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ChatEngineDep = Annotated[ChatEngine, Depends(get_chat_engine)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# Committed before the response is sent: a 2xx means the write is in the database, and a
+# failed commit is the request's error instead of happening after a success was reported.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # Databases store OFFSET as a signed 64-bit integer (SQLite refuses anything larger); no page
 # is ever this far in, so a bound well inside keeps a huge number a 422 instead of a 500.

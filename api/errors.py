@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from coach.chains.service import GenerationFailed
-from coach.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from coach.imports import ImportFailed
 from coach.targets import TargetError
 
@@ -67,6 +67,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooManyRequests)
     async def too_many(_: Request, exc: TooManyRequests) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429)
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(InvalidInput)
     async def invalid(_: Request, exc: InvalidInput) -> JSONResponse:

@@ -40,7 +40,8 @@ def event_hash(event: AuditEvent) -> str:
     )
 
 
-def _lock_chain(session: Session) -> None:
+def lock_chain(session: Session) -> None:
+    """Take, for the rest of the transaction, the lock that orders appends to the chain."""
     # Two writers must not both extend the chain from the same predecessor, so the write
     # lock is taken *before* the tip is read.
     dialect = session.get_bind().dialect.name
@@ -68,7 +69,7 @@ def record_event(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the chain inside the caller's transaction."""
-    _lock_chain(session)
+    lock_chain(session)
     last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     event = AuditEvent(
         ts=utcnow(),

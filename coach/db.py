@@ -11,12 +11,23 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from coach.errors import InvalidInput
+from coach.errors import Busy, InvalidInput
 from coach.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# How long a SQLite writer waits for the write lock before giving up. pysqlite begins the
+# transaction at the first INSERT/UPDATE/DELETE (the audit chain takes the lock before reading
+# its tip), so the wait happens there, never half-way through; reads before it hold no lock,
+# so a route that reads, asks a model, then writes does not block writers during the call.
+SQLITE_BUSY_TIMEOUT_S = 30
+
+# PostgreSQL's serialization_failure, deadlock_detected and lock_not_available: the
+# transaction lost a race with another one and was rolled back whole.
+_PG_CONTENTION = {"40001", "40P01", "55P03"}
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -24,7 +35,7 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[n
     # WAL lets the API read while an import writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -60,7 +71,9 @@ def _refuse_nul_characters(  # type: ignore[no-untyped-def]
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLite or PostgreSQL URL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
         event.listen(engine, "connect", _enable_sqlite_pragmas)
     else:
         if url.startswith("postgresql://"):
@@ -95,13 +108,31 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def is_contention(exc: OperationalError) -> bool:
+    """Whether the error means another transaction held a lock this one needed."""
+    orig = exc.orig
+    sqlite_error = str(getattr(orig, "sqlite_errorname", ""))
+    if sqlite_error.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return True
+    return getattr(orig, "sqlstate", None) in _PG_CONTENTION
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session that commits on success and rolls back on error.
+
+    Losing a lock race (SQLite still locked after the busy timeout, a PostgreSQL deadlock or
+    serialization failure) rolls back everything and raises `Busy`: nothing was written.
+    """
     with Session(engine) as session:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if is_contention(exc):
+                raise Busy() from exc
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from coach.approvals import measure_edit
@@ -323,6 +324,26 @@ def _validated_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(f"content.{where}", first["msg"]) from exc
 
 
+def _already_decided(draft: Draft) -> Conflict:
+    return Conflict(
+        f"draft {draft.id!r} is already {draft.status}; only a pending draft can be decided"
+    )
+
+
+def _leave_pending(session: Session, draft: Draft, status: DraftStatus) -> None:
+    """Move a pending draft to `status`, or raise Conflict if another decision came first."""
+    # Conditional on the status still being pending: of two simultaneous decisions, the
+    # database lets exactly one through, whatever each of them read before.
+    moved = session.execute(
+        update(Draft)
+        .where(col(Draft.id) == draft.id, col(Draft.status) == DraftStatus.pending)
+        .values(status=status, decided_at=utcnow())
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(draft)
+        raise _already_decided(draft)
+
+
 def decide(
     session: Session,
     principal: Principal,
@@ -337,18 +358,16 @@ def decide(
     if not manages(session, principal, draft.employee_id):
         raise Forbidden("only a manager above the draft's subject may decide on it")
     if draft.status != DraftStatus.pending:
-        raise Conflict(f"draft {draft_id!r} was already {draft.status}")
+        raise _already_decided(draft)
     if approve:
         final = draft.output if content is None else _validated_content(draft.kind, content)
         decision = Decision.approve if final == draft.output else Decision.edit
-        draft.status = DraftStatus.approved
     else:
         if not reason.strip():
             raise InvalidInput("reason", "a rejection needs a reason")
         final = None
         decision = Decision.reject
-        draft.status = DraftStatus.rejected
-    draft.decided_at = utcnow()
+    _leave_pending(session, draft, DraftStatus.approved if approve else DraftStatus.rejected)
     edit = measure_edit(draft.output, final)
     record = ApprovalRecord(
         draft_id=draft.id,
@@ -361,9 +380,12 @@ def decide(
         changed_fields=edit.changed_fields,
         edit_ratio=edit.edit_ratio,
     )
-    session.add(draft)
-    session.add(record)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError as exc:
+        # The database's rule of one decision per draft, should the status check be bypassed.
+        raise Conflict(f"draft {draft_id!r} already has a decision recorded") from exc
     spec = _KINDS.get(draft.kind)
     if approve and spec is not None and spec.on_approved is not None:
         # What becomes official comes out of the one gate, not straight from the draft.

@@ -24,6 +24,16 @@ class Conflict(CoachError):
     """The request conflicts with the record's current state."""
 
 
+class Busy(CoachError):
+    """The database stayed locked by other writers; nothing was written, so a retry is safe."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__(
+            f"the database is busy with other writes; nothing was saved, retry in {retry_after} s"
+        )
+        self.retry_after = retry_after
+
+
 class InvalidInput(CoachError):
     """A field of the request is invalid."""
 

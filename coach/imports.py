@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from coach.audit import record_event
+from coach.audit import lock_chain, record_event
 from coach.checkins import annotate_feedback
 from coach.errors import CoachError
 from coach.models import CheckIn, Direction, Employee, Metric, MetricValue, PeriodType, utcnow
@@ -386,6 +386,10 @@ def import_csv(session: Session, kind: ImportKind, data: bytes, *, actor: str) -
     if parsed.errors and not parsed.rows:
         raise ImportFailed(kind.value, parsed.errors)
     rows: Any = parsed.rows
+    # The checks below read what the writes rely on (which keys exist), and the import ends by
+    # extending the audit chain: taking that lock first keeps two imports from racing between
+    # check and write.
+    lock_chain(session)
     checks: dict[ImportKind, Callable[[Session, Any], list[RowError]]] = {
         ImportKind.employees: _check_employees,
         ImportKind.metrics: _check_metrics,

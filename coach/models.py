@@ -247,7 +247,8 @@ class ApprovalRecord(SQLModel, table=True):
     __tablename__ = "approval_records"
 
     id: int | None = Field(default=None, primary_key=True)
-    draft_id: str = Field(foreign_key="drafts.id", index=True, max_length=64)
+    # Unique: a draft is decided once, and the database refuses a second decision.
+    draft_id: str = Field(foreign_key="drafts.id", unique=True, index=True, max_length=64)
     reviewer_id: int = Field(foreign_key="users.id")
     reviewer_name: str = Field(max_length=200)
     decision: Decision = Field(sa_type=_enum(Decision, 20))

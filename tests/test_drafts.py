@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from coach.drafts import Provenance, create_draft, register_kind
-from coach.models import ApprovalRecord, AuditEvent
+from coach.auth import Principal, authenticate
+from coach.drafts import Provenance, create_draft, decide, register_kind
+from coach.errors import Conflict
+from coach.models import ApprovalRecord, AuditEvent, Decision, Draft, DraftStatus
 from tests.factories import auth
 
 
@@ -138,3 +142,61 @@ def test_indirect_manager_may_decide_but_not_on_themselves(
 
 def test_unknown_draft_is_404(client: TestClient, tokens: dict[str, str]) -> None:
     assert client.get("/v1/drafts/nope", headers=auth(tokens["hr"])).status_code == 404
+
+
+def _manager(session: Session, token: str) -> Principal:
+    principal = authenticate(session, token)
+    assert principal is not None
+    return principal
+
+
+def test_of_two_decisions_that_both_read_pending_one_succeeds_and_one_conflicts(
+    engine: Engine, tokens: dict[str, str]
+) -> None:
+    draft_id = _draft(engine)
+    with Session(engine) as first, Session(engine) as second:
+        # The second reviewer's session has read the draft while it was still pending (and
+        # holds on to it, so its identity map keeps that reading).
+        stale = second.get(Draft, draft_id)
+        assert stale is not None and stale.status == DraftStatus.pending
+        decide(first, _manager(first, tokens["manager"]), draft_id, approve=True)
+        first.commit()
+        with pytest.raises(Conflict, match="already approved"):
+            reviewer = _manager(second, tokens["manager"])
+            decide(second, reviewer, draft_id, approve=False, reason="重复")
+        second.rollback()
+    with Session(engine) as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None and draft.status == DraftStatus.approved
+        assert len(session.exec(select(ApprovalRecord)).all()) == 1
+
+
+def _record(draft_id: str, reviewer: Principal, decision: Decision) -> ApprovalRecord:
+    return ApprovalRecord(
+        draft_id=draft_id,
+        reviewer_id=reviewer.user_id,
+        reviewer_name=reviewer.name,
+        decision=decision,
+    )
+
+
+def test_the_database_refuses_a_second_approval_record_for_a_draft(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    draft_id = _draft(engine)
+    with Session(engine) as session:
+        reviewer = _manager(session, tokens["manager"])
+        # A decision recorded while the draft still says pending: only the constraint stops
+        # the next one.
+        session.add(_record(draft_id, reviewer, Decision.approve))
+        session.commit()
+        session.add(_record(draft_id, reviewer, Decision.reject))
+        with pytest.raises(IntegrityError):
+            session.commit()
+    response = client.post(f"/v1/drafts/{draft_id}/approve", headers=auth(tokens["manager"]))
+    assert response.status_code == 409, response.text
+    assert "already has a decision" in response.json()["detail"]
+    with Session(engine) as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None and draft.status == DraftStatus.pending
+        assert len(session.exec(select(ApprovalRecord)).all()) == 1

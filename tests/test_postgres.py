@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from coach.db import alembic_config, make_engine, migrate
 from tests import pg
+from tests.test_migrations import assert_first_decision_stands, seed_double_decisions
 
 pytestmark = [
     pytest.mark.postgres,
@@ -79,3 +80,10 @@ def test_an_existing_database_upgrades_in_place(empty_engine: Engine) -> None:
         connection.execute(text("UPDATE audit_events SET actor = 'x'"))
     with pytest.raises(DatabaseError, match="append-only"), empty_engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_events"))
+
+
+def test_0005_keeps_the_first_of_two_decisions_and_refuses_a_second(empty_engine: Engine) -> None:
+    seed_double_decisions(empty_engine)
+    migrate(empty_engine)
+    assert_first_decision_stands(empty_engine)
+    assert _schema_diff(empty_engine) == []

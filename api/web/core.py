@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -20,14 +20,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from api.deps import get_engine
+from api.deps import SessionDep
 from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
 from coach.auth import Principal, authenticate_hash
-from coach.db import session_scope
-from coach.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from coach.models import Role
 from coach.targets import TargetError
 
@@ -107,13 +104,8 @@ def redirect(request: Request, url: str) -> Response:
 # --- database and user ------------------------------------------------------------------
 
 
-def _web_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    with session_scope(engine) as session:
-        yield session
-
-
 # Committed before the response is sent, so the page a redirect leads to sees the change.
-WebSession = Annotated[Session, Depends(_web_session, scope="function")]
+WebSession = SessionDep
 
 
 def web_user(request: Request, session: WebSession) -> Principal:
@@ -150,7 +142,14 @@ def require_role(user: Principal, *roles: Role) -> None:
 
 # --- errors as pages --------------------------------------------------------------------
 
-_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, TooManyRequests: 429}
+_STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+    TooManyRequests: 429,
+    Busy: 503,
+}
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -172,7 +171,7 @@ class WebRoute(APIRoute):
                     # An API client with a Bearer token: pages are for browser sessions only.
                     return PlainTextResponse("web pages need a browser session: /signin", 401)
                 return redirect(request, f"/signin?next={quote(request.url.path)}")
-            except (NotFound, Forbidden, Conflict, InvalidInput, TooManyRequests) as exc:
+            except (NotFound, Forbidden, Conflict, InvalidInput, TooManyRequests, Busy) as exc:
                 return error_page(request, _STATUS[type(exc)], str(exc))
             except TargetError as exc:
                 return error_page(request, exc.http_status, exc.message)

@@ -1,0 +1,74 @@
+"""Units of work that lose a lock race: rolled back whole and reported as `Busy`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text, update
+from sqlmodel import Session, col, select
+
+from api.main import create_app
+from coach import db
+from coach.db import make_engine, migrate, session_scope
+from coach.errors import Busy
+from coach.models import Metric
+from coach.settings import Settings
+from tests.factories import auth
+
+
+@pytest.fixture
+def engine(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A migrated database with one metric, whose SQLite writers wait one second for a lock."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 1)
+    settings.ensure_home()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    with Session(engine) as session:
+        session.add(Metric(metric="revenue", name="销售回款"))
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def holder(engine: Engine) -> Iterator[Connection]:
+    """Another transaction, holding the lock on the metric's row (on SQLite: the write lock)."""
+    with engine.connect() as connection:
+        connection.execute(update(Metric).values(name="别的事务"))
+        yield connection
+        connection.rollback()
+
+
+def test_a_write_that_waits_too_long_for_its_lock_is_busy_and_writes_nothing(
+    engine: Engine, holder: Connection
+) -> None:
+    with pytest.raises(Busy, match="nothing was saved"), session_scope(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        session.add(Metric(metric="csat", name="满意度"))
+        session.execute(update(Metric).where(col(Metric.metric) == "revenue").values(name="改名"))
+    holder.rollback()
+    with Session(engine) as session:
+        assert [(m.metric, m.name) for m in session.exec(select(Metric)).all()] == [
+            ("revenue", "销售回款")
+        ]
+
+
+def test_the_api_answers_busy_with_503_and_retry_after(
+    settings: Settings, database_url: str, engine: Engine, tokens: dict[str, str]
+) -> None:
+    if database_url:
+        pytest.skip("PostgreSQL waits for row locks without a timeout")
+    app = create_app(settings)
+    app.state.engine.dispose()  # its next connections wait one second for a lock
+    csv = b"metric,name,unit,direction,period_type\ncsat,x,,higher_is_better,month\n"
+    with TestClient(app) as client, engine.connect() as holder:
+        holder.exec_driver_sql("BEGIN IMMEDIATE")
+        response = client.post(
+            "/v1/imports/metrics", files={"file": ("m.csv", csv)}, headers=auth(tokens["admin"])
+        )
+        holder.rollback()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
