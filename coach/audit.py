@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import func, text
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
+from coach.db import session_scope
 from coach.hashing import content_hash
 from coach.models import AuditEvent, utcnow
 
@@ -234,33 +235,35 @@ def list_events(
 
 
 def export_events(
-    session: Session, *, actor: str, filters: EventFilter, batch: int = 500
+    engine: Engine, *, actor: str, filters: EventFilter, batch: int = 500
 ) -> Iterator[str]:
     """Record the export, then yield the filtered events as JSON lines, oldest first."""
-    record_event(
-        session, actor=actor, action="export", object_type="audit_events", object_id="*",
-        detail={"filters": filters.model_dump(mode="json", exclude_none=True)},
-    )  # fmt: skip
-    # The export counts as done once it starts; committing now also releases the write lock,
-    # which would otherwise block every writer for as long as the client keeps reading.
-    session.commit()
+    # The export counts as done once it starts, so its record commits before the first line.
+    with session_scope(engine) as session:
+        record_event(
+            session, actor=actor, action="export", object_type="audit_events", object_id="*",
+            detail={"filters": filters.model_dump(mode="json", exclude_none=True)},
+        )  # fmt: skip
     clauses = _clauses(filters)
 
-    def after(last_id: int) -> list[AuditEvent]:
-        return list(session.exec(
-            select(AuditEvent).where(*clauses, col(AuditEvent.id) > last_id)
-            .order_by(col(AuditEvent.id)).limit(batch)
-        ).all())  # fmt: skip
+    def after(last_id: int) -> tuple[list[str], int]:
+        # A short session per batch: a slow reader holds no connection between batches.
+        with Session(engine) as session:
+            rows = session.exec(
+                select(AuditEvent).where(*clauses, col(AuditEvent.id) > last_id)
+                .order_by(col(AuditEvent.id)).limit(batch)
+            ).all()  # fmt: skip
+            lines = [AuditEventPublic.model_validate(r).model_dump_json() + "\n" for r in rows]
+            return lines, (rows[-1].id or 0) if rows else last_id
 
     # The first batch is read now, before the caller starts a response: a query that fails
     # must fail as an error, not as a stream cut off after its 200.
     first = after(0)
 
     def lines() -> Iterator[str]:
-        rows = first
-        while rows:
-            for row in rows:
-                yield AuditEventPublic.model_validate(row).model_dump_json() + "\n"
-            rows = after(rows[-1].id or 0)
+        chunk, last_id = first
+        while chunk:
+            yield from chunk
+            chunk, last_id = after(last_id)
 
     return lines()

@@ -261,8 +261,8 @@ def audit_export(
 
     filters = EventFilter(actor=actor, action=action, object_type=object_type, object_id=object_id)
     written = 0
-    with session_scope(_ready_engine(_settings())) as session, out.open("w", encoding="utf-8") as f:
-        for line in export_events(session, actor="cli", filters=filters):
+    with out.open("w", encoding="utf-8") as f:
+        for line in export_events(_ready_engine(_settings()), actor="cli", filters=filters):
             f.write(line)
             written += 1
     typer.echo(f"{written} events written to {out}")

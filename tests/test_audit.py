@@ -266,8 +266,7 @@ def test_times_with_a_zone_compare_as_the_same_instant(
 
 def test_export_pages_through_every_batch(engine: Engine) -> None:
     _events(engine, 5)
-    with Session(engine) as session:
-        lines = list(
-            export_events(session, actor="hr:审计员", filters=EventFilter(action="update"), batch=2)
-        )
+    lines = list(
+        export_events(engine, actor="hr:审计员", filters=EventFilter(action="update"), batch=2)
+    )
     assert [json.loads(line)["object_id"] for line in lines] == ["G0", "G1", "G2", "G3", "G4"]

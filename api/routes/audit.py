@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import MAX_OFFSET, Auditor, HRUser, SessionDep
+from api.deps import MAX_OFFSET, Auditor, EngineDep, HRUser, SessionDep
 from coach import audit, dialogue_audit
 from coach.approvals import ApprovalReport, approval_report
 from coach.audit import AuditEventsPublic, EventFilter, UtcDatetime
@@ -58,12 +58,12 @@ def list_events(
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
 def export_events(
-    session: SessionDep,
+    engine: EngineDep,
     user: Auditor,
     filters: Filters,
 ) -> StreamingResponse:
     """Audit events as JSON lines; the export itself is recorded."""
-    lines = audit.export_events(session, actor=user.label, filters=filters)
+    lines = audit.export_events(engine, actor=user.label, filters=filters)
     return StreamingResponse(
         lines,
         media_type="application/x-ndjson",
