@@ -5,7 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from api.deps import ChatEngineDep, CurrentUser, SessionDep
+from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
 from coach.drafts import Provenance
 from coach.targets import TargetRequest, TargetSuggestion
 from coach.targets.service import (
@@ -52,11 +52,11 @@ def _out(result: TargetDraft) -> SuggestionOut:
 
 @router.post("/suggest", response_model=SuggestionOut)
 def suggest(
-    body: SuggestBody, session: SessionDep, user: CurrentUser, engine: ChatEngineDep
+    body: SuggestBody, db: EngineDep, user: CurrentUser, engine: ChatEngineDep
 ) -> SuggestionOut:
     """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
     request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
-    return _out(suggest_and_draft(session, user, request, engine=engine, lang=body.lang))
+    return _out(suggest_and_draft(db, user, request, engine=engine, lang=body.lang))
 
 
 @router.post("/suggest-batch", response_model=BatchOut)

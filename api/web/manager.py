@@ -72,7 +72,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
 def suggest_target(
     employee_id: str,
     request: Request,
-    session: WebSession,
+    db: EngineDep,
     user: PostUser,
     engine: ChatEngineDep,
     metric: Annotated[str, Form(max_length=64)],
@@ -80,7 +80,7 @@ def suggest_target(
 ) -> Response:
     """Suggest next period's range; it is stored as a pending draft, as the API does."""
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
-    suggest_and_draft(session, user, target_request, engine=engine, lang=lang_of(request))
+    suggest_and_draft(db, user, target_request, engine=engine, lang=lang_of(request))
     flash(request, "flash_target_suggested")
     return redirect(request, f"/team/{employee_id}#metric-{metric}")
 
