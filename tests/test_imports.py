@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from api.routes import imports as imports_route
 from coach.models import CheckIn, Employee, MetricValue
 from coach.settings import Settings
 from tests.factories import auth
@@ -179,3 +183,23 @@ def test_oversized_upload_is_refused_while_streaming(
             content=chunks(),
         )  # fmt: skip
     assert response.status_code == 413 and str(limit) in response.json()["detail"]
+
+
+def test_an_import_runs_off_the_event_loop(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_loop: list[bool] = []
+    real = imports_route.import_csv
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)  # a worker thread: other requests are still served
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports_route, "import_csv", watched)
+    status, body = _upload(client, tokens["admin"], "employees", EMPLOYEES)
+    assert status == 200, body
+    assert on_loop == [False]

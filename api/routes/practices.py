@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, KnowledgeDep, SessionDep, SettingsDep, require_roles
@@ -152,12 +153,18 @@ async def add_documents(
         report = await run_in_threadpool(kb.ingest, docs, collection=collection)
     except StoreError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"collection {collection!r}: {exc}") from exc
+    await run_in_threadpool(_record_upserts, session, user.label, collection, docs)
+    return report
+
+
+def _record_upserts(
+    session: Session, actor: str, collection: str, docs: list[PracticeDocument]
+) -> None:
     for doc in docs:
         record_event(
-            session, actor=user.label, action="knowledge.upsert", object_type="practice",
+            session, actor=actor, action="knowledge.upsert", object_type="practice",
             object_id=f"{collection}/{doc.id}", after={"hash": doc.content_hash},
         )  # fmt: skip
-    return report
 
 
 @router.get("/v1/knowledge/documents", response_model=DocumentsPublic)
