@@ -44,12 +44,12 @@ def _answers(engine: Any, kb: Any) -> dict[str, dict[str, Any]]:
     """What a well-behaved LLM answers for each kind: the offline output with placeholders."""
     answers: dict[str, dict[str, Any]] = {}
     with Session(engine) as session:
-        directory = load_directory(session)
         for tool, kind in (("CheckinTopics", "checkin_topics"), ("FeedbackDraft", "feedback"),
                            ("DevelopmentPlan", "development")):  # fmt: skip
             purpose: Purpose = kind  # type: ignore[assignment]
-            snapshot = load_snapshot(session, directory, employee_id=EMPLOYEE, purpose=purpose, as_of=TODAY,
+            snapshot = load_snapshot(session, employee_id=EMPLOYEE, purpose=purpose, as_of=TODAY,
                                      cycle="latest" if kind == "feedback" else None)  # fmt: skip
+            directory = load_directory(session, snapshot)
             if kind == "checkin_topics":
                 output: Any = topics.compose_topics(snapshot)
             elif kind == "feedback":

@@ -44,7 +44,7 @@ from coach.models import (
 from coach.org import report_ids
 from coach.settings import Settings
 from coach.targets import TargetError, TargetRequest
-from coach.targets.service import suggest_and_draft
+from coach.targets.service import explain_target, store_target
 
 logger = logging.getLogger("coach.batches")
 
@@ -239,13 +239,17 @@ def _settle(db: Engine, item_id: int, *, error: str | None, draft_id: str | None
 def _target(
     db: Engine, item_id: int, principal: Principal, chat: ChatEngine, params: dict[str, Any]
 ) -> None:
-    with session_scope(db) as session:
+    with Session(db) as session:
         item = session.get(BatchItem, item_id)
         assert item is not None
         request = TargetRequest(
             employee_id=item.employee_id, metric=params["metric"], period=params["period"]
         )
-        drafted = suggest_and_draft(session, principal, request, engine=chat, lang=params["lang"])
+    explained = explain_target(db, principal, request, engine=chat, lang=params["lang"])
+    with session_scope(db) as session:
+        item = session.get(BatchItem, item_id)
+        assert item is not None
+        drafted = store_target(session, principal, explained)
         # Same transaction as the draft: a crash before commit leaves neither behind.
         item.draft_id, item.status, item.updated_at = (
             drafted.draft_id,

@@ -237,6 +237,7 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
 
     held.employee.name = pseudonym
     held.employee.hire_date = None
+    held.employee.updated_at = utcnow()
     for user in held.users:
         user.name = f"{pseudonym}-{user.id}"
         user.disabled = True

@@ -51,7 +51,8 @@ class EmployeeBase(SQLModel):
 class Employee(EmployeeBase, table=True):
     __tablename__ = "employees"
 
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Indexed: the newest stamp is the version of the organisation's name index.
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class EmployeePublic(EmployeeBase):

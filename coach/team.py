@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from coach import drafts
 from coach.auth import Principal
-from coach.chains.records import load_directory, load_snapshot
+from coach.chains.records import load_snapshot
 from coach.errors import Forbidden
 from coach.models import CheckIn, Direction, DraftStatus, Metric, MetricValue, Role
 from coach.org import get_employee, list_employees, manages
@@ -52,7 +52,6 @@ def team_overview(session: Session, principal: Principal, *, as_of: date) -> lis
     """The manager's direct reports with their latest check-in, open drafts and off-track goals."""
     own = _require_manager(principal)
     reports, _ = list_employees(session, principal, manager_id=own, limit=1000)
-    directory = load_directory(session)
     members = []
     for person in reports:
         latest = session.exec(
@@ -65,9 +64,8 @@ def team_overview(session: Session, principal: Principal, *, as_of: date) -> lis
             session, principal, status=DraftStatus.pending, employee_id=person.employee_id, limit=1
         )
         snapshot = load_snapshot(
-            session, directory, employee_id=person.employee_id, purpose="checkin_topics",
-            as_of=as_of,
-        )  # fmt: skip
+            session, employee_id=person.employee_id, purpose="checkin_topics", as_of=as_of
+        )
         members.append(
             TeamMember(
                 employee_id=person.employee_id, name=person.name, role=person.role,

@@ -235,10 +235,11 @@ def scenario_database(path: Path) -> tuple[Engine, dict[str, str]]:
 
 
 def _snapshot(
-    session: Session, directory: Directory, kind: Purpose, employee_id: str, lang: str, as_of: Any
-) -> Snapshot:
-    return load_snapshot(session, directory, employee_id=employee_id, purpose=kind, as_of=as_of,
-                         cycle="latest" if kind == "feedback" else None, lang=lang)  # type: ignore[arg-type]  # fmt: skip
+    session: Session, kind: Purpose, employee_id: str, lang: str, as_of: Any
+) -> tuple[Snapshot, Directory]:
+    snapshot = load_snapshot(session, employee_id=employee_id, purpose=kind, as_of=as_of,
+                             cycle="latest" if kind == "feedback" else None, lang=lang)  # type: ignore[arg-type]  # fmt: skip
+    return snapshot, load_directory(session, snapshot)
 
 
 async def evaluate(workdir: Path, kb: KnowledgeBase) -> dict[str, dict[str, ChainStats]]:
@@ -249,15 +250,14 @@ async def evaluate(workdir: Path, kb: KnowledgeBase) -> dict[str, dict[str, Chai
     }
     engine, review_ids = scenario_database(workdir / "scenarios.db")
     with Session(engine) as session:
-        directory = load_directory(session)
         loaded = {
-            (s.id, kind): _snapshot(session, directory, kind, s.id, s.lang, AS_OF)
+            (s.id, kind): _snapshot(session, kind, s.id, s.lang, AS_OF)
             for s in SCENARIOS
             for kind in CHAINS
         }
     for n, scenario in enumerate(SCENARIOS):
         for kind in CHAINS:
-            snapshot = loaded[(scenario.id, kind)]
+            snapshot, directory = loaded[(scenario.id, kind)]
             stats = runs["offline/scenarios"][kind]
             try:
                 final, result = await _run(kind, snapshot, directory, kb, OfflineEngine())
@@ -273,14 +273,13 @@ async def evaluate(workdir: Path, kb: KnowledgeBase) -> dict[str, dict[str, Chai
     with Session(demo) as session:
         seed_demo(session)
         session.commit()
-        directory = load_directory(session)
         people = session.exec(select(Employee).where(col(Employee.manager_id).is_not(None))).all()
         demo_snapshots = [
-            (kind, _snapshot(session, directory, kind, p.employee_id, "zh", DEMO_TODAY))
+            (kind, *_snapshot(session, kind, p.employee_id, "zh", DEMO_TODAY))
             for p in people
             for kind in CHAINS
         ]
-    for kind, snapshot in demo_snapshots:
+    for kind, snapshot, directory in demo_snapshots:
         stats = runs["offline/demo"][kind]
         try:
             final, result = await _run(kind, snapshot, directory, kb, OfflineEngine())

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from api.routes import imports as imports_route
 from coach.models import CheckIn, Employee, MetricValue
 from coach.settings import Settings
 from tests.factories import auth
@@ -247,3 +251,23 @@ def test_moving_people_around_without_a_loop_imports(
     status, _ = _upload(client, tokens["admin"], "employees", _people(("M1", "M2"), ("A1", "E1")))
     assert status == 200
     assert _stored(engine, "M1", "A1") == {"M1": "M2", "A1": "E1"}
+
+
+def test_an_import_runs_off_the_event_loop(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_loop: list[bool] = []
+    real = imports_route.import_csv
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)  # a worker thread: other requests are still served
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports_route, "import_csv", watched)
+    status, body = _upload(client, tokens["admin"], "employees", EMPLOYEES)
+    assert status == 200, body
+    assert on_loop == [False]

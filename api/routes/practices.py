@@ -153,17 +153,16 @@ async def add_documents(
         report = await run_in_threadpool(kb.ingest, docs, collection=collection)
     except StoreError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"collection {collection!r}: {exc}") from exc
-    # Database writes wait on locks: in the threadpool, never on the event loop.
-    await run_in_threadpool(_record_upserts, session, user, collection, docs)
+    await run_in_threadpool(_record_upserts, session, user.label, collection, docs)
     return report
 
 
 def _record_upserts(
-    session: Session, user: Principal, collection: str, docs: list[PracticeDocument]
+    session: Session, actor: str, collection: str, docs: list[PracticeDocument]
 ) -> None:
     for doc in docs:
         record_event(
-            session, actor=user.label, action="knowledge.upsert", object_type="practice",
+            session, actor=actor, action="knowledge.upsert", object_type="practice",
             object_id=f"{collection}/{doc.id}", after={"hash": doc.content_hash},
         )  # fmt: skip
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import ChatEngineDep, CurrentUser, SessionDep
+from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
 from coach.auth import Principal
 from coach.drafts import Provenance
 from coach.gating import DraftReceipt, shown_to
@@ -62,13 +62,16 @@ def _out(session: Session, user: Principal, result: TargetDraft) -> SuggestionOu
 
 @router.post("/suggest", response_model=SuggestionOut | DraftReceipt)
 def suggest(
-    body: SuggestBody, session: SessionDep, user: CurrentUser, engine: ChatEngineDep
+    body: SuggestBody,
+    db: EngineDep,
+    session: SessionDep,
+    user: CurrentUser,
+    engine: ChatEngineDep,
 ) -> SuggestionOut | DraftReceipt:
     """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
     request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
-    return _out(
-        session, user, suggest_and_draft(session, user, request, engine=engine, lang=body.lang)
-    )
+    # The session connects only after the suggestion is stored, to decide what the caller sees.
+    return _out(session, user, suggest_and_draft(db, user, request, engine=engine, lang=body.lang))
 
 
 @router.post("/suggest-batch", response_model=BatchOut)

@@ -184,11 +184,9 @@ async def upload_practice(
         await run_in_threadpool(kb.ingest, [doc], collection=DEFAULT_COLLECTION)
     except StoreError as exc:
         raise InvalidInput("file", str(exc)) from exc
-    # Database writes wait on locks: in the threadpool, never on the event loop.
     await run_in_threadpool(
-        record_event, session, actor=user.label, action="knowledge.upsert",
-        object_type="practice", object_id=f"{DEFAULT_COLLECTION}/{doc.id}",
-        after={"hash": doc.content_hash},
+        record_event, session, actor=user.label, action="knowledge.upsert", object_type="practice",
+        object_id=f"{DEFAULT_COLLECTION}/{doc.id}", after={"hash": doc.content_hash},
     )  # fmt: skip
     flash(request, "flash_uploaded")
     return redirect(request, f"/practices?q={quote(doc.title)}")

@@ -73,6 +73,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
 def suggest_target(
     employee_id: str,
     request: Request,
+    db: EngineDep,
     session: WebSession,
     user: PostUser,
     engine: ChatEngineDep,
@@ -81,7 +82,7 @@ def suggest_target(
 ) -> Response:
     """Suggest next period's range; it is stored as a pending draft, as the API does."""
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
-    suggest_and_draft(session, user, target_request, engine=engine, lang=lang_of(request))
+    suggest_and_draft(db, user, target_request, engine=engine, lang=lang_of(request))
     if not gating.sees_pending(session, user, employee_id):
         return _request_sent(request)
     flash(request, "flash_target_suggested")

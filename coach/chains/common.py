@@ -31,7 +31,7 @@ def prompt_data(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def pseudonymizer_for(snapshot: Snapshot, directory: Directory) -> Pseudonymizer:
-    """The mask for one call: everyone's names and ids, and the person's record ids."""
+    """The mask for one call: the names and ids the records hold, and the record ids."""
     record_ids = [i for i, r in snapshot.records().items() if r.kind != "practice"]
     return Pseudonymizer(directory.people, record_ids)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -21,7 +22,7 @@ from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import DevelopmentPlan, DevelopmentSuggestion, Milestones
 from coach.errors import Conflict
 from coach.knowledge import KnowledgeBase
-from coach.llm import ChatEngine
+from coach.llm import ChatEngine, Deadline
 from coach.prompts import render_blocks
 
 KIND: Final = "development"
@@ -245,13 +246,14 @@ async def suggest_development(
     *,
     engine: ChatEngine,
     policy_reason: str | None = None,
+    deadline: Deadline | None = None,
 ) -> ChainResult[DevelopmentPlan]:
     """Two to four development suggestions for one person, grounded and checked."""
     ensure_enough(matches)
     snapshot = with_practices(snapshot, matches)
+    chain, mask = await asyncio.to_thread(
+        lambda: (spec(snapshot, directory, matches), pseudonymizer_for(snapshot, directory))
+    )
     return await run_chain(
-        spec(snapshot, directory, matches),
-        engine=engine,
-        pseudonymizer=pseudonymizer_for(snapshot, directory),
-        policy_reason=policy_reason,
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any, Final
 
@@ -16,11 +17,12 @@ from coach.chains.common import (
     recurring,
 )
 from coach.chains.grounding import Grounder, Violation
+from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import Directory, ReviewRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import FeedbackDraft, Improvement, NextAction, ResourceNeed, Strength
 from coach.errors import Conflict
-from coach.llm import ChatEngine
+from coach.llm import ChatEngine, Deadline
 from coach.prompts import render_blocks
 
 KIND: Final = "feedback"
@@ -285,13 +287,16 @@ async def draft_feedback(
     *,
     engine: ChatEngine,
     policy_reason: str | None = None,
+    deadline: Deadline | None = None,
 ) -> ChainResult[FeedbackDraft]:
     """A feedback draft for one person and cycle, grounded and checked."""
-    ensure_enough(snapshot)
-    compose_feedback(snapshot)  # fails early (409) when the records cannot support a draft
+
+    def prepared() -> tuple[ChainSpec[FeedbackDraft], Pseudonymizer]:
+        ensure_enough(snapshot)
+        compose_feedback(snapshot)  # fails early (409) when the records cannot support a draft
+        return spec(snapshot, directory), pseudonymizer_for(snapshot, directory)
+
+    chain, mask = await asyncio.to_thread(prepared)
     return await run_chain(
-        spec(snapshot, directory),
-        engine=engine,
-        pseudonymizer=pseudonymizer_for(snapshot, directory),
-        policy_reason=policy_reason,
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
     )

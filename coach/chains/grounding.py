@@ -350,11 +350,7 @@ class Grounder:
         self.snapshot = snapshot
         self.records = snapshot.records()
         self.directory = directory
-        self.known_ids = set(self.records) | set(directory.people)
-        self.names = sorted(
-            {n for n in directory.people.values() if len(n) >= 2}, key=len, reverse=True
-        )
-        self._people_ids = _id_pattern(directory.people)
+        self.people = directory.index()
         self._cache: dict[tuple[str, ...], Facts] = {}
 
     def _strip_ids(self, text: str) -> str:
@@ -362,12 +358,16 @@ class Grounder:
 
         def blank(match: re.Match[str]) -> str:
             token = match.group(0)
-            return " " * len(token) if token in self.known_ids else token
+            return " " * len(token) if self._known_id(token) else token
 
         text = _ID_LIKE.sub(blank, text)
-        if self._people_ids is not None:
-            text = self._people_ids.sub(lambda m: " " * len(m.group(0)), text)
+        spans = list(self.people.id_spans(text))
+        for start, end in spans:
+            text = text[:start] + " " * (end - start) + text[end:]
         return text
+
+    def _known_id(self, token: str) -> bool:
+        return token in self.records or self.people.has_id(token)
 
     def _facts(self, ids: Sequence[str], extra: Iterable[str] = ()) -> Facts:
         key = (*sorted(set(ids)), "|", *extra)
@@ -403,7 +403,7 @@ class Grounder:
             for value in record.model_dump().values():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     numbers.append(float(value))
-        names = {n for n in self.names if n in text}
+        names = self.people.names_in(text)
         trusted = [r for r in chosen if r.id not in snap.flagged_ids]
         fields = [_squash(v) for r in trusted for v in record_text(r).split("\n")]
         fields.extend(_squash(e) for e in extra)
@@ -444,12 +444,12 @@ class Grounder:
         for token in PLACEHOLDER.findall(text):
             problems.append(Violation(path, "placeholder", f"{token!r} is not a known placeholder"))
         for token in _ID_LIKE.findall(text):
-            if token not in self.known_ids:
+            if not self._known_id(token):
                 problems.append(
                     Violation(path, "unknown_id", f"{token!r} is not a record id in the data")
                 )
         allowed_people = {self.snapshot.profile.id, *cited}
-        mentioned = set(self._people_ids.findall(text)) if self._people_ids is not None else set()
+        mentioned = {text[start:end] for start, end in self.people.id_spans(text)}
         for employee_id in sorted(mentioned):
             if employee_id not in allowed_people and employee_id not in facts.text:
                 problems.append(
@@ -479,8 +479,8 @@ class Grounder:
             problems.append(Violation(path, "date", f"cycle {c} is not in the cited records"))
         for number in ungrounded_numbers(_NOT_QUANTITIES.sub(" ", rest), facts.numbers):
             problems.append(Violation(path, "number", f"{number!r} is not in the cited records"))
-        for name in self.names:
-            if name in text and name not in facts.names:
+        for name in sorted(self.people.names_in(text), key=lambda n: (-len(n), n)):
+            if name not in facts.names:
                 problems.append(Violation(path, "person", f"{name!r} is not in the cited records"))
         problems.extend(self._entities(path, text, facts))
         return problems
@@ -540,7 +540,9 @@ class Grounder:
     def _attributions(self, path: str, text: str, facts: Facts) -> list[Violation]:
         problems: list[Violation] = []
         # Only the names in this text go into the pattern: a directory may hold thousands.
-        for pattern in _speaker_patterns(tuple(n for n in self.names if n in text)):
+        for pattern in _speaker_patterns(
+            tuple(sorted(self.people.names_in(text), key=lambda n: (-len(n), n)))
+        ):
             for match in pattern.finditer(text):
                 who = match.group("who")
                 if _PROPOSED.search(match.groupdict().get("gap") or ""):
@@ -670,11 +672,3 @@ def _speaker_patterns(names: tuple[str, ...]) -> list[re.Pattern[str]]:
         re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{who_en})"),
         re.compile(rf"(?P<who>{who_en})\s+(?:{'|'.join(ATTRIBUTION_VERBS_EN)})\b"),
     ]
-
-
-def _id_pattern(ids: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for every id, longest first, never matching inside a longer token."""
-    alternatives = sorted((re.escape(i) for i in ids if i), key=len, reverse=True)
-    if not alternatives:
-        return None
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(alternatives)})(?![A-Za-z0-9])")

@@ -28,6 +28,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _longest_first(text: str) -> tuple[int, str]:
+    return -len(text), text
+
+
 class Pseudonymizer:
     """A reversible mapping from identifying strings to placeholders, for one call."""
 
@@ -37,10 +41,11 @@ class Pseudonymizer:
         # Record ids first: they contain employee ids (`C-E012-202611`).
         for n, record_id in enumerate(sorted(set(record_ids)), start=1):
             self._add(record_id, f"REC{n}")
-        names = sorted({name for name in people.values() if len(name) >= 2}, key=len, reverse=True)
+        # Longest first, then by value: the same people get the same placeholders in every process.
+        names = sorted({name for name in people.values() if len(name) >= 2}, key=_longest_first)
         for n, name in enumerate(names, start=1):
             self._add(name, f"[P{n}]")
-        ids = sorted((i for i in people if i not in self._forward), key=len, reverse=True)
+        ids = sorted((i for i in people if i not in self._forward), key=_longest_first)
         for n, employee_id in enumerate(ids, start=1):
             self._add(employee_id, f"[E{n}]")
         self._literal = self._compile(list(self._forward))

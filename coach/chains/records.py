@@ -21,9 +21,10 @@ import re
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
+from coach.chains.names import NameIndex, org_index, strings
 from coach.errors import InvalidInput, NotFound
 from coach.models import (
     CheckIn,
@@ -212,9 +213,20 @@ class Snapshot(BaseModel):
 
 
 class Directory(BaseModel):
-    """Names and ids of everyone in the organisation: for pseudonymisation and name checks."""
+    """Names and ids of the people a snapshot names: for pseudonymisation and name checks."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     people: dict[str, str] = Field(description="employee_id -> name")
+    org: NameIndex | None = Field(
+        default=None, exclude=True,
+        description="Everyone in the organisation, so a name an answer invents is caught too; "
+        "without it, only `people`.",
+    )  # fmt: skip
+
+    def index(self) -> NameIndex:
+        """The people whose names and ids the grounding check looks for."""
+        return self.org if self.org is not None else NameIndex(self.people)
 
 
 # --- periods -----------------------------------------------------------------------------
@@ -259,10 +271,18 @@ def _tenure_months(hired: date | None, as_of: date) -> int:
 # --- loading -----------------------------------------------------------------------------
 
 
-def load_directory(session: Session) -> Directory:
-    """Every employee's id and name (nothing else)."""
-    rows = session.exec(select(Employee.employee_id, Employee.name)).all()
-    return Directory(people={employee_id: name for employee_id, name in rows})
+def load_directory(session: Session, snapshot: Snapshot) -> Directory:
+    """The id and name of everyone the snapshot's records name or refer to (nothing else)."""
+    text = "\n".join(strings(snapshot.model_dump(mode="json")))
+    org = org_index(session)
+    return Directory(people=org.people_in(text), org=org)
+
+
+def _names(session: Session, ids: set[str]) -> dict[str, str]:
+    rows = session.exec(
+        select(Employee.employee_id, Employee.name).where(col(Employee.employee_id).in_(ids))
+    ).all()
+    return dict(rows)
 
 
 def _kr_record(
@@ -320,7 +340,6 @@ def _relation(
 
 def load_snapshot(
     session: Session,
-    directory: Directory,
     *,
     employee_id: str,
     purpose: Purpose,
@@ -332,7 +351,6 @@ def load_snapshot(
     subject = session.get(Employee, employee_id)
     if subject is None:
         raise NotFound("employee", employee_id)
-    people = directory.people
 
     if purpose == "feedback":
         resolved = half_of(as_of) if cycle in (None, "", "latest") else str(cycle)
@@ -350,6 +368,19 @@ def load_snapshot(
         .order_by(col(CheckIn.date).desc())
     ).all()
     checkin_limit = {"checkin_topics": 4, "feedback": 8, "development": 6}[purpose]
+    checkin_rows = checkin_rows[:checkin_limit]
+    event_start = start if purpose != "checkin_topics" else as_of - timedelta(days=180)
+    event_rows = session.exec(
+        select(KeyEvent)
+        .where(KeyEvent.employee_id == employee_id)
+        .where(col(KeyEvent.date) >= event_start, col(KeyEvent.date) <= end)
+        .order_by(col(KeyEvent.date).desc())
+    ).all()[:8]
+    people = _names(
+        session,
+        {i for i in (subject.manager_id, *(c.manager_id for c in checkin_rows),
+                     *(e.author_id for e in event_rows)) if i},
+    )  # fmt: skip
     checkins = [
         CheckInRecord(
             id=c.checkin_id,
@@ -362,10 +393,9 @@ def load_snapshot(
             manager_feedback=c.manager_feedback,
             employee_comment=c.employee_comment,
         )
-        for c in checkin_rows[:checkin_limit]
+        for c in checkin_rows
     ]
 
-    event_start = start if purpose != "checkin_topics" else as_of - timedelta(days=180)
     events = [
         EventRecord(
             id=e.event_id,
@@ -376,12 +406,7 @@ def load_snapshot(
             author_name=people.get(e.author_id or ""),
             author_relation=_relation(e.author_id, subject),
         )
-        for e in session.exec(
-            select(KeyEvent)
-            .where(KeyEvent.employee_id == employee_id)
-            .where(col(KeyEvent.date) >= event_start, col(KeyEvent.date) <= end)
-            .order_by(col(KeyEvent.date).desc())
-        ).all()[:8]
+        for e in event_rows
     ]
 
     score_rows = session.exec(

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from coach.chains.grounding import Violation
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.schemas import QualityFlag
 from coach.drafts import Provenance
-from coach.llm import ChatEngine, Generation, LLMError, OfflineEngine, StructuredCall
+from coach.llm import ChatEngine, Deadline, Generation, LLMError, OfflineEngine, StructuredCall
 from coach.prompts import render
 from coach.quality import check_comments
 
@@ -83,9 +84,14 @@ async def run_chain(
     engine: ChatEngine,
     pseudonymizer: Pseudonymizer,
     policy_reason: str | None = None,
+    deadline: Deadline | None = None,
 ) -> ChainResult[T]:
-    """Run one chain on one engine with checks, one regeneration and the offline fallback."""
-    masked = pseudonymizer.mask_value(spec.variables)
+    """Run one chain on one engine with checks, one regeneration and the offline fallback.
+
+    `deadline` is the request's: the LLM may use what loading and earlier attempts left of it.
+    Masking, rendering and checking run in worker threads, off the event loop.
+    """
+    masked = await asyncio.to_thread(pseudonymizer.mask_value, spec.variables)
 
     def call(violations: list[str]) -> StructuredCall[T]:
         prompt = render(spec.template_id, **masked, violations=pseudonymizer.mask_value(violations))
@@ -95,18 +101,23 @@ async def run_chain(
             schema=spec.schema,
             offline=spec.compose,
             retrieved_ids=spec.retrieved_ids,
+            deadline=deadline,
         )
+
+    def checked(output: T) -> tuple[T, list[Violation], list[QualityFlag]]:
+        restored = pseudonymizer.unmask_model(output)
+        return restored, spec.validate(restored), _vague_items(spec, restored)
 
     attempts: list[Attempt] = []
     fallback_reason = policy_reason
-    first_call = call([])
+    first_call = await asyncio.to_thread(call, [])
     retry_with: list[str] = []
     final: Generation[T] | None = None
     final_problems: list[Violation] = []
     final_vague: list[QualityFlag] = []
 
     for round_ in (1, 2):
-        current = first_call if round_ == 1 else call(retry_with)
+        current = first_call if round_ == 1 else await asyncio.to_thread(call, retry_with)
         try:
             generation = await engine.agenerate(current)
         except LLMError as exc:
@@ -114,9 +125,7 @@ async def run_chain(
             fallback_reason = f"{engine.provider} call failed: {exc}; answered offline"
             final = None  # never keep an earlier answer that failed its checks
             break
-        output = pseudonymizer.unmask_model(generation.output)
-        problems = spec.validate(output)
-        vague = _vague_items(spec, output)
+        output, problems, vague = await asyncio.to_thread(checked, generation.output)
         attempts.append(
             Attempt(generation.provider, [p.message() for p in problems], [f.path for f in vague])
         )
@@ -141,8 +150,8 @@ async def run_chain(
     if final is None:
         offline = OfflineEngine(engine.call_log)
         generation = await offline.agenerate(first_call)
-        problems = spec.validate(generation.output)
-        vague = _vague_items(spec, generation.output)
+        problems = await asyncio.to_thread(spec.validate, generation.output)
+        vague = await asyncio.to_thread(_vague_items, spec, generation.output)
         attempts.append(
             Attempt(offline.provider, [p.message() for p in problems], [f.path for f in vague])
         )

@@ -28,7 +28,7 @@ from coach.drafts import Provenance, begin_draft, create_draft, fail_draft, fini
 from coach.errors import CoachError, Conflict, Forbidden, NotFound
 from coach.gating import DraftReceipt, sees_pending, shown_to
 from coach.knowledge import KnowledgeBase
-from coach.llm import ChatEngine, OfflineEngine
+from coach.llm import ChatEngine, Deadline, OfflineEngine
 from coach.models import DraftStatus, Employee, Role
 from coach.org import manages
 from coach.settings import Settings
@@ -75,16 +75,10 @@ def prepare(
     """Check the caller's right, then load the person's evidence and the name directory."""
     with Session(engine) as session:
         authorize(session, principal, employee_id, purpose)
-        directory = load_directory(session)
         snapshot = load_snapshot(
-            session,
-            directory,
-            employee_id=employee_id,
-            purpose=purpose,
-            as_of=as_of,
-            cycle=cycle,
-            lang=lang,
+            session, employee_id=employee_id, purpose=purpose, as_of=as_of, cycle=cycle, lang=lang
         )
+        directory = load_directory(session, snapshot)
     return snapshot, directory
 
 
@@ -218,6 +212,8 @@ async def generate(
     Without `draft_id`, a refused request (unknown employee, no right) creates no draft.
     With it (a batch item, created beforehand), any error marks that draft failed.
     """
+    # The deadline covers the whole request: loading the records counts, not only the LLM.
+    deadline = Deadline.after(settings.llm_deadline)
     load = functools.partial(
         prepare, db, principal, employee_id=employee_id, purpose=kind, as_of=as_of,
         cycle=cycle, lang=lang,
@@ -236,11 +232,11 @@ async def generate(
         result: ChainResult[Any]
         if kind == topics.KIND:
             result = await topics.suggest_topics(
-                snapshot, directory, engine=engine, policy_reason=reason
+                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline
             )
         elif kind == feedback.KIND:
             result = await feedback.draft_feedback(
-                snapshot, directory, engine=engine, policy_reason=reason
+                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline
             )
         else:
             if knowledge is None:
@@ -249,8 +245,9 @@ async def generate(
             matches = await asyncio.to_thread(development.retrieve, knowledge, gaps)
             snapshot = development.with_practices(snapshot, matches)
             result = await development.suggest_development(
-                snapshot, directory, matches, engine=engine, policy_reason=reason
-            )
+                snapshot, directory, matches, engine=engine, policy_reason=reason,
+                deadline=deadline,
+            )  # fmt: skip
         stored = await asyncio.to_thread(
             complete, db, draft_id, snapshot=snapshot, result=result, request=request
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -19,7 +20,7 @@ from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import CheckinTopics, Topic, TopicKind
-from coach.llm import ChatEngine
+from coach.llm import ChatEngine, Deadline
 from coach.prompts import render_blocks
 
 KIND: Final = "checkin_topics"
@@ -207,11 +208,12 @@ async def suggest_topics(
     *,
     engine: ChatEngine,
     policy_reason: str | None = None,
+    deadline: Deadline | None = None,
 ) -> ChainResult[CheckinTopics]:
     """Three check-in topics for one person, grounded and checked."""
+    chain, mask = await asyncio.to_thread(
+        lambda: (spec(snapshot, directory), pseudonymizer_for(snapshot, directory))
+    )
     return await run_chain(
-        spec(snapshot, directory),
-        engine=engine,
-        pseudonymizer=pseudonymizer_for(snapshot, directory),
-        policy_reason=policy_reason,
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
     )

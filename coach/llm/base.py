@@ -59,15 +59,32 @@ OUTCOMES = {
 }
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When the request a call serves must be answered, on the monotonic clock."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        """A deadline `seconds` from now."""
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left (negative once passed)."""
+        return self.at - time.monotonic()
+
+
 @dataclass
 class StructuredCall(Generic[T]):
-    """A request for one structured answer."""
+    """A request for one structured answer; `deadline` bounds every attempt at it."""
 
     purpose: str
     prompt: RenderedPrompt
     schema: type[T]
     offline: Callable[[], T]
     retrieved_ids: list[str] = field(default_factory=list)
+    deadline: Deadline | None = None
 
 
 @dataclass

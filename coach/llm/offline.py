@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from coach.llm.base import CallLog, ChatEngine, StructuredCall, T
 
 
@@ -16,3 +18,7 @@ class OfflineEngine(ChatEngine):
 
     def _produce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
         return call.schema.model_validate(call.offline().model_dump()), None, None
+
+    async def _aproduce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
+        # The composer reads every record: off the event loop, like the rest of a request.
+        return await asyncio.to_thread(self._produce, call)

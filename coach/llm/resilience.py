@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from coach.llm.base import ChatEngine, Generation, LLMError, StructuredCall, T
 
@@ -145,8 +146,9 @@ def _attempts(n: int) -> str:
 class _Run:
     """The bookkeeping of one generation: attempts made, time left, the last fault."""
 
-    def __init__(self, engine: ResilientEngine) -> None:
+    def __init__(self, engine: ResilientEngine, call: StructuredCall[Any]) -> None:
         self.engine = engine
+        self.deadline = call.deadline
         self.policy = engine.policy
         self.breaker = engine.breaker
         self.started = engine.clock()
@@ -154,7 +156,9 @@ class _Run:
         self.last: LLMError | None = None
 
     def remaining(self) -> float:
-        return self.policy.deadline - (self.engine.clock() - self.started)
+        left = self.policy.deadline - (self.engine.clock() - self.started)
+        # The request's deadline started before this call (loading the records counts too).
+        return left if self.deadline is None else min(left, self.deadline.remaining())
 
     def _give_up(self, why: str) -> LLMError:
         assert self.last is not None
@@ -166,7 +170,12 @@ class _Run:
 
     def refusal(self) -> LLMError | None:
         """Why the next attempt must not go out, or None to go ahead."""
-        if self.attempts and self.remaining() <= 0:
+        if self.remaining() <= 0:
+            if not self.attempts:
+                return LLMError(
+                    f"timeout: the {self.policy.deadline:g}s deadline was spent before the call",
+                    outcome="timeout",
+                )
             return self._give_up(f"; deadline {self.policy.deadline:g}s reached")
         if not self.breaker.allow():
             if self.last is not None:
@@ -243,11 +252,11 @@ class ResilientEngine(ChatEngine):
 
     def generate(self, call: StructuredCall[T]) -> Generation[T]:
         """Answer a call, retrying faults within the deadline; raise LLMError on giving up."""
-        run = _Run(self)
+        run = _Run(self, call)
         while True:
             started = time.perf_counter()
             if (refused := run.refusal()) is not None:
-                if refused.outcome == "circuit_open":
+                if refused.outcome == "circuit_open" or not run.attempts:
                     self._log(call, started, refused.outcome, error=str(refused))
                 raise refused
             try:
@@ -263,11 +272,11 @@ class ResilientEngine(ChatEngine):
 
     async def agenerate(self, call: StructuredCall[T]) -> Generation[T]:
         """Answer a call without blocking, each attempt cut off where the deadline ends."""
-        run = _Run(self)
+        run = _Run(self, call)
         while True:
             started = time.perf_counter()
             if (refused := run.refusal()) is not None:
-                if refused.outcome == "circuit_open":
+                if refused.outcome == "circuit_open" or not run.attempts:
                     await asyncio.to_thread(
                         self._log, call, started, refused.outcome, error=str(refused)
                     )

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from coach.audit import record_event
 from coach.auth import Principal
+from coach.db import session_scope
 from coach.drafts import Provenance, create_draft, register_kind
 from coach.errors import Forbidden
 from coach.grounding import ungrounded_numbers
@@ -149,25 +151,62 @@ def _check_scope(session: Session, principal: Principal, employee_id: str) -> No
         raise Forbidden(f"employee {employee_id!r} is outside your scope")
 
 
+class ExplainedTarget(BaseModel):
+    """A suggestion with its rephrased rationale, not yet stored."""
+
+    request: TargetRequest
+    suggestion: TargetSuggestion
+    provenance: Provenance
+    inputs: dict[str, Any]
+
+
+def explain_target(
+    db: Engine,
+    principal: Principal,
+    request: TargetRequest,
+    *,
+    engine: ChatEngine,
+    lang: str = "zh",
+) -> ExplainedTarget:
+    """Suggest a range and have its rationale rephrased; no connection is held meanwhile."""
+    with Session(db) as session:
+        _check_scope(session, principal, request.employee_id)
+        data = load_target_data(session, [request.metric])
+    suggestion = suggest_target(data, request, lang=lang)
+    text, provenance = _rephrase(engine, suggestion, lang)
+    return ExplainedTarget(
+        request=request, suggestion=suggestion.model_copy(update={"rationale": text}),
+        provenance=provenance, inputs=_inputs(data, request, lang),
+    )  # fmt: skip
+
+
+def store_target(session: Session, principal: Principal, explained: ExplainedTarget) -> TargetDraft:
+    """Store an explained suggestion as a pending draft, in the caller's transaction."""
+    draft = create_draft(
+        session, kind=DRAFT_KIND, employee_id=explained.request.employee_id, requester=principal,
+        inputs=explained.inputs, output=explained.suggestion, provenance=explained.provenance,
+    )  # fmt: skip
+    return TargetDraft(
+        draft_id=draft.id, suggestion=explained.suggestion, provenance=explained.provenance
+    )
+
+
 def suggest_and_draft(
-    session: Session,
+    db: Engine,
     principal: Principal,
     request: TargetRequest,
     *,
     engine: ChatEngine,
     lang: str = "zh",
 ) -> TargetDraft:
-    """Suggest a range for one employee and metric, and store it as a pending draft."""
-    _check_scope(session, principal, request.employee_id)
-    data = load_target_data(session, [request.metric])
-    suggestion = suggest_target(data, request, lang=lang)
-    text, provenance = _rephrase(engine, suggestion, lang)
-    suggestion = suggestion.model_copy(update={"rationale": text})
-    draft = create_draft(
-        session, kind=DRAFT_KIND, employee_id=request.employee_id, requester=principal,
-        inputs=_inputs(data, request, lang), output=suggestion, provenance=provenance,
-    )  # fmt: skip
-    return TargetDraft(draft_id=draft.id, suggestion=suggestion, provenance=provenance)
+    """Suggest a range for one employee and metric, and store it as a pending draft.
+
+    Read, then ask the LLM with no connection held, then write in a short transaction of
+    its own: a slow LLM cannot exhaust the connection pool.
+    """
+    explained = explain_target(db, principal, request, engine=engine, lang=lang)
+    with session_scope(db) as session:
+        return store_target(session, principal, explained)
 
 
 def suggest_batch_and_draft(

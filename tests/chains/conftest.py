@@ -123,16 +123,15 @@ def llm_payload(
 ) -> dict[str, Any]:
     """What a well-behaved LLM would answer (the offline output, masked), optionally spoiled."""
     with Session(db) as session:
-        directory = load_directory(session)
         snapshot = load_snapshot(
             session,
-            directory,
             employee_id=employee_id,
             purpose=kind,
             as_of=AS_OF,
             cycle=cycle,
             lang=lang,
         )  # type: ignore[arg-type]
+        directory = load_directory(session, snapshot)
     if kind == "checkin_topics":
         output: Any = compose_topics(snapshot)
     elif kind == "feedback":

@@ -1,6 +1,6 @@
 """one decision per draft
 
-Revision ID: 0005_one_decision_per_draft
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01 09:40:00.000000
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005_one_decision_per_draft"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
