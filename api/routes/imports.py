@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, UploadFile, status
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminUser, SessionDep, SettingsDep
 from coach.imports import ImportKind, ImportReport, import_csv
@@ -25,5 +24,4 @@ def import_file(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"file: larger than the limit of {settings.max_upload_bytes} bytes",
         )
-    # Parsing and writing a large file take seconds: off the event loop, so others are served.
-    return await run_in_threadpool(import_csv, session, kind, data, actor=user.label)
+    return import_csv(session, kind, data, actor=user.label)
