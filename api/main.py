@@ -24,6 +24,7 @@ from api.routes import (
     me,
     practices,
     targets,
+    users,
 )
 from api.web import install_web
 from coach import __version__
@@ -60,7 +61,7 @@ def create_app(
     install_error_handlers(app)
     for module in (
         health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
-        batches,
+        batches, users,
     ):  # fmt: skip
         app.include_router(module.router)
     install_web(app, settings)
