@@ -26,6 +26,7 @@ from api.routes import (
     targets,
     users,
 )
+from api.security import SecurityHeaders
 from api.web import install_web
 from coach import __version__
 from coach.batches import unfinished_batches
@@ -66,6 +67,7 @@ def create_app(
         app.include_router(module.router)
     install_web(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
 
