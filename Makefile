@@ -14,8 +14,9 @@ fmt:
 typecheck:
 	mypy
 
+# The demo company on the first run only: later runs keep the home and the tokens printed then.
 run:
-	pip install . && coach demo && coach serve
+	pip install . && { coach user list >/dev/null 2>&1 || coach demo; } && coach serve
 
 evals:
 	coach eval comments

@@ -25,7 +25,9 @@ from api.routes import (
     me,
     practices,
     targets,
+    users,
 )
+from api.security import SecurityHeaders
 from api.web import install_web
 from coach import __version__
 from coach.batches import unfinished_batches
@@ -62,11 +64,12 @@ def create_app(
     install_error_handlers(app)
     for module in (
         health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
-        batches,
+        batches, users,
     ):  # fmt: skip
         app.include_router(module.router)
     install_web(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
 

@@ -1,18 +1,25 @@
-"""API users, their roles and bearer tokens (only a hash of each token is stored)."""
+"""API users, their roles, bearer tokens and web sessions (only hashes of secrets are stored).
+
+A web session is a row of `web_sessions` keyed by the hash of a random id that the signed
+cookie carries. Signing out deletes the row; disabling a user or rotating their token deletes
+all of theirs. The rows live in the database, so every worker sees the same sessions.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from coach.audit import record_event
 from coach.errors import Conflict, InvalidInput, NotFound
-from coach.models import Employee, Role, User
+from coach.models import Employee, Role, User, WebSession, utcnow
 
 TOKEN_PREFIX = "coach_"
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 class Principal(BaseModel):
@@ -34,6 +41,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def new_token() -> str:
+    """A fresh random API token."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 def create_user(
     session: Session, *, name: str, role: Role, employee_id: str | None = None, actor: str = "cli"
 ) -> tuple[User, str]:
@@ -47,7 +59,7 @@ def create_user(
         raise InvalidInput("employee_id", f"a {role.value} user must be linked to an employee")
     if employee_id and session.get(Employee, employee_id) is None:
         raise NotFound("employee", employee_id)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     user = User(name=name, role=role, employee_id=employee_id, token_hash=hash_token(token))
     session.add(user)
     session.flush()
@@ -64,12 +76,123 @@ def create_user(
 
 def authenticate(session: Session, token: str) -> Principal | None:
     """The principal a token belongs to, or None for an unknown or disabled token."""
-    return authenticate_hash(session, hash_token(token))
+    query = select(User).where(User.token_hash == hash_token(token))
+    return _principal(session.exec(query).first())
 
 
-def authenticate_hash(session: Session, token_hash: str) -> Principal | None:
-    """The principal whose token has this hash (a web session keeps the hash, not the token)."""
-    user = session.exec(select(User).where(User.token_hash == token_hash)).first()
+def _principal(user: User | None) -> Principal | None:
     if user is None or user.disabled or user.id is None:
         return None
     return Principal(user_id=user.id, name=user.name, role=user.role, employee_id=user.employee_id)
+
+
+# --- managing users ---------------------------------------------------------------------
+
+
+class UserPublic(BaseModel):
+    """A user as admins see it: never the token or its hash."""
+
+    name: str
+    role: Role
+    employee_id: str | None
+    disabled: bool
+    created_at: datetime
+    token_rotated_at: datetime | None
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def list_users(session: Session) -> UsersPublic:
+    """Every user, by name."""
+    users = [_public(u) for u in session.exec(select(User).order_by(col(User.name))).all()]
+    return UsersPublic(data=users, count=len(users))
+
+
+def _user_named(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name.strip())).first()
+    if user is None:
+        raise NotFound("user", name)
+    return user
+
+
+def set_disabled(session: Session, *, name: str, disabled: bool, actor: str) -> UserPublic:
+    """Disable (token and web sessions refused at once) or re-enable a user."""
+    user = _user_named(session, name)
+    if disabled and not user.disabled and user.role == Role.admin and _active_admins(session) == 1:
+        raise Conflict(f"{user.name!r} is the last active admin; enable or add another first")
+    if user.disabled != disabled:
+        user.disabled = disabled
+        session.add(user)
+        if disabled:
+            _end_sessions_of(session, user)
+        session.flush()
+        record_event(
+            session, actor=actor, action="disable" if disabled else "enable",
+            object_type="user", object_id=str(user.id),
+            before={"disabled": not disabled}, after={"disabled": disabled},
+        )  # fmt: skip
+    return _public(user)
+
+
+def _active_admins(session: Session) -> int:
+    query = select(User).where(User.role == Role.admin, col(User.disabled).is_(False))
+    return len(session.exec(query).all())
+
+
+def rotate_token(session: Session, *, name: str, actor: str) -> tuple[UserPublic, str]:
+    """Give a user a new token (returned, the only time it is visible); the old one stops working."""
+    user = _user_named(session, name)
+    token = new_token()
+    user.token_hash = hash_token(token)
+    user.token_rotated_at = utcnow()
+    session.add(user)
+    _end_sessions_of(session, user)
+    session.flush()
+    record_event(
+        session, actor=actor, action="rotate_token", object_type="user", object_id=str(user.id),
+        detail={"name": user.name},
+    )  # fmt: skip
+    return _public(user), token
+
+
+# --- web sessions -----------------------------------------------------------------------
+
+
+def start_web_session(session: Session, *, user_id: int) -> str:
+    """Open a web session for a user and return its id (for the signed cookie only)."""
+    now = utcnow()
+    # Expired rows are of no use to anyone; each sign-in sweeps them so the table stays small.
+    session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))  # type: ignore[call-overload]
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id_hash=hash_token(session_id), user_id=user_id, created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )  # fmt: skip
+    session.flush()
+    return session_id
+
+
+def web_session_principal(session: Session, session_id: str) -> Principal | None:
+    """The user of a live web session, or None if it ended, expired or its user is disabled."""
+    row = session.get(WebSession, hash_token(session_id))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return _principal(session.get(User, row.user_id))
+
+
+def end_web_session(session: Session, session_id: str) -> None:
+    """End one web session (sign-out); any copy of its cookie is refused from now on."""
+    session.exec(delete(WebSession).where(col(WebSession.id_hash) == hash_token(session_id)))  # type: ignore[call-overload]
+
+
+def _end_sessions_of(session: Session, user: User) -> None:
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
+from sqlmodel import Session
 
-from coach.auth import create_user
+from coach.auth import create_user, list_users, rotate_token, set_disabled
 from coach.db import engine_for, migrate, session_scope
-from coach.errors import CoachError
+from coach.errors import CoachError, NoHome
 from coach.imports import ImportFailed, ImportKind, import_csv
 from coach.knowledge import (
     DEFAULT_COLLECTION,
@@ -62,6 +63,17 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def _existing_settings() -> Settings:
+    """The settings of a home that was set up (`coach init` or `coach demo`), else exit 1."""
+    settings = _settings()
+    try:
+        settings.require_home()
+    except NoHome as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    return settings
+
+
 def _ready_engine(settings: Settings):  # type: ignore[no-untyped-def]
     engine = engine_for(settings)
     migrate(engine)
@@ -73,12 +85,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the HTTP service."""
+    """Run the HTTP service on an existing home (create one with `coach init` or `coach demo`)."""
     import uvicorn
 
     from api.main import create_app
 
-    settings = _settings()
+    settings = _existing_settings()
     app_ = create_app(settings)
     report = _ensure_library(settings)
     err.print(
@@ -88,15 +100,46 @@ def serve(
 
 
 @app.command()
-def demo() -> None:
-    """Seed a demo company into COACH_HOME (safe to run again) and print demo tokens."""
+def init() -> None:
+    """Create an empty home in COACH_HOME (folder and database schema); safe to re-run."""
+    settings = _settings()
+    existed = settings.has_home()
+    _ready_engine(settings)
+    verb = "is up to date" if existed else "created"
+    typer.echo(f"Coach home {settings.home.resolve()} {verb}; add users with `coach user add`")
+
+
+@app.command()
+def demo(
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Write the demo company again over an existing home; the demo users get new "
+            "tokens and the ones printed before stop working.",
+        ),
+    ] = False,
+) -> None:
+    """Seed a demo company into a new COACH_HOME and print the four demo tokens."""
     from coach.demo import seed_demo
 
     settings = _settings()
-    with session_scope(_ready_engine(settings)) as session:
+    engine = _ready_engine(settings)
+    with session_scope(engine) as session:
+        users = list_users(session).count
+        if users and not reset:
+            err.print(
+                f"[red]{settings.home.resolve()} already holds {users} user(s); nothing changed."
+                "[/red] The demo tokens printed before still work. `coach demo --reset` writes "
+                "the demo company again and gives the demo users new tokens (the old ones stop "
+                "working); `coach user list` shows who exists."
+            )
+            raise typer.Exit(1)
         tokens = seed_demo(session)
     _ensure_library(settings)
     typer.echo(f"Demo company written to {settings.home.resolve()}")
+    if users:
+        typer.echo("The demo users' earlier tokens no longer work; use these:")
     typer.echo("API tokens (send as 'Authorization: Bearer <token>'):")
     for role, who in (
         ("admin", "demo-admin"),
@@ -113,7 +156,7 @@ def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Import a CSV file: all rows or none."""
-    settings = _settings()
+    settings = _existing_settings()
     try:
         with session_scope(_ready_engine(settings)) as session:
             report = import_csv(session, kind, file.read_bytes(), actor="cli")
@@ -136,7 +179,7 @@ def user_add(
     ] = None,
 ) -> None:
     """Create a user; its token is printed as the last line."""
-    settings = _settings()
+    settings = _existing_settings()
     try:
         with session_scope(_ready_engine(settings)) as session:
             user, token = create_user(session, name=name, role=role, employee_id=employee_id)
@@ -145,6 +188,57 @@ def user_add(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     typer.echo(label)
+    typer.echo(token)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every user: role, employee, active or disabled, token dates (never the token)."""
+    with session_scope(_ready_engine(_existing_settings())) as session:
+        users = list_users(session)
+    table = Table(title=f"{users.count} user(s)")
+    for column in ("name", "role", "employee", "status", "created (UTC)", "token rotated (UTC)"):
+        table.add_column(column)
+    for u in users.data:
+        rotated = f"{u.token_rotated_at:%Y-%m-%d %H:%M}" if u.token_rotated_at else "-"
+        table.add_row(
+            u.name, u.role.value, u.employee_id or "-", "disabled" if u.disabled else "active",
+            f"{u.created_at:%Y-%m-%d %H:%M}", rotated,
+        )  # fmt: skip
+    Console(width=120).print(table)
+
+
+def _change_user(change: Callable[[Session], str]) -> str:
+    try:
+        with session_scope(_ready_engine(_existing_settings())) as session:
+            return change(session)
+    except CoachError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+UserName = Annotated[str, typer.Argument(help="The user's name.")]
+
+
+@user_app.command("disable")
+def user_disable(name: UserName) -> None:
+    """Refuse a user's token and end their web sessions, at once."""
+    _change_user(lambda s: set_disabled(s, name=name, disabled=True, actor="cli").name)
+    typer.echo(f"{name!r} is disabled: their token and web sessions are refused")
+
+
+@user_app.command("enable")
+def user_enable(name: UserName) -> None:
+    """Let a disabled user in again with their existing token."""
+    _change_user(lambda s: set_disabled(s, name=name, disabled=False, actor="cli").name)
+    typer.echo(f"{name!r} is enabled")
+
+
+@user_app.command("rotate-token")
+def user_rotate_token(name: UserName) -> None:
+    """Give a user a new token, printed once as the last line; the old one stops working."""
+    token = _change_user(lambda s: rotate_token(s, name=name, actor="cli")[1])
+    typer.echo(f"new token for {name!r} (shown once; the old token and web sessions have ended):")
     typer.echo(token)
 
 
@@ -177,7 +271,7 @@ def knowledge_ingest(
     ] = DEFAULT_COLLECTION,
 ) -> None:
     """Ingest a folder of Markdown practice documents (unchanged ones cost nothing)."""
-    settings = _settings()
+    settings = _existing_settings()
     try:
         validate_collection_name(collection)
         docs = load_directory(directory)
@@ -196,8 +290,8 @@ def knowledge_ingest(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Upgrade the database schema in place."""
-    settings = _settings()
+    """Upgrade the database schema of an existing home in place."""
+    settings = _existing_settings()
     _ready_engine(settings)
     typer.echo(f"database at {settings.resolved_database_url} is up to date")
 
@@ -239,8 +333,15 @@ def audit_verify(
     """Recompute the hash chain; exit 1 naming each changed, removed or reordered event."""
     from coach.audit import verify_chain
 
-    with session_scope(_ready_engine(_settings())) as session:
+    engine = _ready_engine(_existing_settings())
+    with session_scope(engine) as session:
         report = verify_chain(session, expected_tip=tip)
+    if report.events == 0 and report.ok:
+        err.print(
+            f"[red]no audit events to verify in {engine.url.render_as_string(hide_password=True)}"
+            "[/red]: is COACH_HOME (or COACH_DATABASE_URL) the one holding your data?"
+        )
+        raise typer.Exit(1)
     if not report.ok:
         for problem in report.problems:
             err.print(f"[red]event {problem.event_id}: {problem.kind}[/red] — {problem.message}")
@@ -262,7 +363,9 @@ def audit_export(
     filters = EventFilter(actor=actor, action=action, object_type=object_type, object_id=object_id)
     written = 0
     with out.open("w", encoding="utf-8") as f:
-        for line in export_events(_ready_engine(_settings()), actor="cli", filters=filters):
+        for line in export_events(
+            _ready_engine(_existing_settings()), actor="cli", filters=filters
+        ):
             f.write(line)
             written += 1
     typer.echo(f"{written} events written to {out}")
@@ -280,7 +383,7 @@ def audit_dialogues(
     from coach.dialogue_audit import dialogue_audit, record_csv_export, to_csv
 
     try:
-        with session_scope(_ready_engine(_settings())) as session:
+        with session_scope(_ready_engine(_existing_settings())) as session:
             report = dialogue_audit(session, month=month, sample_rate=sample_rate)
             if csv_out is not None:
                 csv_out.write_text(to_csv(report), encoding="utf-8-sig")
@@ -314,7 +417,7 @@ def employee_export(
     from coach.data_rights import export_person
 
     try:
-        with session_scope(_ready_engine(_settings())) as session:
+        with session_scope(_ready_engine(_existing_settings())) as session:
             data = export_person(session, employee_id=employee_id, actor="cli")
     except CoachError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -340,7 +443,7 @@ def employee_delete(
             f"Erase the personal data of {employee_id}? This cannot be undone", abort=True
         )
     try:
-        with session_scope(_ready_engine(_settings())) as session:
+        with session_scope(_ready_engine(_existing_settings())) as session:
             report = erase_person(session, employee_id=employee_id, actor="cli")
     except CoachError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -361,7 +464,7 @@ def batches_resume() -> None:
     from coach.batches import resume_unfinished
     from coach.llm import DatabaseCallLog, build_engine
 
-    settings = _settings()
+    settings = _existing_settings()
     engine = _ready_engine(settings)
 
     def knowledge():  # type: ignore[no-untyped-def]

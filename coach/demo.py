@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from coach.audit import record_event
-from coach.auth import TOKEN_PREFIX, hash_token
+from coach.auth import hash_token, new_token, rotate_token
 from coach.checkins import annotate_feedback
 from coach.models import (
     CheckIn,
@@ -172,13 +171,10 @@ class DemoTokens(BaseModel):
 
 def _rotate_user(session: Session, name: str, role: Role, employee_id: str | None) -> str:
     """Demo users get a fresh token on every run, so the printed tokens always work."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    user = session.exec(select(User).where(User.name == name)).first()
-    if user is None:
-        user = User(name=name, role=role, employee_id=employee_id, token_hash=hash_token(token))
-    else:
-        user.token_hash = hash_token(token)
-    session.add(user)
+    if session.exec(select(User).where(User.name == name)).first() is not None:
+        return rotate_token(session, name=name, actor="cli")[1]
+    token = new_token()
+    session.add(User(name=name, role=role, employee_id=employee_id, token_hash=hash_token(token)))
     return token
 
 

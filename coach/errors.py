@@ -45,3 +45,15 @@ class InvalidInput(CoachError):
 
 class TooManyRequests(CoachError):
     """The caller asked for more than a configured bound allows; it lifts once others act."""
+
+
+class NoHome(CoachError):
+    """COACH_HOME holds no Coach data, so a command that needs existing data cannot run."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__(
+            f"no Coach data at {home}: run `coach init` (an empty home) or `coach demo` "
+            "(the demo company) to create it, or set COACH_HOME to the folder that holds "
+            "your data (the default is ./.coach in the current folder)"
+        )
+        self.home = home

@@ -76,6 +76,19 @@ class User(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     disabled: bool = False
+    token_rotated_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The signed cookie carries a random id whose hash keys this row,
+    so deleting the row ends the session for every copy of the cookie, on every worker."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
 
 
 # --- metrics and goals ------------------------------------------------------------------

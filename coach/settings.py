@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coach.errors import NoHome
+
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
 
 
@@ -149,6 +151,18 @@ class Settings(BaseSettings):
         if len(value) < 16:
             raise ValueError(f"{path} holds no usable secret key; delete it to generate one")
         return value
+
+    def has_home(self) -> bool:
+        """Whether COACH_HOME is a set-up home: the folder exists and so does its database."""
+        if not self.home.is_dir():
+            return False
+        return bool(self.database_url) or (self.home / "coach.db").is_file()
+
+    def require_home(self) -> Path:
+        """COACH_HOME, refusing one that was never set up (an empty folder is not a home)."""
+        if not self.has_home():
+            raise NoHome(str(self.home.resolve()))
+        return self.home
 
     def ensure_home(self) -> Path:
         """Create COACH_HOME if needed and return it."""

@@ -179,6 +179,14 @@ CASES += [
     Case("GET", "/v1/batches/B-MATRIX", frozenset({"hr"}), body=_hr_batch),
 ]  # fmt: skip
 
+# Users: admins only. The target is outside ROLES, so its changes never hit a caller's token.
+CASES += [
+    Case("GET", "/v1/users", frozenset({"admin"})),
+    Case("POST", "/v1/users/user-top_manager/disable", frozenset({"admin"})),
+    Case("POST", "/v1/users/user-top_manager/enable", frozenset({"admin"})),
+    Case("POST", "/v1/users/user-top_manager/rotate-token", frozenset({"admin"})),
+]
+
 PUBLIC_ROUTES = {("GET", "/healthz")}
 
 

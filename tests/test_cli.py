@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
+from coach.auth import authenticate
 from coach.cli import app
 from coach.db import engine_for
 from coach.models import CheckIn, Employee, User
@@ -13,14 +16,21 @@ from coach.settings import Settings
 runner = CliRunner()
 
 
-def test_demo_is_idempotent_and_prints_tokens() -> None:
+def _demo_tokens(output: str) -> dict[str, str]:
+    found = re.findall(r"^\s+(admin|hr|manager|employee)\s+(coach_\S+)", output, re.MULTILINE)
+    assert len(found) == 4, output
+    return dict(found)
+
+
+def test_demo_seeds_once_and_refuses_to_run_again_without_reset() -> None:
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
-    assert "coach_" in first.output
+    tokens = _demo_tokens(first.stdout)
     second = runner.invoke(app, ["demo"])
-    assert second.exit_code == 0, second.output
+    assert second.exit_code == 1 and "--reset" in second.output and "coach_" not in second.output
     engine = engine_for(Settings())
     with Session(engine) as session:
+        assert all(authenticate(session, token) for token in tokens.values())
         assert session.exec(select(func.count()).select_from(Employee)).one() == 31
         assert session.exec(select(func.count()).select_from(User)).one() == 4
         checkins = session.exec(select(CheckIn)).all()
@@ -30,11 +40,75 @@ def test_demo_is_idempotent_and_prints_tokens() -> None:
     assert 0.2 < vague_share < 0.8  # the demo mixes vague and specific feedback
 
 
+def test_demo_reset_says_the_old_tokens_stop_working() -> None:
+    old = _demo_tokens(runner.invoke(app, ["demo"]).stdout)
+    reset = runner.invoke(app, ["demo", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert "no longer work" in reset.stdout
+    new = _demo_tokens(reset.stdout)
+    with Session(engine_for(Settings())) as session:
+        assert not any(authenticate(session, token) for token in old.values())
+        assert all(authenticate(session, token) for token in new.values())
+        assert session.exec(select(func.count()).select_from(User)).one() == 4
+
+
+NEEDS_A_HOME = [
+    ["serve"], ["user", "list"], ["user", "add", "x", "--role", "admin"],
+    ["user", "disable", "x"], ["user", "enable", "x"], ["user", "rotate-token", "x"],
+    ["import", "employees", "people.csv"], ["audit", "verify"],
+    ["audit", "export", "--out", "events.jsonl"], ["audit", "dialogues"], ["db", "upgrade"],
+    ["knowledge", "ingest", "."], ["employee", "export", "E1"], ["batches", "resume"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", NEEDS_A_HOME, ids=" ".join)
+def test_commands_refuse_a_folder_without_a_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    def serving(*_: object, **__: object) -> None:
+        raise AssertionError("coach serve started a server on a folder without a home")
+
+    monkeypatch.setattr("uvicorn.run", serving)
+    (tmp_path / "people.csv").write_text("employee_id,name\n")
+    home = Settings().home
+    # With COACH_DATABASE_URL the data lives elsewhere, so an existing folder is a home.
+    states = ("absent",) if Settings().database_url else ("absent", "empty folder")
+    for state in states:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (state, result.output)
+        assert "no Coach data at" in result.output and "coach init" in result.output
+        assert str(home.resolve()) in result.output.replace("\n", "")
+        if state == "absent":
+            assert not home.exists()  # nothing was created on the way
+            home.mkdir(parents=True)
+
+
+def test_init_creates_an_empty_home_that_commands_then_use() -> None:
+    created = runner.invoke(app, ["init"])
+    assert created.exit_code == 0 and "created" in created.output
+    assert Settings().has_home()
+    added = runner.invoke(app, ["user", "add", "root", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 0 and "up to date" in again.output
+    assert "root" in runner.invoke(app, ["user", "list"]).output
+
+
+def test_audit_verify_with_no_events_says_where_it_looked() -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    where = engine_for(Settings()).url.render_as_string(hide_password=True)
+    assert "no audit events to verify" in result.output and where in result.output.replace("\n", "")
+    assert "0 events verified" not in result.output
+
+
 def test_user_add_prints_the_token_last(tmp_path: Path) -> None:
     people = tmp_path / "employees.csv"
     people.write_text(
         "employee_id,name,role,level,department,team,manager_id,hire_date\nE015,刘洋,销售经理,M2,销售部,华南,,2020-02-17\n"
     )
+    assert runner.invoke(app, ["init"]).exit_code == 0
     assert runner.invoke(app, ["import", "employees", str(people)]).exit_code == 0
     result = runner.invoke(
         app, ["user", "add", "王经理", "--role", "manager", "--employee-id", "E015"]
@@ -45,6 +119,7 @@ def test_user_add_prints_the_token_last(tmp_path: Path) -> None:
 
 
 def test_user_add_refuses_a_manager_without_employee() -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["user", "add", "x", "--role", "manager"])
     assert result.exit_code == 1 and "employee_id" in result.output
 
@@ -54,6 +129,7 @@ def test_import_reports_row_errors(tmp_path: Path) -> None:
     bad.write_text(
         "employee_id,name,role,level,department,team,manager_id,hire_date\nX1,甲,r,P1,d,t,,notadate\n"
     )
+    assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["import", "employees", str(bad)])
     assert result.exit_code == 1 and "row 2, column hire_date" in result.output
 

@@ -11,10 +11,10 @@ from starlette.responses import Response
 
 from api.web import employee, hr, manager, pages
 from api.web.core import STATIC_DIR, error_page
+from coach.auth import SESSION_LIFETIME
 from coach.settings import Settings
 
 SESSION_COOKIE = "coach_session"
-SESSION_HOURS = 12
 
 
 def _is_api(path: str) -> bool:
@@ -27,7 +27,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         SessionMiddleware,
         secret_key=settings.session_secret(),
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=False,
     )  # fmt: skip  (Starlette always sets HttpOnly on this cookie)

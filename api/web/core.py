@@ -1,8 +1,9 @@
 """What every page shares: templates, language, the signed-in user, CSRF, friendly errors.
 
 Pages authenticate with a signed session cookie (Starlette's SessionMiddleware) holding the
-user's id and token hash, so rotating or disabling a token also ends its web sessions. The
-JSON API keeps its Bearer tokens; a page never accepts one.
+id of a server-side web session (`coach.auth`), so signing out, disabling a user or rotating
+their token ends the session even for a copy of the cookie. The JSON API keeps its Bearer
+tokens; a page never accepts one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.deps import SessionDep
 from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
-from coach.auth import Principal, authenticate_hash
+from coach.auth import Principal, web_session_principal
 from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from coach.models import Role
 from coach.targets import TargetError
@@ -110,9 +111,9 @@ WebSession = SessionDep
 
 def web_user(request: Request, session: WebSession) -> Principal:
     """The signed-in user of this browser session."""
-    token_hash = request.session.get("token_hash")
-    principal = authenticate_hash(session, str(token_hash)) if token_hash else None
-    if principal is None or principal.user_id != request.session.get("user_id"):
+    session_id = request.session.get("sid")
+    principal = web_session_principal(session, str(session_id)) if session_id else None
+    if principal is None:
         raise SignInRequired
     return principal
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.web.core import PostUser, WebRoute, WebSession, redirect, render, web_user
 from api.web.core import SignInRequired as _SignInRequired
-from coach.auth import authenticate, hash_token
+from coach.auth import authenticate, end_web_session, start_web_session
 from coach.models import Role
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -61,8 +61,7 @@ def signin(
         )
     request.session.clear()  # a fresh session (and CSRF token) on every sign-in
     request.session.update(
-        user_id=principal.user_id,
-        token_hash=hash_token(token.strip()),
+        sid=start_web_session(session, user_id=principal.user_id),
         csrf=secrets.token_urlsafe(32),
     )
     target = _safe_next(next)
@@ -70,7 +69,8 @@ def signin(
 
 
 @router.post("/signout")
-def signout(request: Request, _: PostUser) -> Response:
-    """End the session."""
+def signout(request: Request, session: WebSession, _: PostUser) -> Response:
+    """End the session on the server, so a copy of the cookie stops working too."""
+    end_web_session(session, str(request.session.get("sid")))
     request.session.clear()
     return redirect(request, "/signin")

@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import LAPTOP, PHONE, LiveServer, shot, sign_in
 
@@ -222,3 +222,29 @@ def test_keyboard_reaches_the_skip_link_first(browser: Browser, live_server: Liv
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "跳到正文"
     context.close()
+
+
+def _refusals(page: Page) -> list[str]:
+    """Content-Security-Policy refusals and script errors the page reports from now on."""
+    refused: list[str] = []
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    page.on("pageerror", lambda e: refused.append(str(e)))
+    return refused
+
+
+def test_pages_keep_to_the_content_security_policy(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    for role, paths in PAGES.items():
+        context, page = sign_in(browser, live_server, getattr(live_server.tokens, role))
+        refused = _refusals(page)
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and "script-src 'self'" in (
+                response.headers.get("content-security-policy") or ""
+            )
+            page.wait_for_load_state("networkidle")
+        assert refused == [], f"{role}: {refused}"
+        context.close()
