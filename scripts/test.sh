@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 venv=.venv-test
 lock=requirements/test.lock
 
-# Reused while the lock (and the Python building it) is unchanged; rebuilt from scratch otherwise,
-# so nothing installed earlier or by hand can leak in.
+# Reused while the lock (and the Python building it) is unchanged, rebuilt from scratch otherwise;
+# `pip check` catches a lock that no longer satisfies pyproject.toml.
 python="${PYTHON:-python3}"
 want="$({ cat "$lock"; "$python" -VV; } | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$venv/.lock-sha256" 2>/dev/null)" != "$want" ]]; then
