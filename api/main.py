@@ -10,6 +10,7 @@ from functools import cache
 
 from fastapi import Depends, FastAPI
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.json_body import reject_unrepresentable_json
 from api.limits import BodySizeLimit
@@ -56,12 +57,15 @@ def create_app(
         description="AI drafts for continuous performance management; people decide.",
         lifespan=_lifespan,
         dependencies=[Depends(reject_unrepresentable_json)],
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.chat_engine = chat_engine or build_engine(settings, DatabaseCallLog(engine))
     app.state.knowledge = _knowledge_provider(settings, knowledge)
     install_error_handlers(app)
+    install_docs(app)
     for module in (
         health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
         batches, users,

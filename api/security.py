@@ -25,6 +25,7 @@ DOCS_POLICY = "; ".join(
         *_COMMON,
         "script-src 'self' 'unsafe-inline'",
         "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
         "worker-src 'self' blob:",  # ReDoc searches in a worker it builds from a blob
     )
 )
