@@ -37,9 +37,12 @@ port="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 
 "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; exit 1; }
-# Durability is worthless for a server that lives as long as one test run.
+# Durability is worthless for a server that lives as long as one test run. Autovacuum is off:
+# its workers run as the superuser, and dropping a test database while one works on it fails
+# for the ordinary role the tests use ("must be a member of the role whose process is being
+# terminated").
 "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o \
-    "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off" \
     start >/dev/null || { cat "$dir/server.log"; exit 1; }
 # An ordinary role that may create databases (one per test), as an application would have.
 "${as_pg[@]}" "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
