@@ -12,9 +12,43 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from coach.chains.service import GenerationFailed
-from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from coach.errors import (
+    Busy,
+    CoachError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NoHome,
+    NotFound,
+    TooManyRequests,
+)
 from coach.imports import ImportFailed
+from coach.llm import LLMError
 from coach.targets import TargetError
+
+# The one place a domain error gets its HTTP status; a subclass takes its nearest base's
+# (UnknownEmployee is a NotFound: 404). The API and the web pages both read it.
+STATUS: dict[type[CoachError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+    TargetError: 422,
+    ImportFailed: 422,
+    TooManyRequests: 429,
+    LLMError: 502,
+    Busy: 503,
+    GenerationFailed: 503,
+    NoHome: 503,
+}
+
+
+def status_for(exc: CoachError) -> int:
+    """The HTTP status of a domain error: that of the nearest class in `STATUS`."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500  # only a CoachError missing from STATUS, which a test forbids
 
 
 def _printable(value: Any) -> Any:
@@ -43,8 +77,27 @@ def encodable_error(error: Mapping[str, Any]) -> dict[str, Any]:
     return encoded
 
 
+def _body(exc: CoachError) -> dict[str, Any]:
+    """The JSON body of a domain error: `detail` says what is wrong, some errors add fields."""
+    if isinstance(exc, InvalidInput):
+        loc = ["body", *exc.field.split(".")]
+        return {"detail": [{"loc": loc, "msg": exc.reason, "type": "value_error"}]}
+    if isinstance(exc, TargetError):
+        return {"detail": exc.message, "code": exc.code}
+    if isinstance(exc, GenerationFailed):
+        return {"detail": str(exc), "draft_id": exc.draft_id, "status": "failed"}
+    if isinstance(exc, ImportFailed):
+        return {"detail": str(exc), "errors": [e.model_dump() for e in exc.errors]}
+    return {"detail": str(exc)}
+
+
+def _headers(exc: CoachError) -> dict[str, str] | None:
+    """Headers a domain error's response carries: when to retry after `Busy`."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register one handler per domain error type."""
+    """Register the handlers: request validation, and every domain error through `STATUS`."""
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -52,48 +105,6 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [encodable_error(e) for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
-
-    @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(TooManyRequests)
-    async def too_many(_: Request, exc: TooManyRequests) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=429)
-
-    @app.exception_handler(Busy)
-    async def busy(_: Request, exc: Busy) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
-        )
-
-    @app.exception_handler(InvalidInput)
-    async def invalid(_: Request, exc: InvalidInput) -> JSONResponse:
-        detail = [
-            {"loc": ["body", *exc.field.split(".")], "msg": exc.reason, "type": "value_error"}
-        ]
-        return JSONResponse({"detail": detail}, status_code=422)
-
-    @app.exception_handler(TargetError)
-    async def target_error(_: Request, exc: TargetError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.http_status)
-
-    @app.exception_handler(GenerationFailed)
-    async def generation_failed(_: Request, exc: GenerationFailed) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc), "draft_id": exc.draft_id, "status": "failed"}, status_code=503
-        )
-
-    @app.exception_handler(ImportFailed)
-    async def import_failed(_: Request, exc: ImportFailed) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc), "errors": [e.model_dump() for e in exc.errors]},
-            status_code=422,
-        )
+    @app.exception_handler(CoachError)
+    async def domain_error(_: Request, exc: CoachError) -> JSONResponse:
+        return JSONResponse(_body(exc), status_code=status_for(exc), headers=_headers(exc))

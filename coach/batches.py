@@ -43,7 +43,7 @@ from coach.models import (
 )
 from coach.org import report_ids
 from coach.settings import Settings
-from coach.targets import TargetError, TargetRequest
+from coach.targets import TargetRequest
 from coach.targets.service import explain_target, store_target
 
 logger = logging.getLogger("coach.batches")
@@ -290,7 +290,7 @@ async def _run_item(
             request={**params, "employee_id": item.employee_id, "batch_id": job.id},
             draft_id=draft_id,
         )  # fmt: skip
-    except (CoachError, TargetError) as exc:
+    except CoachError as exc:
         # The draft (if any) already says why; the item keeps the reason for the progress view.
         await asyncio.to_thread(_settle, db, item.id, error=f"{type(exc).__name__}: {exc}")
         return

@@ -1,4 +1,13 @@
-"""Domain errors; the API maps each to one HTTP status."""
+"""Domain errors. Each names what went wrong and has a stable `code`; `api/errors.py` alone
+maps them to HTTP statuses, so nothing in `coach` knows about HTTP.
+
+A few exceptions stay outside `CoachError` on purpose, since none leaves its callers as
+itself: `DocumentError` and `CollectionNameError` (coach.knowledge) are ValueErrors that the
+API, the upload page and the CLI each report with the file and field they concern;
+`StoreError` is the vector store refusing, which callers report with the collection (or,
+at start-up, as a bad store setting); `ArtifactError` (coach.quality) is a broken install,
+not anything a request did, so it should stay a 500 with its traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,13 @@ from __future__ import annotations
 class CoachError(Exception):
     """Base of every error the domain raises on purpose."""
 
+    code: str = "error"
+
 
 class NotFound(CoachError):
     """A named record does not exist."""
+
+    code = "not_found"
 
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} {key!r} not found")
@@ -19,13 +32,19 @@ class NotFound(CoachError):
 class Forbidden(CoachError):
     """The caller may not do this to this record."""
 
+    code = "forbidden"
+
 
 class Conflict(CoachError):
     """The request conflicts with the record's current state."""
 
+    code = "conflict"
+
 
 class Busy(CoachError):
     """The database stayed locked by other writers; nothing was written, so a retry is safe."""
+
+    code = "busy"
 
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__(
@@ -37,6 +56,8 @@ class Busy(CoachError):
 class InvalidInput(CoachError):
     """A field of the request is invalid."""
 
+    code = "invalid_input"
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
@@ -46,9 +67,13 @@ class InvalidInput(CoachError):
 class TooManyRequests(CoachError):
     """The caller asked for more than a configured bound allows; it lifts once others act."""
 
+    code = "too_many_requests"
+
 
 class NoHome(CoachError):
     """COACH_HOME holds no Coach data, so a command that needs existing data cannot run."""
+
+    code = "no_home"
 
     def __init__(self, home: str) -> None:
         super().__init__(

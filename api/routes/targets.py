@@ -7,15 +7,16 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
+from api.errors import status_for
 from coach.auth import Principal
 from coach.drafts import Provenance
+from coach.errors import CoachError
 from coach.gating import DraftReceipt, shown_to
 from coach.models import DraftStatus
 from coach.targets import TargetRequest, TargetSuggestion
 from coach.targets.service import (
     DRAFT_KIND,
     TargetDraft,
-    TargetItemError,
     suggest_and_draft,
     suggest_batch_and_draft,
 )
@@ -35,8 +36,19 @@ class SuggestionOut(TargetSuggestion):
     rationale_numbers: list[float] = Field(exclude=True)
 
 
+class TargetItemError(BaseModel):
+    status: int
+    code: str
+    message: str
+
+
 class ItemError(BaseModel):
     error: TargetItemError
+
+    @classmethod
+    def of(cls, exc: CoachError) -> ItemError:
+        """One failed item of a batch, with the status the error would have on its own."""
+        return cls(error=TargetItemError(status=status_for(exc), code=exc.code, message=str(exc)))
 
 
 class BatchBody(BaseModel):
@@ -85,7 +97,7 @@ def suggest_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> Ba
     results = suggest_batch_and_draft(session, user, body.items, lang=body.lang)
     return BatchOut(
         results=[
-            _out(session, user, r) if isinstance(r, TargetDraft) else ItemError(error=r)
+            _out(session, user, r) if isinstance(r, TargetDraft) else ItemError.of(r)
             for r in results
         ]
     )

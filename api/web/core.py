@@ -23,11 +23,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.deps import SessionDep
+from api.errors import status_for
 from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
 from coach.auth import Principal, web_session_principal
-from coach.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from coach.errors import CoachError, Forbidden
 from coach.models import Role
-from coach.targets import TargetError
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -143,15 +143,6 @@ def require_role(user: Principal, *roles: Role) -> None:
 
 # --- errors as pages --------------------------------------------------------------------
 
-_STATUS = {
-    NotFound: 404,
-    Forbidden: 403,
-    Conflict: 409,
-    InvalidInput: 422,
-    TooManyRequests: 429,
-    Busy: 503,
-}
-
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     """The friendly error page (403, 404, ...) in the user's language."""
@@ -172,10 +163,8 @@ class WebRoute(APIRoute):
                     # An API client with a Bearer token: pages are for browser sessions only.
                     return PlainTextResponse("web pages need a browser session: /signin", 401)
                 return redirect(request, f"/signin?next={quote(request.url.path)}")
-            except (NotFound, Forbidden, Conflict, InvalidInput, TooManyRequests, Busy) as exc:
-                return error_page(request, _STATUS[type(exc)], str(exc))
-            except TargetError as exc:
-                return error_page(request, exc.http_status, exc.message)
+            except CoachError as exc:
+                return error_page(request, status_for(exc), str(exc))
             except HTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
             except RequestValidationError as exc:

@@ -1,38 +1,38 @@
-"""Typed errors of target suggestion; each carries a stable `code` and the HTTP status it maps to."""
+"""Typed errors of target suggestion; each carries a stable `code` the API reports with it."""
 
 from __future__ import annotations
 
+from coach.errors import CoachError, NotFound
 
-class TargetError(Exception):
+
+class TargetError(CoachError):
     """Base of every error `suggest_target` raises on purpose."""
 
-    code: str = "target_error"
-    http_status: int = 422
+    code = "target_error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class UnknownEmployee(TargetError):
+class UnknownEmployee(NotFound, TargetError):
     """The employee id is not in the data."""
 
     code = "unknown_employee"
-    http_status = 404
 
     def __init__(self, employee_id: str) -> None:
-        super().__init__(f"employee {employee_id!r} not found")
+        # NotFound words the message and hands it on to TargetError, next in the MRO.
+        super().__init__("employee", employee_id)
         self.employee_id = employee_id
 
 
-class UnknownMetric(TargetError):
+class UnknownMetric(NotFound, TargetError):
     """The metric id is not in the data."""
 
     code = "unknown_metric"
-    http_status = 404
 
     def __init__(self, metric: str) -> None:
-        super().__init__(f"metric {metric!r} not found")
+        super().__init__("metric", metric)
         self.metric = metric
 
 

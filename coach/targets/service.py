@@ -18,7 +18,7 @@ from coach.audit import record_event
 from coach.auth import Principal
 from coach.db import session_scope
 from coach.drafts import Provenance, create_draft, register_kind
-from coach.errors import Forbidden
+from coach.errors import CoachError, Forbidden
 from coach.grounding import ungrounded_numbers
 from coach.llm import ChatEngine, LLMError, StructuredCall
 from coach.models import Draft, Employee, Metric, MetricValue, OfficialTarget
@@ -72,12 +72,6 @@ class TargetDraft(BaseModel):
     draft_id: str
     suggestion: TargetSuggestion
     provenance: Provenance
-
-
-class TargetItemError(BaseModel):
-    status: int
-    code: str
-    message: str
 
 
 def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
@@ -211,33 +205,31 @@ def suggest_and_draft(
 
 def suggest_batch_and_draft(
     session: Session, principal: Principal, requests: Sequence[TargetRequest], *, lang: str = "zh"
-) -> list[TargetDraft | TargetItemError]:
-    """Suggest many ranges at once (template rationales, no LLM), each stored as a draft."""
-    visible: list[bool] = []
+) -> list[TargetDraft | CoachError]:
+    """Suggest many ranges at once (template rationales, no LLM), each stored as a draft.
+
+    An item that fails keeps its place as the error (`Forbidden` or a `TargetError`).
+    """
+    refused: list[Forbidden | None] = []
     for request in requests:
         try:
             _check_scope(session, principal, request.employee_id)
-            visible.append(True)
-        except Forbidden:
-            visible.append(False)
+            refused.append(None)
+        except Forbidden as exc:
+            refused.append(exc)
     data = load_target_data(session, {r.metric for r in requests})
-    allowed = [r for r, ok in zip(requests, visible, strict=True) if ok]
+    allowed = [r for r, no in zip(requests, refused, strict=True) if no is None]
     computed = iter(suggest_targets(data, allowed, lang=lang))
     provenance = Provenance(provider="offline", model="coach-targets-1",
                             template_id=f"targets/rationale.{lang}.j2")  # fmt: skip
-    results: list[TargetDraft | TargetItemError] = []
-    for request, ok in zip(requests, visible, strict=True):
-        if not ok:
-            results.append(TargetItemError(status=403, code="forbidden",
-                                           message=f"employee {request.employee_id!r} is outside your scope"))  # fmt: skip
+    results: list[TargetDraft | CoachError] = []
+    for request, no in zip(requests, refused, strict=True):
+        if no is not None:
+            results.append(no)
             continue
         outcome = next(computed)
         if isinstance(outcome, TargetError):
-            results.append(
-                TargetItemError(
-                    status=outcome.http_status, code=outcome.code, message=outcome.message
-                )
-            )
+            results.append(outcome)
             continue
         draft = create_draft(
             session, kind=DRAFT_KIND, employee_id=request.employee_id, requester=principal,

@@ -1,5 +1,6 @@
 import pytest
 
+from api.errors import status_for
 from coach.targets import (
     HistoryPoint,
     InvalidPeriod,
@@ -47,7 +48,7 @@ def test_typed_errors(data, request_kwargs, error, code, status, named) -> None:
     with pytest.raises(error) as info:
         suggest_target(data, TargetRequest(**fields))
     assert isinstance(info.value, TargetError)
-    assert info.value.code == code and info.value.http_status == status
+    assert info.value.code == code and status_for(info.value) == status
     assert named in str(info.value)
 
 

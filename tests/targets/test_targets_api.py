@@ -135,6 +135,25 @@ def test_batch_keeps_order_and_reports_errors_in_place(
     assert results[3]["metric"] == "new_customers"
 
 
+def test_batch_item_errors_keep_their_code_and_message(
+    client: TestClient, demo: DemoTokens
+) -> None:
+    items = [{**REQUEST, "employee_id": "E999"}, {**REQUEST, "employee_id": "E016"}]
+    results = client.post(
+        "/v1/targets/suggest-batch", headers=auth(demo.manager), json={"items": items}
+    ).json()["results"]
+    assert results == [
+        {"error": {"status": 404, "code": "unknown_employee",
+                   "message": "employee 'E999' not found"}},
+        {"error": {"status": 403, "code": "forbidden",
+                   "message": "employee 'E016' is outside your scope"}},
+    ]  # fmt: skip
+    single = client.post("/v1/targets/suggest", headers=auth(demo.manager),
+                         json={**REQUEST, "employee_id": "E999"})  # fmt: skip
+    assert single.status_code == 404
+    assert single.json() == {"detail": "employee 'E999' not found", "code": "unknown_employee"}
+
+
 def test_batch_limit(client: TestClient, demo: DemoTokens) -> None:
     response = client.post(
         "/v1/targets/suggest-batch", headers=auth(demo.hr), json={"items": [REQUEST] * 5001}
