@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from coach.chains.service import GenerationFailed
+from coach.drafts import GenerationFailed
 from coach.errors import (
     Busy,
     CoachError,

@@ -33,6 +33,7 @@ from api.web import install_web
 from coach import __version__
 from coach.batches import unfinished_batches
 from coach.db import engine_for, migrate
+from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 from coach.settings import Settings, get_settings
@@ -51,6 +52,7 @@ def create_app(
     settings = settings or get_settings()
     engine = engine_for(settings)
     migrate(engine)
+    register_all()
     app = FastAPI(
         title="Coach 绩效教练",
         version=__version__,

@@ -45,6 +45,7 @@ from benchmarks.machine import machine, peak_mib, reset_peak, rss_mib
 from coach.auth import Principal, create_user
 from coach.db import engine_for, migrate, session_scope
 from coach.dialogue_audit import dialogue_audit
+from coach.kinds import register_all
 from coach.models import CheckIn, Employee, Metric, MetricValue, Role
 from coach.quality import check_comments
 from coach.settings import Settings
@@ -185,6 +186,7 @@ def run_size(n: int, workdir: Path) -> dict[str, Any]:
     settings = Settings(home=workdir / "home")
     engine = engine_for(settings)
     migrate(engine)
+    register_all()
     results: dict[str, Any] = {"employees": n, "rss_start_mib": round(rss_mib(), 1)}
     results["rows"] = _timed(results, "generate", lambda: generate(engine, n))
     with session_scope(engine) as session:

@@ -462,10 +462,12 @@ def batches_resume() -> None:
     import asyncio
 
     from coach.batches import resume_unfinished
+    from coach.kinds import register_all
     from coach.llm import DatabaseCallLog, build_engine
 
     settings = _existing_settings()
     engine = _ready_engine(settings)
+    register_all()
 
     def knowledge():  # type: ignore[no-untyped-def]
         return open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)

@@ -1,12 +1,17 @@
 """AI output as drafts, and the human decisions that turn a draft into something official.
 
-Every capability stores its output with `create_draft`; nothing becomes official or
-reaches an employee until `decide` records a named person's approval.
+Every draft has one lifecycle: `begin_draft` records the request as `generating`, then
+`finish_draft` fills it (`pending`) or `fail_draft` says why it failed; `create_draft` is
+both steps at once for output computed before anything is stored. Nothing becomes official
+or reaches an employee until `decide` records a named person's approval.
+
+Kinds are looked up in an explicit registry (`coach.kinds.register_all` fills it); a kind
+missing from it is refused with `UnknownDraftKind`, never decided without its schema or hook.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +24,7 @@ from sqlmodel import Session, col, select
 from coach.approvals import measure_edit
 from coach.audit import record_event
 from coach.auth import Principal
-from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
+from coach.errors import CoachError, Conflict, Forbidden, InvalidInput, NotFound
 from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
 from coach.org import manages, reports_query
@@ -35,6 +40,35 @@ class Provenance(BaseModel):
     fallback_reason: str | None = Field(
         default=None, description="Why the offline engine answered instead of the configured one."
     )
+
+
+class StoredDraft(BaseModel):
+    """What a coaching endpoint answers: the pending draft and its content."""
+
+    draft_id: str
+    status: DraftStatus
+    provenance: Provenance
+    output: dict[str, Any]
+
+
+class GenerationFailed(CoachError):
+    """A draft could not be generated even offline; it is stored as failed."""
+
+    def __init__(self, draft_id: str, reason: str) -> None:
+        super().__init__(f"draft {draft_id} failed: {reason}")
+        self.draft_id = draft_id
+        self.reason = reason
+
+
+class UnknownDraftKind(Conflict):
+    """A draft's kind is not in the registry, so its schema and approval hook are unknown."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"草稿类型 {kind!r} 未注册 (draft kind {kind!r} is not registered: "
+            "call coach.kinds.register_all() before creating or deciding drafts)"
+        )
+        self.kind = kind
 
 
 class DecisionPublic(BaseModel):
@@ -82,11 +116,17 @@ class DraftKind:
 _KINDS: dict[str, DraftKind] = {}
 
 
-def register_kind(
-    name: str, *, schema: type[BaseModel] | None = None, on_approved: ApprovalHook | None = None
-) -> None:
-    """Declare a draft kind: the schema edits must satisfy and what approval makes official."""
-    _KINDS[name] = DraftKind(name=name, schema=schema, on_approved=on_approved)
+def register_kinds(kinds: Iterable[DraftKind]) -> None:
+    """Add draft kinds to the registry the lifecycle and `decide` look kinds up in."""
+    _KINDS.update((kind.name, kind) for kind in kinds)
+
+
+def draft_kind(name: str) -> DraftKind:
+    """The registered kind of this name, or `UnknownDraftKind`."""
+    kind = _KINDS.get(name)
+    if kind is None:
+        raise UnknownDraftKind(name)
+    return kind
 
 
 def create_draft(
@@ -99,22 +139,12 @@ def create_draft(
     output: BaseModel | dict[str, Any],
     provenance: Provenance,
 ) -> Draft:
-    """Store AI output as a pending draft with the inputs it was made from."""
-    body = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
-    draft = Draft(
-        kind=kind,
-        employee_id=employee_id,
-        requester_id=requester.user_id if requester else None,
-        inputs=inputs,
-        output=body,
-        template_id=provenance.template_id,
-        template_hash=provenance.template_hash,
-        provider=provenance.provider,
-        model=provenance.model,
-        fallback_reason=provenance.fallback_reason,
+    """Begin and finish a draft in the caller's transaction, for output computed beforehand."""
+    draft = begin_draft(
+        session, kind=kind, employee_id=employee_id, requester=requester, inputs=inputs
     )
-    detail = {"kind": kind, "employee_id": employee_id, "provider": provenance.provider}
-    return _store_new(session, draft, requester, after=body, detail=detail)
+    # The row was inserted in this very transaction: nobody else can hold or change it.
+    return _fill(session, draft, inputs=inputs, output=output, provenance=provenance)
 
 
 def begin_draft(
@@ -126,6 +156,7 @@ def begin_draft(
     inputs: dict[str, Any],
 ) -> Draft:
     """Record a requested draft before any model is asked, so the request is never lost."""
+    draft_kind(kind)  # a draft nobody could decide on is refused before it is stored
     draft = Draft(
         kind=kind,
         employee_id=employee_id,
@@ -133,21 +164,8 @@ def begin_draft(
         inputs=inputs,
         status=DraftStatus.generating,
     )
-    detail = {"kind": kind, "employee_id": employee_id, "status": DraftStatus.generating.value}
-    return _store_new(session, draft, requester, after=None, detail=detail)
-
-
-def _store_new(
-    session: Session,
-    draft: Draft,
-    requester: Principal | None,
-    *,
-    after: dict[str, Any] | None,
-    detail: dict[str, Any],
-) -> Draft:
-    """Add a new draft and its creation event (who asked, or "system")."""
     if requester is not None:
-        check_open_requests(session, requester, kind=draft.kind, employee_id=draft.employee_id)
+        check_open_requests(session, requester, kind=kind, employee_id=employee_id)
     session.add(draft)
     session.flush()
     record_event(
@@ -156,8 +174,7 @@ def _store_new(
         action="create",
         object_type="draft",
         object_id=draft.id,
-        after=after,
-        detail=detail,
+        detail={"kind": kind, "employee_id": employee_id, "status": DraftStatus.generating.value},
     )
     return draft
 
@@ -181,6 +198,17 @@ def finish_draft(
 ) -> Draft:
     """Fill a generating draft with its output and provenance; it now awaits a decision."""
     draft = _generating(session, draft_id)
+    return _fill(session, draft, inputs=inputs, output=output, provenance=provenance)
+
+
+def _fill(
+    session: Session,
+    draft: Draft,
+    *,
+    inputs: dict[str, Any],
+    output: BaseModel | dict[str, Any],
+    provenance: Provenance,
+) -> Draft:
     body = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
     draft.inputs, draft.output, draft.status = inputs, body, DraftStatus.pending
     draft.template_id, draft.template_hash = provenance.template_id, provenance.template_hash
@@ -312,12 +340,11 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
     )
 
 
-def _validated_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
-    spec = _KINDS.get(kind)
-    if spec is None or spec.schema is None:
+def _validated_content(kind: DraftKind, content: dict[str, Any]) -> dict[str, Any]:
+    if kind.schema is None:
         return content
     try:
-        return spec.schema.model_validate(content).model_dump(mode="json")
+        return kind.schema.model_validate(content).model_dump(mode="json")
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "content"
@@ -359,8 +386,9 @@ def decide(
         raise Forbidden("only a manager above the draft's subject may decide on it")
     if draft.status != DraftStatus.pending:
         raise _already_decided(draft)
+    kind = draft_kind(draft.kind)
     if approve:
-        final = draft.output if content is None else _validated_content(draft.kind, content)
+        final = draft.output if content is None else _validated_content(kind, content)
         decision = Decision.approve if final == draft.output else Decision.edit
     else:
         if not reason.strip():
@@ -386,11 +414,10 @@ def decide(
     except IntegrityError as exc:
         # The database's rule of one decision per draft, should the status check be bypassed.
         raise Conflict(f"draft {draft_id!r} already has a decision recorded") from exc
-    spec = _KINDS.get(draft.kind)
-    if approve and spec is not None and spec.on_approved is not None:
+    if approve and kind.on_approved is not None:
         # What becomes official comes out of the one gate, not straight from the draft.
         approved = approved_content(session, principal, draft)
-        spec.on_approved(session, draft, approved.content, principal)
+        kind.on_approved(session, draft, approved.content, principal)
     record_event(
         session,
         actor=principal.label,

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from coach.approvals import measure_edit
-from coach.drafts import Provenance, create_draft, register_kind
+from coach.drafts import DraftKind, Provenance, create_draft, register_kinds
 from coach.models import Draft, utcnow
 from tests.factories import auth
 
@@ -18,7 +19,11 @@ class _Plan(BaseModel):
     points: list[str]
 
 
-register_kind("approval_test_plan", schema=_Plan)
+@pytest.fixture(autouse=True)
+def _plan_kind() -> None:
+    register_kinds([DraftKind("approval_test_plan", schema=_Plan)])
+
+
 AI = {"summary": "本季度重点提升客户回访质量", "points": ["每周回访五家客户", "整理回访记录"]}
 
 

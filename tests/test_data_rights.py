@@ -11,7 +11,7 @@ from coach.auth import authenticate, create_user
 from coach.cli import app as cli
 from coach.demo import seed_demo
 from coach.dialogue_audit import dialogue_audit
-from coach.drafts import Provenance, create_draft, decide
+from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
 from coach.models import (
     ApprovalRecord,
     AuditEvent,
@@ -28,6 +28,7 @@ PERSON, NAME = "E033", "冯博"  # also named in a colleague's check-in feedback
 
 
 def _seed(engine: Engine) -> str:
+    register_kinds([DraftKind("erasure_test")])
     with Session(engine) as session:
         seed_demo(session)
         _, manager_token = create_user(

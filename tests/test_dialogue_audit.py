@@ -29,7 +29,7 @@ from coach.dialogue_audit import (
     has_positive_point,
     has_resource_need,
 )
-from coach.drafts import Provenance, create_draft, decide
+from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
 from coach.models import ApprovalRecord, AuditEvent, CheckIn, Employee, Role, User
 from tests.factories import auth
 
@@ -175,6 +175,7 @@ def test_the_sample_is_stratified_reproducible_and_month_seeded(engine: Engine, 
 
 
 def test_ai_draft_decisions_are_reported_per_manager(engine: Engine, demo: str) -> None:
+    register_kinds([DraftKind("audit_test_note")])
     with Session(engine) as session:
         user = session.exec(select(User).where(User.name == "demo-manager")).one()
         manager = Principal(

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from coach.auth import Principal, authenticate
-from coach.drafts import Provenance, create_draft, decide, register_kind
+from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
 from coach.errors import Conflict
 from coach.models import ApprovalRecord, AuditEvent, Decision, Draft, DraftStatus
 from tests.factories import auth
@@ -19,7 +19,9 @@ class _Note(BaseModel):
     points: list[str]
 
 
-register_kind("test_note", schema=_Note)
+@pytest.fixture(autouse=True)
+def _note_kind() -> None:
+    register_kinds([DraftKind("test_note", schema=_Note)])
 
 
 def _draft(engine: Engine, kind: str = "test_note") -> str:

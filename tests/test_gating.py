@@ -32,7 +32,7 @@ from api.deps import CurrentUser, SessionDep
 from coach import drafts as drafts_module
 from coach.auth import Principal, authenticate, create_user
 from coach.chains import development
-from coach.drafts import Provenance, create_draft, decide
+from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
 from coach.errors import Forbidden
 from coach.gating import approved_content
 from coach.models import BatchJob, CheckIn, Draft, Employee, Metric, OfficialTarget, Role, User
@@ -75,7 +75,7 @@ def _manager(session: Session, employee_id: str) -> Principal:
 def seed_drafts(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Seeded:
     """Pending, rejected, edited and approved drafts of every kind, with markers."""
     # Other capabilities' approval hooks and schemas are not under test here.
-    monkeypatch.setattr(drafts_module, "_KINDS", {})
+    monkeypatch.setattr(drafts_module, "_KINDS", {kind: DraftKind(kind) for kind in KINDS})
     seeded = Seeded()
     draft_ids: list[str] = []
     with Session(engine) as session:
@@ -374,6 +374,7 @@ def test_the_walker_catches_fresh_ai_output_handed_straight_to_an_employee(
 
 
 def test_approved_content_needs_an_approval(engine: Engine, tokens: dict[str, str]) -> None:
+    register_kinds([DraftKind("gating_test")])
     with Session(engine) as session:
         m1 = _manager(session, "M1")
         employee = Principal(user_id=0, name="a1", role=Role.employee, employee_id="A1")

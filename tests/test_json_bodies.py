@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.json_body import MAX_DEPTH, MAX_ERRORS
-from coach.drafts import Provenance, create_draft
+from coach.drafts import DraftKind, Provenance, create_draft, register_kinds
 from coach.models import Draft
 from tests.factories import auth
 
@@ -80,6 +80,7 @@ def test_a_surrogate_in_a_key_is_named_too(safe_client: TestClient, tokens: dict
 
 def _free_draft(engine: Engine) -> str:
     # A kind without a schema: its edited content reaches the database unchecked.
+    register_kinds([DraftKind("free_text")])
     with Session(engine) as session:
         draft = create_draft(
             session, kind="free_text", employee_id="A1", requester=None, inputs={},

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
 from coach.chains import development, feedback, service, topics
-from coach.chains.service import StoredDraft
+from coach.drafts import StoredDraft
 from coach.gating import DraftReceipt
 
 router = APIRouter(tags=["coaching"])

@@ -6,10 +6,13 @@ hands back an output that is stored as a pending draft.
 """
 
 from coach.chains.schemas import CheckinTopics, DevelopmentPlan, FeedbackDraft
-from coach.drafts import register_kind
+from coach.drafts import DraftKind
 
-register_kind("checkin_topics", schema=CheckinTopics)
-register_kind("feedback", schema=FeedbackDraft)
-register_kind("development", schema=DevelopmentPlan)
+# Coaching drafts become official only as what the employee is shown: no approval hook.
+DRAFT_KINDS = (
+    DraftKind("checkin_topics", schema=CheckinTopics),
+    DraftKind("feedback", schema=FeedbackDraft),
+    DraftKind("development", schema=DevelopmentPlan),
+)
 
-__all__ = ["CheckinTopics", "DevelopmentPlan", "FeedbackDraft"]
+__all__ = ["DRAFT_KINDS", "CheckinTopics", "DevelopmentPlan", "FeedbackDraft"]

@@ -15,7 +15,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -24,25 +23,16 @@ from coach.chains import development, feedback, topics
 from coach.chains.records import Directory, Lang, Purpose, Snapshot, load_directory, load_snapshot
 from coach.chains.runner import ChainResult
 from coach.db import session_scope
-from coach.drafts import Provenance, begin_draft, create_draft, fail_draft, finish_draft
+from coach.drafts import GenerationFailed, StoredDraft, begin_draft, fail_draft, finish_draft
 from coach.errors import CoachError, Conflict, Forbidden, NotFound
 from coach.gating import DraftReceipt, sees_pending, shown_to
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine, Deadline, OfflineEngine
-from coach.models import DraftStatus, Employee, Role
+from coach.models import Employee, Role
 from coach.org import manages
 from coach.settings import Settings
 
 logger = logging.getLogger("coach.chains")
-
-
-class StoredDraft(BaseModel):
-    """What a coaching endpoint answers: the pending draft and its content."""
-
-    draft_id: str
-    status: DraftStatus
-    provenance: Provenance
-    output: dict[str, Any]
 
 
 def authorize(session: Session, principal: Principal, employee_id: str, kind: Purpose) -> None:
@@ -88,51 +78,6 @@ def engine_for(kind: str, engine: ChatEngine, settings: Settings) -> tuple[ChatE
         reason = f"COACH_LLM_LOCAL_ONLY lists {kind!r}: answered offline, nothing sent to {engine.provider}"
         return OfflineEngine(engine.call_log), reason
     return engine, None
-
-
-def store(
-    engine: Engine,
-    principal: Principal,
-    *,
-    kind: str,
-    snapshot: Snapshot,
-    result: ChainResult[Any],
-    request: dict[str, Any],
-) -> StoredDraft:
-    """Store the chain's output as a pending draft with its full inputs snapshot."""
-    inputs = {
-        "request": request,
-        "snapshot": snapshot.model_dump(mode="json"),
-        "attempts": [
-            {"provider": a.provider, "violations": a.violations, "vague": a.vague, "error": a.error}
-            for a in result.attempts
-        ],
-    }
-    with session_scope(engine) as session:
-        draft = create_draft(
-            session,
-            kind=kind,
-            employee_id=snapshot.profile.id,
-            requester=principal,
-            inputs=inputs,
-            output=result.output,
-            provenance=result.provenance,
-        )
-        return StoredDraft(
-            draft_id=draft.id,
-            status=draft.status,
-            provenance=result.provenance,
-            output=draft.output,
-        )
-
-
-class GenerationFailed(CoachError):
-    """A draft could not be generated even offline; it is stored as failed."""
-
-    def __init__(self, draft_id: str, reason: str) -> None:
-        super().__init__(f"draft {draft_id} failed: {reason}")
-        self.draft_id = draft_id
-        self.reason = reason
 
 
 def _inputs(

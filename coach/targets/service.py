@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from coach.audit import record_event
 from coach.auth import Principal
 from coach.db import session_scope
-from coach.drafts import Provenance, create_draft, register_kind
+from coach.drafts import DraftKind, Provenance, create_draft
 from coach.errors import CoachError, Forbidden
 from coach.grounding import ungrounded_numbers
 from coach.llm import ChatEngine, LLMError, StructuredCall
@@ -282,4 +282,4 @@ def _make_official(
     )  # fmt: skip
 
 
-register_kind(DRAFT_KIND, schema=TargetRange, on_approved=_make_official)
+TARGET_DRAFT_KIND = DraftKind(DRAFT_KIND, schema=TargetRange, on_approved=_make_official)

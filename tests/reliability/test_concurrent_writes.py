@@ -53,7 +53,7 @@ def _seed(
         session.add(Metric(metric="revenue", name="销售回款", unit="万元"))
         draft_ids = [
             create_draft(
-                session, kind="test_note", employee_id="A1", requester=None,
+                session, kind="feedback", employee_id="A1", requester=None,
                 inputs={"n": n}, output={"summary": f"草稿 {n}"},
                 provenance=Provenance(provider="offline"),
             ).id
