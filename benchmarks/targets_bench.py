@@ -37,6 +37,7 @@ def build_rows(
     employees = [
         EmployeeInfo(
             employee_id=f"E{i:06d}",
+            name=f"E{i:06d}",
             role=f"role{i % 4}",
             level=f"L{(i // 4) % 10}",
             team=f"T{i // 10:04d}",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
+from sqlmodel._compat import SQLModelConfig
 
 from coach.audit import record_event
 from coach.auth import Principal
 from coach.errors import Forbidden, InvalidInput
-from coach.models import CheckIn, new_id
+from coach.models import CheckIn, CheckInNotes, new_id
 from coach.org import manages
 from coach.quality import check_comment
 
@@ -21,17 +22,14 @@ def annotate_feedback(checkin: CheckIn) -> None:
     checkin.feedback_check = check_comment(text).model_dump(mode="json") if text else None
 
 
-class CheckInCreate(BaseModel):
+class CheckInCreate(CheckInNotes):
     """A check-in as a manager writes it down after the conversation."""
+
+    # Caps every note; the id below keeps its own, tighter limit.
+    model_config = SQLModelConfig(str_max_length=5000)
 
     employee_id: str = Field(min_length=1, max_length=64)
     date: dt.date
-    progress: str = Field(default="", max_length=5000)
-    obstacles: str = Field(default="", max_length=5000)
-    support_needed: str = Field(default="", max_length=5000)
-    next_actions: str = Field(default="", max_length=5000)
-    manager_feedback: str = Field(default="", max_length=5000)
-    employee_comment: str = Field(default="", max_length=5000)
 
 
 def create_checkin(session: Session, principal: Principal, data: CheckInCreate) -> CheckIn:

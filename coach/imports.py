@@ -11,19 +11,29 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel._compat import SQLModelConfig
 
 from coach.audit import lock_chain, record_event
 from coach.checkins import annotate_feedback
 from coach.errors import CoachError
-from coach.models import CheckIn, Direction, Employee, Metric, MetricValue, PeriodType, utcnow
+from coach.models import (
+    CheckIn,
+    CheckInBase,
+    Direction,
+    Employee,
+    EmployeeBase,
+    Metric,
+    MetricValue,
+    PeriodType,
+    utcnow,
+)
 from coach.targets.errors import InvalidPeriod
 from coach.targets.periods import parse_period
 
@@ -79,22 +89,25 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+_ROW_CONFIG = SQLModelConfig(str_strip_whitespace=True, extra="ignore")
+
+
 class _Row(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    model_config = _ROW_CONFIG
 
 
 _ID = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
 
 
-class EmployeeRow(_Row):
+# The employee and check-in rows are their table's fields, read with the import's rules:
+# ids are plain tokens, a name is not blank, an empty optional cell means none.
+
+
+class EmployeeRow(EmployeeBase):
+    model_config = _ROW_CONFIG
+
     employee_id: str = _ID
     name: str = Field(min_length=1, max_length=200)
-    role: str = ""
-    level: str = ""
-    department: str = ""
-    team: str = ""
-    manager_id: str | None = None
-    hire_date: date | None = None
 
     _blanks = field_validator("manager_id", "hire_date", mode="before")(_blank_to_none)
 
@@ -114,22 +127,16 @@ class HistoryRow(_Row):
     value: float = Field(allow_inf_nan=False)
 
 
-class CheckInRow(_Row):
+class CheckInRow(CheckInBase):
+    model_config = _ROW_CONFIG
+
     checkin_id: str = _ID
     employee_id: str = _ID
-    manager_id: str | None = None
-    date: date
-    progress: str = ""
-    obstacles: str = ""
-    support_needed: str = ""
-    next_actions: str = ""
-    manager_feedback: str = ""
-    employee_comment: str = ""
 
     _blanks = field_validator("manager_id", mode="before")(_blank_to_none)
 
 
-ROW_SCHEMAS: dict[ImportKind, type[_Row]] = {
+ROW_SCHEMAS: dict[ImportKind, type[BaseModel]] = {
     ImportKind.employees: EmployeeRow,
     ImportKind.metrics: MetricRow,
     ImportKind.history: HistoryRow,
@@ -156,7 +163,7 @@ def decode_csv(data: bytes) -> str:
 
 @dataclass
 class _Parsed:
-    rows: list[tuple[int, _Row]]
+    rows: list[tuple[int, BaseModel]]
     errors: list[RowError]
 
 
@@ -191,7 +198,7 @@ def _parse(kind: ImportKind, text: str) -> _Parsed:
 
 
 def _duplicates(
-    rows: Iterable[tuple[int, _Row]], key: Callable[[Any], tuple[str, ...]], column: str
+    rows: Iterable[tuple[int, BaseModel]], key: Callable[[Any], tuple[str, ...]], column: str
 ) -> list[RowError]:
     seen: dict[tuple[str, ...], int] = {}
     errors = []

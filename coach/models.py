@@ -1,7 +1,9 @@
 """The data model: organisation, performance records, AI drafts, decisions and the audit log.
 
 Tables follow one pattern: `XBase` holds the fields people provide, `X(table=True)` adds
-keys and bookkeeping, `XPublic` is what the API returns.
+keys and bookkeeping, `XPublic` is what the API returns. Where other shapes of an entity
+(an import row, a forecast input, a chain record) carry only part of it, that part is a class
+of its own here (`EmployeeProfile`, `CheckInNotes`) that they extend, so a field is declared once.
 """
 
 from __future__ import annotations
@@ -37,13 +39,22 @@ def new_id() -> str:
 # --- organisation -----------------------------------------------------------------------
 
 
-class EmployeeBase(SQLModel):
+class EmployeeKey(SQLModel):
     employee_id: str = Field(primary_key=True, max_length=64)
+
+
+class EmployeeProfile(SQLModel):
+    """Who a person is at work: the part that every shape of an employee carries."""
+
     name: str = Field(max_length=200)
     role: str = Field(default="", max_length=200)
     level: str = Field(default="", max_length=50)
     department: str = Field(default="", max_length=200)
     team: str = Field(default="", max_length=200)
+
+
+# Pydantic orders inherited fields by the reversed MRO: the key first, then the profile.
+class EmployeeBase(EmployeeProfile, EmployeeKey):
     manager_id: str | None = Field(default=None, index=True, max_length=64)
     hire_date: date | None = None
 
@@ -166,17 +177,29 @@ class ProgressUpdate(SQLModel, table=True):
 # --- dialogue and evidence --------------------------------------------------------------
 
 
-class CheckInBase(SQLModel):
+class CheckInKey(SQLModel):
+    """Which conversation: whose, with which manager, on which day."""
+
     checkin_id: str = Field(primary_key=True, max_length=64)
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     manager_id: str | None = Field(default=None, index=True, max_length=64)
     date: date
+
+
+class CheckInNotes(SQLModel):
+    """What the conversation covered: the part that every shape of a check-in carries."""
+
     progress: str = ""
     obstacles: str = ""
     support_needed: str = ""
     next_actions: str = ""
     manager_feedback: str = ""
     employee_comment: str = ""
+
+
+# The key first, then the notes (see EmployeeBase).
+class CheckInBase(CheckInNotes, CheckInKey):
+    pass
 
 
 class CheckIn(CheckInBase, table=True):

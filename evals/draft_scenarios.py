@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from coach.models import (
     CheckIn,
+    CheckInNotes,
     Direction,
     Employee,
     Goal,
@@ -43,14 +44,8 @@ class KRSpec(BaseModel):
     lower_is_better: bool = False
 
 
-class CheckInSpec(BaseModel):
+class CheckInSpec(CheckInNotes):
     month: int = Field(description="Month of 2026; the check-in is on the 10th.")
-    progress: str = ""
-    obstacles: str = ""
-    support_needed: str = ""
-    next_actions: str = ""
-    manager_feedback: str = ""
-    employee_comment: str = ""
 
 
 class EventSpec(BaseModel):

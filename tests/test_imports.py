@@ -271,3 +271,19 @@ def test_an_import_runs_off_the_event_loop(
     status, body = _upload(client, tokens["admin"], "employees", EMPLOYEES)
     assert status == 200, body
     assert on_loop == [False]
+
+
+def test_rows_are_held_to_the_column_sizes_of_their_table(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    # A value the table cannot hold is a row error on every database, not a failed write.
+    long_role = EMPLOYEES.replace("销售代表", "代" * 201)
+    status, body = _upload(client, tokens["admin"], "employees", long_role)
+    assert status == 422 and body["errors"] == [
+        {"row": 3, "column": "role", "reason": "String should have at most 200 characters"}
+    ]
+    long_manager = CHECKINS.replace("C1,A1,M1", "C1,A1," + "M" * 65)
+    status, body = _upload(client, tokens["admin"], "checkins", long_manager)
+    assert status == 422 and body["errors"] == [
+        {"row": 2, "column": "manager_id", "reason": "String should have at most 64 characters"}
+    ]

@@ -28,8 +28,10 @@ from coach.chains.names import NameIndex, org_index, strings
 from coach.errors import InvalidInput, NotFound
 from coach.models import (
     CheckIn,
+    CheckInNotes,
     Direction,
     Employee,
+    EmployeeProfile,
     Goal,
     KeyEvent,
     KeyResult,
@@ -62,16 +64,19 @@ def fmt_num(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-class ProfileRecord(BaseModel):
-    """Who the person is; cited by its employee id."""
+class Cited(BaseModel):
+    """What every record starts with: the id drafts cite it by, and its kind."""
 
     id: str
+    kind: str
+
+
+# Records extend the stored entity's shared part; inherited fields come in reversed-MRO
+# order, so `Cited` (then any head of the record's own) leads, as the prompts show them.
+class ProfileRecord(EmployeeProfile, Cited):
+    """Who the person is; cited by its employee id."""
+
     kind: Literal["profile"] = "profile"
-    name: str
-    role: str
-    level: str
-    department: str
-    team: str
     tenure_months: int = Field(description="Whole months since the hire date.")
     manager_id: str | None
     manager_name: str | None
@@ -104,19 +109,14 @@ class KeyResultRecord(BaseModel):
     updates: list[UpdateNote] = Field(default_factory=list)
 
 
-class CheckInRecord(BaseModel):
-    """A check-in: progress, obstacles, support needed, next actions and both sides' words."""
-
-    id: str
+class _CheckInHead(Cited):
     kind: Literal["checkin"] = "checkin"
     date: date
     manager_name: str | None
-    progress: str
-    obstacles: str
-    support_needed: str
-    next_actions: str
-    manager_feedback: str
-    employee_comment: str
+
+
+class CheckInRecord(CheckInNotes, _CheckInHead):
+    """A check-in: progress, obstacles, support needed, next actions and both sides' words."""
 
 
 class ReviewRecord(BaseModel):
@@ -382,16 +382,8 @@ def load_snapshot(
                      *(e.author_id for e in event_rows)) if i},
     )  # fmt: skip
     checkins = [
-        CheckInRecord(
-            id=c.checkin_id,
-            date=c.date,
-            manager_name=people.get(c.manager_id or ""),
-            progress=c.progress,
-            obstacles=c.obstacles,
-            support_needed=c.support_needed,
-            next_actions=c.next_actions,
-            manager_feedback=c.manager_feedback,
-            employee_comment=c.employee_comment,
+        CheckInRecord.model_validate(
+            c, update={"id": c.checkin_id, "manager_name": people.get(c.manager_id or "")}
         )
         for c in checkin_rows
     ]
@@ -460,16 +452,13 @@ def load_snapshot(
         as_of=as_of,
         cycle=resolved,
         review_cycle=wanted[0] if wanted else None,
-        profile=ProfileRecord(
-            id=subject.employee_id,
-            name=subject.name,
-            role=subject.role,
-            level=subject.level,
-            department=subject.department,
-            team=subject.team,
-            tenure_months=_tenure_months(subject.hire_date, as_of),
-            manager_id=subject.manager_id,
-            manager_name=people.get(subject.manager_id or ""),
+        profile=ProfileRecord.model_validate(
+            subject,
+            update={
+                "id": subject.employee_id,
+                "tenure_months": _tenure_months(subject.hire_date, as_of),
+                "manager_name": people.get(subject.manager_id or ""),
+            },
         ),
         key_results=key_results,
         checkins=checkins,

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel._compat import SQLModelConfig
+
+from coach.models import EmployeeBase
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 PeriodTypeName = Literal["quarter", "month"]
 
 
+# from_attributes lets the service layer pass ORM rows straight in.
+_IN_CONFIG = SQLModelConfig(from_attributes=True, frozen=True, extra="ignore")
+
+
 class _In(BaseModel):
-    # from_attributes lets the service layer pass ORM rows straight in.
-    model_config = ConfigDict(from_attributes=True, frozen=True, extra="ignore")
+    model_config = _IN_CONFIG
 
 
-class EmployeeInfo(_In):
+class EmployeeInfo(EmployeeBase):
     """The organisational facts about an employee that the forecast uses."""
 
-    employee_id: str
-    name: str = ""
-    role: str = ""
-    level: str = ""
-    department: str = ""
-    team: str = ""
-    manager_id: str | None = None
-    hire_date: date | None = None
+    model_config = _IN_CONFIG
 
 
 class MetricInfo(_In):
