@@ -26,6 +26,7 @@ from coach.knowledge import (
     ensure_shipped_library,
     load_directory,
     open_knowledge_base,
+    upload_documents,
     validate_collection_name,
 )
 from coach.models import Role
@@ -279,9 +280,14 @@ def knowledge_ingest(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     kb = open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
-    report = _ingest_with_progress(
-        collection, lambda progress: kb.ingest(docs, collection=collection, progress=progress)
-    )
+    with session_scope(_ready_engine(settings)) as session:
+
+        def ingest(progress: Callable[[int, int], None]) -> IngestReport:
+            return upload_documents(
+                session, kb, actor="cli", collection=collection, documents=docs, progress=progress
+            ).report
+
+        report = _ingest_with_progress(collection, ingest)
     typer.echo(
         f"{collection}: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.chunks} chunks embedded"

@@ -23,12 +23,7 @@ from typer.testing import CliRunner
 from coach.auth import Principal
 from coach.cli import app as cli
 from coach.demo import seed_demo
-from coach.dialogue_audit import (
-    dialogue_audit,
-    has_improvement,
-    has_positive_point,
-    has_resource_need,
-)
+from coach.dialogue_audit import dialogue_audit
 from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
 from coach.models import ApprovalRecord, AuditEvent, CheckIn, Employee, Role, User
 from tests.factories import auth
@@ -246,40 +241,3 @@ def test_cli_writes_per_manager_csv(engine: Engine, demo: str, tmp_path: Path) -
     assert [r["manager_id"] for r in rows] == [m.manager_id for m in report.managers]
     assert float(rows[0]["completion"]) == report.managers[0].completion
     assert exported.action == "export" and exported.object_id == "2026-11"
-
-
-@pytest.mark.parametrize(
-    ("text", "positive"),
-    [
-        ("做得好,继续保持。", False),  # praise without anything concrete
-        ("感谢你周三加班把华润的报表赶出来,客户很满意。", True),
-        ("接口文档更新不及时。", False),  # negated cue
-        ("Well done on the March release: zero rollbacks.", True),
-        ("good job", False),
-    ],
-)
-def test_positive_point_needs_a_concrete_praise(text: str, positive: bool) -> None:
-    assert has_positive_point(text) is positive
-
-
-@pytest.mark.parametrize(
-    ("text", "improvement"),
-    [
-        ("建议加强。", False),
-        ("下次提交前先跑一遍回归清单。", True),
-        ("需要改进。", False),
-        ("Next time, share the agenda a day before the meeting.", True),
-        ("希望再接再厉。", False),
-    ],
-)
-def test_improvement_needs_something_to_do(text: str, improvement: bool) -> None:
-    assert has_improvement(text) is improvement
-
-
-@pytest.mark.parametrize(
-    ("support", "other", "resource"),
-    [("无", "", False), ("", "", False), ("需要一次产品培训", "", True), ("-", "希望公司能安排跨部门协调", True),
-     ("none", "I will arrange a mentor for you", True), ("暂无", "同意。", False)],
-)  # fmt: skip
-def test_resource_need_must_mean_something(support: str, other: str, resource: bool) -> None:
-    assert has_resource_need(support, other) is resource

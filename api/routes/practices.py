@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, ValidationError
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, KnowledgeDep, SessionDep, SettingsDep, require_roles
@@ -13,16 +12,18 @@ from coach.auth import Principal
 from coach.knowledge import (
     AUDIENCES,
     DEFAULT_COLLECTION,
+    CollectionNameError,
     DocumentError,
     DocumentSummary,
     IngestReport,
+    MarkdownFile,
     PracticeDocument,
     SearchHit,
     StoreError,
-    parse_markdown,
+    UploadTooLarge,
+    upload_documents,
     validate_collection_name,
 )
-from coach.knowledge.documents import check_unique
 from coach.models import Role
 
 router = APIRouter(tags=["practice library"])
@@ -56,14 +57,18 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
+def _collection_error(exc: CollectionNameError) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": ["collection"], "msg": str(exc), "type": "value_error"}],
+    )
+
+
 def _collection(name: str) -> str:
     try:
         validate_collection_name(name)
-    except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            [{"loc": ["collection"], "msg": str(exc), "type": "value_error"}],
-        ) from exc
+    except CollectionNameError as exc:
+        raise _collection_error(exc) from exc
     return name
 
 
@@ -74,34 +79,23 @@ def _document_error(exc: DocumentError) -> HTTPException:
     )
 
 
-async def _documents_from_request(
+async def _upload_from_request(
     request: Request, max_bytes: int
-) -> tuple[list[PracticeDocument], str]:
+) -> tuple[list[MarkdownFile], list[PracticeDocument], str]:
+    """The uploaded files, or the one JSON document, and the collection they go to."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
         collection = str(form.get("collection") or DEFAULT_COLLECTION)
-        docs = []
-        for _, upload in form.multi_items():
-            if isinstance(upload, str):
-                continue
-            name = upload.filename or "upload.md"
-            if not name.endswith(".md"):
-                raise _document_error(DocumentError(name, "file", "only .md files are accepted"))
-            data = await upload.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise HTTPException(
-                    status.HTTP_413_CONTENT_TOO_LARGE, f"{name}: larger than {max_bytes} bytes"
-                )
-            try:
-                docs.append(parse_markdown(data.decode("utf-8-sig"), name))
-            except UnicodeDecodeError as exc:
-                raise _document_error(DocumentError(name, "file", "not UTF-8 text")) from exc
-            except DocumentError as exc:
-                raise _document_error(exc) from exc
-        if not docs:
+        # One byte over the limit is enough to tell that a file is too large.
+        files = [
+            MarkdownFile(upload.filename or "upload.md", await upload.read(max_bytes + 1))
+            for _, upload in form.multi_items()
+            if not isinstance(upload, str)
+        ]
+        if not files:
             raise _document_error(DocumentError("(form)", "file", "no .md file was uploaded"))
-        return docs, collection
+        return files, [], collection
     try:
         body = DocumentIn.model_validate(await request.json())
     except ValidationError as exc:
@@ -116,7 +110,7 @@ async def _documents_from_request(
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise _document_error(DocumentError("(json)", field, first["msg"])) from exc
-    return [doc], body.collection
+    return [], [doc], body.collection
 
 
 @router.post(
@@ -143,28 +137,21 @@ async def add_documents(
     request: Request, session: SessionDep, user: Writer, kb: KnowledgeDep, settings: SettingsDep
 ) -> IngestReport:
     """Add or replace documents: Markdown files with front matter, or one JSON document."""
-    docs, collection = await _documents_from_request(request, settings.max_upload_bytes)
-    _collection(collection)
+    files, documents, collection = await _upload_from_request(request, settings.max_upload_bytes)
     try:
-        check_unique(docs)
+        result = await run_in_threadpool(
+            upload_documents, session, kb, actor=user.label, collection=collection, files=files,
+            documents=documents, max_bytes=settings.max_upload_bytes,
+        )  # fmt: skip
+    except UploadTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"{exc.file}: {exc.reason}") from exc
     except DocumentError as exc:
         raise _document_error(exc) from exc
-    try:
-        report = await run_in_threadpool(kb.ingest, docs, collection=collection)
+    except CollectionNameError as exc:
+        raise _collection_error(exc) from exc
     except StoreError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"collection {collection!r}: {exc}") from exc
-    await run_in_threadpool(_record_upserts, session, user.label, collection, docs)
-    return report
-
-
-def _record_upserts(
-    session: Session, actor: str, collection: str, docs: list[PracticeDocument]
-) -> None:
-    for doc in docs:
-        record_event(
-            session, actor=actor, action="knowledge.upsert", object_type="practice",
-            object_id=f"{collection}/{doc.id}", after={"hash": doc.content_hash},
-        )  # fmt: skip
+    return result.report
 
 
 @router.get("/v1/knowledge/documents", response_model=DocumentsPublic)

