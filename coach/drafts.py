@@ -21,7 +21,7 @@ from coach.audit import record_event
 from coach.auth import Principal
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
-from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
+from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id, utcnow
 from coach.org import manages, reports_query
 
 
@@ -98,10 +98,15 @@ def create_draft(
     inputs: dict[str, Any],
     output: BaseModel | dict[str, Any],
     provenance: Provenance,
+    draft_id: str | None = None,
 ) -> Draft:
-    """Store AI output as a pending draft with the inputs it was made from."""
+    """Store AI output as a pending draft with the inputs it was made from.
+
+    `draft_id` is the id chosen before the model was asked, when its calls were logged under it.
+    """
     body = output.model_dump(mode="json") if isinstance(output, BaseModel) else output
     draft = Draft(
+        id=draft_id or new_id(),
         kind=kind,
         employee_id=employee_id,
         requester_id=requester.user_id if requester else None,

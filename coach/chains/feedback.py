@@ -344,6 +344,7 @@ async def draft_feedback(
     engine: ChatEngine,
     policy_reason: str | None = None,
     deadline: Deadline | None = None,
+    draft_id: str | None = None,
 ) -> ChainResult[FeedbackDraft]:
     """A feedback draft for one person and cycle, grounded and checked."""
 
@@ -353,5 +354,6 @@ async def draft_feedback(
 
     chain, mask = await asyncio.to_thread(prepared)
     return await run_chain(
-        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
-    )
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline,
+        draft_id=draft_id,
+    )  # fmt: skip
