@@ -26,7 +26,7 @@ from coach.audit import record_event
 from coach.auth import Principal
 from coach.errors import CoachError, Conflict, Forbidden, InvalidInput, NotFound
 from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
-from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
+from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id, utcnow
 from coach.org import manages, reports_query
 
 
@@ -138,11 +138,16 @@ def create_draft(
     inputs: dict[str, Any],
     output: BaseModel | dict[str, Any],
     provenance: Provenance,
+    draft_id: str | None = None,
 ) -> Draft:
-    """Begin and finish a draft in the caller's transaction, for output computed beforehand."""
+    """Begin and finish a draft in the caller's transaction, for output computed beforehand.
+
+    `draft_id` is the id chosen before the model was asked, when its calls were logged under it.
+    """
     draft = begin_draft(
-        session, kind=kind, employee_id=employee_id, requester=requester, inputs=inputs
-    )
+        session, kind=kind, employee_id=employee_id, requester=requester, inputs=inputs,
+        draft_id=draft_id,
+    )  # fmt: skip
     # The row was inserted in this very transaction: nobody else can hold or change it.
     return _fill(session, draft, inputs=inputs, output=output, provenance=provenance)
 
@@ -154,10 +159,12 @@ def begin_draft(
     employee_id: str,
     requester: Principal | None,
     inputs: dict[str, Any],
+    draft_id: str | None = None,
 ) -> Draft:
     """Record a requested draft before any model is asked, so the request is never lost."""
     draft_kind(kind)  # a draft nobody could decide on is refused before it is stored
     draft = Draft(
+        id=draft_id or new_id(),
         kind=kind,
         employee_id=employee_id,
         requester_id=requester.user_id if requester else None,

@@ -402,6 +402,8 @@ class LLMCall(SQLModel, table=True):
     outcome: str = Field(max_length=20)
     error: str | None = None
     retrieved_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # No foreign key: a target's rephrase is logged before its draft is stored.
+    draft_id: str | None = Field(default=None, index=True, max_length=64)
 
 
 # --- official targets -------------------------------------------------------------------

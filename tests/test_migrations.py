@@ -81,3 +81,22 @@ def test_0005_keeps_the_first_of_two_decisions_and_refuses_a_second(tmp_path: Pa
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_0008_gives_existing_call_records_no_draft_and_downgrades(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO llm_calls (ts, provider, model, template_id, template_hash, purpose, "
+            "latency_ms, outcome) VALUES ('2026-11-01 09:00:00', 'openai', 'm', 't.j2', 'h', "
+            "'coaching.feedback', 1.5, 'ok')"
+        ))  # fmt: skip
+    migrate(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT purpose, draft_id FROM llm_calls")).all()
+    assert [tuple(r) for r in rows] == [("coaching.feedback", None)]
+    assert "ix_llm_calls_draft_id" in {i["name"] for i in inspect(engine).get_indexes("llm_calls")}
+    command.downgrade(config, "0007")
+    assert "draft_id" not in {c["name"] for c in inspect(engine).get_columns("llm_calls")}

@@ -247,6 +247,7 @@ async def suggest_development(
     engine: ChatEngine,
     policy_reason: str | None = None,
     deadline: Deadline | None = None,
+    draft_id: str | None = None,
 ) -> ChainResult[DevelopmentPlan]:
     """Two to four development suggestions for one person, grounded and checked."""
     ensure_enough(matches)
@@ -255,5 +256,6 @@ async def suggest_development(
         lambda: (spec(snapshot, directory, matches), pseudonymizer_for(snapshot, directory))
     )
     return await run_chain(
-        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
-    )
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline,
+        draft_id=draft_id,
+    )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from coach.chains.common import (
     TRAINING_WISH,
@@ -44,158 +44,213 @@ def _review_fields(review: ReviewRecord, snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
+class _Finding(NamedTuple):
+    """An improvement with the record it came from, which its next action is phrased from."""
+
+    improvement: Improvement
+    source: str
+    action_ev: dict[str, Any]
+
+
 def compose_feedback(snapshot: Snapshot) -> FeedbackDraft:
     """The offline answer: each item phrased from one record by the offline template."""
-    cal = snapshot.calendar
-    next_checkin = cal.next_checkin.isoformat()
-    reviews = sorted(snapshot.reviews, key=lambda r: (r.score, r.dimension))
-    top = reviews[-1] if reviews else None
-    low = reviews[0] if len(reviews) > 1 and reviews[0].score < reviews[-1].score else None
-
-    strengths: list[Strength] = []
-    for event in snapshot.events:
-        if event.polarity == "positive" and len(strengths) < 2:
-            text = _blocks("strength", "event", event_fields(event))["text"]
-            strengths.append(Strength(text=text, evidence_ids=[event.id]))
-    for kr in snapshot.key_results:
-        if kr.status in ("ahead", "done") and len(strengths) < 3:
-            text = _blocks("strength", "kr", kr_fields(kr))["text"]
-            strengths.append(Strength(text=text, evidence_ids=[kr.id]))
-    if top is not None and top.score >= 3.5 and len(strengths) < 3:
-        text = _blocks("strength", "review", _review_fields(top, snapshot))["text"]
-        strengths.append(Strength(text=text, evidence_ids=[top.id]))
-    if not strengths:
-        progress = next((c for c in snapshot.checkins if c.progress.strip()), None)
-        if progress is not None:
-            ev: dict[str, Any] = {
-                "date": progress.date.isoformat(),
-                "progress": progress.progress.strip(),
-            }
-            strengths.append(
-                Strength(
-                    text=_blocks("strength", "checkin", ev)["text"], evidence_ids=[progress.id]
-                )
-            )
-        elif top is not None:
-            text = _blocks("strength", "review", _review_fields(top, snapshot))["text"]
-            strengths.append(Strength(text=text, evidence_ids=[top.id]))
-
-    # (improvement, action source, action fields, evidence ids)
-    improvements: list[tuple[Improvement, str, dict[str, Any]]] = []
-
-    def add(source: str, ev: dict[str, Any], ids: list[str], action_ev: dict[str, Any]) -> None:
-        parts = _blocks("improvement", source, {**ev, "next_checkin": next_checkin})
-        improvements.append(
-            (Improvement(behavior=parts["behavior"], impact=parts["impact"],
-                         suggestion=parts["suggestion"], evidence_ids=ids), source, action_ev)
-        )  # fmt: skip
-
-    for event in snapshot.events:
-        if event.polarity == "negative" and len(improvements) < 2:
-            fields = event_fields(event)
-            add("event", fields, [event.id], fields)
-    for kr in sorted(snapshot.key_results, key=lambda k: k.progress_pct - k.expected_pct):
-        if kr.status == "off_track" and len(improvements) < 3:
-            add("kr", kr_fields(kr), [kr.id], kr_fields(kr))
-    if low is not None and low.score < 3.5 and len(improvements) < 3:
-        fields = _review_fields(low, snapshot)
-        add("review", fields, [low.id], fields)
-    for text, group in recurring(snapshot.checkins, "obstacles"):
-        if len(group) >= 2 and len(improvements) < 3:
-            ev = {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]}
-            add("obstacle", ev, [c.id for c in group], ev)
-    if not improvements:
-        fallback = low or top
-        if fallback is not None:
-            fields = _review_fields(fallback, snapshot)
-            add("review", fields, [fallback.id], fields)
-        else:
-            obstacle = next((c for c in snapshot.checkins if c.obstacles.strip()), None)
-            if obstacle is None:
-                raise Conflict(
-                    "the records hold nothing to base an improvement on "
-                    "(no review score, key event, key result or obstacle in this cycle)"
-                )
-            ev = {"text": obstacle.obstacles.strip(), "dates": [obstacle.date.isoformat()]}
-            add("obstacle", ev, [obstacle.id], ev)
-
-    next_actions: list[NextAction] = []
-    for improvement, source, action_ev in improvements[:3]:
-        due = cal.next_checkin if source in ("event", "obstacle") else cal.month_end
-        text = _blocks("action", source, {**action_ev, "due": due.isoformat()})["text"]
-        next_actions.append(
-            NextAction(
-                action=text, owner="employee", due_date=due, evidence_ids=improvement.evidence_ids
-            )
-        )
-
-    resource_needs: list[ResourceNeed] = []
-    for text, group in recurring(snapshot.checkins, "support_needed"):
-        if len(resource_needs) < 2:
-            ev = {"date": group[0].date.isoformat(), "text": text, "due": cal.month_end.isoformat()}
-            resource_needs.append(
-                ResourceNeed(
-                    need=_blocks("resource", "support", ev)["text"], evidence_ids=[group[0].id]
-                )
-            )
-    wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
-    if wish is not None and len(resource_needs) < 3:
-        ev = {
-            "date": wish.date.isoformat(),
-            "text": bare(wish.employee_comment),
-            "due": cal.month_end.isoformat(),
-        }
-        resource_needs.append(
-            ResourceNeed(need=_blocks("resource", "comment", ev)["text"], evidence_ids=[wish.id])
-        )
-    if not resource_needs:
-        first = improvements[0][0]
-        focus = _focus(improvements[0])
-        ev = {"focus": focus, "due": cal.month_end.isoformat()}
-        resource_needs.append(
-            ResourceNeed(
-                need=_blocks("resource", "coaching", ev)["text"], evidence_ids=first.evidence_ids
-            )
-        )
-    if resource_needs and next_actions:
-        first_need = resource_needs[0]
-        need_text = _need_text(snapshot, first_need)
-        if need_text:
-            ev = {"need": need_text, "due": cal.month_end.isoformat()}
-            next_actions.append(
-                NextAction(action=_blocks("action", "resource", ev)["text"], owner="manager",
-                           due_date=cal.month_end, evidence_ids=first_need.evidence_ids)
-            )  # fmt: skip
-
+    top, low = _top_and_low(snapshot)
+    strengths = _strengths(snapshot, top)
+    findings = _findings(snapshot, top, low)
+    next_actions = _employee_actions(snapshot, findings)
+    resource_needs = _resource_needs(snapshot, findings)
+    manager_action = _manager_action(snapshot, resource_needs[0])
+    if manager_action is not None:
+        next_actions.append(manager_action)
     if not strengths:
         raise Conflict(
             f"the records of {snapshot.profile.id} hold nothing to base a strength on in this cycle"
         )
-    summary_ev: dict[str, Any] = {
-        "name": snapshot.profile.name,
-        "cycle": snapshot.cycle or snapshot.review_cycle or "",
-        "review_cycle": snapshot.review_cycle or "",
-        "top": {"label": top.dimension_label, "score": fmt_num(top.score)} if top else None,
-        "low": {"label": low.dimension_label, "score": fmt_num(low.score)} if low else None,
-        "kr": kr_fields(snapshot.key_results[0]) if snapshot.key_results else None,
-        "checkin_date": snapshot.checkins[0].date.isoformat() if snapshot.checkins else "",
-    }
-    summary_ids = [snapshot.profile.id]
-    summary_ids += [r.id for r in (top, low) if r is not None]
-    summary_ids += [snapshot.key_results[0].id] if snapshot.key_results else []
-    summary_ids += [snapshot.checkins[0].id] if snapshot.checkins else []
+    summary, summary_ids = _summary(snapshot, top, low)
     return FeedbackDraft(
-        summary=_blocks("summary", "", summary_ev)["text"],
+        summary=summary,
         summary_evidence_ids=summary_ids,
         strengths=strengths[:4],
-        improvements=[i for i, _, _ in improvements[:4]],
+        improvements=[f.improvement for f in findings[:4]],
         next_actions=next_actions[:5],
         resource_needs=resource_needs[:3],
     )
 
 
-def _focus(entry: tuple[Improvement, str, dict[str, Any]]) -> str:
-    _, source, ev = entry
+def _top_and_low(snapshot: Snapshot) -> tuple[ReviewRecord | None, ReviewRecord | None]:
+    """The best-scored review dimension, and the worst one when it scores lower."""
+    reviews = sorted(snapshot.reviews, key=lambda r: (r.score, r.dimension))
+    top = reviews[-1] if reviews else None
+    low = reviews[0] if len(reviews) > 1 and reviews[0].score < reviews[-1].score else None
+    return top, low
+
+
+def _strength(source: str, ev: dict[str, Any], evidence_id: str) -> Strength:
+    return Strength(text=_blocks("strength", source, ev)["text"], evidence_ids=[evidence_id])
+
+
+def _strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[Strength]:
+    """Positive events, key results ahead of plan and a high review score, in that order."""
+    strengths: list[Strength] = []
+    for event in snapshot.events:
+        if event.polarity == "positive" and len(strengths) < 2:
+            strengths.append(_strength("event", event_fields(event), event.id))
+    for kr in snapshot.key_results:
+        if kr.status in ("ahead", "done") and len(strengths) < 3:
+            strengths.append(_strength("kr", kr_fields(kr), kr.id))
+    if top is not None and top.score >= 3.5 and len(strengths) < 3:
+        strengths.append(_strength("review", _review_fields(top, snapshot), top.id))
+    return strengths or _fallback_strengths(snapshot, top)
+
+
+def _fallback_strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[Strength]:
+    """With nothing outstanding: the first reported progress, else the best review score."""
+    progress = next((c for c in snapshot.checkins if c.progress.strip()), None)
+    if progress is not None:
+        ev = {"date": progress.date.isoformat(), "progress": progress.progress.strip()}
+        return [_strength("checkin", ev, progress.id)]
+    if top is not None:
+        return [_strength("review", _review_fields(top, snapshot), top.id)]
+    return []
+
+
+def _finding(
+    snapshot: Snapshot, source: str, ev: dict[str, Any], ids: list[str], action_ev: dict[str, Any]
+) -> _Finding:
+    next_checkin = snapshot.calendar.next_checkin.isoformat()
+    parts = _blocks("improvement", source, {**ev, "next_checkin": next_checkin})
+    improvement = Improvement(
+        behavior=parts["behavior"], impact=parts["impact"], suggestion=parts["suggestion"],
+        evidence_ids=ids,
+    )  # fmt: skip
+    return _Finding(improvement, source, action_ev)
+
+
+def _findings(
+    snapshot: Snapshot, top: ReviewRecord | None, low: ReviewRecord | None
+) -> list[_Finding]:
+    """What to improve: from the records that call for it, else from what there is."""
+    return _findings_from_problems(snapshot, low) or [_fallback_finding(snapshot, top, low)]
+
+
+def _findings_from_problems(snapshot: Snapshot, low: ReviewRecord | None) -> list[_Finding]:
+    """Negative events, key results most behind plan, a low score, recurring obstacles."""
+    found: list[_Finding] = []
+    for event in snapshot.events:
+        if event.polarity == "negative" and len(found) < 2:
+            fields = event_fields(event)
+            found.append(_finding(snapshot, "event", fields, [event.id], fields))
+    for kr in sorted(snapshot.key_results, key=lambda k: k.progress_pct - k.expected_pct):
+        if kr.status == "off_track" and len(found) < 3:
+            found.append(_finding(snapshot, "kr", kr_fields(kr), [kr.id], kr_fields(kr)))
+    if low is not None and low.score < 3.5 and len(found) < 3:
+        fields = _review_fields(low, snapshot)
+        found.append(_finding(snapshot, "review", fields, [low.id], fields))
+    for text, group in recurring(snapshot.checkins, "obstacles"):
+        if len(group) >= 2 and len(found) < 3:
+            ev = {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]}
+            found.append(_finding(snapshot, "obstacle", ev, [c.id for c in group], ev))
+    return found
+
+
+def _fallback_finding(
+    snapshot: Snapshot, top: ReviewRecord | None, low: ReviewRecord | None
+) -> _Finding:
+    """The lowest review score, else the first obstacle; with neither, no draft at all."""
+    review = low or top
+    if review is not None:
+        fields = _review_fields(review, snapshot)
+        return _finding(snapshot, "review", fields, [review.id], fields)
+    obstacle = next((c for c in snapshot.checkins if c.obstacles.strip()), None)
+    if obstacle is None:
+        raise Conflict(
+            "the records hold nothing to base an improvement on "
+            "(no review score, key event, key result or obstacle in this cycle)"
+        )
+    ev = {"text": obstacle.obstacles.strip(), "dates": [obstacle.date.isoformat()]}
+    return _finding(snapshot, "obstacle", ev, [obstacle.id], ev)
+
+
+def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[NextAction]:
+    """One action per finding: due at the next check-in for events and obstacles."""
+    cal = snapshot.calendar
+    actions: list[NextAction] = []
+    for improvement, source, action_ev in findings[:3]:
+        due = cal.next_checkin if source in ("event", "obstacle") else cal.month_end
+        text = _blocks("action", source, {**action_ev, "due": due.isoformat()})["text"]
+        actions.append(
+            NextAction(
+                action=text, owner="employee", due_date=due, evidence_ids=improvement.evidence_ids
+            )
+        )
+    return actions
+
+
+def _resource_needs(snapshot: Snapshot, findings: list[_Finding]) -> list[ResourceNeed]:
+    """Support asked for, else coaching on the first finding."""
+    return _requested_support(snapshot) or [_coaching_need(snapshot, findings[0])]
+
+
+def _requested_support(snapshot: Snapshot) -> list[ResourceNeed]:
+    """Support asked for in more than one check-in, and a wish for training."""
+    month_end = snapshot.calendar.month_end.isoformat()
+    needs: list[ResourceNeed] = []
+    for text, group in recurring(snapshot.checkins, "support_needed"):
+        if len(needs) < 2:
+            ev = {"date": group[0].date.isoformat(), "text": text, "due": month_end}
+            need = _blocks("resource", "support", ev)["text"]
+            needs.append(ResourceNeed(need=need, evidence_ids=[group[0].id]))
+    wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
+    if wish is not None and len(needs) < 3:
+        ev = {"date": wish.date.isoformat(), "text": bare(wish.employee_comment), "due": month_end}
+        need = _blocks("resource", "comment", ev)["text"]
+        needs.append(ResourceNeed(need=need, evidence_ids=[wish.id]))
+    return needs
+
+
+def _coaching_need(snapshot: Snapshot, finding: _Finding) -> ResourceNeed:
+    ev = {"focus": _focus(finding), "due": snapshot.calendar.month_end.isoformat()}
+    need = _blocks("resource", "coaching", ev)["text"]
+    return ResourceNeed(need=need, evidence_ids=finding.improvement.evidence_ids)
+
+
+def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None:
+    """The manager's action of arranging the support a check-in asked for, if it asked."""
+    need_text = _need_text(snapshot, need)
+    if not need_text:
+        return None
+    month_end = snapshot.calendar.month_end
+    ev = {"need": need_text, "due": month_end.isoformat()}
+    return NextAction(
+        action=_blocks("action", "resource", ev)["text"], owner="manager", due_date=month_end,
+        evidence_ids=need.evidence_ids,
+    )  # fmt: skip
+
+
+def _summary(
+    snapshot: Snapshot, top: ReviewRecord | None, low: ReviewRecord | None
+) -> tuple[str, list[str]]:
+    """The summary sentence and the records it cites."""
+    kr = snapshot.key_results[0] if snapshot.key_results else None
+    checkin = snapshot.checkins[0] if snapshot.checkins else None
+    ev: dict[str, Any] = {
+        "name": snapshot.profile.name,
+        "cycle": snapshot.cycle or snapshot.review_cycle or "",
+        "review_cycle": snapshot.review_cycle or "",
+        "top": {"label": top.dimension_label, "score": fmt_num(top.score)} if top else None,
+        "low": {"label": low.dimension_label, "score": fmt_num(low.score)} if low else None,
+        "kr": kr_fields(kr) if kr is not None else None,
+        "checkin_date": checkin.date.isoformat() if checkin is not None else "",
+    }
+    ids = [snapshot.profile.id]
+    ids += [r.id for r in (top, low) if r is not None]
+    ids += [kr.id] if kr is not None else []
+    ids += [checkin.id] if checkin is not None else []
+    return _blocks("summary", "", ev)["text"], ids
+
+
+def _focus(finding: _Finding) -> str:
+    _, source, ev = finding
     return {"event": ev.get("short", ""), "kr": ev.get("title", ""), "review": ev.get("label", ""),
             "obstacle": ev.get("text", "")}.get(source, "")  # fmt: skip
 
@@ -252,8 +307,9 @@ def quality_items(output: FeedbackDraft) -> list[tuple[str, str]]:
 
 
 def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[FeedbackDraft]:
-    """The chain description for the runner."""
+    """The chain description for the runner; Conflict (409) when the records support no draft."""
     grounder = Grounder(snapshot, directory)
+    offline = compose_feedback(snapshot)  # built once, and early: it is also the 409 check
     return ChainSpec(
         kind=KIND,
         purpose="coaching.feedback",
@@ -266,7 +322,7 @@ def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[FeedbackDraft]:
             "data": json_block(prompt_data(snapshot)),
             "flagged_ids": snapshot.flagged_ids,
         },
-        compose=lambda: compose_feedback(snapshot),
+        compose=lambda: offline,
         validate=lambda out: validate(grounder, snapshot, out),
         quality_items=quality_items,
         lang=snapshot.lang,
@@ -288,15 +344,16 @@ async def draft_feedback(
     engine: ChatEngine,
     policy_reason: str | None = None,
     deadline: Deadline | None = None,
+    draft_id: str | None = None,
 ) -> ChainResult[FeedbackDraft]:
     """A feedback draft for one person and cycle, grounded and checked."""
 
     def prepared() -> tuple[ChainSpec[FeedbackDraft], Pseudonymizer]:
         ensure_enough(snapshot)
-        compose_feedback(snapshot)  # fails early (409) when the records cannot support a draft
         return spec(snapshot, directory), pseudonymizer_for(snapshot, directory)
 
     chain, mask = await asyncio.to_thread(prepared)
     return await run_chain(
-        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
-    )
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline,
+        draft_id=draft_id,
+    )  # fmt: skip

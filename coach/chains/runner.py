@@ -85,10 +85,12 @@ async def run_chain(
     pseudonymizer: Pseudonymizer,
     policy_reason: str | None = None,
     deadline: Deadline | None = None,
+    draft_id: str | None = None,
 ) -> ChainResult[T]:
     """Run one chain on one engine with checks, one regeneration and the offline fallback.
 
     `deadline` is the request's: the LLM may use what loading and earlier attempts left of it.
+    Every call is logged under `draft_id`, the draft the result will fill.
     Masking, rendering and checking run in worker threads, off the event loop.
     """
     masked = await asyncio.to_thread(pseudonymizer.mask_value, spec.variables)
@@ -102,6 +104,7 @@ async def run_chain(
             offline=spec.compose,
             retrieved_ids=spec.retrieved_ids,
             deadline=deadline,
+            draft_id=draft_id,
         )
 
     def checked(output: T) -> tuple[T, list[Violation], list[QualityFlag]]:

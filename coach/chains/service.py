@@ -177,12 +177,14 @@ async def generate(
         result: ChainResult[Any]
         if kind == topics.KIND:
             result = await topics.suggest_topics(
-                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline
-            )
+                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline,
+                draft_id=draft_id,
+            )  # fmt: skip
         elif kind == feedback.KIND:
             result = await feedback.draft_feedback(
-                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline
-            )
+                snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline,
+                draft_id=draft_id,
+            )  # fmt: skip
         else:
             if knowledge is None:
                 raise Conflict("development drafts need the practice library; none is loaded")
@@ -191,7 +193,7 @@ async def generate(
             snapshot = development.with_practices(snapshot, matches)
             result = await development.suggest_development(
                 snapshot, directory, matches, engine=engine, policy_reason=reason,
-                deadline=deadline,
+                deadline=deadline, draft_id=draft_id,
             )  # fmt: skip
         stored = await asyncio.to_thread(
             complete, db, draft_id, snapshot=snapshot, result=result, request=request

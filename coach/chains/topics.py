@@ -209,11 +209,13 @@ async def suggest_topics(
     engine: ChatEngine,
     policy_reason: str | None = None,
     deadline: Deadline | None = None,
+    draft_id: str | None = None,
 ) -> ChainResult[CheckinTopics]:
     """Three check-in topics for one person, grounded and checked."""
     chain, mask = await asyncio.to_thread(
         lambda: (spec(snapshot, directory), pseudonymizer_for(snapshot, directory))
     )
     return await run_chain(
-        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline
-    )
+        chain, engine=engine, pseudonymizer=mask, policy_reason=policy_reason, deadline=deadline,
+        draft_id=draft_id,
+    )  # fmt: skip

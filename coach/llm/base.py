@@ -77,7 +77,10 @@ class Deadline:
 
 @dataclass
 class StructuredCall(Generic[T]):
-    """A request for one structured answer; `deadline` bounds every attempt at it."""
+    """A request for one structured answer; `deadline` bounds every attempt at it.
+
+    `draft_id` names the draft the answer goes into, so that its call records join it.
+    """
 
     purpose: str
     prompt: RenderedPrompt
@@ -85,6 +88,7 @@ class StructuredCall(Generic[T]):
     offline: Callable[[], T]
     retrieved_ids: list[str] = field(default_factory=list)
     deadline: Deadline | None = None
+    draft_id: str | None = None
 
 
 @dataclass
@@ -116,6 +120,7 @@ class CallRecord:
     output_tokens: int | None = None
     error: str | None = None
     retrieved_ids: list[str] = field(default_factory=list)
+    draft_id: str | None = None
 
 
 class CallLog(Protocol):
@@ -159,6 +164,7 @@ class ChatEngine(ABC):
                 latency_ms=latency,
                 outcome=outcome,
                 retrieved_ids=call.retrieved_ids,
+                draft_id=call.draft_id,
                 **extra,  # type: ignore[arg-type]
             )
         )

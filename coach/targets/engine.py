@@ -78,6 +78,7 @@ from coach.targets.ranges import (
 FloatArray = npt.NDArray[np.float64]
 ScaleKind = Literal["log", "logit", "additive"]
 PeerLevel = Literal["team", "role+level", "role", "all"]
+GroupRows = dict[str, npt.NDArray[np.int64]]  # each role group's person rows
 
 PHI = 0.9  # trend damping per period (damped-trend forecasting; 0.8-0.98 is the usual range)
 NU0 = 4.0  # prior weight, in observations, of the group's dispersion in a person's own
@@ -414,29 +415,64 @@ def fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     return fit
 
 
-def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
+@dataclass(frozen=True)
+class _Panel:
+    """One metric's history as person x period matrices (columns first..last ordinal)."""
+
+    info: MetricInfo
+    scale: Scale
+    season_len: int
+    first: int
+    last: int
+    persons: npt.NDArray[np.int64]  # employee index of each row
+    emps: list[EmployeeInfo]
+    zmat: FloatArray  # values on the model's scale
+    ymat: FloatArray  # values as recorded
+    hire: FloatArray  # hire date in months, per person
+    tenure: FloatArray  # months since hire at each column's midpoint
+    last_col: npt.NDArray[np.int64]  # each person's last observed column
+    cells: npt.NDArray[np.str_]  # each person's role+level peer cell
+
+    @property
+    def n_cols(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def n_persons(self) -> int:
+        return int(self.persons.size)
+
+
+def _panel(data: TargetData, metric_id: str) -> _Panel:
     info = data.metric(metric_id)
     hist = data.history[metric_id]
     if hist.size == 0:
         raise NoHistory(metric_id)
-    length = season_length(info.period_type)
     scale = choose_scale(info, hist.value)
     z = scale.forward(hist.value)
     persons, row = np.unique(hist.employee, return_inverse=True)
     first, t0 = int(hist.ordinal.min()), int(hist.ordinal.max())
     n_cols = t0 - first + 1
     col = hist.ordinal - first
-    n_persons = persons.size
-    zmat = np.full((n_persons, n_cols), np.nan)
+    zmat = np.full((persons.size, n_cols), np.nan)
     zmat[row, col] = z
-    ymat = np.full((n_persons, n_cols), np.nan)
+    ymat = np.full((persons.size, n_cols), np.nan)
     ymat[row, col] = hist.value
     emps = [data.employees[int(i)] for i in persons]
     hire = np.array([_hire_months(e) for e in emps])
     mids = ordinal_midpoint_months(np.arange(first, t0 + 1), info.period_type)  # type: ignore[arg-type]
     tenure = np.maximum(np.asarray(mids, dtype=np.float64)[None, :] - hire[:, None], 0.0)
     last_col = np.array([np.flatnonzero(np.isfinite(r))[-1] for r in zmat], dtype=np.int64)
+    return _Panel(
+        info=info, scale=scale, season_len=season_length(info.period_type), first=first,
+        last=t0, persons=persons, emps=emps, zmat=zmat, ymat=ymat, hire=hire, tenure=tenure,
+        last_col=last_col, cells=np.array([f"{e.role}\x1f{e.level}" for e in emps]),
+    )  # fmt: skip
 
+
+def _role_groups(
+    emps: list[EmployeeInfo],
+) -> tuple[dict[str, str], list[str], GroupRows]:
+    """Roles with enough people are their own group, the rest share "*": map, per person, rows."""
     roles = [e.role for e in emps]
     role_sizes: dict[str, int] = {}
     for r in roles:
@@ -447,155 +483,227 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         g: np.flatnonzero(np.array([pg == g for pg in person_group]))
         for g in sorted(set(person_group))
     }
-    cells = np.array([f"{e.role}\x1f{e.level}" for e in emps])
-    season_of_col = (first + np.arange(n_cols)) % length
+    return group_of_role, person_group, group_rows
 
-    # Pass A: seasonality and ramp per group -> adjusted matrix x.
-    xmat = np.full_like(zmat, np.nan)
+
+def _deseasonalise_and_deramp(
+    panel: _Panel, group_rows: GroupRows
+) -> tuple[FloatArray, dict[str, GroupFit]]:
+    """Pass A: seasonality and ramp per group, and the matrix with both removed."""
+    season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
+    xmat = np.full_like(panel.zmat, np.nan)
     groups: dict[str, GroupFit] = {}
     for g, rows in group_rows.items():
-        zg = zmat[rows]
-        seas = _seasonality(_two_way_period_effects(zg), first, length)
+        zg = panel.zmat[rows]
+        seas = _seasonality(_two_way_period_effects(zg), panel.first, panel.season_len)
         zs = zg - seas.factors[season_of_col][None, :]
-        deviation = np.full_like(zs, np.nan)
-        group_median = _nanmedian(zs, axis=0)
-        for cell in np.unique(cells[rows]):
-            members = cells[rows] == cell
-            sub = zs[members]
-            med = _nanmedian(sub, axis=0)
-            enough = np.isfinite(sub).sum(axis=0) >= 3
-            deviation[members] = sub - np.where(enough, med, group_median)[None, :]
-        ramp = _fit_ramp(deviation, tenure[rows])
-        xmat[rows] = zs - ramp.at(tenure[rows])
+        deviation = _deviation_from_peers(zs, panel.cells[rows])
+        ramp = _fit_ramp(deviation, panel.tenure[rows])
+        xmat[rows] = zs - ramp.at(panel.tenure[rows])
         groups[g] = GroupFit(seasonality=seas, ramp=ramp)
+    return xmat, groups
 
-    # Pass B: slopes, variance components, slope shrinkage, detrended matrix.
-    width = max(6, 2 * length)
-    window = _right_aligned(xmat, last_col, width)
+
+def _deviation_from_peers(zs: FloatArray, cells: npt.NDArray[np.str_]) -> FloatArray:
+    """How far each value sits from its role+level cell's median (the group's, if few)."""
+    deviation = np.full_like(zs, np.nan)
+    group_median = _nanmedian(zs, axis=0)
+    for cell in np.unique(cells):
+        members = cells == cell
+        sub = zs[members]
+        med = _nanmedian(sub, axis=0)
+        enough = np.isfinite(sub).sum(axis=0) >= 3
+        deviation[members] = sub - np.where(enough, med, group_median)[None, :]
+    return deviation
+
+
+def _moment_variances(gf: GroupFit, xg: FloatArray) -> None:
+    """Observation noise and walk variance of a group from lag-1 and lag-2 differences."""
+    # Differences net of the group trend only: subtracting noisy per-person slopes would
+    # add their estimation error (three times over) to V2 - V1, the walk's variance.
+    d1 = xg[:, 1:] - xg[:, :-1] - gf.slope
+    d2 = xg[:, 2:] - xg[:, :-2] - 2 * gf.slope
+    v1, v2 = _robust_var(d1.ravel()), _robust_var(d2.ravel())
+    if not math.isfinite(v1):
+        # Too few consecutive pairs: fall back to the spread of levels across people.
+        v1 = _robust_var(xg.ravel()) if np.isfinite(xg).sum() >= 3 else 1e-4
+        v1 = max(v1, 1e-8)
+        v2 = v1
+    if not math.isfinite(v2):
+        v2 = v1
+    gf.sigma2_eps = float(np.clip(v1 - v2 / 2, 0.05 * v1 / 2, v1 / 2))
+    gf.sigma2_eta = float(v1 - 2 * gf.sigma2_eps)
+
+
+def _shrunk_slopes(
+    gf: GroupFit, rs: FloatArray, sxx: FloatArray, n_window: npt.NDArray[np.int64]
+) -> tuple[FloatArray, FloatArray]:
+    """People's slopes shrunk toward the group's by empirical Bayes, and their variances."""
+    has = np.isfinite(rs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sampling = 1.1 * gf.sigma2_eps / sxx + 1.2 * gf.sigma2_eta / n_window
+    spread = _robust_var(rs)
+    between = max(0.0, spread - float(np.median(sampling[has]))) if has.sum() >= 3 else 0.0
+    gf.slope_between = between
+    gf.slope_var = (spread / has.sum()) if has.sum() >= 3 else between
+    if between > 0:
+        w = np.where(has, between / (between + sampling), 0.0)
+        post_var = np.where(has, 1.0 / (1.0 / between + 1.0 / sampling), between)
+    else:
+        w = np.zeros(rs.size)
+        post_var = np.zeros(rs.size)
+    return gf.slope + w * np.where(has, rs - gf.slope, 0.0), post_var + gf.slope_var
+
+
+@dataclass(frozen=True)
+class _Slopes:
+    """Pass B's result: people's slopes and the matrix with them removed."""
+
+    slope: FloatArray
+    slope_var: FloatArray
+    xstar: FloatArray  # detrended, anchored at the last column
+    prelim: FloatArray  # preliminary levels: median of the recent detrended window
+    n_window: npt.NDArray[np.int64]  # observations in each person's recent window
+    width: int  # the recent window's width in periods
+
+
+def _fit_slopes(
+    panel: _Panel,
+    xmat: FloatArray,
+    groups: dict[str, GroupFit],
+    group_rows: GroupRows,
+) -> _Slopes:
+    """Pass B: slopes, variance components, slope shrinkage, detrended matrix."""
+    width = max(6, 2 * panel.season_len)
+    window = _right_aligned(xmat, panel.last_col, width)
     raw_slope, sxx = _theil_sen(window)
     n_window = np.isfinite(window).sum(axis=1)
-    slope = np.zeros(n_persons)
-    slope_var = np.zeros(n_persons)
-    cols = np.arange(n_cols, dtype=np.float64)
+    slope = np.zeros(panel.n_persons)
+    slope_var = np.zeros(panel.n_persons)
+    cols = np.arange(panel.n_cols, dtype=np.float64)
     for g, rows in group_rows.items():
         gf = groups[g]
         rs = raw_slope[rows]
         has = np.isfinite(rs)
         gf.slope = float(np.median(rs[has])) if has.any() else 0.0
-        xg = xmat[rows]
-        # Differences net of the group trend only: subtracting noisy per-person slopes would
-        # add their estimation error (three times over) to V2 - V1, the walk's variance.
-        d1 = xg[:, 1:] - xg[:, :-1] - gf.slope
-        d2 = xg[:, 2:] - xg[:, :-2] - 2 * gf.slope
-        v1, v2 = _robust_var(d1.ravel()), _robust_var(d2.ravel())
-        if not math.isfinite(v1):
-            # Too few consecutive pairs: fall back to the spread of levels across people.
-            v1 = _robust_var(xg.ravel()) if np.isfinite(xg).sum() >= 3 else 1e-4
-            v1 = max(v1, 1e-8)
-            v2 = v1
-        if not math.isfinite(v2):
-            v2 = v1
-        gf.sigma2_eps = float(np.clip(v1 - v2 / 2, 0.05 * v1 / 2, v1 / 2))
-        gf.sigma2_eta = float(v1 - 2 * gf.sigma2_eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sampling = 1.1 * gf.sigma2_eps / sxx[rows] + 1.2 * gf.sigma2_eta / n_window[rows]
-        spread = _robust_var(rs)
-        between = max(0.0, spread - float(np.median(sampling[has]))) if has.sum() >= 3 else 0.0
-        gf.slope_between = between
-        gf.slope_var = (spread / has.sum()) if has.sum() >= 3 else between
-        if between > 0:
-            w = np.where(has, between / (between + sampling), 0.0)
-            post_var = np.where(has, 1.0 / (1.0 / between + 1.0 / sampling), between)
-        else:
-            w = np.zeros(rows.size)
-            post_var = np.zeros(rows.size)
-        slope[rows] = gf.slope + w * np.where(has, rs - gf.slope, 0.0)
-        slope_var[rows] = post_var + gf.slope_var
-    xstar = xmat - slope[:, None] * (cols[None, :] - (n_cols - 1))
-    star_window = _right_aligned(xstar, last_col, width)
-    prelim = _nanmedian(star_window, axis=1)
-    slope_lever = np.zeros(n_persons)  # set by the filter below
+        _moment_variances(gf, xmat[rows])
+        slope[rows], slope_var[rows] = _shrunk_slopes(gf, rs, sxx[rows], n_window[rows])
+    xstar = xmat - slope[:, None] * (cols[None, :] - (panel.n_cols - 1))
+    prelim = _nanmedian(_right_aligned(xstar, panel.last_col, width), axis=1)
+    return _Slopes(slope, slope_var, xstar, prelim, n_window, width)
 
-    # Peer table: medians of preliminary levels by cell, team effects with their own shrinkage.
-    peers, team_dev = _peer_table(emps, prelim, ymat, last_col)
-    prior_mean = np.zeros(n_persons)
+
+def _peer_priors(
+    panel: _Panel, slopes: _Slopes
+) -> tuple[PeerTable, FloatArray, list[tuple[PeerLevel, int, tuple[str, ...]]]]:
+    """Peer table from preliminary levels, and each person's prior mean and its source."""
+    peers, team_dev = _peer_table(panel.emps, slopes.prelim, panel.ymat, panel.last_col)
+    prior_mean = np.zeros(panel.n_persons)
     prior_info: list[tuple[PeerLevel, int, tuple[str, ...]]] = []
-    for p, emp in enumerate(emps):
+    for p, emp in enumerate(panel.emps):
         mean, peer_level, count, _, cell = peers.prior(emp, float(team_dev[p]))
         prior_mean[p] = mean
         prior_info.append((peer_level, count, cell))
+    return peers, prior_mean, prior_info
 
-    # Pass C: between-person prior variance and the robust Kalman filter per group.
-    level = np.zeros(n_persons)
-    level_var = np.zeros(n_persons)
-    scale_mult = np.ones(n_persons)
-    outliers = np.zeros(n_persons, dtype=np.int64)
-    peer_weight = np.ones(n_persons)
-    n_obs = np.isfinite(zmat).sum(axis=1)
+
+def _between_person_variance(
+    gf: GroupFit, resid: FloatArray, n_window: npt.NDArray[np.int64]
+) -> float:
+    """tau2: how far people's levels sit from their peer prior, net of estimation noise."""
+    stable = n_window >= 3
+    raw = _robust_var(resid[stable]) if stable.sum() >= 3 else _robust_var(resid)
+    if not math.isfinite(raw):
+        raw = gf.sigma2_eps + gf.sigma2_eta
+    noise = float(
+        np.median(
+            (math.pi / 2) * gf.sigma2_eps / np.maximum(n_window, 1) + gf.sigma2_eta * n_window / 3
+        )
+    )
+    return max(raw - noise, 0.05 * raw, 1e-10)
+
+
+@dataclass(frozen=True)
+class _Levels:
+    """Pass C's result, per person."""
+
+    level: FloatArray
+    level_var: FloatArray
+    scale_mult: FloatArray
+    outliers: npt.NDArray[np.int64]
+    peer_weight: FloatArray
+    slope_lever: FloatArray
+
+
+def _filter_group(gf: GroupFit, xstar: FloatArray, prior_mean: FloatArray) -> FilterResult:
+    """Split the group's lag-1 variance by likelihood, then run the robust filter."""
+    # The moment estimates serve the slope shrinkage and tau2; the filter and the
+    # forecast use the likelihood split of the same lag-1 variance.
+    v1 = 2.0 * gf.sigma2_eps + gf.sigma2_eta
+    fallback = gf.sigma2_eta / gf.sigma2_eps if gf.sigma2_eps > 0 else 0.0
+    q = _walk_ratio(xstar, prior_mean, gf.tau2, v1, fallback)
+    gf.sigma2_eps = v1 / (2.0 + q)
+    gf.sigma2_eta = q * gf.sigma2_eps
+    return _robust_filter(xstar, prior_mean, gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
+
+
+def _filter_levels(
+    slopes: _Slopes,
+    prior_mean: FloatArray,
+    groups: dict[str, GroupFit],
+    group_rows: GroupRows,
+) -> _Levels:
+    """Pass C: between-person prior variance and the robust Kalman filter per group."""
+    n_persons = prior_mean.size
+    out = _Levels(
+        level=np.zeros(n_persons), level_var=np.zeros(n_persons),
+        scale_mult=np.ones(n_persons), outliers=np.zeros(n_persons, dtype=np.int64),
+        peer_weight=np.ones(n_persons), slope_lever=np.zeros(n_persons),
+    )  # fmt: skip
     for g, rows in group_rows.items():
         gf = groups[g]
-        resid = prelim[rows] - prior_mean[rows]
-        stable = n_window[rows] >= 3
-        raw = _robust_var(resid[stable]) if stable.sum() >= 3 else _robust_var(resid)
-        if not math.isfinite(raw):
-            raw = gf.sigma2_eps + gf.sigma2_eta
-        noise = float(
-            np.median(
-                (math.pi / 2) * gf.sigma2_eps / np.maximum(n_window[rows], 1)
-                + gf.sigma2_eta * n_window[rows] / 3
-            )
-        )
-        gf.tau2 = max(raw - noise, 0.05 * raw, 1e-10)
-        # The moment estimates above serve the slope shrinkage and tau2; the filter and
-        # the forecast use the likelihood split of the same lag-1 variance.
-        v1 = 2.0 * gf.sigma2_eps + gf.sigma2_eta
-        fallback = gf.sigma2_eta / gf.sigma2_eps if gf.sigma2_eps > 0 else 0.0
-        q = _walk_ratio(xstar[rows], prior_mean[rows], gf.tau2, v1, fallback)
-        gf.sigma2_eps = v1 / (2.0 + q)
-        gf.sigma2_eta = q * gf.sigma2_eps
-        res = _robust_filter(xstar[rows], prior_mean[rows], gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
-        level[rows], level_var[rows], outliers[rows] = res.level, res.level_var, res.dropped
-        peer_weight[rows] = res.prior_weight
-        su2, nu = res.su2, res.nu
+        resid = slopes.prelim[rows] - prior_mean[rows]
+        gf.tau2 = _between_person_variance(gf, resid, slopes.n_window[rows])
+        res = _filter_group(gf, slopes.xstar[rows], prior_mean[rows])
+        out.level[rows], out.level_var[rows], out.outliers[rows] = (
+            res.level, res.level_var, res.dropped,
+        )  # fmt: skip
+        out.peer_weight[rows] = res.prior_weight
         # An error db in the slope used to detrend moves the filtered level by db times the
         # filter's weighted age of its observations; the Theil-Sen window's mean age, used
         # before, overstated this lever for short-memory (high q) levels and understated
         # it for long ones.
-        slope_lever[rows] = res.lever
-        gf.scale_mult = float(su2.sum() / max(nu.sum(), 1)) / _SCALE_CONST
+        out.slope_lever[rows] = res.lever
+        gf.scale_mult = float(res.su2.sum() / max(res.nu.sum(), 1)) / _SCALE_CONST
         gf.scale_mult = max(gf.scale_mult, 0.05)
-        scale_mult[rows] = (NU0 * gf.scale_mult + su2 / _SCALE_CONST) / (NU0 + nu)
+        out.scale_mult[rows] = (NU0 * gf.scale_mult + res.su2 / _SCALE_CONST) / (NU0 + res.nu)
+    return out
 
-    own_median = _nanmedian(_right_aligned(ymat, last_col, width), axis=1)
-    values = hist.value
+
+def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
+    panel = _panel(data, metric_id)
+    group_of_role, person_group, group_rows = _role_groups(panel.emps)
+    xmat, groups = _deseasonalise_and_deramp(panel, group_rows)
+    slopes = _fit_slopes(panel, xmat, groups, group_rows)
+    peers, prior_mean, prior_info = _peer_priors(panel, slopes)
+    levels = _filter_levels(slopes, prior_mean, groups, group_rows)
+    values = data.history[metric_id].value
+    rows = np.arange(panel.n_persons)
     return MetricFit(
-        metric=info,
-        scale=scale,
-        season_len=length,
-        first_ordinal=first,
-        last_ordinal=t0,
-        integer_valued=bool(np.all(values == np.round(values))),
-        groups=groups,
-        peers=peers,
-        row_of={int(e): i for i, e in enumerate(persons)},
-        group_of_role=group_of_role,
+        metric=panel.info, scale=panel.scale, season_len=panel.season_len,
+        first_ordinal=panel.first, last_ordinal=panel.last,
+        integer_valued=bool(np.all(values == np.round(values))), groups=groups, peers=peers,
+        row_of={int(e): i for i, e in enumerate(panel.persons)}, group_of_role=group_of_role,
         default_group="*" if "*" in groups else max(group_rows, key=lambda g: group_rows[g].size),
-        person_group=person_group,
-        level=level,
-        level_var=level_var,
-        slope=slope,
-        slope_var=slope_var,
-        slope_lever=slope_lever,
-        scale_mult=scale_mult,
-        n_obs=n_obs,
-        outliers=outliers,
-        peer_weight=peer_weight,
-        prior_info=prior_info,
-        last_ordinal_of=first + last_col,
-        last_value=ymat[np.arange(n_persons), last_col],
-        own_median=own_median,
-        hire_months=hire,
-    )
+        person_group=person_group, level=levels.level, level_var=levels.level_var,
+        slope=slopes.slope, slope_var=slopes.slope_var, slope_lever=levels.slope_lever,
+        scale_mult=levels.scale_mult, n_obs=np.isfinite(panel.zmat).sum(axis=1),
+        outliers=levels.outliers, peer_weight=levels.peer_weight, prior_info=prior_info,
+        last_ordinal_of=panel.first + panel.last_col,
+        last_value=panel.ymat[rows, panel.last_col],
+        own_median=_nanmedian(_right_aligned(panel.ymat, panel.last_col, slopes.width), axis=1),
+        hire_months=panel.hire,
+    )  # fmt: skip
 
 
 def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:

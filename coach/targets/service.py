@@ -21,7 +21,7 @@ from coach.drafts import DraftKind, Provenance, create_draft
 from coach.errors import CoachError, Forbidden
 from coach.grounding import ungrounded_numbers
 from coach.llm import ChatEngine, LLMError, StructuredCall
-from coach.models import Draft, Employee, Metric, MetricValue, OfficialTarget
+from coach.models import Draft, Employee, Metric, MetricValue, OfficialTarget, new_id
 from coach.org import can_view
 from coach.prompts import render
 from coach.targets.data import TargetData
@@ -111,7 +111,7 @@ def _inputs(data: TargetData, request: TargetRequest, lang: str) -> dict[str, An
 
 
 def _rephrase(
-    engine: ChatEngine, suggestion: TargetSuggestion, lang: str
+    engine: ChatEngine, suggestion: TargetSuggestion, lang: str, *, draft_id: str
 ) -> tuple[str, Provenance]:
     prompt = render(
         REPHRASE_TEMPLATE,
@@ -121,7 +121,7 @@ def _rephrase(
     )
     call = StructuredCall(
         purpose="targets.rationale", prompt=prompt, schema=Rationale,
-        offline=lambda: Rationale(text=suggestion.rationale),
+        offline=lambda: Rationale(text=suggestion.rationale), draft_id=draft_id,
     )  # fmt: skip
     provenance = Provenance(provider=engine.provider, model=engine.model,
                             template_id=prompt.template_id, template_hash=prompt.template_hash)  # fmt: skip
@@ -146,8 +146,9 @@ def _check_scope(session: Session, principal: Principal, employee_id: str) -> No
 
 
 class ExplainedTarget(BaseModel):
-    """A suggestion with its rephrased rationale, not yet stored."""
+    """A suggestion with its rephrased rationale, not yet stored as the draft `draft_id`."""
 
+    draft_id: str
     request: TargetRequest
     suggestion: TargetSuggestion
     provenance: Provenance
@@ -167,9 +168,10 @@ def explain_target(
         _check_scope(session, principal, request.employee_id)
         data = load_target_data(session, [request.metric])
     suggestion = suggest_target(data, request, lang=lang)
-    text, provenance = _rephrase(engine, suggestion, lang)
+    draft_id = new_id()  # chosen now so that the rephrase's call record names its draft
+    text, provenance = _rephrase(engine, suggestion, lang, draft_id=draft_id)
     return ExplainedTarget(
-        request=request, suggestion=suggestion.model_copy(update={"rationale": text}),
+        draft_id=draft_id, request=request, suggestion=suggestion.model_copy(update={"rationale": text}),
         provenance=provenance, inputs=_inputs(data, request, lang),
     )  # fmt: skip
 
@@ -179,6 +181,7 @@ def store_target(session: Session, principal: Principal, explained: ExplainedTar
     draft = create_draft(
         session, kind=DRAFT_KIND, employee_id=explained.request.employee_id, requester=principal,
         inputs=explained.inputs, output=explained.suggestion, provenance=explained.provenance,
+        draft_id=explained.draft_id,
     )  # fmt: skip
     return TargetDraft(
         draft_id=draft.id, suggestion=explained.suggestion, provenance=explained.provenance

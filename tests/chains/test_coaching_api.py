@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from coach.auth import create_user
+from coach.chains import feedback
 from coach.demo import DemoTokens
 from coach.models import Draft, Role
 from tests.chains.conftest import AS_OF, auth
@@ -201,3 +204,21 @@ def test_edited_approval_must_fit_the_schema(
     ok = demo_client.post(f"/v1/drafts/{draft['draft_id']}/approve", json={"content": edited},
                           headers=auth(demo_tokens.manager))  # fmt: skip
     assert ok.status_code == 200 and ok.json()["decisions"][0]["decision"] == "edit"
+
+
+def test_the_offline_feedback_draft_is_composed_once(
+    demo_client: TestClient, demo_tokens: DemoTokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    composed: list[str] = []
+    compose = feedback.compose_feedback
+
+    def counted(snapshot: Any) -> Any:
+        composed.append(snapshot.profile.id)
+        return compose(snapshot)
+
+    monkeypatch.setattr(feedback, "compose_feedback", counted)
+    response = demo_client.post("/v1/feedback/drafts", json={"employee_id": "E012", "cycle": "latest", "date": DAY},
+                                headers=auth(demo_tokens.manager))  # fmt: skip
+    assert response.status_code == 201, response.text
+    assert response.json()["provenance"]["provider"] == "offline"
+    assert composed == ["E012"]

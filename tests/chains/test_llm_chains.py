@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from coach.demo import DemoTokens
 from coach.knowledge import KnowledgeBase
-from coach.models import CheckIn, Draft, Employee
+from coach.llm import DatabaseCallLog
+from coach.models import CheckIn, Draft, Employee, LLMCall
 from coach.settings import Settings
 from tests.chains.conftest import (
     AS_OF,
@@ -148,6 +149,34 @@ def test_unknown_record_id_twice_falls_back_offline(
     assert "K-E012-99" not in json.dumps(body["output"])
     assert body["status"] == "pending" and body["output"]["quality_flags"] == []
     assert _draft(db, body["draft_id"]).fallback_reason == body["provenance"]["fallback_reason"]
+
+
+@respx.mock
+def test_every_call_made_for_a_feedback_draft_is_logged_under_its_id(
+    settings: Settings, knowledge: KnowledgeBase
+) -> None:
+    chat = openai_engine()
+    app = build_app(settings, knowledge, chat_engine=chat)
+    db = app.state.engine
+    chat.call_log = call_log = DatabaseCallLog(db)
+
+    def plant(payload: dict[str, Any]) -> None:
+        payload["strengths"][0]["evidence_ids"] = ["K-E012-99"]
+
+    bad = llm_payload(db, knowledge, "feedback", "E012", cycle="latest", mutate=plant)
+    respx.post(CHAT).mock(return_value=_answer("feedback", bad))
+    with TestClient(app) as client:
+        body = client.post("/v1/feedback/drafts", json={"employee_id": "E012", "cycle": "latest", "date": DAY},
+                           headers=auth(_tokens(app).manager)).json()  # fmt: skip
+    call_log.flush()
+    with Session(db) as session:
+        calls = session.exec(select(LLMCall).order_by(LLMCall.id)).all()  # type: ignore[arg-type]
+    # Two rejected answers, then the offline fallback: all three belong to the draft.
+    assert [(c.provider, c.purpose) for c in calls] == [
+        ("openai", "coaching.feedback"), ("openai", "coaching.feedback"),
+        ("offline", "coaching.feedback"),
+    ]  # fmt: skip
+    assert {c.draft_id for c in calls} == {body["draft_id"]}
 
 
 @respx.mock

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from coach.demo import DemoTokens
-from coach.llm import OpenAIEngine
-from coach.models import Draft, OfficialTarget
+from coach.llm import DatabaseCallLog, OpenAIEngine
+from coach.models import Draft, LLMCall, OfficialTarget
 from coach.settings import Settings
 from tests.factories import auth
 
@@ -195,3 +195,24 @@ def test_llm_rephrase_is_kept_only_when_its_numbers_are_grounded(
         bad = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
     assert "999" not in bad["rationale"] and "999" in bad["provenance"]["fallback_reason"]
     assert bad["provenance"]["provider"] == "openai"
+
+
+@respx.mock
+def test_the_rephrase_call_is_logged_under_the_target_draft_id(
+    settings: Settings, demo: DemoTokens, engine: Engine
+) -> None:
+    call_log = DatabaseCallLog(engine)
+    llm = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1",
+                       max_retries=0, call_log=call_log)  # fmt: skip
+    app = create_app(settings, chat_engine=llm)
+    respx.post("http://llm.test/v1/chat/completions").mock(
+        return_value=httpx.Response(200, json=_llm_answer("按历史趋势给出区间。"))
+    )
+    with TestClient(app) as client:
+        body = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
+    call_log.flush()
+    with Session(engine) as session:
+        calls = session.exec(select(LLMCall)).all()
+    assert [(c.purpose, c.outcome, c.draft_id) for c in calls] == [
+        ("targets.rationale", "ok", body["draft_id"])
+    ]
