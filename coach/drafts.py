@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from coach.approvals import measure_edit
 from coach.audit import record_event
 from coach.auth import Principal
+from coach.draft_content import DraftContent, DraftOutput
 from coach.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, utcnow
@@ -40,7 +41,7 @@ class Provenance(BaseModel):
 class DecisionPublic(BaseModel):
     decision: Decision
     reviewer: str
-    final_content: dict[str, Any] | None
+    final_content: DraftContent | None
     reason: str
     created_at: datetime
     diff: str = Field(default="", description="Unified diff from the AI version to the final one.")
@@ -53,8 +54,10 @@ class DraftPublic(BaseModel):
     kind: str
     status: DraftStatus
     employee_id: str
-    inputs: dict[str, Any]
-    output: dict[str, Any]
+    inputs: dict[str, Any] = Field(
+        description="What the draft was made from: the request and the evidence it was given."
+    )
+    output: DraftOutput
     provenance: Provenance
     decisions: list[DecisionPublic]
     created_at: datetime
@@ -87,6 +90,11 @@ def register_kind(
 ) -> None:
     """Declare a draft kind: the schema edits must satisfy and what approval makes official."""
     _KINDS[name] = DraftKind(name=name, schema=schema, on_approved=on_approved)
+
+
+def kind_schemas() -> list[type[BaseModel]]:
+    """The content schemas of the registered kinds, in registration order."""
+    return [k.schema for k in _KINDS.values() if k.schema is not None]
 
 
 def create_draft(

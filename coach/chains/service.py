@@ -24,6 +24,7 @@ from coach.chains import development, feedback, topics
 from coach.chains.records import Directory, Lang, Purpose, Snapshot, load_directory, load_snapshot
 from coach.chains.runner import ChainResult
 from coach.db import session_scope
+from coach.draft_content import DraftContent
 from coach.drafts import Provenance, begin_draft, create_draft, fail_draft, finish_draft
 from coach.errors import CoachError, Conflict, Forbidden, NotFound
 from coach.gating import DraftReceipt, sees_pending, shown_to
@@ -42,7 +43,7 @@ class StoredDraft(BaseModel):
     draft_id: str
     status: DraftStatus
     provenance: Provenance
-    output: dict[str, Any]
+    output: DraftContent
 
 
 def authorize(session: Session, principal: Principal, employee_id: str, kind: Purpose) -> None:
