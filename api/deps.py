@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -16,6 +17,8 @@ from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine
 from coach.models import Role
 from coach.settings import Settings
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="API token from `coach user add`")
 
@@ -53,6 +56,32 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 # Databases store OFFSET as a signed 64-bit integer (SQLite refuses anything larger); no page
 # is ever this far in, so a bound well inside keeps a huge number a 422 instead of a 500.
 MAX_OFFSET = 2**31 - 1
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of a list to answer: every list endpoint pages the same way."""
+
+    offset: int
+    limit: int
+
+    def of(self, items: Sequence[T]) -> list[T]:
+        """This page of a list already in memory."""
+        return list(items[self.offset : self.offset + self.limit])
+
+
+def get_page(
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page, at most {MAX_LIMIT}.")
+    ] = DEFAULT_LIMIT,
+) -> Page:
+    return Page(offset=offset, limit=limit)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
 
 
 def get_current_user(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.drafts import GenerationFailed
 from coach.errors import (
@@ -22,7 +23,7 @@ from coach.errors import (
     NotFound,
     TooManyRequests,
 )
-from coach.imports import ImportFailed
+from coach.imports import ImportFailed, RowError
 from coach.llm import LLMError
 from coach.targets import TargetError
 
@@ -49,6 +50,87 @@ def status_for(exc: CoachError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 500  # only a CoachError missing from STATUS, which a test forbids
+
+
+class Error(BaseModel):
+    """Every refusal: `detail` says what is wrong, in words."""
+
+    detail: str = Field(description="What is wrong and, where it helps, what to do instead.")
+    code: str | None = Field(
+        default=None, description="A stable code; sent by the target routes only."
+    )
+
+
+class FieldError(BaseModel):
+    """One invalid field, in FastAPI's shape; `input` and `ctx` ride along when known."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int] = Field(description="Where the field is: `body`, `query`, then names.")
+    msg: str = Field(description="Why the value is refused.")
+    type: str = Field(description="The kind of problem, e.g. `missing` or `value_error`.")
+
+
+class DocumentProblem(BaseModel):
+    """What is wrong with an uploaded practice document."""
+
+    message: str
+    file: str
+    field: str
+    reason: str
+
+
+class InvalidRequest(BaseModel):
+    """A 422: the fields that are invalid, or a document problem, or a sentence."""
+
+    detail: list[FieldError] | DocumentProblem | str
+    code: str | None = Field(
+        default=None, description="A stable code; sent by the target routes only."
+    )
+
+
+class ImportRejected(BaseModel):
+    """A CSV file rejected whole, with every problem found; nothing was imported."""
+
+    detail: str
+    errors: list[RowError]
+
+
+class GenerationFailedError(BaseModel):
+    """A draft that could not be generated even offline; it is kept as failed."""
+
+    detail: str
+    draft_id: str
+    status: Literal["failed"]
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be parsed at all (not JSON, or not the declared encoding).",
+    401: "No valid bearer token.",
+    403: "The caller's role or scope does not allow this.",
+    404: "A record named in the request does not exist.",
+    409: "The request conflicts with the record's current state.",
+    413: "The request is larger than its limit.",
+    422: "The request is invalid; `detail` names each field and why.",
+    429: "Too many requests of this kind are waiting; retry once others are decided.",
+    503: "The database is busy; nothing was written, retry after `Retry-After` seconds.",
+}
+
+
+def error_responses(
+    *statuses: int, overrides: Mapping[int, tuple[Any, str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each error status it can answer, its body and meaning.
+
+    `overrides` gives a status a body model and description of its own (status: (model, text)).
+    """
+    declared: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(statuses):
+        model, description = (overrides or {}).get(
+            status, (InvalidRequest if status == 422 else Error, _DESCRIPTIONS[status])
+        )
+        declared[status] = {"model": model, "description": description}
+    return declared
 
 
 def _printable(value: Any) -> Any:

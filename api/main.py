@@ -7,8 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -38,6 +40,9 @@ from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 from coach.settings import Settings, get_settings
 
+API_TITLE = "Coach API"
+DOCS_TITLE = "Coach 绩效教练"  # the HTML docs keep the product's own name
+
 
 def create_app(
     settings: Settings | None = None,
@@ -54,14 +59,16 @@ def create_app(
     migrate(engine)
     register_all()
     app = FastAPI(
-        title="Coach 绩效教练",
+        title=DOCS_TITLE,
         version=__version__,
-        description="AI drafts for continuous performance management; people decide.",
+        description="Coach (绩效教练): AI drafts for continuous performance management; people decide.",
         lifespan=_lifespan,
         dependencies=[Depends(reject_unrepresentable_json)],
         docs_url=None,  # served by install_docs, from local assets
         redoc_url=None,
+        generate_unique_id_function=_operation_id,
     )
+    app.openapi = _ascii_titled(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.engine = engine
     app.state.chat_engine = chat_engine or build_engine(settings, DatabaseCallLog(engine))
@@ -78,6 +85,24 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     logging.getLogger("coach").setLevel(logging.INFO)
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    # The function name: short, and unique across the API (tests/test_openapi_contract.py).
+    return route.name
+
+
+def _ascii_titled(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The schema under an ASCII title, which generated clients name their package after."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            info = generate()["info"]
+            info["title"], info["x-title-zh"] = API_TITLE, "绩效教练"
+        return app.openapi_schema  # type: ignore[return-value]
+
+    return openapi
 
 
 @asynccontextmanager

@@ -176,7 +176,10 @@ class AuditEventPublic(BaseModel):
     object_id: str
     before_hash: str | None
     after_hash: str | None
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(
+        description="Facts about the event, by action: ids, kinds, figures and hashes; never"
+        " free text, so erasing a person leaves the chain intact."
+    )
     prev_hash: str
     hash: str
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from coach.approvals import measure_edit
 from coach.audit import record_event
 from coach.auth import Principal
+from coach.draft_content import DraftContent, DraftOutput
 from coach.errors import CoachError, Conflict, Forbidden, InvalidInput, NotFound
 from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id, utcnow
@@ -48,7 +49,7 @@ class StoredDraft(BaseModel):
     draft_id: str
     status: DraftStatus
     provenance: Provenance
-    output: dict[str, Any]
+    output: DraftContent
 
 
 class GenerationFailed(CoachError):
@@ -74,7 +75,7 @@ class UnknownDraftKind(Conflict):
 class DecisionPublic(BaseModel):
     decision: Decision
     reviewer: str
-    final_content: dict[str, Any] | None
+    final_content: DraftContent | None
     reason: str
     created_at: datetime
     diff: str = Field(default="", description="Unified diff from the AI version to the final one.")
@@ -87,8 +88,10 @@ class DraftPublic(BaseModel):
     kind: str
     status: DraftStatus
     employee_id: str
-    inputs: dict[str, Any]
-    output: dict[str, Any]
+    inputs: dict[str, Any] = Field(
+        description="What the draft was made from: the request and the evidence it was given."
+    )
+    output: DraftOutput
     provenance: Provenance
     decisions: list[DecisionPublic]
     created_at: datetime
@@ -127,6 +130,11 @@ def draft_kind(name: str) -> DraftKind:
     if kind is None:
         raise UnknownDraftKind(name)
     return kind
+
+
+def kind_schemas() -> list[type[BaseModel]]:
+    """The content schemas of the registered kinds, in registration order."""
+    return [k.schema for k in _KINDS.values() if k.schema is not None]
 
 
 def create_draft(

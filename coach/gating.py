@@ -16,13 +16,14 @@ COACH_MAX_OPEN_REQUESTS drafts of one kind about one person waiting for a decisi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from coach.auth import Principal
+from coach.draft_content import DraftContent
 from coach.errors import Forbidden, TooManyRequests
 from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, OfficialTarget, Role, User
 from coach.org import can_view, manages
@@ -118,12 +119,17 @@ class ApprovedContent(BaseModel):
     draft_id: str
     kind: str
     employee_id: str
-    content: dict[str, Any] = Field(
+    content: DraftContent = Field(
         description="The final content: the AI draft as approved or as edited."
     )
     edited: bool = Field(description="Whether the approver changed the AI version.")
     approved_by: str
     approved_at: datetime
+
+
+class ApprovedContentsPublic(BaseModel):
+    data: list[ApprovedContent]
+    count: int
 
 
 def approved_content(session: Session, principal: Principal, draft: Draft) -> ApprovedContent:

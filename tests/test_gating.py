@@ -400,7 +400,9 @@ def test_me_routes_show_who_approved_and_when(
     client: TestClient, engine: Engine, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeded = seed_drafts(engine, monkeypatch)
-    feedback = client.get("/v1/me/feedback", headers=auth(tokens["employee"])).json()
+    page = client.get("/v1/me/feedback", headers=auth(tokens["employee"])).json()
+    feedback = page["data"]
+    assert page["count"] == 2
     assert len(feedback) == 2 and {f["approved_by"] for f in feedback} == {"user-manager"}
     assert all(f["approved_at"] and f["kind"] == "feedback" for f in feedback)
     assert sorted(f["edited"] for f in feedback) == [False, True]

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import MAX_OFFSET, Auditor, EngineDep, HRUser, SessionDep
+from api.deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
+from api.errors import error_responses
 from coach import audit, dialogue_audit
 from coach.approvals import ApprovalReport, approval_report
 from coach.audit import AuditEventsPublic, EventFilter, UtcDatetime
@@ -40,22 +41,24 @@ class NoteBody(BaseModel):
     note: str = Field(min_length=1, max_length=4000, description="HR's review of the record.")
 
 
-@router.get("/events", response_model=AuditEventsPublic)
+_READ_ERRORS = error_responses(401, 403, 422)
+
+
+@router.get("/events", response_model=AuditEventsPublic, responses=_READ_ERRORS)
 def list_events(
-    session: SessionDep,
-    _: Auditor,
-    filters: Filters,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: SessionDep, _: Auditor, filters: Filters, page: PageDep
 ) -> AuditEventsPublic:
     """Audit events, oldest first, filtered and a page at a time."""
-    return audit.list_events(session, filters=filters, offset=offset, limit=limit)
+    return audit.list_events(session, filters=filters, offset=page.offset, limit=page.limit)
 
 
 @router.get(
     "/events/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={
+        200: {"content": {"application/x-ndjson": {}}},
+        **error_responses(401, 403, 422, 503),
+    },
 )
 def export_events(
     engine: EngineDep,
@@ -71,8 +74,8 @@ def export_events(
     )
 
 
-@router.get("/approvals", response_model=ApprovalReport)
-def approvals(
+@router.get("/approvals", response_model=ApprovalReport, responses=_READ_ERRORS)
+def approval_figures(
     session: SessionDep,
     _: HRUser,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
@@ -82,8 +85,10 @@ def approvals(
     return approval_report(session, month=month, rubber_stamp_seconds=rubber_stamp_seconds)
 
 
-@router.get("/dialogues", response_model=DialogueAudit)
-def dialogues(
+@router.get(
+    "/dialogues", response_model=DialogueAudit, responses=error_responses(401, 403, 404, 422)
+)
+def dialogue_figures(
     session: SessionDep,
     _: HRUser,
     month: Month = "latest",
@@ -93,7 +98,10 @@ def dialogues(
     return dialogue_audit.dialogue_audit(session, month=month, sample_rate=sample_rate)
 
 
-@router.post("/dialogues/{checkin_id}/notes", response_model=DialogueNotePublic, status_code=201)
+@router.post(
+    "/dialogues/{checkin_id}/notes", response_model=DialogueNotePublic, status_code=201,
+    responses=error_responses(400, 401, 403, 404, 422, 503),
+)  # fmt: skip
 def add_note(
     checkin_id: str, body: NoteBody, session: SessionDep, user: HRUser
 ) -> DialogueNotePublic:

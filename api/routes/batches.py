@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, EngineDep, SessionDep
+from api.errors import error_responses
 from coach import batches
 from coach.batches import BatchCreate, BatchPublic
 
@@ -43,8 +44,11 @@ def _finished(task: asyncio.Task[None]) -> None:
         logger.error("%s stopped: %s", task.get_name(), exc, exc_info=exc)
 
 
-@router.post("", response_model=BatchPublic, status_code=status.HTTP_202_ACCEPTED)
-async def create(
+@router.post(
+    "", response_model=BatchPublic, status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(400, 401, 403, 404, 422, 503),
+)  # fmt: skip
+async def create_batch(
     body: BatchCreate, user: CurrentUser, db: EngineDep, request: Request
 ) -> BatchPublic:
     """Queue drafts for many employees (HR: anyone; managers: their reports)."""
@@ -53,7 +57,7 @@ async def create(
     return public
 
 
-@router.get("/{job_id}", response_model=BatchPublic)
-def read(job_id: str, session: SessionDep, user: CurrentUser) -> BatchPublic:
+@router.get("/{job_id}", response_model=BatchPublic, responses=error_responses(401, 403, 404, 422))
+def read_batch(job_id: str, session: SessionDep, user: CurrentUser) -> BatchPublic:
     """A batch's progress and its items."""
     return batches.to_public(session, batches.get_batch(session, user, job_id))

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
+from api.errors import Error, GenerationFailedError, error_responses
 from coach.chains import development, feedback, service, topics
 from coach.drafts import StoredDraft
 from coach.gating import DraftReceipt
@@ -41,14 +42,20 @@ class DevelopmentRequest(BaseModel):
 # the draft is stored as `failed` and the answer is 503 naming it:
 # {"detail", "draft_id", "status": "failed"}.
 Answer = StoredDraft | DraftReceipt
-FAILED: dict[int | str, dict[str, Any]] = {
-    503: {"description": "Generation failed; the failed draft is kept and named."}
-}
+_ERRORS = error_responses(
+    400, 401, 403, 404, 409, 422, 429, 503,
+    overrides={
+        503: (
+            GenerationFailedError | Error,
+            "Generation failed (the failed draft is kept and named), or the database is busy.",
+        )
+    },
+)  # fmt: skip
 
 
 @router.post(
     "/v1/checkins/topics", response_model=Answer, status_code=status.HTTP_201_CREATED,
-    responses=FAILED,
+    responses=_ERRORS,
 )  # fmt: skip
 async def checkin_topics(
     body: TopicsRequest,
@@ -66,7 +73,7 @@ async def checkin_topics(
 
 @router.post(
     "/v1/feedback/drafts", response_model=Answer, status_code=status.HTTP_201_CREATED,
-    responses=FAILED,
+    responses=_ERRORS,
 )  # fmt: skip
 async def feedback_draft(
     body: FeedbackRequest,
@@ -85,7 +92,7 @@ async def feedback_draft(
 
 @router.post(
     "/v1/development/suggestions", response_model=Answer,
-    status_code=status.HTTP_201_CREATED, responses=FAILED,
+    status_code=status.HTTP_201_CREATED, responses=_ERRORS,
 )  # fmt: skip
 async def development_suggestions(
     body: DevelopmentRequest,

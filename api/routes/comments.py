@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field, StrictStr, StringConstraints
 
 from api.deps import CurrentUser
+from api.errors import error_responses
 from coach.quality import CommentCheck, check_comment, check_comments
 
 router = APIRouter(prefix="/v1/comments", tags=["feedback quality"])
@@ -40,14 +41,16 @@ class BatchResponse(BaseModel):
     results: list[CommentCheck]
 
 
-@router.post("/check", response_model=CommentCheck)
-def check(body: CheckRequest, _: CurrentUser) -> CommentCheck:
+@router.post("/check", response_model=CommentCheck, responses=error_responses(400, 401, 422))
+def check_one_comment(body: CheckRequest, _: CurrentUser) -> CommentCheck:
     """Check one comment for vague wording; nothing is stored."""
     return check_comment(body.text, body.lang)
 
 
-@router.post("/check-batch", response_model=BatchResponse)
-def check_batch(body: BatchRequest, _: CurrentUser) -> BatchResponse:
+@router.post(
+    "/check-batch", response_model=BatchResponse, responses=error_responses(400, 401, 413, 422)
+)
+def check_comment_batch(body: BatchRequest, _: CurrentUser) -> BatchResponse:
     """Check many comments in one call, results in the same order; nothing is stored."""
     if len(body.items) > MAX_BATCH:
         raise HTTPException(

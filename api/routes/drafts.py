@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import MAX_OFFSET, CurrentUser, SessionDep
+from api.deps import CurrentUser, PageDep, SessionDep
+from api.errors import error_responses
 from coach import drafts
+from coach.draft_content import DraftContent
 from coach.drafts import DraftPublic, DraftsPublic
 from coach.gating import DraftReceipt
 from coach.models import DraftStatus
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
 
 class ApproveBody(BaseModel):
-    content: dict[str, Any] | None = Field(
+    content: DraftContent | None = Field(
         default=None, description="The edited output; omit to approve the draft as it is."
     )
     note: str = Field(default="", max_length=2000)
@@ -25,31 +25,37 @@ class RejectBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why the draft is rejected.")
 
 
-@router.get("", response_model=DraftsPublic)
+@router.get("", response_model=DraftsPublic, responses=error_responses(401, 403, 422))
 def list_drafts(
     session: SessionDep,
     user: CurrentUser,
+    page: PageDep,
     status: DraftStatus | None = DraftStatus.pending,
     kind: str | None = None,
     employee_id: str | None = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DraftsPublic:
     """My inbox: drafts about the people I manage (HR: all), newest first."""
     rows, count = drafts.list_drafts(
-        session, user, status=status, kind=kind, employee_id=employee_id, offset=offset,
-        limit=limit,
+        session, user, status=status, kind=kind, employee_id=employee_id, offset=page.offset,
+        limit=page.limit,
     )  # fmt: skip
     return DraftsPublic(data=[drafts.to_public(session, d) for d in rows], count=count)
 
 
-@router.get("/{draft_id}", response_model=DraftPublic | DraftReceipt)
+@router.get(
+    "/{draft_id}",
+    response_model=DraftPublic | DraftReceipt,
+    responses=error_responses(401, 403, 404, 422),
+)
 def get_draft(draft_id: str, session: SessionDep, user: CurrentUser) -> DraftPublic | DraftReceipt:
     """A draft with its inputs, output, provenance and decisions (its requester: a receipt)."""
     return drafts.read_draft(session, user, draft_id)
 
 
-@router.post("/{draft_id}/approve", response_model=DraftPublic)
+_DECIDE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 503)
+
+
+@router.post("/{draft_id}/approve", response_model=DraftPublic, responses=_DECIDE_ERRORS)
 def approve_draft(
     draft_id: str, session: SessionDep, user: CurrentUser, body: ApproveBody | None = None
 ) -> DraftPublic:
@@ -61,7 +67,7 @@ def approve_draft(
     return drafts.to_public(session, draft)
 
 
-@router.post("/{draft_id}/reject", response_model=DraftPublic)
+@router.post("/{draft_id}/reject", response_model=DraftPublic, responses=_DECIDE_ERRORS)
 def reject_draft(
     draft_id: str, body: RejectBody, session: SessionDep, user: CurrentUser
 ) -> DraftPublic:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import MAX_OFFSET, CurrentUser, SessionDep
+from api.deps import CurrentUser, PageDep, SessionDep
+from api.errors import error_responses
 from coach import org
 from coach.models import EmployeePublic
 
@@ -17,25 +16,26 @@ class EmployeesPublic(BaseModel):
     count: int
 
 
-@router.get("", response_model=EmployeesPublic)
+@router.get("", response_model=EmployeesPublic, responses=error_responses(401, 422))
 def list_employees(
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    page: PageDep,
     department: str | None = None,
     team: str | None = None,
     manager_id: str | None = None,
 ) -> EmployeesPublic:
     """Employees within the caller's scope, a page at a time."""
     rows, count = org.list_employees(
-        session, user, offset=offset, limit=limit, department=department, team=team,
+        session, user, offset=page.offset, limit=page.limit, department=department, team=team,
         manager_id=manager_id,
     )  # fmt: skip
     return EmployeesPublic(data=[EmployeePublic.model_validate(r) for r in rows], count=count)
 
 
-@router.get("/{employee_id}", response_model=EmployeePublic)
+@router.get(
+    "/{employee_id}", response_model=EmployeePublic, responses=error_responses(401, 403, 404, 422)
+)
 def get_employee(employee_id: str, session: SessionDep, user: CurrentUser) -> EmployeePublic:
     """One employee within the caller's scope."""
     return EmployeePublic.model_validate(org.get_employee(session, user, employee_id))

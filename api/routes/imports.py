@@ -3,15 +3,22 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, UploadFile, status
 
 from api.deps import AdminUser, SessionDep, SettingsDep
+from api.errors import ImportRejected, InvalidRequest, error_responses
 from coach.imports import ImportKind, ImportReport, import_csv
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 
 
+_REJECTED = (
+    InvalidRequest | ImportRejected,
+    "The file was rejected whole, with row-level errors; or a field is invalid.",
+)
+
+
 @router.post(
     "/{kind}",
     response_model=ImportReport,
-    responses={422: {"description": "The file was rejected whole, with row-level errors"}},
+    responses=error_responses(401, 403, 413, 422, 503, overrides={422: _REJECTED}),
 )
 def import_file(
     kind: ImportKind, file: UploadFile, session: SessionDep, user: AdminUser, settings: SettingsDep

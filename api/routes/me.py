@@ -2,26 +2,33 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, Page, PageDep, SessionDep
+from api.errors import error_responses
 from coach import gating
-from coach.gating import ApprovedContent, MyTargets
+from coach.gating import ApprovedContent, ApprovedContentsPublic, MyTargets
 
 router = APIRouter(prefix="/v1/me", tags=["my records"])
 
+_LIST_ERRORS = error_responses(401, 403, 422)
 
-@router.get("/feedback", response_model=list[ApprovedContent])
-def my_feedback(session: SessionDep, user: CurrentUser) -> list[ApprovedContent]:
+
+def _envelope(items: list[ApprovedContent], page: Page) -> ApprovedContentsPublic:
+    return ApprovedContentsPublic(data=page.of(items), count=len(items))
+
+
+@router.get("/feedback", response_model=ApprovedContentsPublic, responses=_LIST_ERRORS)
+def my_feedback(session: SessionDep, user: CurrentUser, page: PageDep) -> ApprovedContentsPublic:
     """My feedback as approved by my manager, with who approved it and when."""
-    return gating.my_approved(session, user, kind=gating.FEEDBACK)
+    return _envelope(gating.my_approved(session, user, kind=gating.FEEDBACK), page)
 
 
-@router.get("/development", response_model=list[ApprovedContent])
-def my_development(session: SessionDep, user: CurrentUser) -> list[ApprovedContent]:
+@router.get("/development", response_model=ApprovedContentsPublic, responses=_LIST_ERRORS)
+def my_development(session: SessionDep, user: CurrentUser, page: PageDep) -> ApprovedContentsPublic:
     """My approved development plans, with who approved them and when."""
-    return gating.my_approved(session, user, kind=gating.DEVELOPMENT)
+    return _envelope(gating.my_approved(session, user, kind=gating.DEVELOPMENT), page)
 
 
-@router.get("/targets", response_model=MyTargets)
+@router.get("/targets", response_model=MyTargets, responses=error_responses(401, 403))
 def my_targets(session: SessionDep, user: CurrentUser) -> MyTargets:
     """My approved target drafts and official target ranges."""
     return gating.my_targets(session, user)

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, KnowledgeDep, SessionDep, SettingsDep, require_roles
+from api.deps import CurrentUser, KnowledgeDep, PageDep, SessionDep, SettingsDep, require_roles
+from api.errors import error_responses
 from coach.audit import record_event
 from coach.auth import Principal
 from coach.knowledge import (
@@ -116,6 +117,7 @@ async def _upload_from_request(
 @router.post(
     "/v1/knowledge/documents",
     response_model=IngestReport,
+    responses=error_responses(400, 401, 403, 409, 413, 422, 503),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -154,16 +156,25 @@ async def add_documents(
     return result.report
 
 
-@router.get("/v1/knowledge/documents", response_model=DocumentsPublic)
+@router.get(
+    "/v1/knowledge/documents", response_model=DocumentsPublic, responses=error_responses(401, 422)
+)
 def list_documents(
-    kb: KnowledgeDep, _: CurrentUser, collection: Annotated[str, Query()] = DEFAULT_COLLECTION
+    kb: KnowledgeDep,
+    _: CurrentUser,
+    page: PageDep,
+    collection: Annotated[str, Query()] = DEFAULT_COLLECTION,
 ) -> DocumentsPublic:
-    """Documents stored in a collection."""
+    """Documents stored in a collection, a page at a time."""
     docs = kb.list_documents(_collection(collection))
-    return DocumentsPublic(data=docs, count=len(docs))
+    return DocumentsPublic(data=page.of(docs), count=len(docs))
 
 
-@router.delete("/v1/knowledge/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/v1/knowledge/documents/{doc_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 422, 503),
+)
 def delete_document(
     doc_id: str,
     session: SessionDep,
@@ -180,7 +191,11 @@ def delete_document(
                  object_id=f"{collection}/{doc_id}")  # fmt: skip
 
 
-@router.post("/v1/practices/search", response_model=SearchResponse)
+@router.post(
+    "/v1/practices/search",
+    response_model=SearchResponse,
+    responses=error_responses(400, 401, 422),
+)
 def search_practices(body: SearchRequest, kb: KnowledgeDep, _: CurrentUser) -> SearchResponse:
     """Practices that fit a described gap, best first (hybrid dense + BM25)."""
     if not body.query.strip():

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
-from api.errors import status_for
+from api.errors import error_responses, status_for
 from coach.auth import Principal
 from coach.drafts import Provenance
 from coach.errors import CoachError
@@ -72,8 +72,12 @@ def _out(session: Session, user: Principal, result: TargetDraft) -> SuggestionOu
     )  # fmt: skip
 
 
-@router.post("/suggest", response_model=SuggestionOut | DraftReceipt)
-def suggest(
+@router.post(
+    "/suggest",
+    response_model=SuggestionOut | DraftReceipt,
+    responses=error_responses(400, 401, 403, 404, 422, 429, 503),
+)
+def suggest_target(
     body: SuggestBody,
     db: EngineDep,
     session: SessionDep,
@@ -86,8 +90,10 @@ def suggest(
     return _out(session, user, suggest_and_draft(db, user, request, engine=engine, lang=body.lang))
 
 
-@router.post("/suggest-batch", response_model=BatchOut)
-def suggest_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> BatchOut:
+@router.post(
+    "/suggest-batch", response_model=BatchOut, responses=error_responses(400, 401, 413, 422, 503)
+)
+def suggest_target_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> BatchOut:
     """Suggest many ranges at once (template rationales); errors are reported per item."""
     if len(body.items) > MAX_BATCH:
         raise HTTPException(
