@@ -319,9 +319,15 @@ def eval_retrieval() -> None:
 
 
 @eval_app.command("targets")
-def eval_targets() -> None:
+def eval_targets(
+    variant: Annotated[str, typer.Option(help="base, shifted or both.")] = "both",
+    seed: Annotated[int, typer.Option(help="Seed of the generated company.")] = 7,
+    employees: Annotated[int, typer.Option(min=10, help="People in the generated company.")] = 800,
+) -> None:
     """Target ranges: rolling-origin backtest against three baselines."""
-    _run_eval("targets")
+    # The eval parses its own arguments; the command line's are `coach eval targets ...`.
+    argv = ["--variant", variant, "--seed", str(seed), "--employees", str(employees)]
+    importlib.import_module("evals.targets").main(argv)
 
 
 @eval_app.command("drafts")

@@ -277,13 +277,13 @@ def render(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Print the backtest tables for the requested generator variants."""
+def main(argv: list[str] | None = None) -> None:
+    """Print the backtest tables for the requested generator variants (`argv`: sys.argv[1:])."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", choices=["base", "shifted", "both"], default="both")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--employees", type=int, default=800)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     variants: list[Variant] = ["base", "shifted"] if args.variant == "both" else [args.variant]
     for variant in variants:
         print(render(evaluate(variant=variant, seed=args.seed, n_employees=args.employees)))

@@ -143,3 +143,11 @@ def test_openai_without_key_is_refused(monkeypatch: object) -> None:
     finally:
         del os.environ["COACH_LLM_PROVIDER"]
     assert result.exit_code == 2 and "OPENAI_API_KEY" in result.output
+
+
+def test_eval_targets_runs_from_the_command_line() -> None:
+    # The eval parses its own options: `coach eval targets` must not hand it the CLI's words.
+    result = runner.invoke(app, ["eval", "targets", "--variant", "base", "--employees", "40"])
+    assert result.exit_code == 0, result.output
+    assert "engine vs best baseline" in result.output
+    assert "shifted" not in result.output
