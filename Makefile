@@ -22,6 +22,7 @@ evals:
 	coach eval comments
 	coach eval retrieval
 	coach eval targets
+	coach eval verdicts
 
 bench:
 	python -m benchmarks

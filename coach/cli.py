@@ -330,6 +330,12 @@ def eval_targets(
     importlib.import_module("evals.targets").main(argv)
 
 
+@eval_app.command("verdicts")
+def eval_verdicts() -> None:
+    """Grounding: personnel verdicts and unfounded attributions rejected, coaching text passed."""
+    _run_eval("verdicts")
+
+
 @eval_app.command("drafts")
 def eval_drafts() -> None:
     """Coaching drafts: schema, grounding, invented facts, vague wording, planted facts caught."""

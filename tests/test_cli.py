@@ -151,3 +151,10 @@ def test_eval_targets_runs_from_the_command_line() -> None:
     assert result.exit_code == 0, result.output
     assert "engine vs best baseline" in result.output
     assert "shifted" not in result.output
+
+
+def test_eval_verdicts_reports_both_splits_beside_the_baseline() -> None:
+    result = runner.invoke(app, ["eval", "verdicts"])
+    assert result.exit_code == 0, result.output
+    assert "dev split" in result.output and "blind split" in result.output
+    assert result.output.count("baseline") == 2
