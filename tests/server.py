@@ -43,23 +43,18 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 
 @contextmanager
-def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Iterator[str]:
-    """`uvicorn api.main:create_app --factory` with `env` added; yields its base URL.
+def serving(
+    command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
+) -> Iterator[str]:
+    """Run a server `command` until it answers `/healthz` at `url`; yields `url`.
 
-    The process runs this checkout's code (cwd and PYTHONPATH at the repository root), writes
-    its output to `log`, and is terminated (killed if it lingers) however the block ends.
+    Its output goes to `log`, and it is terminated (killed if it lingers) however the block ends.
     """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
+            command, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
         try:
             _wait_healthy(url, process, log, timeout)
             yield url
@@ -70,3 +65,22 @@ def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Ite
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Iterator[str]:
+    """`uvicorn api.main:create_app --factory` with `env` added; yields its base URL.
+
+    The process runs this checkout's code (cwd and PYTHONPATH at the repository root).
+    """
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    with serving(
+        command, url=f"http://127.0.0.1:{port}", env=environment, cwd=ROOT, log=log,
+        timeout=timeout,
+    ) as url:  # fmt: skip
+        yield url

@@ -8,10 +8,8 @@ constraints) keep this to a couple of minutes.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import httpx
 import pytest
 
 from tests.offline_docs import assert_docs_offline
+from tests.server import free_port, serving
 
 pytestmark = pytest.mark.install
 
@@ -95,43 +94,13 @@ def served(coach_bin: Path, workdir: Path) -> Iterator[str]:
     env = _clean_env(home)
     printed = _run([coach_bin, "demo"], env=env, cwd=cwd, timeout=300)
     assert "coach_" in printed, printed
-    port = _free_port()
-    log = (workdir / "serve.log").open("w")
-    server = subprocess.Popen(
-        [coach_bin, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_ready(url, server, workdir / "serve.log")
+    port = free_port()
+    command = [str(coach_bin), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with serving(
+        command, url=f"http://127.0.0.1:{port}", env=env, cwd=cwd, log=workdir / "serve.log",
+        timeout=START_TIMEOUT,
+    ) as url:  # fmt: skip
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"coach serve exited {server.returncode}:\n{log.read_text()}")
-        try:
-            httpx.get(f"{url}/healthz", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.25)
-    pytest.fail(f"coach serve did not answer within {START_TIMEOUT}s:\n{log.read_text()}")
 
 
 def test_readme_first_command_serves_pages_and_offline_docs(served: str) -> None:
