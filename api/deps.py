@@ -11,12 +11,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from coach.auth import Principal, authenticate
-from coach.db import session_scope
+from coach.core.db import session_scope
+from coach.core.models import Role
+from coach.core.settings import Settings
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine
-from coach.models import Role
-from coach.settings import Settings
+from coach.org.users import Principal, authenticate
 
 T = TypeVar("T")
 

@@ -12,8 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.drafts import GenerationFailed
-from coach.errors import (
+from coach.core.errors import (
     Busy,
     CoachError,
     Conflict,
@@ -23,6 +22,7 @@ from coach.errors import (
     NotFound,
     TooManyRequests,
 )
+from coach.drafts.store import GenerationFailed
 from coach.imports import ImportFailed, RowError
 from coach.llm import LLMError
 from coach.targets import TargetError

@@ -34,11 +34,11 @@ from api.security import SecurityHeaders
 from api.web import install_web
 from coach import __version__
 from coach.batches import unfinished_batches
-from coach.db import engine_for, migrate
+from coach.core.db import engine_for, migrate
+from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
-from coach.settings import Settings, get_settings
 
 API_TITLE = "Coach API"
 DOCS_TITLE = "Coach 绩效教练"  # the HTML docs keep the product's own name

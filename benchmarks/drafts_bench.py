@@ -25,10 +25,10 @@ from api.main import create_app
 from coach.chains import development, feedback, topics
 from coach.chains.common import pseudonymizer_for
 from coach.chains.records import Purpose, load_directory, load_snapshot
+from coach.core.settings import Settings
 from coach.demo import TODAY, seed_demo
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
 from coach.llm import DatabaseCallLog, OpenAIEngine
-from coach.settings import Settings
 
 BASE_URL = "http://llm.bench/v1"
 BAR_SECONDS = 3.0

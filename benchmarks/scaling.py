@@ -42,13 +42,13 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from benchmarks.machine import machine, peak_mib, reset_peak, rss_mib
-from coach.auth import Principal, create_user
-from coach.db import engine_for, migrate, session_scope
-from coach.dialogue_audit import dialogue_audit
+from coach.core.db import engine_for, migrate, session_scope
+from coach.core.models import CheckIn, Employee, Metric, MetricValue, Role
+from coach.core.settings import Settings
 from coach.kinds import register_all
-from coach.models import CheckIn, Employee, Metric, MetricValue, Role
+from coach.org.users import Principal, create_user
+from coach.oversight.dialogue import dialogue_audit
 from coach.quality import check_comments
-from coach.settings import Settings
 from coach.targets import TargetRequest, TargetSuggestion, suggest_targets
 from coach.targets.periods import format_period
 from coach.targets.service import load_target_data, suggest_batch_and_draft

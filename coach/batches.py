@@ -21,15 +21,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from coach.audit import record_event
-from coach.auth import Principal
 from coach.chains import service
-from coach.db import session_scope
-from coach.drafts import begin_draft
-from coach.errors import CoachError, Forbidden, InvalidInput, NotFound
-from coach.knowledge import KnowledgeBase
-from coach.llm import ChatEngine
-from coach.models import (
+from coach.core.audit import record_event
+from coach.core.db import session_scope
+from coach.core.errors import CoachError, Forbidden, InvalidInput, NotFound
+from coach.core.models import (
     BatchItem,
     BatchItemStatus,
     BatchJob,
@@ -41,8 +37,12 @@ from coach.models import (
     User,
     utcnow,
 )
-from coach.org import report_ids
-from coach.settings import Settings
+from coach.core.settings import Settings
+from coach.drafts.store import begin_draft
+from coach.knowledge import KnowledgeBase
+from coach.llm import ChatEngine
+from coach.org.access import report_ids
+from coach.org.users import Principal
 from coach.targets import TargetRequest
 from coach.targets.service import explain_target, store_target
 

@@ -8,11 +8,11 @@ from pydantic import Field
 from sqlmodel import Session
 from sqlmodel._compat import SQLModelConfig
 
-from coach.audit import record_event
-from coach.auth import Principal
-from coach.errors import Forbidden, InvalidInput
-from coach.models import CheckIn, CheckInNotes, new_id
-from coach.org import manages
+from coach.core.audit import record_event
+from coach.core.errors import Forbidden, InvalidInput
+from coach.core.models import CheckIn, CheckInNotes, new_id
+from coach.org.access import manages
+from coach.org.users import Principal
 from coach.quality import check_comment
 
 

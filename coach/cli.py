@@ -14,9 +14,10 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 from sqlmodel import Session
 
-from coach.auth import create_user, list_users, rotate_token, set_disabled
-from coach.db import engine_for, migrate, session_scope
-from coach.errors import CoachError, NoHome
+from coach.core.db import engine_for, migrate, session_scope
+from coach.core.errors import CoachError, NoHome
+from coach.core.models import Role
+from coach.core.settings import Settings
 from coach.imports import ImportFailed, ImportKind, import_csv
 from coach.knowledge import (
     DEFAULT_COLLECTION,
@@ -29,8 +30,7 @@ from coach.knowledge import (
     upload_documents,
     validate_collection_name,
 )
-from coach.models import Role
-from coach.settings import Settings
+from coach.org.users import create_user, list_users, rotate_token, set_disabled
 
 app = typer.Typer(
     help="Coach 绩效教练: AI drafts for performance coaching; people decide.", no_args_is_help=True
@@ -349,7 +349,7 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain; exit 1 naming each changed, removed or reordered event."""
-    from coach.audit import verify_chain
+    from coach.core.audit import verify_chain
 
     engine = _ready_engine(_existing_settings())
     with session_scope(engine) as session:
@@ -376,7 +376,7 @@ def audit_export(
     object_id: Annotated[str | None, typer.Option(help="Only this object.")] = None,
 ) -> None:
     """Export audit events as JSON Lines; the export is itself recorded."""
-    from coach.audit import EventFilter, export_events
+    from coach.core.audit import EventFilter, export_events
 
     filters = EventFilter(actor=actor, action=action, object_type=object_type, object_id=object_id)
     written = 0
@@ -398,7 +398,7 @@ def audit_dialogues(
     ] = None,
 ) -> None:
     """HR dialogue-quality audit of a month, per manager."""
-    from coach.dialogue_audit import dialogue_audit, record_csv_export, to_csv
+    from coach.oversight.dialogue import dialogue_audit, record_csv_export, to_csv
 
     try:
         with session_scope(_ready_engine(_existing_settings())) as session:
@@ -432,7 +432,7 @@ def employee_export(
     out: Annotated[Path | None, typer.Option(help="Write JSON here instead of stdout.")] = None,
 ) -> None:
     """Everything held about a person, as JSON (the export is recorded)."""
-    from coach.data_rights import export_person
+    from coach.oversight.data_rights import export_person
 
     try:
         with session_scope(_ready_engine(_existing_settings())) as session:
@@ -454,7 +454,7 @@ def employee_delete(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a person's personal data, keeping anonymised figures (recorded in the audit log)."""
-    from coach.data_rights import erase_person
+    from coach.oversight.data_rights import erase_person
 
     if not yes:
         typer.confirm(

@@ -15,10 +15,9 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from coach.audit import record_event
-from coach.auth import hash_token, new_token, rotate_token
 from coach.checkins import annotate_feedback
-from coach.models import (
+from coach.core.audit import record_event
+from coach.core.models import (
     CheckIn,
     Direction,
     Employee,
@@ -33,6 +32,7 @@ from coach.models import (
     Role,
     User,
 )
+from coach.org.users import hash_token, new_token, rotate_token
 
 TODAY = date(2026, 11, 16)
 QUARTERS = [f"{y}Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)][2:11]  # 2024Q3..2026Q3

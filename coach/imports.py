@@ -20,10 +20,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel._compat import SQLModelConfig
 
-from coach.audit import lock_chain, record_event
 from coach.checkins import annotate_feedback
-from coach.errors import CoachError
-from coach.models import (
+from coach.core.audit import lock_chain, record_event
+from coach.core.errors import CoachError
+from coach.core.models import (
     CheckIn,
     CheckInBase,
     Direction,

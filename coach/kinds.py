@@ -7,7 +7,7 @@ Importing a capability registers nothing: the app, the CLI and the tests call
 from __future__ import annotations
 
 from coach.chains import DRAFT_KINDS as COACHING_KINDS
-from coach.drafts import DraftKind, register_kinds
+from coach.drafts.registry import DraftKind, register_kinds
 from coach.targets.service import TARGET_DRAFT_KIND
 
 
@@ -17,7 +17,7 @@ def draft_kinds() -> dict[str, DraftKind]:
 
 
 def register_all() -> dict[str, DraftKind]:
-    """Register every draft kind for `coach.drafts` to look up; the kinds registered."""
+    """Register every draft kind for `coach.drafts.store` to look up; the kinds registered."""
     kinds = draft_kinds()
     register_kinds(kinds.values())
     return kinds

@@ -9,12 +9,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from coach import drafts
-from coach.auth import Principal
 from coach.chains.records import load_snapshot
-from coach.errors import Forbidden
-from coach.models import CheckIn, Direction, DraftStatus, Metric, MetricValue, Role
-from coach.org import get_employee, list_employees, manages
+from coach.core.errors import Forbidden
+from coach.core.models import CheckIn, Direction, DraftStatus, Metric, MetricValue, Role
+from coach.drafts.store import decisions_for, list_drafts
+from coach.org.access import get_employee, list_employees, manages
+from coach.org.users import Principal
 from coach.targets.models import PeriodTypeName
 from coach.targets.periods import next_period, to_ordinal
 
@@ -60,7 +60,7 @@ def team_overview(session: Session, principal: Principal, *, as_of: date) -> lis
             .order_by(col(CheckIn.date).desc())
             .limit(1)
         ).first()
-        _, open_drafts = drafts.list_drafts(
+        _, open_drafts = list_drafts(
             session, principal, status=DraftStatus.pending, employee_id=person.employee_id, limit=1
         )
         snapshot = load_snapshot(
@@ -128,7 +128,7 @@ def metric_history(session: Session, principal: Principal, employee_id: str) -> 
     grouped: dict[str, tuple[Metric, list[MetricValue]]] = {}
     for value, metric in rows:
         grouped.setdefault(metric.metric, (metric, []))[1].append(value)
-    target_drafts, _ = drafts.list_drafts(
+    target_drafts, _ = list_drafts(
         session, principal, status=None, kind="target", employee_id=employee_id, limit=200
     )
     series = []
@@ -147,7 +147,7 @@ def metric_history(session: Session, principal: Principal, employee_id: str) -> 
         )  # fmt: skip
         final = None
         if latest is not None and latest.status == DraftStatus.approved:
-            records = drafts.decisions_for(session, latest.id)
+            records = decisions_for(session, latest.id)
             final = records[-1].final_content if records else None
         series.append(
             MetricSeries(

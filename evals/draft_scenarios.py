@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from coach.models import (
+from coach.core.models import (
     CheckIn,
     CheckInNotes,
     Direction,

@@ -34,10 +34,11 @@ from coach.chains.common import pseudonymizer_for
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Purpose, Snapshot, load_directory, load_snapshot
 from coach.chains.runner import ChainResult
-from coach.db import make_engine, migrate
+from coach.core.db import make_engine, migrate
+from coach.core.errors import Conflict
+from coach.core.models import Employee
 from coach.demo import TODAY as DEMO_TODAY
 from coach.demo import seed_demo
-from coach.errors import Conflict
 from coach.knowledge import (
     HashingEmbedder,
     KnowledgeBase,
@@ -45,7 +46,6 @@ from coach.knowledge import (
     open_knowledge_base,
 )
 from coach.llm import ChatEngine, OfflineEngine, OpenAIEngine
-from coach.models import Employee
 from coach.quality import check_comments
 from evals.draft_scenarios import AS_OF, SCENARIOS, DraftScenario, seed
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from coach.assets import knowledge_dir
+from coach.core.assets import knowledge_dir
 from coach.knowledge import (
     Embedder,
     HashingEmbedder,

@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from coach import drafts
+from coach.core.settings import Settings
 from coach.demo import DemoTokens, seed_demo
-from coach.drafts import DraftKind
+from coach.drafts import registry
+from coach.drafts.registry import DraftKind
 from coach.kinds import register_all
-from coach.settings import Settings
 from tests import pg
 from tests.factories import seed_org
 
@@ -73,7 +73,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url:
 @pytest.fixture(autouse=True)
 def draft_kinds(monkeypatch: pytest.MonkeyPatch) -> dict[str, DraftKind]:
     """Each test starts with the kinds the app registers; one may add its own, for itself."""
-    monkeypatch.setattr(drafts, "_KINDS", {})
+    monkeypatch.setattr(registry, "_KINDS", {})
     return register_all()
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlmodel import Session
 
-from coach.auth import create_user
-from coach.models import Employee, Role
+from coach.core.models import Employee, Role
+from coach.org.users import create_user
 
 # A small organisation:
 #   E1 (top manager)

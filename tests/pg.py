@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy import make_url, text
 
-from coach.db import make_engine, migrate
+from coach.core.db import make_engine, migrate
 
 TEST_DATABASE_URL = os.environ.get("COACH_TEST_DATABASE_URL", "")
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from coach.drafts import Provenance, create_draft
-from coach.models import BatchJob, BatchStatus, CheckIn, Metric, MetricValue, Role, User
+from coach.core.models import BatchJob, BatchStatus, CheckIn, Metric, MetricValue, Role, User
+from coach.drafts.store import Provenance, create_draft
 from tests.factories import auth
 
 ROLES = ("admin", "hr", "manager", "other_manager", "employee")

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from coach.cli import app as cli
-from coach.models import AuditEvent, User
+from coach.core.models import AuditEvent, User
 from tests.factories import auth
 
 runner = CliRunner()

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from coach.approvals import measure_edit
-from coach.drafts import DraftKind, Provenance, create_draft, register_kinds
-from coach.models import Draft, utcnow
+from coach.core.models import Draft, utcnow
+from coach.drafts.edits import measure_edit
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
 from tests.factories import auth
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from coach.audit import EventFilter, event_hash, export_events, record_event, verify_chain
 from coach.cli import app as cli
-from coach.models import AuditEvent
+from coach.core.audit import EventFilter, event_hash, export_events, record_event, verify_chain
+from coach.core.models import AuditEvent
 from tests.factories import auth
 
 runner = CliRunner()

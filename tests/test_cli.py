@@ -7,11 +7,11 @@ import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from coach.auth import authenticate
 from coach.cli import app
-from coach.db import engine_for
-from coach.models import CheckIn, Employee, User
-from coach.settings import Settings
+from coach.core.db import engine_for
+from coach.core.models import CheckIn, Employee, User
+from coach.core.settings import Settings
+from coach.org.users import authenticate
 
 runner = CliRunner()
 

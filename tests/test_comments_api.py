@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from coach.models import AuditEvent
+from coach.core.models import AuditEvent
 from tests.factories import auth
 
 

@@ -11,10 +11,10 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from coach.cli import app as cli
-from coach.csv_export import safe_cell, write_csv
+from coach.core.csv_export import safe_cell, write_csv
+from coach.core.models import Employee
 from coach.demo import seed_demo
-from coach.dialogue_audit import dialogue_audit, to_csv
-from coach.models import Employee
+from coach.oversight.dialogue import dialogue_audit, to_csv
 from tests.web.conftest import demo_app, signed_in
 
 FORMULAS = ['=HYPERLINK("http://x")', "@SUM(1)", "+1+1", "-2+3", "\t=1", "\r=1"]

@@ -6,13 +6,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
-from coach.audit import verify_chain
-from coach.auth import authenticate, create_user
 from coach.cli import app as cli
-from coach.demo import seed_demo
-from coach.dialogue_audit import dialogue_audit
-from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
-from coach.models import (
+from coach.core.audit import verify_chain
+from coach.core.models import (
     ApprovalRecord,
     AuditEvent,
     CheckIn,
@@ -22,6 +18,12 @@ from coach.models import (
     ReviewScore,
     Role,
 )
+from coach.demo import seed_demo
+from coach.drafts.decisions import decide
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
+from coach.org.users import authenticate, create_user
+from coach.oversight.dialogue import dialogue_audit
 
 runner = CliRunner()
 PERSON, NAME = "E033", "冯博"  # also named in a colleague's check-in feedback

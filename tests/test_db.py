@@ -10,11 +10,11 @@ from sqlalchemy import Connection, Engine, text, update
 from sqlmodel import Session, col, select
 
 from api.main import create_app
-from coach import db
-from coach.db import make_engine, migrate, session_scope
-from coach.errors import Busy
-from coach.models import Metric
-from coach.settings import Settings
+from coach.core import db
+from coach.core.db import make_engine, migrate, session_scope
+from coach.core.errors import Busy
+from coach.core.models import Metric
+from coach.core.settings import Settings
 from tests.factories import auth
 
 

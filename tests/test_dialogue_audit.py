@@ -1,6 +1,6 @@
 """The dialogue audit on the demo company, checked against figures recomputed by hand.
 
-The recomputation below reads the raw rows and uses nothing from `coach.dialogue_audit`:
+The recomputation below reads the raw rows and uses nothing from `coach.oversight.dialogue`:
 completion from the org chart and check-in dates, effective feedback from the stored check,
 and the three required parts from a hand-labelled table of the demo's feedback wording.
 """
@@ -20,12 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from coach.auth import Principal
 from coach.cli import app as cli
+from coach.core.models import ApprovalRecord, AuditEvent, CheckIn, Employee, Role, User
 from coach.demo import seed_demo
-from coach.dialogue_audit import dialogue_audit
-from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
-from coach.models import ApprovalRecord, AuditEvent, CheckIn, Employee, Role, User
+from coach.drafts.decisions import decide
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
+from coach.org.users import Principal
+from coach.oversight.dialogue import dialogue_audit
 from tests.factories import auth
 
 runner = CliRunner()

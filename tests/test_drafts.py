@@ -7,10 +7,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from coach.auth import Principal, authenticate
-from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
-from coach.errors import Conflict
-from coach.models import ApprovalRecord, AuditEvent, Decision, Draft, DraftStatus
+from coach.core.errors import Conflict
+from coach.core.models import ApprovalRecord, AuditEvent, Decision, Draft, DraftStatus
+from coach.drafts.decisions import decide
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
+from coach.org.users import Principal, authenticate
 from tests.factories import auth
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 import coach
 from api.errors import STATUS, status_for
 from api.web.core import WebRoute
-from coach.errors import CoachError, NotFound
+from coach.core.errors import CoachError, NotFound
 from coach.llm import LLMError
 from coach.targets import UnknownEmployee
 

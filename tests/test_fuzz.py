@@ -19,8 +19,8 @@ from schemathesis.checks import not_a_server_error
 from sqlmodel import Session
 
 from api.main import create_app
+from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, open_knowledge_base
-from coach.settings import Settings
 from tests.factories import auth, seed_org
 
 ROLES = ("admin", "hr", "manager")

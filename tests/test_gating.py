@@ -29,14 +29,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
-from coach import drafts as drafts_module
-from coach.auth import Principal, authenticate, create_user
 from coach.chains import development
-from coach.drafts import DraftKind, Provenance, create_draft, decide, register_kinds
-from coach.errors import Forbidden
-from coach.gating import approved_content
-from coach.models import BatchJob, CheckIn, Draft, Employee, Metric, OfficialTarget, Role, User
-from coach.settings import Settings, get_settings
+from coach.core.errors import Forbidden
+from coach.core.models import BatchJob, CheckIn, Draft, Employee, Metric, OfficialTarget, Role, User
+from coach.core.settings import Settings, get_settings
+from coach.drafts import registry, store
+from coach.drafts.decisions import decide
+from coach.drafts.gate import approved_content
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
+from coach.org.users import Principal, authenticate, create_user
 from tests.factories import auth
 from tests.web.conftest import WebClient, signed_in
 from tests.web.conftest import demo_app as web_demo_app
@@ -75,7 +77,7 @@ def _manager(session: Session, employee_id: str) -> Principal:
 def seed_drafts(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Seeded:
     """Pending, rejected, edited and approved drafts of every kind, with markers."""
     # Other capabilities' approval hooks and schemas are not under test here.
-    monkeypatch.setattr(drafts_module, "_KINDS", {kind: DraftKind(kind) for kind in KINDS})
+    monkeypatch.setattr(registry, "_KINDS", {kind: DraftKind(kind) for kind in KINDS})
     seeded = Seeded()
     draft_ids: list[str] = []
     with Session(engine) as session:
@@ -551,7 +553,7 @@ class Markers:
                 draft = session.get(Draft, draft_id)
                 assert draft is not None
                 strings = _ai_strings(draft.output, draft.inputs)
-                for record in drafts_module.decisions_for(session, draft_id):
+                for record in store.decisions_for(session, draft_id):
                     strings |= _ai_strings(record.final_content or {}, draft.inputs)
                 self._cache[draft_id] = (str(status), draft.employee_id, strings)
         pending: dict[str, set[str]] = {}

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from api.routes import imports as imports_route
-from coach.models import CheckIn, Employee, MetricValue
-from coach.settings import Settings
+from coach.core.models import CheckIn, Employee, MetricValue
+from coach.core.settings import Settings
 from tests.factories import auth
 
 EMPLOYEES = """employee_id,name,role,level,department,team,manager_id,hire_date

@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.json_body import MAX_DEPTH, MAX_ERRORS
-from coach.drafts import DraftKind, Provenance, create_draft, register_kinds
-from coach.models import Draft
+from coach.core.models import Draft
+from coach.drafts.registry import DraftKind, register_kinds
+from coach.drafts.store import Provenance, create_draft
 from tests.factories import auth
 
 # Raw JSON text, as a client could send it; each is what json.loads accepts and json.dumps

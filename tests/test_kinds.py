@@ -12,34 +12,36 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from coach.auth import authenticate
+from coach.core.models import ApprovalRecord, Draft, DraftStatus, OfficialTarget
 from coach.demo import DemoTokens
-from coach.drafts import UnknownDraftKind, begin_draft, decide
+from coach.drafts.decisions import decide
+from coach.drafts.registry import UnknownDraftKind
+from coach.drafts.store import begin_draft
 from coach.kinds import draft_kinds
-from coach.models import ApprovalRecord, Draft, DraftStatus, OfficialTarget
+from coach.org.users import authenticate
 from tests.factories import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}
 
-# A script that knows only `coach.drafts` (and the plain modules it needs) approves a draft.
+# A script that knows only the drafts package (and the plain modules it needs) approves a draft.
 APPROVE_WITH_DRAFTS_ALONE = """
 import json, sys
 from sqlmodel import Session
-from coach import drafts
-from coach.auth import authenticate
-from coach.db import engine_for
-from coach.settings import Settings
+from coach.drafts import decisions, registry
+from coach.org.users import authenticate
+from coach.core.db import engine_for
+from coach.core.settings import Settings
 
 with Session(engine_for(Settings())) as session:
     manager = authenticate(session, sys.argv[1])
     try:
-        drafts.decide(session, manager, sys.argv[2], approve=True)
+        decisions.decide(session, manager, sys.argv[2], approve=True)
         session.commit()
         outcome = "approved"
     except Exception as exc:
         outcome = type(exc).__name__
-print(json.dumps({"outcome": outcome, "registered": sorted(drafts._KINDS)}))
+print(json.dumps({"outcome": outcome, "registered": sorted(registry._KINDS)}))
 """
 
 
@@ -50,7 +52,10 @@ def _target_draft(client: TestClient, demo: DemoTokens) -> str:
 
 
 def test_importing_capabilities_registers_no_kind() -> None:
-    code = "import coach.drafts, coach.chains, coach.targets.service as t; print(len(coach.drafts._KINDS))"
+    code = (
+        "import coach.drafts.decisions, coach.chains, coach.targets.service as t; "
+        "import coach.drafts.registry as r; print(len(r._KINDS))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0"

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from coach.db import alembic_config, make_engine, migrate
+from coach.core.db import alembic_config, make_engine, migrate
 
 
 def test_migrations_match_the_models_and_rerun_safely(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
 from api.errors import Error, ImportRejected, InvalidRequest
-from coach.drafts import kind_schemas
+from coach.drafts.registry import kind_schemas
 from tests.factories import auth
 from tests.test_access_matrix import CASES, ROLES, _covers
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
-from coach.db import alembic_config, make_engine, migrate
+from coach.core.db import alembic_config, make_engine, migrate
 from tests import pg
 from tests.test_migrations import assert_first_decision_stands, seed_double_decisions
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from coach.settings import Settings
+from coach.core.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
 from api.errors import error_responses
-from coach import audit, dialogue_audit
-from coach.approvals import ApprovalReport, approval_report
-from coach.audit import AuditEventsPublic, EventFilter, UtcDatetime
-from coach.dialogue_audit import DialogueAudit, DialogueNotePublic
+from coach.core import audit
+from coach.core.audit import AuditEventsPublic, EventFilter, UtcDatetime
+from coach.oversight import dialogue
+from coach.oversight.approvals import ApprovalReport, approval_report
+from coach.oversight.dialogue import DialogueAudit, DialogueNotePublic
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -95,7 +96,7 @@ def dialogue_figures(
     sample_rate: Annotated[float, Query(gt=0, le=1)] = 0.1,
 ) -> DialogueAudit:
     """The month's dialogue-quality audit: per-manager figures, a stratified sample, the trend."""
-    return dialogue_audit.dialogue_audit(session, month=month, sample_rate=sample_rate)
+    return dialogue.dialogue_audit(session, month=month, sample_rate=sample_rate)
 
 
 @router.post(
@@ -106,4 +107,4 @@ def add_note(
     checkin_id: str, body: NoteBody, session: SessionDep, user: HRUser
 ) -> DialogueNotePublic:
     """Attach an HR review note to a sampled check-in."""
-    return dialogue_audit.add_note(session, user, checkin_id=checkin_id, note=body.note)
+    return dialogue.add_note(session, user, checkin_id=checkin_id, note=body.note)

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
 from api.errors import Error, GenerationFailedError, error_responses
 from coach.chains import development, feedback, service, topics
-from coach.drafts import StoredDraft
-from coach.gating import DraftReceipt
+from coach.drafts.gate import DraftReceipt
+from coach.drafts.store import StoredDraft
 
 router = APIRouter(tags=["coaching"])
 

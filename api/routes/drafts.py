@@ -5,11 +5,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from api.errors import error_responses
-from coach import drafts
-from coach.draft_content import DraftContent
-from coach.drafts import DraftPublic, DraftsPublic
-from coach.gating import DraftReceipt
-from coach.models import DraftStatus
+from coach.core.models import DraftStatus
+from coach.drafts import decisions, store
+from coach.drafts.content import DraftContent
+from coach.drafts.gate import DraftReceipt
+from coach.drafts.store import DraftPublic, DraftsPublic
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
@@ -35,11 +35,11 @@ def list_drafts(
     employee_id: str | None = None,
 ) -> DraftsPublic:
     """My inbox: drafts about the people I manage (HR: all), newest first."""
-    rows, count = drafts.list_drafts(
+    rows, count = store.list_drafts(
         session, user, status=status, kind=kind, employee_id=employee_id, offset=page.offset,
         limit=page.limit,
     )  # fmt: skip
-    return DraftsPublic(data=[drafts.to_public(session, d) for d in rows], count=count)
+    return DraftsPublic(data=[store.to_public(session, d) for d in rows], count=count)
 
 
 @router.get(
@@ -49,7 +49,7 @@ def list_drafts(
 )
 def get_draft(draft_id: str, session: SessionDep, user: CurrentUser) -> DraftPublic | DraftReceipt:
     """A draft with its inputs, output, provenance and decisions (its requester: a receipt)."""
-    return drafts.read_draft(session, user, draft_id)
+    return store.read_draft(session, user, draft_id)
 
 
 _DECIDE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 503)
@@ -61,10 +61,10 @@ def approve_draft(
 ) -> DraftPublic:
     """Approve a draft as it is, or with edited content."""
     body = body or ApproveBody()
-    draft = drafts.decide(
+    draft = decisions.decide(
         session, user, draft_id, approve=True, content=body.content, reason=body.note
     )
-    return drafts.to_public(session, draft)
+    return store.to_public(session, draft)
 
 
 @router.post("/{draft_id}/reject", response_model=DraftPublic, responses=_DECIDE_ERRORS)
@@ -72,5 +72,5 @@ def reject_draft(
     draft_id: str, body: RejectBody, session: SessionDep, user: CurrentUser
 ) -> DraftPublic:
     """Reject a draft, giving the reason."""
-    draft = drafts.decide(session, user, draft_id, approve=False, reason=body.reason)
-    return drafts.to_public(session, draft)
+    draft = decisions.decide(session, user, draft_id, approve=False, reason=body.reason)
+    return store.to_public(session, draft)

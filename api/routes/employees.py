@@ -5,8 +5,8 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, PageDep, SessionDep
 from api.errors import error_responses
-from coach import org
-from coach.models import EmployeePublic
+from coach.core.models import EmployeePublic
+from coach.org import access
 
 router = APIRouter(prefix="/v1/employees", tags=["organisation"])
 
@@ -26,7 +26,7 @@ def list_employees(
     manager_id: str | None = None,
 ) -> EmployeesPublic:
     """Employees within the caller's scope, a page at a time."""
-    rows, count = org.list_employees(
+    rows, count = access.list_employees(
         session, user, offset=page.offset, limit=page.limit, department=department, team=team,
         manager_id=manager_id,
     )  # fmt: skip
@@ -38,4 +38,4 @@ def list_employees(
 )
 def get_employee(employee_id: str, session: SessionDep, user: CurrentUser) -> EmployeePublic:
     """One employee within the caller's scope."""
-    return EmployeePublic.model_validate(org.get_employee(session, user, employee_id))
+    return EmployeePublic.model_validate(access.get_employee(session, user, employee_id))

@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from api.deps import CurrentUser, Page, PageDep, SessionDep
 from api.errors import error_responses
-from coach import gating
-from coach.gating import ApprovedContent, ApprovedContentsPublic, MyTargets
+from coach.drafts import gate
+from coach.drafts.gate import ApprovedContent, ApprovedContentsPublic, MyTargets
 
 router = APIRouter(prefix="/v1/me", tags=["my records"])
 
@@ -19,16 +19,16 @@ def _envelope(items: list[ApprovedContent], page: Page) -> ApprovedContentsPubli
 @router.get("/feedback", response_model=ApprovedContentsPublic, responses=_LIST_ERRORS)
 def my_feedback(session: SessionDep, user: CurrentUser, page: PageDep) -> ApprovedContentsPublic:
     """My feedback as approved by my manager, with who approved it and when."""
-    return _envelope(gating.my_approved(session, user, kind=gating.FEEDBACK), page)
+    return _envelope(gate.my_approved(session, user, kind=gate.FEEDBACK), page)
 
 
 @router.get("/development", response_model=ApprovedContentsPublic, responses=_LIST_ERRORS)
 def my_development(session: SessionDep, user: CurrentUser, page: PageDep) -> ApprovedContentsPublic:
     """My approved development plans, with who approved them and when."""
-    return _envelope(gating.my_approved(session, user, kind=gating.DEVELOPMENT), page)
+    return _envelope(gate.my_approved(session, user, kind=gate.DEVELOPMENT), page)
 
 
 @router.get("/targets", response_model=MyTargets, responses=error_responses(401, 403))
 def my_targets(session: SessionDep, user: CurrentUser) -> MyTargets:
     """My approved target drafts and official target ranges."""
-    return gating.my_targets(session, user)
+    return gate.my_targets(session, user)

@@ -8,8 +8,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, KnowledgeDep, PageDep, SessionDep, SettingsDep, require_roles
 from api.errors import error_responses
-from coach.audit import record_event
-from coach.auth import Principal
+from coach.core.audit import record_event
+from coach.core.models import Role
 from coach.knowledge import (
     AUDIENCES,
     DEFAULT_COLLECTION,
@@ -25,7 +25,7 @@ from coach.knowledge import (
     upload_documents,
     validate_collection_name,
 )
-from coach.models import Role
+from coach.org.users import Principal
 
 router = APIRouter(tags=["practice library"])
 Writer = Annotated[Principal, Depends(require_roles(Role.hr, Role.admin))]

@@ -8,11 +8,11 @@ from sqlmodel import Session
 
 from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
 from api.errors import error_responses, status_for
-from coach.auth import Principal
-from coach.drafts import Provenance
-from coach.errors import CoachError
-from coach.gating import DraftReceipt, shown_to
-from coach.models import DraftStatus
+from coach.core.errors import CoachError
+from coach.core.models import DraftStatus
+from coach.drafts.gate import DraftReceipt, shown_to
+from coach.drafts.store import Provenance
+from coach.org.users import Principal
 from coach.targets import TargetRequest, TargetSuggestion
 from coach.targets.service import (
     DRAFT_KIND,

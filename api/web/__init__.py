@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from api.web import employee, hr, manager, pages
 from api.web.core import STATIC_DIR, error_page
-from coach.auth import SESSION_LIFETIME
-from coach.settings import Settings
+from coach.core.settings import Settings
+from coach.org.users import SESSION_LIFETIME
 
 SESSION_COOKIE = "coach_session"
 

@@ -1,7 +1,7 @@
 """What every page shares: templates, language, the signed-in user, CSRF, friendly errors.
 
 Pages authenticate with a signed session cookie (Starlette's SessionMiddleware) holding the
-id of a server-side web session (`coach.auth`), so signing out, disabling a user or rotating
+id of a server-side web session (`coach.org.users`), so signing out, disabling a user or rotating
 their token ends the session even for a copy of the cookie. The JSON API keeps its Bearer
 tokens; a page never accepts one.
 """
@@ -25,9 +25,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.deps import SessionDep
 from api.errors import status_for
 from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
-from coach.auth import Principal, web_session_principal
-from coach.errors import CoachError, Forbidden
-from coach.models import Role
+from coach.core.errors import CoachError, Forbidden
+from coach.core.models import Role
+from coach.org.users import Principal, web_session_principal
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"

@@ -22,9 +22,10 @@ from api.web.core import (
     require_role,
 )
 from api.web.present import marked
-from coach import audit, dialogue_audit
-from coach.audit import EventFilter
-from coach.errors import InvalidInput, NotFound
+from coach.core import audit
+from coach.core.audit import EventFilter
+from coach.core.errors import InvalidInput, NotFound
+from coach.core.models import Role
 from coach.knowledge import (
     DEFAULT_COLLECTION,
     DocumentError,
@@ -33,7 +34,7 @@ from coach.knowledge import (
     UploadError,
     upload_documents,
 )
-from coach.models import Role
+from coach.oversight import dialogue
 from coach.quality import check_comment
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -48,7 +49,7 @@ def dialogues(
 ) -> Response:
     """The month's dialogue quality per manager and over time, and the sample to read."""
     require_role(user, Role.hr)
-    report = dialogue_audit.dialogue_audit(session, month=month)
+    report = dialogue.dialogue_audit(session, month=month)
     charts = {
         "managers": {
             "labels": [m.manager_name for m in report.managers],
@@ -70,12 +71,10 @@ def dialogues_csv(
 ) -> Response:
     """Per-manager figures as CSV; the download is audited."""
     require_role(user, Role.hr)
-    report = dialogue_audit.dialogue_audit(session, month=month)
-    dialogue_audit.record_csv_export(
-        session, actor=user.label, report=report, path="(web download)"
-    )
+    report = dialogue.dialogue_audit(session, month=month)
+    dialogue.record_csv_export(session, actor=user.label, report=report, path="(web download)")
     return Response(
-        "\ufeff" + dialogue_audit.to_csv(report),  # the BOM lets Excel read the Chinese names
+        "\ufeff" + dialogue.to_csv(report),  # the BOM lets Excel read the Chinese names
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="dialogues-{report.month}.csv"'},
     )
@@ -91,7 +90,7 @@ def dialogue_record(
 ) -> Response:
     """One sampled check-in with its detected parts, vague spans and HR notes."""
     require_role(user, Role.hr)
-    report = dialogue_audit.dialogue_audit(session, month=month)
+    report = dialogue.dialogue_audit(session, month=month)
     record = next((s for s in report.sample if s.checkin_id == checkin_id), None)
     if record is None:
         raise NotFound("sampled check-in", checkin_id)
@@ -116,7 +115,7 @@ def add_note(
 ) -> Response:
     """Attach a review note to a sampled check-in."""
     require_role(user, Role.hr)
-    dialogue_audit.add_note(session, user, checkin_id=checkin_id, note=note)
+    dialogue.add_note(session, user, checkin_id=checkin_id, note=note)
     flash(request, "flash_note_saved")
     return redirect(request, f"/hr/dialogues/{checkin_id}?month={month}")
 

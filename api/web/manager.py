@@ -23,12 +23,15 @@ from api.web.core import (
     require_role,
 )
 from api.web.present import evidence_index, marked, pretty_json, sections
-from coach import drafts, gating, org, team
+from coach import team
 from coach.chains import development, feedback, service, topics
 from coach.checkins import CheckInCreate, create_checkin
-from coach.errors import InvalidInput
-from coach.gating import DraftReceipt
-from coach.models import DraftStatus, Role
+from coach.core.errors import InvalidInput
+from coach.core.models import DraftStatus, Role
+from coach.drafts.decisions import decide
+from coach.drafts.gate import DraftReceipt, sees_pending
+from coach.drafts.store import get_draft, list_drafts, to_public
+from coach.org.access import get_employee, manages
 from coach.quality import check_comment
 from coach.targets import TargetRequest
 from coach.targets.service import suggest_and_draft
@@ -50,9 +53,9 @@ def team_page(request: Request, session: WebSession, user: WebUser) -> Response:
 def person_page(employee_id: str, request: Request, session: WebSession, user: WebUser) -> Response:
     """One report: metric history with suggested ranges, and the AI draft buttons."""
     require_role(user, Role.manager, Role.hr)
-    person = org.get_employee(session, user, employee_id)
+    person = get_employee(session, user, employee_id)
     series = team.metric_history(session, user, employee_id)
-    pending, _ = drafts.list_drafts(session, user, employee_id=employee_id, limit=20)
+    pending, _ = list_drafts(session, user, employee_id=employee_id, limit=20)
     charts = {
         s.metric: {
             "periods": s.periods, "values": s.values, "next": s.next_period, "unit": s.unit,
@@ -64,7 +67,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
     return render(
         request, "manager/person.html",
         {"person": person, "series": series, "charts": charts, "pending": pending,
-         "can_decide": org.manages(session, user, employee_id)},
+         "can_decide": manages(session, user, employee_id)},
         user=user,
     )  # fmt: skip
 
@@ -83,7 +86,7 @@ def suggest_target(
     """Suggest next period's range; it is stored as a pending draft, as the API does."""
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
     suggest_and_draft(db, user, target_request, engine=engine, lang=lang_of(request))
-    if not gating.sees_pending(session, user, employee_id):
+    if not sees_pending(session, user, employee_id):
         return _request_sent(request)
     flash(request, "flash_target_suggested")
     return redirect(request, f"/team/{employee_id}#metric-{metric}")
@@ -137,7 +140,7 @@ def inbox(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     """Pending drafts about my people (HR: everyone's), newest first."""
-    rows, count = drafts.list_drafts(
+    rows, count = list_drafts(
         session, user, status=DraftStatus.pending, employee_id=employee_id or None,
         offset=offset, limit=50,
     )  # fmt: skip
@@ -151,9 +154,9 @@ def inbox(
 @router.get("/drafts/{draft_id}")
 def draft_page(draft_id: str, request: Request, session: WebSession, user: WebUser) -> Response:
     """A draft with the evidence each item cites, and the decision forms."""
-    draft = drafts.get_draft(session, user, draft_id)  # 403 for employees, whoever the subject
-    public = drafts.to_public(session, draft)
-    person = org.get_employee(session, user, draft.employee_id)
+    draft = get_draft(session, user, draft_id)  # 403 for employees, whoever the subject
+    public = to_public(session, draft)
+    person = get_employee(session, user, draft.employee_id)
     evidence = evidence_index(public.inputs)
     editable = {k: v for k, v in public.output.items() if k != "quality_flags"}
     return render(
@@ -162,7 +165,7 @@ def draft_page(draft_id: str, request: Request, session: WebSession, user: WebUs
          "history": public.inputs.get("own_history") or [],
          "flags": public.output.get("quality_flags") or [],
          "edit_json": pretty_json(editable),
-         "can_decide": public.status == DraftStatus.pending and org.manages(session, user, draft.employee_id),
+         "can_decide": public.status == DraftStatus.pending and manages(session, user, draft.employee_id),
          "error": None},
         user=user,
     )  # fmt: skip
@@ -186,12 +189,12 @@ def approve(
             raise InvalidInput("content", f"not valid JSON (line {exc.lineno}): {exc.msg}") from exc
         if not isinstance(edited, dict):
             raise InvalidInput("content", "must be a JSON object")
-        draft = drafts.get_draft(session, user, draft_id)
+        draft = get_draft(session, user, draft_id)
         if "quality_flags" in draft.output and "quality_flags" not in edited:
             edited["quality_flags"] = draft.output["quality_flags"]
         if edited == draft.output:
             edited = None
-    drafts.decide(session, user, draft_id, approve=True, content=edited, reason=note)
+    decide(session, user, draft_id, approve=True, content=edited, reason=note)
     flash(request, "flash_approved")
     return redirect(request, f"/drafts/{draft_id}")
 
@@ -205,7 +208,7 @@ def reject(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Reject with a reason (required)."""
-    drafts.decide(session, user, draft_id, approve=False, reason=reason)
+    decide(session, user, draft_id, approve=False, reason=reason)
     flash(request, "flash_rejected")
     return redirect(request, f"/drafts/{draft_id}")
 
@@ -219,8 +222,8 @@ def checkin_form(
 ) -> Response:
     """The check-in form; the feedback field is checked for vague wording while typing."""
     require_role(user, Role.manager)
-    person = org.get_employee(session, user, employee_id)
-    if not org.manages(session, user, employee_id):
+    person = get_employee(session, user, employee_id)
+    if not manages(session, user, employee_id):
         raise InvalidInput("employee_id", "you can record check-ins only for your reports")
     return render(
         request, "manager/checkin.html", {"person": person, "today": dt.date.today()}, user=user

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from api.web.core import PostUser, WebRoute, WebSession, redirect, render, web_user
 from api.web.core import SignInRequired as _SignInRequired
-from coach.auth import authenticate, end_web_session, start_web_session
-from coach.models import Role
+from coach.core.models import Role
+from coach.org.users import authenticate, end_web_session, start_web_session
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

@@ -6,7 +6,7 @@ hands back an output that is stored as a pending draft.
 """
 
 from coach.chains.schemas import CheckinTopics, DevelopmentPlan, FeedbackDraft
-from coach.drafts import DraftKind
+from coach.drafts.registry import DraftKind
 
 # Coaching drafts become official only as what the employee is shown: no approval hook.
 DRAFT_KINDS = (

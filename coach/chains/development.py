@@ -20,10 +20,10 @@ from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, PracticeRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import DevelopmentPlan, DevelopmentSuggestion, Milestones
-from coach.errors import Conflict
+from coach.core.errors import Conflict
+from coach.core.prompts import render_blocks
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine, Deadline
-from coach.prompts import render_blocks
 
 KIND: Final = "development"
 TEMPLATE = "coaching/development.j2"

@@ -21,9 +21,9 @@ from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import Directory, ReviewRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import FeedbackDraft, Improvement, NextAction, ResourceNeed, Strength
-from coach.errors import Conflict
+from coach.core.errors import Conflict
+from coach.core.prompts import render_blocks
 from coach.llm import ChatEngine, Deadline
-from coach.prompts import render_blocks
 
 KIND: Final = "feedback"
 TEMPLATE = "coaching/feedback.j2"

@@ -4,7 +4,7 @@ An item may state what its cited records, the person's profile and the calendar 
 nothing else. Checked per item:
 
 - cited ids exist in the snapshot, and id-like tokens in the text do too;
-- numbers (via `coach.grounding.ungrounded_numbers`, at the precision shown);
+- numbers (via `coach.core.numbers.ungrounded_numbers`, at the precision shown);
 - dates, months, quarters and half-years;
 - names of people in the organisation directory;
 - organisations and projects: quoted spans, company-like Chinese names, Latin proper names;
@@ -37,7 +37,7 @@ from coach.chains.records import (
     Snapshot,
     fmt_num,
 )
-from coach.grounding import extract_numbers, ungrounded_numbers
+from coach.core.numbers import extract_numbers, ungrounded_numbers
 
 
 @dataclass(frozen=True)

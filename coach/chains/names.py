@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, select
 
-from coach.models import Employee
+from coach.core.models import Employee
 
 
 def _is_word(ch: str) -> bool:

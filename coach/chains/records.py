@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from coach.chains.names import NameIndex, org_index, strings
-from coach.errors import InvalidInput, NotFound
-from coach.models import (
+from coach.core.errors import InvalidInput, NotFound
+from coach.core.models import (
     CheckIn,
     CheckInNotes,
     Direction,

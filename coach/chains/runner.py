@@ -21,9 +21,9 @@ from pydantic import BaseModel
 from coach.chains.grounding import Violation
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.schemas import QualityFlag
-from coach.drafts import Provenance
+from coach.core.prompts import render
+from coach.drafts.store import Provenance
 from coach.llm import ChatEngine, Deadline, Generation, LLMError, OfflineEngine, StructuredCall
-from coach.prompts import render
 from coach.quality import check_comments
 
 logger = logging.getLogger("coach.chains")

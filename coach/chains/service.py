@@ -18,19 +18,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from coach.auth import Principal
 from coach.chains import development, feedback, topics
 from coach.chains.records import Directory, Lang, Purpose, Snapshot, load_directory, load_snapshot
 from coach.chains.runner import ChainResult
-from coach.db import session_scope
-from coach.drafts import GenerationFailed, StoredDraft, begin_draft, fail_draft, finish_draft
-from coach.errors import CoachError, Conflict, Forbidden, NotFound
-from coach.gating import DraftReceipt, sees_pending, shown_to
+from coach.core.db import session_scope
+from coach.core.errors import CoachError, Conflict, Forbidden, NotFound
+from coach.core.models import Employee, Role
+from coach.core.settings import Settings
+from coach.drafts.gate import DraftReceipt, sees_pending, shown_to
+from coach.drafts.store import GenerationFailed, StoredDraft, begin_draft, fail_draft, finish_draft
 from coach.knowledge import KnowledgeBase
 from coach.llm import ChatEngine, Deadline, OfflineEngine
-from coach.models import Employee, Role
-from coach.org import manages
-from coach.settings import Settings
+from coach.org.access import manages
+from coach.org.users import Principal
 
 logger = logging.getLogger("coach.chains")
 
@@ -152,7 +152,7 @@ async def generate(
 ) -> StoredDraft | DraftReceipt:
     """One coaching draft from request to pending; `draft_id` fills a generating draft instead.
 
-    The answer carries the content only for a caller who may read it (`gating.shown_to`).
+    The answer carries the content only for a caller who may read it (`coach.drafts.gate.shown_to`).
 
     Without `draft_id`, a refused request (unknown employee, no right) creates no draft.
     With it (a batch item, created beforehand), any error marks that draft failed.

@@ -20,8 +20,8 @@ from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import CheckinTopics, Topic, TopicKind
+from coach.core.prompts import render_blocks
 from coach.llm import ChatEngine, Deadline
-from coach.prompts import render_blocks
 
 KIND: Final = "checkin_topics"
 TEMPLATE = "coaching/checkin_topics.j2"

@@ -17,7 +17,7 @@ from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from coach.audit import record_event
+from coach.core.audit import record_event
 from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document
 from coach.knowledge.documents import (
     DocumentError,
@@ -307,7 +307,7 @@ def ensure_shipped_library(
     kb: KnowledgeBase, *, collection: str = DEFAULT_COLLECTION, progress: Progress | None = None
 ) -> IngestReport:
     """Ingest the practice library shipped with Coach (cheap when already up to date)."""
-    from coach.assets import knowledge_dir
+    from coach.core.assets import knowledge_dir
 
     return kb.ingest(load_directory(knowledge_dir()), collection=collection, progress=progress)
 

@@ -17,8 +17,8 @@ from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from coach.errors import CoachError
-from coach.prompts import RenderedPrompt
+from coach.core.errors import CoachError
+from coach.core.prompts import RenderedPrompt
 
 T = TypeVar("T", bound=BaseModel)
 

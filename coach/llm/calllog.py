@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from coach.core.models import LLMCall
 from coach.llm.base import CallRecord
-from coach.models import LLMCall
 
 logger = logging.getLogger("coach.llm")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from coach.core.settings import Settings
 from coach.llm.base import CallLog, ChatEngine
 from coach.llm.offline import OfflineEngine
 from coach.llm.openai_engine import OpenAIEngine
 from coach.llm.resilience import CircuitBreaker, ResilientEngine, RetryPolicy, endpoint_name
-from coach.settings import Settings
 
 
 def build_engine(settings: Settings, call_log: CallLog | None = None) -> ChatEngine:

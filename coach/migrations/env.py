@@ -1,11 +1,11 @@
-"""Alembic environment: runs against the engine handed over by `coach.db.migrate`."""
+"""Alembic environment: runs against the engine handed over by `coach.core.db.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import coach.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import coach.core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from coach.db import make_engine
+        from coach.core.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:

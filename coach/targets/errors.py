@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.errors import CoachError, NotFound
+from coach.core.errors import CoachError, NotFound
 
 
 class TargetError(CoachError):

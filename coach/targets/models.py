@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel._compat import SQLModelConfig
 
-from coach.models import EmployeeBase
+from coach.core.models import EmployeeBase
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 PeriodTypeName = Literal["quarter", "month"]

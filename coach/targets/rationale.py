@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.prompts import render_text
+from coach.core.prompts import render_text
 from coach.targets.models import Basis, MetricInfo
 from coach.targets.ranges import display_decimals
 

@@ -14,16 +14,17 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from coach.audit import record_event
-from coach.auth import Principal
-from coach.db import session_scope
-from coach.drafts import DraftKind, Provenance, create_draft
-from coach.errors import CoachError, Forbidden
-from coach.grounding import ungrounded_numbers
+from coach.core.audit import record_event
+from coach.core.db import session_scope
+from coach.core.errors import CoachError, Forbidden
+from coach.core.models import Draft, Employee, Metric, MetricValue, OfficialTarget, new_id
+from coach.core.numbers import ungrounded_numbers
+from coach.core.prompts import render
+from coach.drafts.registry import DraftKind
+from coach.drafts.store import Provenance, create_draft
 from coach.llm import ChatEngine, LLMError, StructuredCall
-from coach.models import Draft, Employee, Metric, MetricValue, OfficialTarget, new_id
-from coach.org import can_view
-from coach.prompts import render
+from coach.org.access import can_view
+from coach.org.users import Principal
 from coach.targets.data import TargetData
 from coach.targets.engine import suggest_target, suggest_targets
 from coach.targets.errors import TargetError

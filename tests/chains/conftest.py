@@ -19,6 +19,7 @@ from coach.chains.development import compose_plan, find_gaps, retrieve, with_pra
 from coach.chains.feedback import compose_feedback
 from coach.chains.records import Purpose, load_directory, load_snapshot
 from coach.chains.topics import compose_topics
+from coach.core.settings import Settings
 from coach.demo import DemoTokens, seed_demo
 from coach.knowledge import (
     HashingEmbedder,
@@ -27,7 +28,6 @@ from coach.knowledge import (
     open_knowledge_base,
 )
 from coach.llm import ChatEngine, OpenAIEngine
-from coach.settings import Settings
 
 AS_OF = date(2026, 11, 16)  # the demo company's "today"
 BASE_URL = "http://llm.test/v1"

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from coach.auth import create_user
 from coach.chains import feedback
+from coach.core.models import Draft, Role
 from coach.demo import DemoTokens
-from coach.models import Draft, Role
+from coach.org.users import create_user
 from tests.chains.conftest import AS_OF, auth
 
 DAY = AS_OF.isoformat()

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from coach.core.models import CheckIn, Draft, Employee, LLMCall
+from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.knowledge import KnowledgeBase
 from coach.llm import DatabaseCallLog
-from coach.models import CheckIn, Draft, Employee, LLMCall
-from coach.settings import Settings
 from tests.chains.conftest import (
     AS_OF,
     BASE_URL,

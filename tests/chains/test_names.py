@@ -19,11 +19,11 @@ from coach.chains import feedback, runner
 from coach.chains.names import NameIndex, org_index
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import load_directory, load_snapshot
-from coach.db import session_scope
+from coach.core.db import session_scope
+from coach.core.models import CheckIn, Employee
+from coach.core.settings import Settings
 from coach.imports import ImportKind, import_csv
 from coach.knowledge import KnowledgeBase
-from coach.models import CheckIn, Employee
-from coach.settings import Settings
 from tests.chains.conftest import (
     AS_OF,
     BASE_URL,

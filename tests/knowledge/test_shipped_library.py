@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.assets import knowledge_dir
+from coach.core.assets import knowledge_dir
 from coach.knowledge import AUDIENCES, load_directory
 from coach.knowledge.chunking import chunk_document
 from coach.knowledge.documents import cjk_count

@@ -9,8 +9,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from coach import cli
-from coach.db import engine_for
-from coach.hashing import content_hash
+from coach.core.db import engine_for
+from coach.core.hashing import content_hash
+from coach.core.models import AuditEvent
+from coach.core.settings import Settings
 from coach.knowledge import (
     DocumentError,
     HashingEmbedder,
@@ -20,8 +22,6 @@ from coach.knowledge import (
     open_knowledge_base,
     upload_documents,
 )
-from coach.models import AuditEvent
-from coach.settings import Settings
 
 runner = CliRunner()
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from coach.core.models import LLMCall
 from coach.llm import CallRecord, DatabaseCallLog
-from coach.models import LLMCall
 
 
 def _record(n: int) -> CallRecord:

@@ -10,6 +10,8 @@ import pytest
 import respx
 from pydantic import BaseModel, Field
 
+from coach.core.prompts import RenderedPrompt
+from coach.core.settings import Settings
 from coach.llm import (
     CallRecord,
     LLMError,
@@ -19,8 +21,6 @@ from coach.llm import (
     StructuredCall,
     build_engine,
 )
-from coach.prompts import RenderedPrompt
-from coach.settings import Settings
 
 BASE_URL = "http://llm.test/v1"
 

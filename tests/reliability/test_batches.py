@@ -13,11 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from coach.auth import authenticate
 from coach.batches import BatchCreate, resume_unfinished, run_batch, submit
-from coach.knowledge import KnowledgeBase
-from coach.llm import OfflineEngine
-from coach.models import (
+from coach.core.models import (
     BatchItem,
     BatchItemStatus,
     BatchJob,
@@ -26,7 +23,10 @@ from coach.models import (
     DraftStatus,
     Employee,
 )
-from coach.settings import Settings
+from coach.core.settings import Settings
+from coach.knowledge import KnowledgeBase
+from coach.llm import OfflineEngine
+from coach.org.users import authenticate
 from tests.chains.conftest import AS_OF, BASE_URL, auth, build_app
 from tests.reliability.conftest import FakeTime
 from tests.reliability.test_draft_lifecycle import resilient_engine

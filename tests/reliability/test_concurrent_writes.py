@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from coach.db import make_engine, migrate
-from coach.drafts import Provenance, create_draft
-from coach.models import ApprovalRecord, CheckIn, Metric
-from coach.settings import Settings
+from coach.core.db import make_engine, migrate
+from coach.core.models import ApprovalRecord, CheckIn, Metric
+from coach.core.settings import Settings
+from coach.drafts.store import Provenance, create_draft
 from tests.factories import auth, seed_org
 from tests.server import api_server
 

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from coach.auth import authenticate
 from coach.batches import BatchCreate, run_batch, submit, to_public
+from coach.core.models import BatchJob
+from coach.core.settings import Settings
 from coach.knowledge import KnowledgeBase
-from coach.models import BatchJob
-from coach.settings import Settings
+from coach.org.users import authenticate
 from tests.chains.conftest import AS_OF, BASE_URL, auth, build_app, openai_engine
 
 URL = f"{BASE_URL}/chat/completions"

@@ -11,9 +11,9 @@ import respx
 from fastapi.testclient import TestClient
 
 from coach.chains import service
+from coach.core.settings import Settings
 from coach.knowledge import KnowledgeBase
 from coach.llm import ResilientEngine, RetryPolicy
-from coach.settings import Settings
 from tests.chains.conftest import AS_OF, BASE_URL, auth, build_app, openai_engine
 
 URL = f"{BASE_URL}/chat/completions"

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from coach.chains import topics
+from coach.core.models import Draft, DraftStatus
+from coach.core.settings import Settings
 from coach.knowledge import KnowledgeBase
 from coach.llm import CircuitBreaker, OpenAIEngine, ResilientEngine, RetryPolicy
-from coach.models import Draft, DraftStatus
-from coach.settings import Settings
 from tests.chains.conftest import AS_OF, BASE_URL, auth, build_app
 from tests.reliability.conftest import FakeTime
 

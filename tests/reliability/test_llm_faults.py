@@ -11,6 +11,7 @@ import pytest
 import respx
 from pydantic import BaseModel, Field
 
+from coach.core.prompts import RenderedPrompt
 from coach.llm import (
     CircuitBreaker,
     LLMError,
@@ -20,7 +21,6 @@ from coach.llm import (
     StructuredCall,
 )
 from coach.llm.resilience import BreakerState
-from coach.prompts import RenderedPrompt
 from tests.reliability.conftest import FakeTime, ListLog
 
 BASE_URL = "http://llm.test/v1"

@@ -1,8 +1,8 @@
-"""Tests of coach.grounding (shared helper, owned by the targets work)."""
+"""Tests of coach.core.numbers (shared helper, owned by the targets work)."""
 
 import pytest
 
-from coach.grounding import extract_numbers, ungrounded_numbers
+from coach.core.numbers import extract_numbers, ungrounded_numbers
 
 
 @pytest.mark.parametrize(

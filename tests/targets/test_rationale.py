@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from coach.grounding import ungrounded_numbers
-from coach.prompts import render
+from coach.core.numbers import ungrounded_numbers
+from coach.core.prompts import render
 from coach.targets import TargetRequest, suggest_target
 from tests.targets.helpers import DEFECTS, build, employee, peers, series
 from tests.targets.test_engine import _ramping_org

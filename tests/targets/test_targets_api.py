@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
+from coach.core.models import Draft, LLMCall, OfficialTarget
+from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.llm import DatabaseCallLog, OpenAIEngine
-from coach.models import Draft, LLMCall, OfficialTarget
-from coach.settings import Settings
 from tests.factories import auth
 
 REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}

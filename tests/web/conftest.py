@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlmodel import Session
 
 from api.main import create_app
+from coach.core.settings import Settings
 from coach.demo import DemoTokens, seed_demo
 from coach.knowledge import (
     HashingEmbedder,
@@ -26,7 +27,6 @@ from coach.knowledge import (
     ensure_shipped_library,
     open_knowledge_base,
 )
-from coach.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

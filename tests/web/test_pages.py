@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from coach.auth import Principal
 from coach.checkins import CheckInCreate, create_checkin
+from coach.core.errors import Forbidden
+from coach.core.models import AuditEvent, CheckIn, Role
+from coach.core.settings import Settings
 from coach.demo import DemoTokens
-from coach.drafts import Provenance, create_draft
-from coach.errors import Forbidden
-from coach.models import AuditEvent, CheckIn, Role
-from coach.settings import Settings
+from coach.drafts.store import Provenance, create_draft
+from coach.org.users import Principal
 from coach.team import metric_history, team_overview
 from tests.web.conftest import form_token, signed_in
 
@@ -201,7 +201,7 @@ def test_practice_upload_for_hr_only(web_app: WebApp) -> None:
 def _manager(web_app: WebApp) -> Principal:
     app, _ = web_app
     with Session(app.state.engine) as session:
-        from coach.models import User
+        from coach.core.models import User
 
         user = session.exec(select(User).where(User.name == "demo-manager")).one()
         assert user.id is not None

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from coach.auth import rotate_token, set_disabled
+from coach.core.models import WebSession, utcnow
 from coach.demo import DemoTokens
-from coach.models import WebSession, utcnow
+from coach.org.users import rotate_token, set_disabled
 from tests.web.conftest import WebClient, signed_in
 
 WebApp = tuple[FastAPI, DemoTokens]

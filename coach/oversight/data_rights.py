@@ -17,10 +17,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, or_, select
 
-from coach.audit import record_event
-from coach.auth import hash_token
-from coach.errors import NotFound
-from coach.models import (
+from coach.core.audit import record_event
+from coach.core.errors import NotFound
+from coach.core.models import (
     ApprovalRecord,
     AuditEvent,
     CheckIn,
@@ -37,6 +36,7 @@ from coach.models import (
     User,
     utcnow,
 )
+from coach.org.users import hash_token
 
 ERASED = {"erased": True}
 PSEUDONYM_PREFIX = "匿名-"

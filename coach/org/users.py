@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, delete, select
 
-from coach.audit import record_event
-from coach.errors import Conflict, InvalidInput, NotFound
-from coach.models import Employee, Role, User, WebSession, utcnow
+from coach.core.audit import record_event
+from coach.core.errors import Conflict, InvalidInput, NotFound
+from coach.core.models import Employee, Role, User, WebSession, utcnow
 
 TOKEN_PREFIX = "coach_"
 SESSION_LIFETIME = timedelta(hours=12)

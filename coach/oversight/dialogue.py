@@ -19,12 +19,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from coach.approvals import RUBBER_STAMP_SECONDS, DecisionCounts, count, decisions_in, month_bounds
-from coach.audit import record_event
-from coach.auth import Principal
-from coach.csv_export import write_csv
-from coach.errors import InvalidInput, NotFound
-from coach.models import CheckIn, DialogueNote, Employee, User
+from coach.core.audit import record_event
+from coach.core.csv_export import write_csv
+from coach.core.errors import InvalidInput, NotFound
+from coach.core.models import CheckIn, DialogueNote, Employee, User
+from coach.org.users import Principal
+from coach.oversight.approvals import (
+    RUBBER_STAMP_SECONDS,
+    DecisionCounts,
+    count,
+    decisions_in,
+    month_bounds,
+)
 from coach.quality.parts import Parts, dialogue_parts
 
 TREND_MONTHS = 6

@@ -17,9 +17,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
-from coach.db import session_scope
-from coach.hashing import content_hash
-from coach.models import AuditEvent, utcnow
+from coach.core.db import session_scope
+from coach.core.hashing import content_hash
+from coach.core.models import AuditEvent, utcnow
 
 GENESIS_HASH = "0" * 64
 

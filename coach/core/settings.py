@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from coach.errors import NoHome
+from coach.core.errors import NoHome
 
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
 

@@ -22,12 +22,20 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from coach.auth import Principal
-from coach.draft_content import DraftContent
-from coach.errors import Forbidden, TooManyRequests
-from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, OfficialTarget, Role, User
-from coach.org import can_view, manages
-from coach.settings import get_settings
+from coach.core.errors import Forbidden, TooManyRequests
+from coach.core.models import (
+    ApprovalRecord,
+    Decision,
+    Draft,
+    DraftStatus,
+    OfficialTarget,
+    Role,
+    User,
+)
+from coach.core.settings import get_settings
+from coach.drafts.content import DraftContent
+from coach.org.access import can_view, manages
+from coach.org.users import Principal
 
 FEEDBACK = "feedback"
 DEVELOPMENT = "development"

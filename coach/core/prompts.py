@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
 
-from coach.assets import prompts_dir
+from coach.core.assets import prompts_dir
 
 
 class RenderedPrompt(BaseModel):

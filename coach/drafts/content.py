@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, TypeAdapter
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from coach.drafts.registry import kind_schemas
+
 
 class NoContent(BaseModel):
     """A draft still generating, or failed: it has no output."""
@@ -26,10 +28,6 @@ class _OneOfRegisteredKinds:
     def __get_pydantic_json_schema__(
         self, plain: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        # Imported when the schema is asked for: by then every kind has registered, and
-        # coach.drafts (which needs coach.gating, which uses this) has finished loading.
-        from coach.drafts import kind_schemas
-
         schemas = (*kind_schemas(), *([NoContent] if self.or_empty else []))
         if not kind_schemas():
             return handler(plain)  # no kind registered (a bare test registry): any object

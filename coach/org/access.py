@@ -6,9 +6,9 @@ from sqlalchemy import Select, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from coach.auth import Principal
-from coach.errors import Forbidden, NotFound
-from coach.models import Employee, Role
+from coach.core.errors import Forbidden, NotFound
+from coach.core.models import Employee, Role
+from coach.org.users import Principal
 
 
 def reports_query(manager_id: str) -> Select[tuple[str]]:

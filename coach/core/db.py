@@ -14,10 +14,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from coach.errors import Busy, InvalidInput
-from coach.settings import Settings
+from coach.core.errors import Busy, InvalidInput
+from coach.core.settings import Settings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 # How long a SQLite writer waits for the write lock before giving up. pysqlite begins the
 # transaction at the first INSERT/UPDATE/DELETE (the audit chain takes the lock before reading

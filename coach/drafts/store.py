@@ -1,34 +1,28 @@
-"""AI output as drafts, and the human decisions that turn a draft into something official.
+"""AI output stored as drafts: the one lifecycle every kind goes through, and reading drafts back.
 
 Every draft has one lifecycle: `begin_draft` records the request as `generating`, then
 `finish_draft` fills it (`pending`) or `fail_draft` says why it failed; `create_draft` is
 both steps at once for output computed before anything is stored. Nothing becomes official
-or reaches an employee until `decide` records a named person's approval.
-
-Kinds are looked up in an explicit registry (`coach.kinds.register_all` fills it); a kind
-missing from it is refused with `UnknownDraftKind`, never decided without its schema or hook.
+or reaches an employee until `coach.drafts.decisions.decide` records a named person's approval.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from coach.approvals import measure_edit
-from coach.audit import record_event
-from coach.auth import Principal
-from coach.draft_content import DraftContent, DraftOutput
-from coach.errors import CoachError, Conflict, Forbidden, InvalidInput, NotFound
-from coach.gating import DraftReceipt, approved_content, check_open_requests, receipt, sees_pending
-from coach.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id, utcnow
-from coach.org import manages, reports_query
+from coach.core.audit import record_event
+from coach.core.errors import CoachError, Conflict, Forbidden, NotFound
+from coach.core.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id
+from coach.drafts.content import DraftContent, DraftOutput
+from coach.drafts.gate import DraftReceipt, check_open_requests, receipt, sees_pending
+from coach.drafts.registry import draft_kind
+from coach.org.access import reports_query
+from coach.org.users import Principal
 
 
 class Provenance(BaseModel):
@@ -61,17 +55,6 @@ class GenerationFailed(CoachError):
         self.reason = reason
 
 
-class UnknownDraftKind(Conflict):
-    """A draft's kind is not in the registry, so its schema and approval hook are unknown."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(
-            f"草稿类型 {kind!r} 未注册 (draft kind {kind!r} is not registered: "
-            "call coach.kinds.register_all() before creating or deciding drafts)"
-        )
-        self.kind = kind
-
-
 class DecisionPublic(BaseModel):
     decision: Decision
     reviewer: str
@@ -102,39 +85,6 @@ class DraftPublic(BaseModel):
 class DraftsPublic(BaseModel):
     data: list[DraftPublic]
     count: int
-
-
-ApprovalHook = Callable[[Session, Draft, dict[str, Any], Principal], None]
-
-
-@dataclass(frozen=True)
-class DraftKind:
-    """What the service knows about one kind of draft."""
-
-    name: str
-    schema: type[BaseModel] | None = None
-    on_approved: ApprovalHook | None = None
-
-
-_KINDS: dict[str, DraftKind] = {}
-
-
-def register_kinds(kinds: Iterable[DraftKind]) -> None:
-    """Add draft kinds to the registry the lifecycle and `decide` look kinds up in."""
-    _KINDS.update((kind.name, kind) for kind in kinds)
-
-
-def draft_kind(name: str) -> DraftKind:
-    """The registered kind of this name, or `UnknownDraftKind`."""
-    kind = _KINDS.get(name)
-    if kind is None:
-        raise UnknownDraftKind(name)
-    return kind
-
-
-def kind_schemas() -> list[type[BaseModel]]:
-    """The content schemas of the registered kinds, in registration order."""
-    return [k.schema for k in _KINDS.values() if k.schema is not None]
 
 
 def create_draft(
@@ -252,7 +202,8 @@ def fail_draft(session: Session, draft_id: str, *, reason: str) -> Draft:
     return draft
 
 
-def _load(session: Session, draft_id: str) -> Draft:
+def load_draft(session: Session, draft_id: str) -> Draft:
+    """A draft by id, unchecked: callers decide who may see or change it."""
     draft = session.get(Draft, draft_id)
     if draft is None:
         raise NotFound("draft", draft_id)
@@ -261,7 +212,7 @@ def _load(session: Session, draft_id: str) -> Draft:
 
 def get_draft(session: Session, principal: Principal, draft_id: str) -> Draft:
     """A draft with its AI content, for HR or a manager above its subject."""
-    draft = _load(session, draft_id)
+    draft = load_draft(session, draft_id)
     if sees_pending(session, principal, draft.employee_id):
         return draft
     raise Forbidden(f"draft {draft_id!r} is not visible to a {principal.role.value}")
@@ -269,7 +220,7 @@ def get_draft(session: Session, principal: Principal, draft_id: str) -> Draft:
 
 def read_draft(session: Session, principal: Principal, draft_id: str) -> DraftPublic | DraftReceipt:
     """The whole draft for those who decide on it (and HR); its requester gets only a receipt."""
-    draft = _load(session, draft_id)
+    draft = load_draft(session, draft_id)
     if sees_pending(session, principal, draft.employee_id):
         return to_public(session, draft)
     if draft.requester_id is not None and draft.requester_id == principal.user_id:
@@ -353,101 +304,3 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
         decided_at=draft.decided_at,
         failure_reason=draft.failure_reason,
     )
-
-
-def _validated_content(kind: DraftKind, content: dict[str, Any]) -> dict[str, Any]:
-    if kind.schema is None:
-        return content
-    try:
-        return kind.schema.model_validate(content).model_dump(mode="json")
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "content"
-        raise InvalidInput(f"content.{where}", first["msg"]) from exc
-
-
-def _already_decided(draft: Draft) -> Conflict:
-    return Conflict(
-        f"draft {draft.id!r} is already {draft.status}; only a pending draft can be decided"
-    )
-
-
-def _leave_pending(session: Session, draft: Draft, status: DraftStatus) -> None:
-    """Move a pending draft to `status`, or raise Conflict if another decision came first."""
-    # Conditional on the status still being pending: of two simultaneous decisions, the
-    # database lets exactly one through, whatever each of them read before.
-    moved = session.execute(
-        update(Draft)
-        .where(col(Draft.id) == draft.id, col(Draft.status) == DraftStatus.pending)
-        .values(status=status, decided_at=utcnow())
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(draft)
-        raise _already_decided(draft)
-
-
-def decide(
-    session: Session,
-    principal: Principal,
-    draft_id: str,
-    *,
-    approve: bool,
-    content: dict[str, Any] | None = None,
-    reason: str = "",
-) -> Draft:
-    """Approve (as is or edited) or reject a draft; only a manager above the subject may."""
-    draft = _load(session, draft_id)
-    if not manages(session, principal, draft.employee_id):
-        raise Forbidden("only a manager above the draft's subject may decide on it")
-    if draft.status != DraftStatus.pending:
-        raise _already_decided(draft)
-    kind = draft_kind(draft.kind)
-    if approve:
-        final = draft.output if content is None else _validated_content(kind, content)
-        decision = Decision.approve if final == draft.output else Decision.edit
-    else:
-        if not reason.strip():
-            raise InvalidInput("reason", "a rejection needs a reason")
-        final = None
-        decision = Decision.reject
-    _leave_pending(session, draft, DraftStatus.approved if approve else DraftStatus.rejected)
-    edit = measure_edit(draft.output, final)
-    record = ApprovalRecord(
-        draft_id=draft.id,
-        reviewer_id=principal.user_id,
-        reviewer_name=principal.name,
-        decision=decision,
-        final_content=final,
-        reason=reason.strip(),
-        diff=edit.diff,
-        changed_fields=edit.changed_fields,
-        edit_ratio=edit.edit_ratio,
-    )
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError as exc:
-        # The database's rule of one decision per draft, should the status check be bypassed.
-        raise Conflict(f"draft {draft_id!r} already has a decision recorded") from exc
-    if approve and kind.on_approved is not None:
-        # What becomes official comes out of the one gate, not straight from the draft.
-        approved = approved_content(session, principal, draft)
-        kind.on_approved(session, draft, approved.content, principal)
-    record_event(
-        session,
-        actor=principal.label,
-        action=f"draft.{decision.value}",
-        object_type="draft",
-        object_id=draft.id,
-        before=draft.output,
-        after=final,
-        # Hashes and figures only: the reason is free text and lives on the approval record,
-        # where erasing a person can reach it without rewriting the chain.
-        detail={
-            "kind": draft.kind,
-            "employee_id": draft.employee_id,
-            "edit_ratio": edit.edit_ratio,
-            "changed_fields": edit.changed_fields,
-        },
-    )
-    return draft

@@ -1,0 +1,1 @@
+"""Foundations every other package stands on: settings, database, data model, errors, audit log, prompts."""

@@ -1,0 +1,1 @@
+"""AI output as drafts: the one lifecycle, the human decision, and the gate to employees."""

@@ -1,0 +1,1 @@
+"""The organisation: who may see whom, and the people who sign in."""

@@ -1,0 +1,1 @@
+"""HR's oversight: dialogue-quality audits, approval patterns, data-subject rights."""
