@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
-from api.limits import BODY_METHODS
+from .limits import BODY_METHODS
 
 # No request of this API nests more than a few levels; far deeper ones only find the places
 # (edit measures, JSON columns) where recursion runs out, as a 500.

@@ -12,11 +12,19 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from api.docs import install_docs
-from api.errors import install_error_handlers
-from api.json_body import reject_unrepresentable_json
-from api.limits import BodySizeLimit
-from api.routes import (
+from coach import __version__
+from coach.batches import unfinished_batches
+from coach.core.db import engine_for, migrate
+from coach.core.settings import Settings, get_settings
+from coach.kinds import register_all
+from coach.knowledge import KnowledgeBase, open_knowledge_base
+from coach.llm import ChatEngine, DatabaseCallLog, build_engine
+
+from .docs import install_docs
+from .errors import install_error_handlers
+from .json_body import reject_unrepresentable_json
+from .limits import BodySizeLimit
+from .routes import (
     audit,
     batches,
     coaching,
@@ -30,15 +38,8 @@ from api.routes import (
     targets,
     users,
 )
-from api.security import SecurityHeaders
-from api.web import install_web
-from coach import __version__
-from coach.batches import unfinished_batches
-from coach.core.db import engine_for, migrate
-from coach.core.settings import Settings, get_settings
-from coach.kinds import register_all
-from coach.knowledge import KnowledgeBase, open_knowledge_base
-from coach.llm import ChatEngine, DatabaseCallLog, build_engine
+from .security import SecurityHeaders
+from .web import install_web
 
 API_TITLE = "Coach API"
 DOCS_TITLE = "Coach 绩效教练"  # the HTML docs keep the product's own name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -89,8 +90,7 @@ def serve(
     """Run the HTTP service on an existing home (create one with `coach init` or `coach demo`)."""
     import uvicorn
 
-    from api.main import create_app
-
+    create_app = importlib.import_module(f"{shipped('api')}.main").create_app
     settings = _existing_settings()
     app_ = create_app(settings)
     report = _ensure_library(settings)
@@ -302,8 +302,14 @@ def db_upgrade() -> None:
     typer.echo(f"database at {settings.resolved_database_url} is up to date")
 
 
+def shipped(part: str) -> str:
+    """The import name of `api` or `evals`: inside the package once installed, top-level in a checkout."""
+    inside = f"coach.{part}"
+    return inside if importlib.util.find_spec(inside) is not None else part
+
+
 def _run_eval(module: str) -> None:
-    importlib.import_module(f"evals.{module}").main()
+    importlib.import_module(f"{shipped('evals')}.{module}").main()
 
 
 @eval_app.command("comments")
@@ -327,7 +333,7 @@ def eval_targets(
     """Target ranges: rolling-origin backtest against three baselines."""
     # The eval parses its own arguments; the command line's are `coach eval targets ...`.
     argv = ["--variant", variant, "--seed", str(seed), "--employees", str(employees)]
-    importlib.import_module("evals.targets").main(argv)
+    importlib.import_module(f"{shipped('evals')}.targets").main(argv)
 
 
 @eval_app.command("verdicts")

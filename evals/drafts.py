@@ -47,7 +47,8 @@ from coach.knowledge import (
 )
 from coach.llm import ChatEngine, OfflineEngine, OpenAIEngine
 from coach.quality import check_comments
-from evals.draft_scenarios import AS_OF, SCENARIOS, DraftScenario, seed
+
+from .draft_scenarios import AS_OF, SCENARIOS, DraftScenario, seed
 
 CHAINS: tuple[Purpose, ...] = ("checkin_topics", "feedback", "development")
 BASE_URL = "http://llm.eval/v1"

@@ -21,7 +21,8 @@ from scipy import stats
 
 from coach.targets.models import MetricInfo
 from coach.targets.periods import to_ordinal
-from evals.target_data import (
+
+from .target_data import (
     ABILITY_SD,
     DRIFT_PHI,
     LOWER_ABILITY_FACTOR,

@@ -30,8 +30,9 @@ import numpy as np
 from coach.targets import TargetData, TargetRequest, TargetSuggestion, suggest_targets
 from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
 from coach.targets.periods import from_ordinal, to_ordinal
-from evals.target_ceiling import CeilingOracle
-from evals.target_data import SyntheticDataset, Variant, generate
+
+from .target_ceiling import CeilingOracle
+from .target_data import SyntheticDataset, Variant, generate
 
 LEVELS = (0.2, 0.5, 0.8)
 METHODS = ("engine", "last_x1.1", "own_quantiles", "peer_quantiles")
@@ -126,19 +127,19 @@ def backtest(dataset: SyntheticDataset) -> dict[str, Scores]:
             for point, suggestion in zip(test, suggestions, strict=True):
                 if not isinstance(suggestion, TargetSuggestion):
                     raise RuntimeError(f"engine failed on {point}: {suggestion}")
-                series = [v for _, v in sorted(own.get(point.employee_id, []))]
+                values = [v for _, v in sorted(own.get(point.employee_id, []))]
                 emp = employees[point.employee_id]
-                category = _category(emp, series, period, pt)
+                category = _category(emp, values, period, pt)
                 scores.cases.append(
                     Case(metric.metric, emp.employee_id, period, point.value, category)
                 )
                 q = suggestion.quantiles
                 scores.forecasts["engine"].append((q["0.2"], q["0.5"], q["0.8"]))
-                for name, f in _baselines(metric, emp, series, peers).items():
+                for name, f in _baselines(metric, emp, values, peers).items():
                     scores.forecasts[name].append(f)
                 if oracle is not None:
-                    f = oracle.quantiles(emp.employee_id, metric, period, LEVELS)
-                    scores.forecasts[CEILING].append(f)
+                    low, mid, high = oracle.quantiles(emp.employee_id, metric, period, LEVELS)
+                    scores.forecasts[CEILING].append((low, mid, high))
         results[metric.metric] = scores
     return results
 
@@ -198,7 +199,7 @@ def by_category(results: dict[str, Scores]) -> dict[str, dict[str, float]]:
     methods = _methods(results)
     out: dict[str, dict[str, float]] = {}
     for category in ("established", "new_hire", "cold_start"):
-        sums = defaultdict(float)
+        sums: dict[str, float] = defaultdict(float)
         n = 0
         for scores in results.values():
             actual_all = np.array([c.actual for c in scores.cases])

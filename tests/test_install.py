@@ -109,3 +109,20 @@ def test_readme_first_command_serves_pages_and_offline_docs(served: str) -> None
         assert (health.status_code, health.json()) == (200, {"status": "ok"})
         assert client.get("/signin").status_code == 200
         assert_docs_offline(client)
+
+
+def test_wheel_adds_no_top_level_name_but_coach(coach_bin: Path) -> None:
+    (record,) = coach_bin.parent.parent.glob("lib/python*/site-packages/coach-*.dist-info/RECORD")
+    installed = [line.split(",", 1)[0] for line in record.read_text().splitlines()]
+    # Scripts are recorded relative to site-packages (`../../../bin/coach`).
+    tops = {path.split("/", 1)[0] for path in installed if not path.startswith("..")}
+    assert tops == {"coach", record.parent.name}, tops
+
+
+def test_evals_run_from_the_installed_package(coach_bin: Path, workdir: Path) -> None:
+    env = _clean_env(workdir / "eval-home")
+    # `coach eval drafts` drives the real OpenAI client against a mocked endpoint (respx).
+    printed = _run([coach_bin, "eval", "drafts"], env=env, cwd=workdir, timeout=300)
+    assert "result: all bars met" in printed, printed
+    printed = _run([coach_bin, "eval", "verdicts"], env=env, cwd=workdir, timeout=120)
+    assert "baseline" in printed, printed

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
-from api.errors import error_responses
 from coach.core import audit
 from coach.core.audit import AuditEventsPublic, EventFilter, UtcDatetime
 from coach.oversight import dialogue
 from coach.oversight.approvals import ApprovalReport, approval_report
 from coach.oversight.dialogue import DialogueAudit, DialogueNotePublic
+
+from ..deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

@@ -8,10 +8,11 @@ import logging
 from fastapi import APIRouter, FastAPI, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, EngineDep, SessionDep
-from api.errors import error_responses
 from coach import batches
 from coach.batches import BatchCreate, BatchPublic
+
+from ..deps import CurrentUser, EngineDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 logger = logging.getLogger("coach.batches")

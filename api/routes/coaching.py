@@ -6,11 +6,12 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from api.deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
-from api.errors import Error, GenerationFailedError, error_responses
 from coach.chains import development, feedback, service, topics
 from coach.drafts.gate import DraftReceipt
 from coach.drafts.store import StoredDraft
+
+from ..deps import ChatEngineDep, CurrentUser, EngineDep, KnowledgeDep, SettingsDep
+from ..errors import Error, GenerationFailedError, error_responses
 
 router = APIRouter(tags=["coaching"])
 

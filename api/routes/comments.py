@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field, StrictStr, StringConstraints
 
-from api.deps import CurrentUser
-from api.errors import error_responses
 from coach.quality import CommentCheck, check_comment, check_comments
+
+from ..deps import CurrentUser
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/comments", tags=["feedback quality"])
 

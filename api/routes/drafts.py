@@ -3,13 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, PageDep, SessionDep
-from api.errors import error_responses
 from coach.core.models import DraftStatus
 from coach.drafts import decisions, store
 from coach.drafts.content import DraftContent
 from coach.drafts.gate import DraftReceipt
 from coach.drafts.store import DraftPublic, DraftsPublic
+
+from ..deps import CurrentUser, PageDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 

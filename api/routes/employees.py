@@ -3,10 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, PageDep, SessionDep
-from api.errors import error_responses
 from coach.core.models import EmployeePublic
 from coach.org import access
+
+from ..deps import CurrentUser, PageDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/employees", tags=["organisation"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.deps import SessionDep
+from ..deps import SessionDep
 
 router = APIRouter(tags=["health"])
 

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, UploadFile, status
 
-from api.deps import AdminUser, SessionDep, SettingsDep
-from api.errors import ImportRejected, InvalidRequest, error_responses
 from coach.imports import ImportKind, ImportReport, import_csv
+
+from ..deps import AdminUser, SessionDep, SettingsDep
+from ..errors import ImportRejected, InvalidRequest, error_responses
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 

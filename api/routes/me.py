@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, Page, PageDep, SessionDep
-from api.errors import error_responses
 from coach.drafts import gate
 from coach.drafts.gate import ApprovedContent, ApprovedContentsPublic, MyTargets
+
+from ..deps import CurrentUser, Page, PageDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/me", tags=["my records"])
 

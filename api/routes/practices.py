@@ -6,8 +6,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser, KnowledgeDep, PageDep, SessionDep, SettingsDep, require_roles
-from api.errors import error_responses
 from coach.core.audit import record_event
 from coach.core.models import Role
 from coach.knowledge import (
@@ -26,6 +24,9 @@ from coach.knowledge import (
     validate_collection_name,
 )
 from coach.org.users import Principal
+
+from ..deps import CurrentUser, KnowledgeDep, PageDep, SessionDep, SettingsDep, require_roles
+from ..errors import error_responses
 
 router = APIRouter(tags=["practice library"])
 Writer = Annotated[Principal, Depends(require_roles(Role.hr, Role.admin))]

@@ -6,8 +6,6 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
-from api.errors import error_responses, status_for
 from coach.core.errors import CoachError
 from coach.core.models import DraftStatus
 from coach.drafts.gate import DraftReceipt, shown_to
@@ -20,6 +18,9 @@ from coach.targets.service import (
     suggest_and_draft,
     suggest_batch_and_draft,
 )
+
+from ..deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
+from ..errors import error_responses, status_for
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
 

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from api.deps import AdminUser, PageDep, SessionDep
-from api.errors import error_responses
 from coach.org import users
 from coach.org.users import UserPublic, UsersPublic
+
+from ..deps import AdminUser, PageDep, SessionDep
+from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 

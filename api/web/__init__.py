@@ -9,10 +9,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
-from api.web import employee, hr, manager, pages
-from api.web.core import STATIC_DIR, error_page
 from coach.core.settings import Settings
 from coach.org.users import SESSION_LIFETIME
+
+from . import employee, hr, manager, pages
+from .core import STATIC_DIR, error_page
 
 SESSION_COOKIE = "coach_session"
 

@@ -22,12 +22,13 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from api.deps import SessionDep
-from api.errors import status_for
-from api.web.i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
 from coach.core.errors import CoachError, Forbidden
 from coach.core.models import Role
 from coach.org.users import Principal, web_session_principal
+
+from ..deps import SessionDep
+from ..errors import status_for
+from .i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"

@@ -8,9 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.web.core import WebRoute, WebSession, WebUser, render
-from api.web.present import sections
 from coach.drafts import gate
+
+from .core import WebRoute, WebSession, WebUser, render
+from .present import sections
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

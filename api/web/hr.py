@@ -10,18 +10,6 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import MAX_OFFSET, KnowledgeDep, SettingsDep
-from api.web.core import (
-    PostUser,
-    WebRoute,
-    WebSession,
-    WebUser,
-    flash,
-    redirect,
-    render,
-    require_role,
-)
-from api.web.present import marked
 from coach.core import audit
 from coach.core.audit import EventFilter
 from coach.core.errors import InvalidInput, NotFound
@@ -36,6 +24,19 @@ from coach.knowledge import (
 )
 from coach.oversight import dialogue
 from coach.quality import check_comment
+
+from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
+from .core import (
+    PostUser,
+    WebRoute,
+    WebSession,
+    WebUser,
+    flash,
+    redirect,
+    render,
+    require_role,
+)
+from .present import marked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

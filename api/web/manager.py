@@ -10,19 +10,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from api.deps import MAX_OFFSET, ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
-from api.web.core import (
-    PostUser,
-    WebRoute,
-    WebSession,
-    WebUser,
-    flash,
-    lang_of,
-    redirect,
-    render,
-    require_role,
-)
-from api.web.present import evidence_index, marked, pretty_json, sections
 from coach import team
 from coach.chains import development, feedback, service, topics
 from coach.checkins import CheckInCreate, create_checkin
@@ -35,6 +22,20 @@ from coach.org.access import get_employee, manages
 from coach.quality import check_comment
 from coach.targets import TargetRequest
 from coach.targets.service import suggest_and_draft
+
+from ..deps import MAX_OFFSET, ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
+from .core import (
+    PostUser,
+    WebRoute,
+    WebSession,
+    WebUser,
+    flash,
+    lang_of,
+    redirect,
+    render,
+    require_role,
+)
+from .present import evidence_index, marked, pretty_json, sections
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

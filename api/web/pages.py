@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from api.web.core import PostUser, WebRoute, WebSession, redirect, render, web_user
-from api.web.core import SignInRequired as _SignInRequired
 from coach.core.models import Role
 from coach.org.users import authenticate, end_web_session, start_web_session
+
+from .core import PostUser, WebRoute, WebSession, redirect, render, web_user
+from .core import SignInRequired as _SignInRequired
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
