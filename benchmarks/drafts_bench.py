@@ -22,9 +22,9 @@ import respx
 from sqlmodel import Session
 
 from api.main import create_app
-from coach.chains import development, feedback, topics
+from coach.chains import checkin_topics, development, feedback
 from coach.chains.common import pseudonymizer_for
-from coach.chains.records import Purpose, load_directory, load_snapshot
+from coach.chains.records import CoachingKind, load_names, load_snapshot
 from coach.core.settings import Settings
 from coach.demo import TODAY, seed_demo
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
@@ -46,12 +46,12 @@ def _answers(engine: Any, kb: Any) -> dict[str, dict[str, Any]]:
     with Session(engine) as session:
         for tool, kind in (("CheckinTopics", "checkin_topics"), ("FeedbackDraft", "feedback"),
                            ("DevelopmentPlan", "development")):  # fmt: skip
-            purpose: Purpose = kind  # type: ignore[assignment]
-            snapshot = load_snapshot(session, employee_id=EMPLOYEE, purpose=purpose, as_of=TODAY,
+            draft_kind: CoachingKind = kind  # type: ignore[assignment]
+            snapshot = load_snapshot(session, employee_id=EMPLOYEE, draft_kind=draft_kind, as_of=TODAY,
                                      cycle="latest" if kind == "feedback" else None)  # fmt: skip
-            directory = load_directory(session, snapshot)
+            directory = load_names(session, snapshot)
             if kind == "checkin_topics":
-                output: Any = topics.compose_topics(snapshot)
+                output: Any = checkin_topics.compose_topics(snapshot)
             elif kind == "feedback":
                 output = feedback.compose_feedback(snapshot)
             else:

@@ -42,7 +42,7 @@ from sqlmodel import Session, select
 
 from coach.chains.common import pseudonymizer_for
 from coach.chains.feedback import compose_feedback
-from coach.chains.records import load_directory, load_snapshot
+from coach.chains.records import load_names, load_snapshot
 from coach.core.db import engine_for, migrate, session_scope
 from coach.core.models import Employee
 from coach.core.settings import Settings
@@ -88,9 +88,9 @@ def build(home: Path, employees: int) -> tuple[str, dict[str, Any]]:
             session.execute(insert(Employee), rows[start : start + CHUNK])
     with Session(engine) as session:
         snapshot = load_snapshot(
-            session, employee_id=EMPLOYEE, purpose="feedback", as_of=TODAY, cycle="latest"
+            session, employee_id=EMPLOYEE, draft_kind="feedback", as_of=TODAY, cycle="latest"
         )
-        directory = load_directory(session, snapshot)
+        directory = load_names(session, snapshot)
     payload = compose_feedback(snapshot).model_dump(mode="json", exclude={"quality_flags"})
     answer = pseudonymizer_for(snapshot, directory).mask_value(payload)
     engine.dispose()

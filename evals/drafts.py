@@ -29,10 +29,10 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from coach.chains import development, feedback, topics
+from coach.chains import checkin_topics, development, feedback
 from coach.chains.common import pseudonymizer_for
 from coach.chains.grounding import Grounder, Violation
-from coach.chains.records import Directory, Purpose, Snapshot, load_directory, load_snapshot
+from coach.chains.records import CoachingKind, Directory, Snapshot, load_names, load_snapshot
 from coach.chains.runner import ChainResult
 from coach.core.db import make_engine, migrate
 from coach.core.errors import Conflict
@@ -50,7 +50,7 @@ from coach.quality import check_comments
 
 from .draft_scenarios import AS_OF, SCENARIOS, DraftScenario, seed
 
-CHAINS: tuple[Purpose, ...] = ("checkin_topics", "feedback", "development")
+CHAINS: tuple[CoachingKind, ...] = ("checkin_topics", "feedback", "development")
 BASE_URL = "http://llm.eval/v1"
 TOOL_NAMES = {
     "checkin_topics": "CheckinTopics",
@@ -81,26 +81,32 @@ class ChainStats:
 
 
 def _validate(
-    kind: Purpose, snapshot: Snapshot, directory: Directory, output: Any
+    kind: CoachingKind, snapshot: Snapshot, directory: Directory, output: Any
 ) -> list[Violation]:
     grounder = Grounder(snapshot, directory)
     if kind == "checkin_topics":
-        return topics.validate(grounder, output)
+        return checkin_topics.validate(grounder, output)
     if kind == "feedback":
         return feedback.validate(grounder, snapshot, output)
     return development.validate(grounder, snapshot, output)
 
 
-def _items(kind: Purpose, output: Any) -> list[tuple[str, str]]:
-    module = {"checkin_topics": topics, "feedback": feedback, "development": development}[kind]
+def _items(kind: CoachingKind, output: Any) -> list[tuple[str, str]]:
+    module = {"checkin_topics": checkin_topics, "feedback": feedback, "development": development}[
+        kind
+    ]
     return module.quality_items(output)  # type: ignore[no-any-return]
 
 
 async def _run(
-    kind: Purpose, snapshot: Snapshot, directory: Directory, kb: KnowledgeBase, engine: ChatEngine
+    kind: CoachingKind,
+    snapshot: Snapshot,
+    directory: Directory,
+    kb: KnowledgeBase,
+    engine: ChatEngine,
 ) -> tuple[Snapshot, ChainResult[Any]]:
     if kind == "checkin_topics":
-        return snapshot, await topics.suggest_topics(snapshot, directory, engine=engine)
+        return snapshot, await checkin_topics.suggest_topics(snapshot, directory, engine=engine)
     if kind == "feedback":
         return snapshot, await feedback.draft_feedback(snapshot, directory, engine=engine)
     matches = development.retrieve(kb, development.find_gaps(snapshot))
@@ -112,7 +118,7 @@ async def _run(
 
 def _measure(
     stats: ChainStats,
-    kind: Purpose,
+    kind: CoachingKind,
     snapshot: Snapshot,
     directory: Directory,
     output: BaseModel,
@@ -156,20 +162,20 @@ _MAIN_TEXT = {"checkin_topics": ("topics", "why_now"), "feedback": ("strengths",
               "development": ("suggestions", "why")}  # fmt: skip
 
 
-def _append(text: str) -> Callable[[dict[str, Any], Purpose], None]:
-    def plant(payload: dict[str, Any], kind: Purpose) -> None:
+def _append(text: str) -> Callable[[dict[str, Any], CoachingKind], None]:
+    def plant(payload: dict[str, Any], kind: CoachingKind) -> None:
         group, key = _MAIN_TEXT[kind]
         payload[group][0][key] += text
 
     return plant
 
 
-def _unknown_id(payload: dict[str, Any], kind: Purpose) -> None:
+def _unknown_id(payload: dict[str, Any], kind: CoachingKind) -> None:
     group, _ = _MAIN_TEXT[kind]
     payload[group][0]["evidence_ids"] = ["K-ZZ-404"]
 
 
-PLANTS: list[tuple[str, str, Callable[[dict[str, Any], Purpose], None]]] = [
+PLANTS: list[tuple[str, str, Callable[[dict[str, Any], CoachingKind], None]]] = [
     ("number", "321.5", _append("本季度回款达到 321.5 万元。")),
     ("record id", "K-ZZ-404", _unknown_id),
     ("person", BYSTANDER[1], _append(f"{BYSTANDER[1]}对此给予了高度评价。")),
@@ -183,7 +189,7 @@ PLANTS: list[tuple[str, str, Callable[[dict[str, Any], Purpose], None]]] = [
 
 async def _planted_run(
     stats: ChainStats,
-    kind: Purpose,
+    kind: CoachingKind,
     snapshot: Snapshot,
     directory: Directory,
     kb: KnowledgeBase,
@@ -236,11 +242,11 @@ def scenario_database(path: Path) -> tuple[Engine, dict[str, str]]:
 
 
 def _snapshot(
-    session: Session, kind: Purpose, employee_id: str, lang: str, as_of: Any
+    session: Session, kind: CoachingKind, employee_id: str, lang: str, as_of: Any
 ) -> tuple[Snapshot, Directory]:
-    snapshot = load_snapshot(session, employee_id=employee_id, purpose=kind, as_of=as_of,
+    snapshot = load_snapshot(session, employee_id=employee_id, draft_kind=kind, as_of=as_of,
                              cycle="latest" if kind == "feedback" else None, lang=lang)  # type: ignore[arg-type]  # fmt: skip
-    return snapshot, load_directory(session, snapshot)
+    return snapshot, load_names(session, snapshot)
 
 
 async def evaluate(workdir: Path, kb: KnowledgeBase) -> dict[str, dict[str, ChainStats]]:

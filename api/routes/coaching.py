@@ -6,7 +6,8 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from coach.chains import development, feedback, service, topics
+from coach.chains import development, feedback, service
+from coach.chains.checkin_topics import KIND as CHECKIN_TOPICS
 from coach.drafts.gate import DraftReceipt
 from coach.drafts.store import StoredDraft
 
@@ -67,7 +68,7 @@ async def checkin_topics(
 ) -> Answer:
     """Three ranked check-in topics for a person, stored as a pending draft."""
     return await service.generate(
-        db, user, kind=topics.KIND, employee_id=body.employee_id, chat=chat, settings=settings,
+        db, user, kind=CHECKIN_TOPICS, employee_id=body.employee_id, chat=chat, settings=settings,
         as_of=body.date or dt.date.today(), lang=body.lang, request=body.model_dump(mode="json"),
     )  # fmt: skip
 

@@ -65,7 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "生成的内容是草稿,经你审批后才会给到员工。",
         "What the assistant makes is a draft; the employee sees it only after you approve it.",
     ),
-    "gen_topics": ("生成面谈话题", "Suggest check-in topics"),
+    "gen_checkin_topics": ("生成面谈话题", "Suggest check-in topics"),
     "gen_feedback": ("生成反馈草稿", "Draft feedback"),
     "gen_development": ("生成发展建议", "Suggest development"),
     "record_checkin": ("记录一次面谈", "Record a check-in"),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from coach import team
-from coach.chains import development, feedback, service, topics
+from coach.chains import checkin_topics, service
 from coach.checkins import CheckInCreate, create_checkin
 from coach.core.errors import InvalidInput
 from coach.core.models import DraftStatus, Role
@@ -39,7 +39,7 @@ from .present import evidence_index, marked, pretty_json, sections
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Kind = Literal["topics", "feedback", "development"]
+Kind = Literal["checkin_topics", "feedback", "development"]
 MAX_TEXT = 5000
 
 
@@ -112,17 +112,13 @@ async def generate(
 ) -> Response:
     """Check-in topics, a feedback draft or development suggestions, as a pending draft."""
     today, lang = dt.date.today(), lang_of(request)
-    purposes: dict[str, service.Purpose] = {
-        "topics": topics.KIND, "feedback": feedback.KIND, "development": development.KIND,
-    }  # fmt: skip
-    purpose = purposes[kind]
     body: dict[str, object] = {"employee_id": employee_id, "date": today.isoformat(), "via": "web"}
     if kind == "feedback":
         body["cycle"] = "latest"
     stored = await service.generate(
-        db, user, kind=purpose, employee_id=employee_id, chat=chat, settings=settings,
+        db, user, kind=kind, employee_id=employee_id, chat=chat, settings=settings,
         knowledge=kb, as_of=today, cycle="latest" if kind == "feedback" else None,
-        lang=lang if kind == "topics" else "zh", request=body,
+        lang=lang if kind == checkin_topics.KIND else "zh", request=body,
     )  # fmt: skip
     if isinstance(stored, DraftReceipt):
         return _request_sent(request)

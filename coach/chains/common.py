@@ -27,7 +27,7 @@ def json_block(value: Any) -> str:
 
 def prompt_data(snapshot: Snapshot) -> dict[str, Any]:
     """The records as the LLM sees them (before masking)."""
-    return snapshot.model_dump(mode="json", exclude={"flagged_ids", "purpose", "practices"})
+    return snapshot.model_dump(mode="json", exclude={"flagged_ids", "draft_kind", "practices"})
 
 
 def pseudonymizer_for(snapshot: Snapshot, directory: Directory) -> Pseudonymizer:

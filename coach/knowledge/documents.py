@@ -199,7 +199,7 @@ def check_unique(docs: Iterable[PracticeDocument]) -> None:
         seen[doc.id] = doc.source or doc.id
 
 
-def load_directory(path: Path) -> list[PracticeDocument]:
+def read_documents(path: Path) -> list[PracticeDocument]:
     """Load and validate every `*.md` file in `path` (sorted); fail on the first bad one."""
     if not path.is_dir():
         raise DocumentError(str(path), "path", "is not a directory")

@@ -24,8 +24,8 @@ from coach.knowledge.documents import (
     MarkdownFile,
     PracticeDocument,
     check_unique,
-    load_directory,
     parse_upload,
+    read_documents,
 )
 from coach.knowledge.embedding import Embedder, default_embedder
 from coach.knowledge.search import (
@@ -309,7 +309,7 @@ def ensure_shipped_library(
     """Ingest the practice library shipped with Coach (cheap when already up to date)."""
     from coach.core.assets import knowledge_dir
 
-    return kb.ingest(load_directory(knowledge_dir()), collection=collection, progress=progress)
+    return kb.ingest(read_documents(knowledge_dir()), collection=collection, progress=progress)
 
 
 def upload_documents(

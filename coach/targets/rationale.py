@@ -92,6 +92,6 @@ def build_rationale(
         "tenure_months": n.count(basis.tenure_months or 0) if ramp else None,
         "outliers": n.count(basis.outliers_dropped) if basis.outliers_dropped else None,
     }
-    text = render_text(f"targets/rationale.{lang}.j2", **variables)
+    text = render_text("targets/rationale.j2", lang=lang, **variables)
     text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     return text, sorted(set(n.shown))

@@ -225,7 +225,7 @@ def suggest_batch_and_draft(
     allowed = [r for r, no in zip(requests, refused, strict=True) if no is None]
     computed = iter(suggest_targets(data, allowed, lang=lang))
     provenance = Provenance(provider="offline", model="coach-targets-1",
-                            template_id=f"targets/rationale.{lang}.j2")  # fmt: skip
+                            template_id="targets/rationale.j2")  # fmt: skip
     results: list[TargetDraft | CoachError] = []
     for request, no in zip(requests, refused, strict=True):
         if no is not None:

@@ -14,11 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from coach.chains.checkin_topics import compose_topics
 from coach.chains.common import pseudonymizer_for
 from coach.chains.development import compose_plan, find_gaps, retrieve, with_practices
 from coach.chains.feedback import compose_feedback
-from coach.chains.records import Purpose, load_directory, load_snapshot
-from coach.chains.topics import compose_topics
+from coach.chains.records import CoachingKind, load_names, load_snapshot
 from coach.core.settings import Settings
 from coach.demo import DemoTokens, seed_demo
 from coach.knowledge import (
@@ -114,7 +114,7 @@ TOOL_NAMES = {
 def llm_payload(
     db: Engine,
     kb: KnowledgeBase,
-    kind: Purpose,
+    kind: CoachingKind,
     employee_id: str,
     *,
     cycle: str | None = None,
@@ -126,12 +126,12 @@ def llm_payload(
         snapshot = load_snapshot(
             session,
             employee_id=employee_id,
-            purpose=kind,
+            draft_kind=kind,
             as_of=AS_OF,
             cycle=cycle,
             lang=lang,
         )  # type: ignore[arg-type]
-        directory = load_directory(session, snapshot)
+        directory = load_names(session, snapshot)
     if kind == "checkin_topics":
         output: Any = compose_topics(snapshot)
     elif kind == "feedback":

@@ -23,7 +23,7 @@ DIRECTORY = Directory(people={"E1": "李强", "E2": "陈静", "E3": "王磊"})
 
 def _snapshot() -> Snapshot:
     return Snapshot(
-        purpose="feedback", as_of=date(2026, 11, 16), cycle="2026H2",
+        draft_kind="feedback", as_of=date(2026, 11, 16), cycle="2026H2",
         profile=ProfileRecord(id="E1", name="李强", role="销售代表", level="P3", department="销售部",
                               team="华东", tenure_months=30, manager_id="E2", manager_name="陈静"),
         checkins=[CheckInRecord(id="C-E1-202611", date=date(2026, 11, 3), manager_name="陈静",

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from coach.chains import feedback, runner
 from coach.chains.names import NameIndex, org_index
 from coach.chains.privacy import Pseudonymizer
-from coach.chains.records import load_directory, load_snapshot
+from coach.chains.records import load_names, load_snapshot
 from coach.core.db import session_scope
 from coach.core.models import CheckIn, Employee
 from coach.core.settings import Settings
@@ -64,9 +64,9 @@ def llm_app(settings: Settings, knowledge: KnowledgeBase) -> FastAPI:
 def test_the_directory_holds_only_the_people_the_records_name(llm_app: FastAPI) -> None:
     with Session(llm_app.state.engine) as session:
         snapshot = load_snapshot(
-            session, employee_id="E012", purpose="feedback", as_of=AS_OF, cycle="latest"
+            session, employee_id="E012", draft_kind="feedback", as_of=AS_OF, cycle="latest"
         )
-        people = load_directory(session, snapshot).people
+        people = load_names(session, snapshot).people
     assert people["E012"] == "李强" and people[COLLEAGUE[0]] == COLLEAGUE[1]
     assert snapshot.profile.manager_id in people
     assert not any(i.startswith("S") for i in people)  # 3,000 colleagues the records never name

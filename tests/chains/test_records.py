@@ -13,7 +13,7 @@ from tests.chains.conftest import AS_OF
 def test_records_keep_their_id_and_kind_first_and_every_stored_note(demo_engine: Engine) -> None:
     # The prompt carries the records as JSON in this order; a reordering changes every prompt.
     with Session(demo_engine) as session:
-        snapshot = load_snapshot(session, employee_id="E012", purpose="feedback", as_of=AS_OF)
+        snapshot = load_snapshot(session, employee_id="E012", draft_kind="feedback", as_of=AS_OF)
     data = prompt_data(snapshot)
     assert list(data["profile"]) == [
         "id", "kind", "name", "role", "level", "department", "team",

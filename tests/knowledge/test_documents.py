@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.knowledge import DocumentError, KnowledgeBase, load_directory, parse_markdown
+from coach.knowledge import DocumentError, KnowledgeBase, parse_markdown, read_documents
 
 VALID = """---
 id: five-whys
@@ -73,7 +73,7 @@ def test_load_directory_reports_bad_file_and_writes_nothing(
     (folder / "a.md").write_text(VALID, encoding="utf-8")
     (folder / "b.md").write_text(VALID.replace("id: five-whys\n", ""), encoding="utf-8")
     with pytest.raises(DocumentError) as info:
-        kb.ingest(load_directory(folder))
+        kb.ingest(read_documents(folder))
     assert (info.value.file, info.value.field) == ("b.md", "id")
     assert kb.list_documents() == []
 
@@ -82,6 +82,6 @@ def test_load_directory_rejects_duplicate_ids(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(VALID, encoding="utf-8")
     (tmp_path / "b.md").write_text(VALID, encoding="utf-8")
     with pytest.raises(DocumentError) as info:
-        load_directory(tmp_path)
+        read_documents(tmp_path)
     assert info.value.field == "id"
     assert info.value.file == "b.md"

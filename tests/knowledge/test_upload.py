@@ -51,7 +51,7 @@ def test_cli_ingest_records_an_audit_event_per_document(
     assert result.exit_code == 0, result.output
     assert "2 added" in result.stdout
 
-    docs = cli.load_directory(folder)
+    docs = cli.read_documents(folder)
     with Session(engine_for(Settings())) as session:
         events = _events(session)
     assert [(e.actor, e.action, e.object_type, e.object_id, e.after_hash) for e in events] == [

@@ -8,7 +8,7 @@ import respx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from coach.chains import topics
+from coach.chains import checkin_topics
 from coach.core.models import Draft, DraftStatus
 from coach.core.settings import Settings
 from coach.knowledge import KnowledgeBase
@@ -109,7 +109,7 @@ def test_a_draft_that_cannot_be_generated_is_kept_as_failed(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("composer bug")
 
-    monkeypatch.setattr(topics, "run_chain", broken)
+    monkeypatch.setattr(checkin_topics, "run_chain", broken)
     app = build_app(settings, knowledge)
     tokens = app.state.demo_tokens
     with TestClient(app) as client:

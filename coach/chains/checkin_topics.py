@@ -25,7 +25,7 @@ from coach.llm import ChatEngine, Deadline
 
 KIND: Final = "checkin_topics"
 TEMPLATE = "coaching/checkin_topics.j2"
-OFFLINE_TEMPLATE = "coaching/offline/topic.j2"
+OFFLINE_TEMPLATE = "coaching/offline/checkin_topics.j2"
 
 
 @dataclass(frozen=True)
