@@ -44,7 +44,7 @@ from sqlmodel import Session
 from benchmarks.machine import machine, peak_mib, reset_peak, rss_mib
 from coach.core.db import engine_for, migrate, session_scope
 from coach.core.models import CheckIn, Employee, Metric, MetricValue, Role
-from coach.core.settings import Settings
+from coach.core.settings import DEFAULT_MAX_OPEN_REQUESTS, Settings
 from coach.kinds import register_all
 from coach.org.users import Principal, create_user
 from coach.oversight.dialogue import dialogue_audit
@@ -213,7 +213,9 @@ def run_size(n: int, workdir: Path) -> dict[str, Any]:
     )
     del data, out
     with _measure(results, "suggest_batch_and_draft_1000"), session_scope(engine) as session:
-        batch = suggest_batch_and_draft(session, hr, requests)
+        batch = suggest_batch_and_draft(
+            session, hr, requests, open_limit=DEFAULT_MAX_OPEN_REQUESTS
+        )
     results["batch_errors"] = sum(not hasattr(r, "draft_id") for r in batch)
     del batch
 

@@ -237,7 +237,12 @@ def _settle(db: Engine, item_id: int, *, error: str | None, draft_id: str | None
 
 
 def _target(
-    db: Engine, item_id: int, principal: Principal, chat: ChatEngine, params: dict[str, Any]
+    db: Engine,
+    item_id: int,
+    principal: Principal,
+    chat: ChatEngine,
+    params: dict[str, Any],
+    open_limit: int,
 ) -> None:
     with Session(db) as session:
         item = session.get(BatchItem, item_id)
@@ -249,7 +254,7 @@ def _target(
     with session_scope(db) as session:
         item = session.get(BatchItem, item_id)
         assert item is not None
-        drafted = store_target(session, principal, explained)
+        drafted = store_target(session, principal, explained, open_limit=open_limit)
         # Same transaction as the draft: a crash before commit leaves neither behind.
         item.draft_id, item.status, item.updated_at = (
             drafted.draft_id,
@@ -280,7 +285,9 @@ async def _run_item(
         return
     try:
         if job.kind == "target":
-            await asyncio.to_thread(_target, db, item.id, principal, chat, params)
+            await asyncio.to_thread(
+                _target, db, item.id, principal, chat, params, settings.max_open_requests
+            )
             return
         await service.generate(
             db, principal, kind=job.kind, employee_id=item.employee_id, chat=chat,  # type: ignore[arg-type]

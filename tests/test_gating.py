@@ -29,15 +29,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
+from api.main import create_app
 from coach.chains import development
 from coach.core.errors import Forbidden
 from coach.core.models import BatchJob, CheckIn, Draft, Employee, Metric, OfficialTarget, Role, User
 from coach.core.settings import Settings, get_settings
+from coach.demo import seed_demo
 from coach.drafts import registry, store
 from coach.drafts.decisions import decide
 from coach.drafts.gate import approved_content
 from coach.drafts.registry import DraftKind, register_kinds
 from coach.drafts.store import Provenance, create_draft
+from coach.knowledge import HashingEmbedder, open_knowledge_base
 from coach.org.users import Principal, authenticate, create_user
 from tests.factories import auth
 from tests.web.conftest import WebClient, signed_in
@@ -795,7 +798,7 @@ def test_the_role_walker_catches_a_route_that_leaks_to_the_requester(
 
 @pytest.fixture
 def open_request_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """COACH_MAX_OPEN_REQUESTS=2 for this test."""
+    """COACH_MAX_OPEN_REQUESTS=2 for an app built after this fixture."""
     monkeypatch.setenv("COACH_MAX_OPEN_REQUESTS", "2")
     get_settings.cache_clear()
     yield 2
@@ -803,8 +806,9 @@ def open_request_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 
 def test_requests_waiting_for_the_manager_are_bounded_per_person_and_kind(
-    demo_world: tuple[FastAPI, list[Actor]], open_request_limit: int
+    open_request_limit: int, demo_world: tuple[FastAPI, list[Actor]]
 ) -> None:
+    # The limit is set before the app is built: the app's settings carry it to every route.
     app, actors = demo_world
     by_role = {a.role: a for a in actors}
     employee, manager = by_role["employee"], by_role["manager"]
@@ -856,6 +860,21 @@ def test_requests_waiting_for_the_manager_are_bounded_per_person_and_kind(
             for _ in range(open_request_limit + 1)
         ]
         assert mine == [201] * (open_request_limit + 1)
+
+
+def test_the_open_request_limit_is_the_one_the_app_was_built_with(tmp_path: Path) -> None:
+    home = tmp_path / "limit-one"
+    knowledge = open_knowledge_base(chroma_path=home / "chroma", embedder=HashingEmbedder())
+    app = create_app(Settings(home=home, max_open_requests=1), knowledge=knowledge)
+    with Session(app.state.engine) as session:
+        tokens = seed_demo(session)
+        session.commit()
+    target = {"employee_id": SUBJECT, "metric": "revenue", "period": "2026Q4"}
+    with TestClient(app) as client:
+        first = client.post("/v1/targets/suggest", json=target, headers=auth(tokens.employee))
+        second = client.post("/v1/targets/suggest", json=target, headers=auth(tokens.employee))
+    assert (first.status_code, second.status_code) == (200, 429), second.text
+    assert "COACH_MAX_OPEN_REQUESTS=1" in second.json()["detail"]
 
 
 def test_the_open_request_limit_defaults_to_three() -> None:

@@ -19,7 +19,7 @@ from coach.targets.service import (
     suggest_batch_and_draft,
 )
 
-from ..deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep
+from ..deps import ChatEngineDep, CurrentUser, EngineDep, SessionDep, SettingsDep
 from ..errors import error_responses, status_for
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
@@ -84,24 +84,32 @@ def suggest_target(
     session: SessionDep,
     user: CurrentUser,
     engine: ChatEngineDep,
+    settings: SettingsDep,
 ) -> SuggestionOut | DraftReceipt:
     """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
     request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
     # The session connects only after the suggestion is stored, to decide what the caller sees.
-    return _out(session, user, suggest_and_draft(db, user, request, engine=engine, lang=body.lang))
+    drafted = suggest_and_draft(
+        db, user, request, engine=engine, open_limit=settings.max_open_requests, lang=body.lang
+    )
+    return _out(session, user, drafted)
 
 
 @router.post(
     "/suggest-batch", response_model=BatchOut, responses=error_responses(400, 401, 413, 422, 503)
 )
-def suggest_target_batch(body: BatchBody, session: SessionDep, user: CurrentUser) -> BatchOut:
+def suggest_target_batch(
+    body: BatchBody, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> BatchOut:
     """Suggest many ranges at once (template rationales); errors are reported per item."""
     if len(body.items) > MAX_BATCH:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"items: {len(body.items)} requests exceed the limit of {MAX_BATCH} per batch",
         )
-    results = suggest_batch_and_draft(session, user, body.items, lang=body.lang)
+    results = suggest_batch_and_draft(
+        session, user, body.items, open_limit=settings.max_open_requests, lang=body.lang
+    )
     return BatchOut(
         results=[
             _out(session, user, r) if isinstance(r, TargetDraft) else ItemError.of(r)

@@ -81,12 +81,16 @@ def suggest_target(
     session: WebSession,
     user: PostUser,
     engine: ChatEngineDep,
+    settings: SettingsDep,
     metric: Annotated[str, Form(max_length=64)],
     period: Annotated[str, Form(max_length=10)],
 ) -> Response:
     """Suggest next period's range; it is stored as a pending draft, as the API does."""
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
-    suggest_and_draft(db, user, target_request, engine=engine, lang=lang_of(request))
+    suggest_and_draft(
+        db, user, target_request, engine=engine, open_limit=settings.max_open_requests,
+        lang=lang_of(request),
+    )  # fmt: skip
     if not sees_pending(session, user, employee_id):
         return _request_sent(request)
     flash(request, "flash_target_suggested")

@@ -99,12 +99,13 @@ def begin(
     kind: str,
     snapshot: Snapshot,
     request: dict[str, Any],
+    open_limit: int,
 ) -> str:
     """Record the requested draft as generating, with its inputs; returns its id."""
     with session_scope(engine) as session:
         draft = begin_draft(
             session, kind=kind, employee_id=snapshot.profile.id, requester=principal,
-            inputs=_inputs(request, snapshot, None),
+            inputs=_inputs(request, snapshot, None), open_limit=open_limit,
         )  # fmt: skip
         return draft.id
 
@@ -167,7 +168,13 @@ async def generate(
     if draft_id is None:
         prepared = await asyncio.to_thread(load)
         draft_id = await asyncio.to_thread(
-            begin, db, principal, kind=kind, snapshot=prepared[0], request=request
+            begin,
+            db,
+            principal,
+            kind=kind,
+            snapshot=prepared[0],
+            request=request,
+            open_limit=settings.max_open_requests,
         )
     try:
         if prepared is None:

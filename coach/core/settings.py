@@ -15,6 +15,9 @@ from coach.core.errors import NoHome
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
 
 
+DEFAULT_MAX_OPEN_REQUESTS = 3
+
+
 class Settings(BaseSettings):
     """Coach configuration; every field maps to one environment variable."""
 
@@ -87,7 +90,7 @@ class Settings(BaseSettings):
         description="Comma list of draft kinds (e.g. feedback,development) never sent to an external LLM.",
     )
     max_open_requests: int = Field(
-        default=3, ge=1, validation_alias="COACH_MAX_OPEN_REQUESTS",
+        default=DEFAULT_MAX_OPEN_REQUESTS, ge=1, validation_alias="COACH_MAX_OPEN_REQUESTS",
         description="Drafts of one kind about one person that a caller who cannot read them "
         "(an employee asking about themselves, an admin) may have waiting for a decision.",
     )  # fmt: skip

@@ -32,7 +32,6 @@ from coach.core.models import (
     Role,
     User,
 )
-from coach.core.settings import get_settings
 from coach.drafts.content import DraftContent
 from coach.org.access import can_view, manages
 from coach.org.users import Principal
@@ -97,16 +96,13 @@ def shown_to(
 
 
 def check_open_requests(
-    session: Session, requester: Principal, *, kind: str, employee_id: str
+    session: Session, requester: Principal, *, kind: str, employee_id: str, limit: int
 ) -> None:
-    """Refuse a new draft from a caller who cannot read it when too many already wait."""
+    """Refuse a new draft from a caller who cannot read it when `limit` already wait."""
     if sees_pending(session, requester, employee_id):
         return  # a decider's drafts land in their own inbox; batches are theirs too
     # Locking the requester's row makes concurrent requests (any worker) count one by one.
     session.get(User, requester.user_id, with_for_update=True)
-    # Every way of creating a draft passes here, most without the app's settings at hand; the
-    # bound is deployment configuration, so the process-wide settings are the ones to ask.
-    limit = get_settings().max_open_requests
     waiting = session.exec(
         select(func.count()).select_from(Draft).where(
             Draft.requester_id == requester.user_id, Draft.employee_id == employee_id,

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from coach.core.audit import record_event
 from coach.core.errors import CoachError, Conflict, Forbidden, NotFound
 from coach.core.models import ApprovalRecord, Decision, Draft, DraftStatus, Role, new_id
+from coach.core.settings import DEFAULT_MAX_OPEN_REQUESTS
 from coach.drafts.content import DraftContent, DraftOutput
 from coach.drafts.gate import DraftReceipt, check_open_requests, receipt, sees_pending
 from coach.drafts.registry import draft_kind
@@ -97,6 +98,7 @@ def create_draft(
     output: BaseModel | dict[str, Any],
     provenance: Provenance,
     draft_id: str | None = None,
+    open_limit: int = DEFAULT_MAX_OPEN_REQUESTS,
 ) -> Draft:
     """Begin and finish a draft in the caller's transaction, for output computed beforehand.
 
@@ -104,7 +106,7 @@ def create_draft(
     """
     draft = begin_draft(
         session, kind=kind, employee_id=employee_id, requester=requester, inputs=inputs,
-        draft_id=draft_id,
+        draft_id=draft_id, open_limit=open_limit,
     )  # fmt: skip
     # The row was inserted in this very transaction: nobody else can hold or change it.
     return _fill(session, draft, inputs=inputs, output=output, provenance=provenance)
@@ -118,8 +120,13 @@ def begin_draft(
     requester: Principal | None,
     inputs: dict[str, Any],
     draft_id: str | None = None,
+    open_limit: int = DEFAULT_MAX_OPEN_REQUESTS,
 ) -> Draft:
-    """Record a requested draft before any model is asked, so the request is never lost."""
+    """Record a requested draft before any model is asked, so the request is never lost.
+
+    `open_limit` bounds the drafts a requester who cannot read them may have waiting
+    (`COACH_MAX_OPEN_REQUESTS`, which callers with the app's settings pass on).
+    """
     draft_kind(kind)  # a draft nobody could decide on is refused before it is stored
     draft = Draft(
         id=draft_id or new_id(),
@@ -130,7 +137,9 @@ def begin_draft(
         status=DraftStatus.generating,
     )
     if requester is not None:
-        check_open_requests(session, requester, kind=kind, employee_id=employee_id)
+        check_open_requests(
+            session, requester, kind=kind, employee_id=employee_id, limit=open_limit
+        )
     session.add(draft)
     session.flush()
     record_event(

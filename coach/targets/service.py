@@ -177,12 +177,14 @@ def explain_target(
     )  # fmt: skip
 
 
-def store_target(session: Session, principal: Principal, explained: ExplainedTarget) -> TargetDraft:
+def store_target(
+    session: Session, principal: Principal, explained: ExplainedTarget, *, open_limit: int
+) -> TargetDraft:
     """Store an explained suggestion as a pending draft, in the caller's transaction."""
     draft = create_draft(
         session, kind=DRAFT_KIND, employee_id=explained.request.employee_id, requester=principal,
         inputs=explained.inputs, output=explained.suggestion, provenance=explained.provenance,
-        draft_id=explained.draft_id,
+        draft_id=explained.draft_id, open_limit=open_limit,
     )  # fmt: skip
     return TargetDraft(
         draft_id=draft.id, suggestion=explained.suggestion, provenance=explained.provenance
@@ -195,6 +197,7 @@ def suggest_and_draft(
     request: TargetRequest,
     *,
     engine: ChatEngine,
+    open_limit: int,
     lang: str = "zh",
 ) -> TargetDraft:
     """Suggest a range for one employee and metric, and store it as a pending draft.
@@ -204,11 +207,16 @@ def suggest_and_draft(
     """
     explained = explain_target(db, principal, request, engine=engine, lang=lang)
     with session_scope(db) as session:
-        return store_target(session, principal, explained)
+        return store_target(session, principal, explained, open_limit=open_limit)
 
 
 def suggest_batch_and_draft(
-    session: Session, principal: Principal, requests: Sequence[TargetRequest], *, lang: str = "zh"
+    session: Session,
+    principal: Principal,
+    requests: Sequence[TargetRequest],
+    *,
+    open_limit: int,
+    lang: str = "zh",
 ) -> list[TargetDraft | CoachError]:
     """Suggest many ranges at once (template rationales, no LLM), each stored as a draft.
 
@@ -238,6 +246,7 @@ def suggest_batch_and_draft(
         draft = create_draft(
             session, kind=DRAFT_KIND, employee_id=request.employee_id, requester=principal,
             inputs={"request": request.model_dump(), "lang": lang}, output=outcome, provenance=provenance,
+            open_limit=open_limit,
         )  # fmt: skip
         results.append(TargetDraft(draft_id=draft.id, suggestion=outcome, provenance=provenance))
     return results

@@ -65,7 +65,7 @@ def test_scalar_tag_is_accepted_as_list() -> None:
     assert doc.tags == ["诊断"]
 
 
-def test_load_directory_reports_bad_file_and_writes_nothing(
+def test_read_documents_reports_bad_file_and_writes_nothing(
     tmp_path: Path, kb: KnowledgeBase
 ) -> None:
     folder = tmp_path / "docs"
@@ -78,7 +78,7 @@ def test_load_directory_reports_bad_file_and_writes_nothing(
     assert kb.list_documents() == []
 
 
-def test_load_directory_rejects_duplicate_ids(tmp_path: Path) -> None:
+def test_read_documents_rejects_duplicate_ids(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(VALID, encoding="utf-8")
     (tmp_path / "b.md").write_text(VALID, encoding="utf-8")
     with pytest.raises(DocumentError) as info:
