@@ -153,6 +153,15 @@ def test_eval_targets_runs_from_the_command_line() -> None:
     assert "shifted" not in result.output
 
 
+def test_eval_retrieval_runs_from_the_command_line() -> None:
+    result = runner.invoke(app, ["eval", "retrieval", "--split", "dev", "--hashing"])
+    assert "hybrid" in result.output and "bm25" in result.output, result.output
+    # The exit status is the eval's verdict on its bar.
+    assert result.exit_code == (
+        0 if "bar: hybrid recall@3 >= 0.9 and above dense/BM25: PASS" in result.output else 1
+    )
+
+
 def test_eval_verdicts_reports_both_splits_beside_the_baseline() -> None:
     result = runner.invoke(app, ["eval", "verdicts"])
     assert result.exit_code == 0, result.output
