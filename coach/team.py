@@ -16,7 +16,7 @@ from coach.drafts.store import decisions_for, list_drafts
 from coach.org.access import get_employee, list_employees, manages
 from coach.org.users import Principal
 from coach.targets.models import PeriodTypeName
-from coach.targets.periods import next_period, to_ordinal
+from coach.targets.periods import next_period, period_start, to_ordinal
 
 
 class OffTrack(BaseModel):
@@ -57,6 +57,7 @@ def team_overview(session: Session, principal: Principal, *, as_of: date) -> lis
         latest = session.exec(
             select(CheckIn)
             .where(CheckIn.employee_id == person.employee_id)
+            .where(col(CheckIn.date) >= (person.hire_date or date.min), col(CheckIn.date) <= as_of)
             .order_by(col(CheckIn.date).desc())
             .limit(1)
         ).first()
@@ -115,9 +116,17 @@ def _suggestion(draft: Any, final: dict[str, Any] | None) -> SuggestedRange:
     )  # fmt: skip
 
 
+def _ends_after(period: str, metric: Metric, day: date | None) -> bool:
+    """Whether a metric period lasts past a day (a period ending before the hire date does not)."""
+    if day is None:
+        return True
+    period_type: PeriodTypeName = metric.period_type.value  # type: ignore[assignment]
+    return period_start(next_period(period, period_type), period_type) > day
+
+
 def metric_history(session: Session, principal: Principal, employee_id: str) -> list[MetricSeries]:
     """A report's metric history with the latest target suggestion, for their manager or HR."""
-    get_employee(session, principal, employee_id)
+    person = get_employee(session, principal, employee_id)
     if principal.role != Role.hr and not manages(session, principal, employee_id):
         raise Forbidden(f"only a manager above {employee_id!r} or HR sees their metric history")
     rows = session.exec(
@@ -127,6 +136,8 @@ def metric_history(session: Session, principal: Principal, employee_id: str) -> 
     ).all()
     grouped: dict[str, tuple[Metric, list[MetricValue]]] = {}
     for value, metric in rows:
+        if not _ends_after(value.period, metric, person.hire_date):
+            continue  # someone else's figures, or a data error: not this person's history
         grouped.setdefault(metric.metric, (metric, []))[1].append(value)
     target_drafts, _ = list_drafts(
         session, principal, status=None, kind="target", employee_id=employee_id, limit=200

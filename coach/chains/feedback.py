@@ -40,6 +40,7 @@ def _review_fields(review: ReviewRecord, snapshot: Snapshot) -> dict[str, Any]:
         "label": review.dimension_label,
         "score": fmt_num(review.score),
         "comment": review.comment,
+        "joined_mid_cycle": review.joined_mid_cycle,
         "next_checkin": snapshot.calendar.next_checkin.isoformat(),
     }
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from coach.chains.names import NameIndex, org_index, strings
-from coach.core.errors import InvalidInput, NotFound
+from coach.core.errors import Conflict, InvalidInput, NotFound
 from coach.core.models import (
     CheckIn,
     CheckInNotes,
@@ -103,8 +103,12 @@ class KeyResultRecord(BaseModel):
     current: float
     remaining: float = Field(description="How far the current value is from the target.")
     due_date: date | None
+    measured_on: date = Field(
+        description="The day progress_pct and expected_pct are measured on: that of the latest "
+        "progress update, else the snapshot's as_of."
+    )
     progress_pct: int = Field(description="Share of the way from baseline to target, percent.")
-    expected_pct: int = Field(description="Share of the period elapsed, percent.")
+    expected_pct: int = Field(description="Share of the period elapsed on measured_on, percent.")
     status: Literal["done", "ahead", "on_track", "off_track"]
     updates: list[UpdateNote] = Field(default_factory=list)
 
@@ -129,6 +133,10 @@ class ReviewRecord(BaseModel):
     dimension_label: str
     score: float
     comment: str
+    joined_mid_cycle: bool = Field(
+        default=False,
+        description="Hired after the cycle began: reviewed on part of it (入职不满一个周期).",
+    )
 
 
 class EventRecord(BaseModel):
@@ -286,27 +294,12 @@ def _names(session: Session, ids: set[str]) -> dict[str, str]:
 
 
 def _kr_record(
-    kr: KeyResult, goal: Goal, as_of: date, updates: list[ProgressUpdate]
+    kr: KeyResult, goal: Goal, as_of: date, updates: list[ProgressUpdate], ever_updated: bool
 ) -> KeyResultRecord:
-    try:
-        start, end = cycle_window(goal.cycle)
-    except InvalidInput:
-        start, end = as_of - timedelta(days=90), as_of + timedelta(days=90)
-    end = kr.due_date or end
-    span = max(1, (end - start).days)
-    expected = round(100 * min(1.0, max(0.0, (as_of - start).days / span)))
-    if kr.target == kr.baseline:
-        progress = 100 if kr.current == kr.target else 0
-    else:
-        progress = round(100 * (kr.current - kr.baseline) / (kr.target - kr.baseline))
-    if progress >= 100:
-        status: Literal["done", "ahead", "on_track", "off_track"] = "done"
-    elif expected - progress >= 15:
-        status = "off_track"
-    elif progress - expected >= 10:
-        status = "ahead"
-    else:
-        status = "on_track"
+    current, measured_on = _measurement(kr, as_of, updates, ever_updated)
+    start, end = _kr_span(kr, goal, measured_on)
+    progress = _progress_pct(kr, current)
+    expected = _elapsed_pct(start, end, measured_on)
     return KeyResultRecord(
         id=kr.kr_id,
         goal_title=goal.title,
@@ -316,14 +309,58 @@ def _kr_record(
         direction=kr.direction,
         baseline=kr.baseline,
         target=kr.target,
-        current=kr.current,
-        remaining=round(abs(kr.target - kr.current), 2),
+        current=current,
+        remaining=round(abs(kr.target - current), 2),
         due_date=kr.due_date,
+        measured_on=measured_on,
         progress_pct=progress,
         expected_pct=expected,
-        status=status,
+        status=_kr_status(progress, expected),
         updates=[UpdateNote(date=u.date, value=u.value, note=u.note) for u in updates[-3:]],
     )
+
+
+def _measurement(
+    kr: KeyResult, as_of: date, updates: list[ProgressUpdate], ever_updated: bool
+) -> tuple[float, date]:
+    """The value a key result stands at and the day it was recorded on.
+
+    The latest progress update within the person's tenure up to `as_of` is the measurement;
+    a key result never updated has only its stored value, taken as of `as_of`; one whose
+    updates all fall outside that span has nothing recorded in it, so it stands at baseline.
+    """
+    if updates:
+        return updates[-1].value, updates[-1].date
+    return (kr.current if not ever_updated else kr.baseline), as_of
+
+
+def _kr_span(kr: KeyResult, goal: Goal, measured_on: date) -> tuple[date, date]:
+    try:
+        start, end = cycle_window(goal.cycle)
+    except InvalidInput:
+        start, end = measured_on - timedelta(days=90), measured_on + timedelta(days=90)
+    return start, kr.due_date or end
+
+
+def _elapsed_pct(start: date, end: date, day: date) -> int:
+    """Share of the span from start to end that has passed on a day, percent."""
+    return round(100 * min(1.0, max(0.0, (day - start).days / max(1, (end - start).days))))
+
+
+def _progress_pct(kr: KeyResult, current: float) -> int:
+    if kr.target == kr.baseline:
+        return 100 if current == kr.target else 0
+    return round(100 * (current - kr.baseline) / (kr.target - kr.baseline))
+
+
+def _kr_status(progress: int, expected: int) -> Literal["done", "ahead", "on_track", "off_track"]:
+    if progress >= 100:
+        return "done"
+    if expected - progress >= 15:
+        return "off_track"
+    if progress - expected >= 10:
+        return "ahead"
+    return "on_track"
 
 
 def _relation(
@@ -336,6 +373,28 @@ def _relation(
     if author_id == subject.manager_id:
         return "manager"
     return "peer"
+
+
+class _Window(BaseModel):
+    """What a snapshot draws on: its cycle, and the days its dated records may fall on.
+
+    Every day lies within the person's tenure and no later than `as_of`.
+    """
+
+    cycle: str | None
+    start: date
+    end: date
+    events_start: date
+    hired: date | None
+    as_of: date
+
+    def in_tenure(self, day: date) -> bool:
+        """Whether a day falls between the hire date and `as_of`."""
+        return (self.hired is None or day >= self.hired) and day <= self.as_of
+
+
+_CHECKIN_LIMIT: dict[CoachingKind, int] = {"checkin_topics": 4, "feedback": 8, "development": 6}
+_EVENT_LIMIT = 8
 
 
 def load_snapshot(
@@ -351,148 +410,268 @@ def load_snapshot(
     subject = session.get(Employee, employee_id)
     if subject is None:
         raise NotFound("employee", employee_id)
+    window = _window(session, subject, draft_kind, as_of, cycle)
+    checkin_rows = _checkin_rows(session, employee_id, window)[: _CHECKIN_LIMIT[draft_kind]]
+    event_rows = _event_rows(session, employee_id, window)[:_EVENT_LIMIT]
+    people = _names(session, _people_referred_to(subject, checkin_rows, event_rows))
+    reviews = _reviews(session, subject, window, draft_kind, lang)
+    snapshot = Snapshot(
+        draft_kind=draft_kind,
+        lang=lang,
+        as_of=as_of,
+        cycle=window.cycle,
+        review_cycle=reviews[0].cycle if reviews else None,
+        profile=_profile(subject, as_of, people),
+        key_results=_key_results(session, employee_id, window, draft_kind),
+        checkins=[_checkin_record(c, people) for c in checkin_rows],
+        reviews=reviews,
+        events=[_event_record(e, subject, people) for e in event_rows],
+        calendar=_calendar(as_of, window.cycle),
+    )
+    return _disambiguate(_flag_instructions(snapshot))
 
+
+def _window(
+    session: Session, subject: Employee, draft_kind: CoachingKind, as_of: date, cycle: str | None
+) -> _Window:
+    resolved: str | None = None
     if draft_kind == "feedback":
-        resolved = half_of(as_of) if cycle in (None, "", "latest") else str(cycle)
+        latest = cycle in (None, "", "latest")
+        resolved = _latest_cycle(session, subject, as_of) if latest else str(cycle)
         start, end = cycle_window(resolved)
-        end = min(end, as_of) if start <= as_of else end
+        events_start = start
     elif draft_kind == "checkin_topics":
-        resolved, start, end = None, as_of - timedelta(days=120), as_of
+        start, end, events_start = as_of - timedelta(days=120), as_of, as_of - timedelta(days=180)
     else:
-        resolved, start, end = None, as_of - timedelta(days=365), as_of
+        start, end = as_of - timedelta(days=365), as_of
+        events_start = start
+    hired = subject.hire_date
+    return _Window(
+        cycle=resolved,
+        start=_not_before(start, hired),
+        end=min(end, as_of),
+        events_start=_not_before(events_start, hired),
+        hired=hired,
+        as_of=as_of,
+    )
 
-    checkin_rows = session.exec(
-        select(CheckIn)
-        .where(CheckIn.employee_id == employee_id)
-        .where(col(CheckIn.date) >= start, col(CheckIn.date) <= end)
-        .order_by(col(CheckIn.date).desc())
-    ).all()
-    checkin_limit = {"checkin_topics": 4, "feedback": 8, "development": 6}[draft_kind]
-    checkin_rows = checkin_rows[:checkin_limit]
-    event_start = start if draft_kind != "checkin_topics" else as_of - timedelta(days=180)
-    event_rows = session.exec(
-        select(KeyEvent)
-        .where(KeyEvent.employee_id == employee_id)
-        .where(col(KeyEvent.date) >= event_start, col(KeyEvent.date) <= end)
-        .order_by(col(KeyEvent.date).desc())
-    ).all()[:8]
-    people = _names(
-        session,
-        {i for i in (subject.manager_id, *(c.manager_id for c in checkin_rows),
-                     *(e.author_id for e in event_rows)) if i},
-    )  # fmt: skip
-    checkins = [
-        CheckInRecord.model_validate(
-            c, update={"id": c.checkin_id, "manager_name": people.get(c.manager_id or "")}
+
+def _not_before(day: date, hired: date | None) -> date:
+    return max(day, hired) if hired is not None else day
+
+
+def _latest_cycle(session: Session, subject: Employee, as_of: date) -> str:
+    """The newest half-year up to `as_of` that holds any of the person's records."""
+    halves = _halves_with_records(session, subject, as_of)
+    if not halves:
+        since = f"since their hire date {subject.hire_date}" if subject.hire_date else "at all"
+        raise Conflict(
+            f"{subject.employee_id} ({subject.name}) has no review score, goal with key results, "
+            f"check-in or key event {since} up to {as_of}, in any cycle: "
+            "nothing to ground a draft on"
         )
-        for c in checkin_rows
+    return max(halves, key=lambda half: cycle_window(half)[0])
+
+
+def _halves_with_records(session: Session, subject: Employee, as_of: date) -> set[str]:
+    hired = subject.hire_date or date.min
+    days = [
+        day
+        for table in (CheckIn, KeyEvent)
+        for day in _days_recorded(session, table, subject.employee_id, hired, as_of)
     ]
+    cycles = {
+        *session.exec(
+            select(ReviewScore.cycle).where(ReviewScore.employee_id == subject.employee_id)
+        ).all(),
+        *session.exec(
+            select(Goal.cycle)
+            .join(KeyResult, col(KeyResult.goal_id) == col(Goal.goal_id))
+            .where(Goal.employee_id == subject.employee_id)
+        ).all(),
+    }
+    halves = {half_of(day) for day in days}
+    for cycle in cycles:
+        span = _cycle_span(cycle)
+        if span is not None and span[0] <= as_of and span[1] >= hired:
+            halves.add(half_of(min(span[1], as_of)))
+    return halves
 
-    events = [
-        EventRecord(
-            id=e.event_id,
-            date=e.date,
-            polarity=e.kind,
-            description=e.description,
-            impact=e.impact,
-            author_name=people.get(e.author_id or ""),
-            author_relation=_relation(e.author_id, subject),
-        )
-        for e in event_rows
-    ]
 
-    score_rows = session.exec(
-        select(ReviewScore).where(ReviewScore.employee_id == employee_id)
+def _days_recorded(
+    session: Session,
+    table: type[CheckIn] | type[KeyEvent],
+    employee_id: str,
+    since: date,
+    until: date,
+) -> list[date]:
+    day = col(table.date)
+    return list(
+        session.exec(
+            select(day).where(col(table.employee_id) == employee_id, day >= since, day <= until)
+        ).all()
+    )
+
+
+def _cycle_span(cycle: str) -> tuple[date, date] | None:
+    try:
+        return cycle_window(cycle)
+    except InvalidInput:
+        return None
+
+
+def _checkin_rows(session: Session, employee_id: str, window: _Window) -> list[CheckIn]:
+    return list(
+        session.exec(
+            select(CheckIn)
+            .where(CheckIn.employee_id == employee_id)
+            .where(col(CheckIn.date) >= window.start, col(CheckIn.date) <= window.end)
+            .order_by(col(CheckIn.date).desc())
+        ).all()
+    )
+
+
+def _event_rows(session: Session, employee_id: str, window: _Window) -> list[KeyEvent]:
+    return list(
+        session.exec(
+            select(KeyEvent)
+            .where(KeyEvent.employee_id == employee_id)
+            .where(col(KeyEvent.date) >= window.events_start, col(KeyEvent.date) <= window.end)
+            .order_by(col(KeyEvent.date).desc())
+        ).all()
+    )
+
+
+def _people_referred_to(
+    subject: Employee, checkins: list[CheckIn], events: list[KeyEvent]
+) -> set[str]:
+    ids = (subject.manager_id, *(c.manager_id for c in checkins), *(e.author_id for e in events))
+    return {i for i in ids if i}
+
+
+def _checkin_record(checkin: CheckIn, people: dict[str, str]) -> CheckInRecord:
+    return CheckInRecord.model_validate(
+        checkin,
+        update={"id": checkin.checkin_id, "manager_name": people.get(checkin.manager_id or "")},
+    )
+
+
+def _event_record(event: KeyEvent, subject: Employee, people: dict[str, str]) -> EventRecord:
+    return EventRecord(
+        id=event.event_id,
+        date=event.date,
+        polarity=event.kind,
+        description=event.description,
+        impact=event.impact,
+        author_name=people.get(event.author_id or ""),
+        author_relation=_relation(event.author_id, subject),
+    )
+
+
+def _reviews(
+    session: Session, subject: Employee, window: _Window, draft_kind: CoachingKind, lang: Lang
+) -> list[ReviewRecord]:
+    """The review scores of the cycles a draft of this kind looks at, newest cycle first."""
+    rows = session.exec(
+        select(ReviewScore).where(ReviewScore.employee_id == subject.employee_id)
     ).all()
-    cycles = sorted({r.cycle for r in score_rows if _cycle_start(r.cycle) <= as_of}, reverse=True)
-    if draft_kind == "feedback" and resolved in cycles:
-        wanted = [resolved]
-    elif draft_kind == "development":
-        wanted = cycles[:2]
-    else:
-        wanted = cycles[:1]
-    reviews = [
-        ReviewRecord(
-            id=f"R-{r.id}",
-            cycle=r.cycle,
-            dimension=r.dimension,
-            dimension_label=DIMENSION_LABELS.get(r.dimension, (r.dimension, r.dimension))[
-                0 if lang == "zh" else 1
-            ],
-            score=r.score,
-            comment=r.comment,
-        )
-        for r in sorted(score_rows, key=lambda r: (r.cycle, r.dimension), reverse=True)
+    wanted = _review_cycles({r.cycle for r in rows}, window, draft_kind)
+    return [
+        _review_record(r, lang, window.hired)
+        for r in sorted(rows, key=lambda r: (r.cycle, r.dimension), reverse=True)
         if r.cycle in wanted
     ]
 
-    key_results = []
-    goals = session.exec(select(Goal).where(Goal.employee_id == employee_id)).all()
-    for goal in goals:
-        if not _goal_in_scope(goal, draft_kind, as_of, start, end):
+
+def _review_cycles(cycles: set[str], window: _Window, draft_kind: CoachingKind) -> list[str]:
+    # A cycle that ended before the hire date was not this person's to be reviewed on.
+    eligible = sorted(
+        (
+            c for c in cycles
+            if (span := _cycle_span(c)) is not None and span[0] <= window.as_of
+            and (window.hired is None or span[1] >= window.hired)
+        ),
+        reverse=True,
+    )  # fmt: skip
+    if draft_kind == "feedback" and window.cycle in eligible:
+        return [window.cycle]
+    return eligible[:2] if draft_kind == "development" else eligible[:1]
+
+
+def _review_record(row: ReviewScore, lang: Lang, hired: date | None) -> ReviewRecord:
+    span = _cycle_span(row.cycle)
+    return ReviewRecord(
+        id=f"R-{row.id}",
+        cycle=row.cycle,
+        dimension=row.dimension,
+        dimension_label=DIMENSION_LABELS.get(row.dimension, (row.dimension, row.dimension))[
+            0 if lang == "zh" else 1
+        ],
+        score=row.score,
+        comment=row.comment,
+        joined_mid_cycle=hired is not None and span is not None and span[0] < hired,
+    )
+
+
+def _key_results(
+    session: Session, employee_id: str, window: _Window, draft_kind: CoachingKind
+) -> list[KeyResultRecord]:
+    records = []
+    for goal in session.exec(select(Goal).where(Goal.employee_id == employee_id)).all():
+        if not _goal_in_scope(goal, draft_kind, window):
             continue
         for kr in session.exec(
             select(KeyResult)
             .where(KeyResult.goal_id == goal.goal_id)
             .order_by(col(KeyResult.kr_id))
         ).all():
-            updates = list(
-                session.exec(
-                    select(ProgressUpdate)
-                    .where(ProgressUpdate.kr_id == kr.kr_id, col(ProgressUpdate.date) <= as_of)
-                    .order_by(col(ProgressUpdate.date))
-                ).all()
-            )
-            key_results.append(_kr_record(kr, goal, as_of, updates))
+            updates = _progress_updates(session, kr.kr_id)
+            counted = [u for u in updates if window.in_tenure(u.date)]
+            records.append(_kr_record(kr, goal, window.as_of, counted, bool(updates)))
+    return records
 
-    cycle_end = cycle_window(resolved)[1] if resolved else cycle_window(half_of(as_of))[1]
-    snapshot = Snapshot(
-        draft_kind=draft_kind,
-        lang=lang,
-        as_of=as_of,
-        cycle=resolved,
-        review_cycle=wanted[0] if wanted else None,
-        profile=ProfileRecord.model_validate(
-            subject,
-            update={
-                "id": subject.employee_id,
-                "tenure_months": _tenure_months(subject.hire_date, as_of),
-                "manager_name": people.get(subject.manager_id or ""),
-            },
-        ),
-        key_results=key_results,
-        checkins=checkins,
-        reviews=reviews,
-        events=events,
-        calendar=Calendar(
-            as_of=as_of,
-            next_checkin=as_of + timedelta(days=14),
-            month_end=_month_end(as_of + timedelta(days=7)),
-            cycle_end=max(cycle_end, as_of + timedelta(days=1)),
-        ),
+
+def _progress_updates(session: Session, kr_id: str) -> list[ProgressUpdate]:
+    return list(
+        session.exec(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.kr_id == kr_id)
+            .order_by(col(ProgressUpdate.date))
+        ).all()
     )
-    return _disambiguate(_flag_instructions(snapshot))
 
 
-def _cycle_start(cycle: str) -> date:
-    try:
-        return cycle_window(cycle)[0]
-    except InvalidInput:
-        return date.max
-
-
-def _goal_in_scope(
-    goal: Goal, draft_kind: CoachingKind, as_of: date, start: date, end: date
-) -> bool:
-    try:
-        g_start, g_end = cycle_window(goal.cycle)
-    except InvalidInput:
+def _goal_in_scope(goal: Goal, draft_kind: CoachingKind, window: _Window) -> bool:
+    span = _cycle_span(goal.cycle)
+    if span is None:
         return goal.status == "active"
-    if g_start > as_of:
+    g_start, g_end = span
+    if g_start > window.as_of or (window.hired is not None and g_end < window.hired):
         return False
     if draft_kind == "feedback":
-        return g_start <= end and g_end >= start
-    return goal.status == "active" and g_end >= as_of - timedelta(days=30)
+        return g_start <= window.end and g_end >= window.start
+    return goal.status == "active" and g_end >= window.as_of - timedelta(days=30)
+
+
+def _profile(subject: Employee, as_of: date, people: dict[str, str]) -> ProfileRecord:
+    return ProfileRecord.model_validate(
+        subject,
+        update={
+            "id": subject.employee_id,
+            "tenure_months": _tenure_months(subject.hire_date, as_of),
+            "manager_name": people.get(subject.manager_id or ""),
+        },
+    )
+
+
+def _calendar(as_of: date, cycle: str | None) -> Calendar:
+    cycle_end = cycle_window(cycle or half_of(as_of))[1]
+    return Calendar(
+        as_of=as_of,
+        next_checkin=as_of + timedelta(days=14),
+        month_end=_month_end(as_of + timedelta(days=7)),
+        cycle_end=max(cycle_end, as_of + timedelta(days=1)),
+    )
 
 
 def _flag_instructions(snapshot: Snapshot) -> Snapshot:
