@@ -23,6 +23,7 @@ evals:
 	coach eval retrieval
 	coach eval targets
 	coach eval verdicts
+	python -m evals.claims --demo
 
 bench:
 	python -m benchmarks
