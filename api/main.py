@@ -33,7 +33,7 @@ from api.routes import (
 from api.security import SecurityHeaders
 from api.web import install_web
 from coach import __version__
-from coach.batches import unfinished_batches
+from coach.batches import BatchWorker
 from coach.core.db import engine_for, migrate
 from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
@@ -107,15 +107,15 @@ def _ascii_titled(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Resume batches a crash or restart interrupted; on shutdown, stop (not lose) running ones."""
-    app.state.batch_tasks = set()
-    app.state.llm_slots = asyncio.Semaphore(app.state.settings.llm_concurrency)
-    for job_id in await asyncio.to_thread(unfinished_batches, app.state.engine):
-        batches.start_batch(app, job_id)
+    """Run this process's batch worker; on shutdown, stop it (its items go to other workers)."""
+    state = app.state
+    state.batch_worker = BatchWorker(
+        state.engine, chat=state.chat_engine, settings=state.settings, knowledge=state.knowledge
+    )
+    worker = asyncio.create_task(state.batch_worker.serve(), name="batch-worker")
     yield
-    for task in list(app.state.batch_tasks):
-        task.cancel()  # items in flight stay `running` with their draft: resumed next start
-    await asyncio.gather(*app.state.batch_tasks, return_exceptions=True)
+    worker.cancel()
+    await asyncio.gather(worker, return_exceptions=True)
 
 
 def _knowledge_provider(
