@@ -113,9 +113,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.engine, chat=state.chat_engine, settings=state.settings, knowledge=state.knowledge
     )
     worker = asyncio.create_task(state.batch_worker.serve(), name="batch-worker")
+    worker.add_done_callback(_log_if_stopped)
     yield
     worker.cancel()
     await asyncio.gather(worker, return_exceptions=True)
+
+
+def _log_if_stopped(worker: asyncio.Task[None]) -> None:
+    if not worker.cancelled() and (exc := worker.exception()) is not None:
+        # The items stay in the database: other processes' workers, or a restart, take them.
+        logging.getLogger("coach.batches").error("the batch worker stopped: %s", exc, exc_info=exc)
 
 
 def _knowledge_provider(
