@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from coach import __version__
-from coach.batches import unfinished_batches
+from coach.batches import BatchWorker
 from coach.core.db import engine_for, migrate
 from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
@@ -108,15 +108,22 @@ def _ascii_titled(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Resume batches a crash or restart interrupted; on shutdown, stop (not lose) running ones."""
-    app.state.batch_tasks = set()
-    app.state.llm_slots = asyncio.Semaphore(app.state.settings.llm_concurrency)
-    for job_id in await asyncio.to_thread(unfinished_batches, app.state.engine):
-        batches.start_batch(app, job_id)
+    """Run this process's batch worker; on shutdown, stop it (its items go to other workers)."""
+    state = app.state
+    state.batch_worker = BatchWorker(
+        state.engine, chat=state.chat_engine, settings=state.settings, knowledge=state.knowledge
+    )
+    worker = asyncio.create_task(state.batch_worker.serve(), name="batch-worker")
+    worker.add_done_callback(_log_if_stopped)
     yield
-    for task in list(app.state.batch_tasks):
-        task.cancel()  # items in flight stay `running` with their draft: resumed next start
-    await asyncio.gather(*app.state.batch_tasks, return_exceptions=True)
+    worker.cancel()
+    await asyncio.gather(worker, return_exceptions=True)
+
+
+def _log_if_stopped(worker: asyncio.Task[None]) -> None:
+    if not worker.cancelled() and (exc := worker.exception()) is not None:
+        # The items stay in the database: other processes' workers, or a restart, take them.
+        logging.getLogger("coach.batches").error("the batch worker stopped: %s", exc, exc_info=exc)
 
 
 def _knowledge_provider(

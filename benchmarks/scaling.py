@@ -213,9 +213,7 @@ def run_size(n: int, workdir: Path) -> dict[str, Any]:
     )
     del data, out
     with _measure(results, "suggest_batch_and_draft_1000"), session_scope(engine) as session:
-        batch = suggest_batch_and_draft(
-            session, hr, requests, open_limit=DEFAULT_MAX_OPEN_REQUESTS
-        )
+        batch = suggest_batch_and_draft(session, hr, requests, open_limit=DEFAULT_MAX_OPEN_REQUESTS)
     results["batch_errors"] = sum(not hasattr(r, "draft_id") for r in batch)
     del batch
 

@@ -1,24 +1,34 @@
 """Review-cycle batches: many drafts of one kind, generated in the background, resumable.
 
 A batch's state lives in the database: a job and one item per employee. An item goes
-queued -> running -> done | failed. It becomes `running` in the same transaction that
-creates its `generating` draft, so whatever stops the process (a crash, a restart), a
-new runner finds each unfinished item with the draft it was filling and fills that same
-draft: nothing is redone and nothing is generated twice. Items run concurrently, at most
-COACH_LLM_CONCURRENCY at a time, through `chains.service.generate`, which falls back to the
-offline engine on any LLM fault, so a failing LLM slows a batch but does not fail it.
+queued -> running -> done | failed. Any number of workers (one per process, `BatchWorker`)
+share the work: a worker claims an item by taking its lease (owner id, expiry) in the same
+transaction that creates the item's `generating` draft, renews the lease while it generates,
+and settles the item only while it still holds it. A worker that dies leaves its items
+running under leases that expire; another worker then takes each one over and fills the
+draft it already has: nothing finished is redone, no item gets a second draft, and a late
+settle from a worker that lost its lease changes nothing. Each worker generates at most
+COACH_LLM_CONCURRENCY items at a time, through `chains.service.generate`, which falls back
+to the offline engine on any LLM fault, so a failing LLM slows a batch but does not fail it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import functools
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, func
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from coach.chains import service
@@ -117,7 +127,7 @@ def _selected(session: Session, principal: Principal, body: BatchCreate) -> list
 
 
 def create_batch(session: Session, principal: Principal, body: BatchCreate) -> BatchJob:
-    """Record a batch and its queued items; `run_batch` does the work."""
+    """Record a batch and its queued items; a `BatchWorker` does the work."""
     if body.kind == "target" and not (body.metric and body.period):
         raise InvalidInput("metric", "a target batch needs metric and period")
     employee_ids = _selected(session, principal, body)
@@ -136,7 +146,7 @@ def create_batch(session: Session, principal: Principal, body: BatchCreate) -> B
 
 
 def submit(db: Engine, principal: Principal, body: BatchCreate) -> BatchPublic:
-    """Create a batch in its own transaction (a runner must be able to find it)."""
+    """Create a batch in its own transaction (a worker must be able to find it)."""
     with session_scope(db) as session:
         job = create_batch(session, principal, body)
         session.flush()
@@ -178,141 +188,396 @@ def get_batch(session: Session, principal: Principal, job_id: str) -> BatchJob:
     return job
 
 
-# --- the runner -------------------------------------------------------------------------
+# --- claiming: leases on items ----------------------------------------------------------
+
+READY = (DraftStatus.pending, DraftStatus.approved, DraftStatus.rejected)
 
 
-def _requester(session: Session, job: BatchJob) -> Principal:
+def worker_id() -> str:
+    """An owner id for leases, unique to one worker of one process on one host."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A batch item leased to a worker, with what running it needs."""
+
+    item_id: int
+    job_id: str
+    kind: str
+    params: dict[str, Any]
+    employee_id: str
+    principal: Principal | None  # None: the requester no longer has access
+    draft_id: str | None
+    draft_status: DraftStatus | None
+
+
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    """Queued, or running under a lease that has run out (no lease: an older version's)."""
+    expires = col(BatchItem.lease_expires_at)
+    lapsed = or_(expires.is_(None), expires < now)
+    return or_(
+        col(BatchItem.status) == BatchItemStatus.queued,
+        and_(col(BatchItem.status) == BatchItemStatus.running, lapsed),
+    )
+
+
+def _next_claimable(session: Session, job_id: str | None) -> int | None:
+    query = select(BatchItem.id).where(_claimable(utcnow()))
+    if job_id is not None:
+        query = query.where(BatchItem.job_id == job_id)
+    # PostgreSQL locks the row found and skips rows other claimers hold, so claimers never
+    # wait for each other. SQLite renders no lock clause: the conditional UPDATE decides.
+    query = query.order_by(col(BatchItem.id)).limit(1).with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
+def _take_lease(session: Session, item_id: int, owner: str, seconds: float) -> bool:
+    """Lease the item to `owner` if it is still claimable; whether it was."""
+    now = utcnow()
+    taken = session.execute(
+        update(BatchItem)
+        .where(col(BatchItem.id) == item_id, _claimable(now))
+        .values(
+            status=BatchItemStatus.running, lease_owner=owner,
+            lease_expires_at=now + dt.timedelta(seconds=seconds),
+            attempts=col(BatchItem.attempts) + 1, updated_at=now,
+        )
+    )  # fmt: skip
+    return taken.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def _requester(session: Session, job: BatchJob) -> Principal | None:
     user = session.get(User, job.requester_id)
     if user is None or user.id is None or user.disabled:
-        raise Forbidden(f"the requester of batch {job.id} no longer has access")
+        return None
     return Principal(user_id=user.id, name=user.name, role=user.role, employee_id=user.employee_id)
 
 
-def _unfinished(db: Engine, job_id: str) -> tuple[BatchJob, Principal | None, list[BatchItem]]:
-    with Session(db) as session:
-        job = session.get(BatchJob, job_id)
-        if job is None:
-            raise NotFound("batch", job_id)
-        try:
-            principal: Principal | None = _requester(session, job)
-        except Forbidden:
-            principal = None
-        rows = session.exec(
-            select(BatchItem)
-            .where(BatchItem.job_id == job_id, col(BatchItem.status).in_(UNFINISHED))
-            .order_by(col(BatchItem.id))
-        ).all()
-        return job, principal, list(rows)
-
-
-def _claim(
-    db: Engine, item_id: int, principal: Principal, kind: str, params: dict[str, Any]
-) -> tuple[str | None, DraftStatus | None]:
-    """Mark an item running and make sure it has a draft; its draft id and status."""
-    with session_scope(db) as session:
-        item = session.get(BatchItem, item_id, with_for_update=True)
-        assert item is not None
-        item.attempts += 1
-        item.status, item.updated_at = BatchItemStatus.running, utcnow()
-        if item.draft_id is not None:
-            draft = session.get(Draft, item.draft_id)
-            return item.draft_id, draft.status if draft else None
-        if kind == "target":
-            return None, None  # a target draft is created whole, in the item's final transaction
+def _leased(session: Session, item_id: int) -> Claim:
+    """The claim on an item just leased, creating its draft if it has none yet."""
+    item = session.get(BatchItem, item_id, populate_existing=True)
+    assert item is not None
+    job = session.get(BatchJob, item.job_id)
+    assert job is not None
+    principal = _requester(session, job)
+    status = None
+    if item.draft_id is not None:
+        draft = session.get(Draft, item.draft_id)
+        status = draft.status if draft else None
+    elif principal is not None and job.kind != "target":
+        # A target draft is created whole, in the item's final transaction (`_target`).
         draft = begin_draft(
-            session, kind=kind, employee_id=item.employee_id, requester=principal,
-            inputs={"request": params, "batch_id": item.job_id},
+            session, kind=job.kind, employee_id=item.employee_id, requester=principal,
+            inputs={"request": job.params, "batch_id": job.id},
         )  # fmt: skip
-        item.draft_id = draft.id
-        return draft.id, DraftStatus.generating
+        item.draft_id, status = draft.id, DraftStatus.generating
+    return Claim(
+        item_id=item_id, job_id=job.id, kind=job.kind, params=job.params,
+        employee_id=item.employee_id, principal=principal, draft_id=item.draft_id,
+        draft_status=status,
+    )  # fmt: skip
 
 
-def _settle(db: Engine, item_id: int, *, error: str | None, draft_id: str | None = None) -> None:
+def _claim(db: Engine, owner: str, *, seconds: float, job_id: str | None = None) -> Claim | None:
+    """Lease the next claimable item (of one batch, or any) to `owner`; None if there is none.
+
+    The draft id is stored on the item in the same transaction, so an item taken over after
+    its lease expired is given the draft it already has, never a second one.
+    """
     with session_scope(db) as session:
-        item = session.get(BatchItem, item_id)
-        assert item is not None
-        item.status = BatchItemStatus.failed if error else BatchItemStatus.done
-        item.error, item.updated_at = error, utcnow()
-        item.draft_id = draft_id or item.draft_id
+        # On SQLite two claimers may find the same item; the loser's UPDATE matches no row and,
+        # holding the write lock from then on, it finds the next one.
+        while (item_id := _next_claimable(session, job_id)) is not None:
+            if _take_lease(session, item_id, owner, seconds):
+                return _leased(session, item_id)
+        return None
 
 
-def _target(
-    db: Engine,
-    item_id: int,
-    principal: Principal,
-    chat: ChatEngine,
-    params: dict[str, Any],
-    open_limit: int,
-) -> None:
-    with Session(db) as session:
-        item = session.get(BatchItem, item_id)
-        assert item is not None
-        request = TargetRequest(
-            employee_id=item.employee_id, metric=params["metric"], period=params["period"]
-        )
-    explained = explain_target(db, principal, request, engine=chat, lang=params["lang"])
+def _running_under(item_id: int, owner: str) -> ColumnElement[bool]:
+    return and_(
+        col(BatchItem.id) == item_id, col(BatchItem.lease_owner) == owner,
+        col(BatchItem.status) == BatchItemStatus.running,
+    )  # fmt: skip
+
+
+def _set_lease(db: Engine, item_id: int, owner: str, *, seconds: float) -> bool:
+    """End `owner`'s lease on a running item `seconds` from now (0 hands it on at once).
+
+    False if the item is no longer running under `owner`'s lease.
+    """
     with session_scope(db) as session:
-        item = session.get(BatchItem, item_id)
-        assert item is not None
-        drafted = store_target(session, principal, explained, open_limit=open_limit)
+        renewed = session.execute(
+            update(BatchItem)
+            .where(_running_under(item_id, owner))
+            .values(lease_expires_at=utcnow() + dt.timedelta(seconds=seconds))
+        )  # fmt: skip
+        return renewed.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+# --- settling: each item, and its batch, finish once ------------------------------------
+
+
+def _held(session: Session, item_id: int, owner: str) -> BatchItem | None:
+    """The item, locked, if it is still running under `owner`'s lease; else None."""
+    # A conditional UPDATE checks the lease and takes the row lock (PostgreSQL) or the write
+    # lock (SQLite) in one step: no claimer can take the item over between check and write.
+    touched = session.execute(
+        update(BatchItem)
+        .where(_running_under(item_id, owner))
+        .values(updated_at=utcnow())
+    )  # fmt: skip
+    if touched.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(BatchItem, item_id)
+
+
+def _finish_item(session: Session, item: BatchItem, *, error: str | None) -> None:
+    draft = session.get(Draft, item.draft_id) if item.draft_id else None
+    if draft is not None and draft.status in READY:
+        error = None  # the draft was filled (perhaps by a worker whose lease had run out)
+    item.status = BatchItemStatus.failed if error else BatchItemStatus.done
+    item.error, item.updated_at, item.lease_expires_at = error, utcnow(), None
+    session.add(item)
+    session.flush()
+    _finish_job_if_last(session, item.job_id)
+
+
+def _finish_job_if_last(session: Session, job_id: str) -> None:
+    # The job's row lock orders the items' last transactions: the one that settles the last
+    # item sees every other settled and is the only one to find the job still running. NO KEY
+    # UPDATE (key_share) on PostgreSQL: it does not wait for the key-share lock the foreign
+    # key check of an item's second UPDATE in one transaction takes on this row, which would
+    # otherwise deadlock two settles.
+    job = session.get(BatchJob, job_id, with_for_update={"key_share": True})
+    left = session.exec(
+        select(func.count()).select_from(BatchItem)
+        .where(BatchItem.job_id == job_id, col(BatchItem.status).in_(UNFINISHED))
+    ).one()  # fmt: skip
+    if job is None or left or job.status == BatchStatus.done:
+        return
+    job.status, job.finished_at = BatchStatus.done, utcnow()
+    session.add(job)
+    record_event(
+        session, actor="system", action="batch.finish", object_type="batch", object_id=job.id,
+        detail={"kind": job.kind, "total": job.total},
+    )  # fmt: skip
+    logger.info("batch %s finished", job_id)
+
+
+def _settle(db: Engine, item_id: int, owner: str, *, error: str | None) -> bool:
+    """Finish an item `owner` still holds: done, or failed with `error`; whether it held it.
+
+    A worker that lost its lease, or an item already finished, changes nothing.
+    """
+    with session_scope(db) as session:
+        item = _held(session, item_id, owner)
+        if item is None:
+            return False
+        _finish_item(session, item, error=error)
+        return True
+
+
+def _target(db: Engine, claim: Claim, owner: str, chat: ChatEngine, open_limit: int) -> None:
+    assert claim.principal is not None
+    params = claim.params
+    request = TargetRequest(
+        employee_id=claim.employee_id, metric=params["metric"], period=params["period"]
+    )
+    explained = explain_target(db, claim.principal, request, engine=chat, lang=params["lang"])
+    with session_scope(db) as session:
+        item = _held(session, claim.item_id, owner)
+        if item is None:
+            return  # another worker took the item over: its draft is the one kept
         # Same transaction as the draft: a crash before commit leaves neither behind.
-        item.draft_id, item.status, item.updated_at = (
-            drafted.draft_id,
-            BatchItemStatus.done,
-            utcnow(),
-        )
-        item.error = None
+        drafted = store_target(session, claim.principal, explained, open_limit=open_limit)
+        item.draft_id = drafted.draft_id
+        _finish_item(session, item, error=None)
 
 
-async def _run_item(
-    db: Engine,
-    job: BatchJob,
-    principal: Principal,
-    item: BatchItem,
-    *,
-    chat: ChatEngine,
-    settings: Settings,
-    knowledge: KnowledgeBase | None,
-) -> None:
-    assert item.id is not None
-    params = job.params
-    draft_id, status = await asyncio.to_thread(_claim, db, item.id, principal, job.kind, params)
-    if status in (DraftStatus.pending, DraftStatus.approved, DraftStatus.rejected):
-        await asyncio.to_thread(_settle, db, item.id, error=None)  # finished before a crash
-        return
-    if status == DraftStatus.failed:
-        await asyncio.to_thread(_settle, db, item.id, error="draft failed before a restart")
-        return
+# --- the worker -------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+async def _to_the_end(step: Callable[[], R], *, undo: Callable[[R], None] | None = None) -> R:
+    """Run a database step in a thread, to its end even if the caller is cancelled meanwhile.
+
+    A thread cannot be stopped: a cancelled caller waits for the step's commit, then `undo`es
+    it, so that whatever the caller does next on its way out comes after it.
+    """
+    running = asyncio.ensure_future(asyncio.to_thread(step))
     try:
-        if job.kind == "target":
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        done = await running
+        if undo is not None:
+            await asyncio.to_thread(undo, done)
+        raise
+
+
+class BatchWorker:
+    """Runs the items of any batch it can lease, a bounded number at a time.
+
+    Each process runs one; any number of them may share a database. A worker renews the
+    leases of the items it generates, stops an item whose lease another worker took over,
+    and on a clean stop hands its items on at once; a worker that dies leaves them to be
+    taken over when their leases expire.
+    """
+
+    def __init__(
+        self,
+        db: Engine,
+        *,
+        chat: ChatEngine,
+        settings: Settings,
+        knowledge: Callable[[], KnowledgeBase] | None = None,
+        concurrency: int | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.db, self.chat, self.settings = db, chat, settings
+        self.owner = owner or worker_id()
+        self.concurrency = concurrency or settings.llm_concurrency
+        self._knowledge = knowledge
+        self._library: KnowledgeBase | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for claimable items now rather than at the next poll."""
+        self._wake.set()
+
+    async def serve(self) -> None:
+        """Claim and run items until cancelled: new batches, and items whose lease expired."""
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._claim_while_free(None)
+                except (CoachError, SQLAlchemyError) as exc:
+                    # The database may be briefly unreachable; the next poll tries again.
+                    logger.error("claiming batch items failed: %s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.batch_poll_seconds)
+        finally:
+            await self._stop()
+
+    async def drain(self, job_id: str | None = None) -> list[str]:
+        """Run what is claimable (of one batch, or any) until nothing is; the batches touched."""
+        jobs: dict[str, None] = {}
+        try:
+            while True:
+                jobs |= dict.fromkeys(await self._claim_while_free(job_id))
+                if not self._running:
+                    return list(jobs)
+                await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await self._stop()
+
+    async def _claim_while_free(self, job_id: str | None) -> list[str]:
+        jobs = []
+        while len(self._running) < self.concurrency:
+            claim = await _to_the_end(
+                functools.partial(
+                    _claim, self.db, self.owner, seconds=self.settings.batch_lease_seconds,
+                    job_id=job_id,
+                ),
+                undo=self._hand_on,
+            )  # fmt: skip
+            if claim is None:
+                break
+            jobs.append(claim.job_id)
+            task = asyncio.create_task(self._run(claim), name=f"batch-item-{claim.item_id}")
+            self._running.add(task)
+            task.add_done_callback(self._ended)
+        return jobs
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wake.set()  # a slot is free
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # The item keeps its lease until it expires; then a worker takes it over.
+            logger.error("%s stopped: %s", task.get_name(), exc, exc_info=exc)
+
+    async def _stop(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _run(self, claim: Claim) -> None:
+        work = asyncio.create_task(self._work(claim))
+        try:
+            await self._renew_while(work, claim)
+        except asyncio.CancelledError:
+            work.cancel()
+            await asyncio.wait({work})
+            await asyncio.to_thread(self._hand_on, claim)
+            raise
+        if not work.cancelled():
+            work.result()
+
+    def _hand_on(self, claim: Claim | None) -> None:
+        """A clean stop, not a crash: the item (running, with its draft) is free at once."""
+        if claim is not None:
+            _set_lease(self.db, claim.item_id, self.owner, seconds=0)
+
+    async def _renew_while(self, work: asyncio.Task[None], claim: Claim) -> None:
+        """Renew the lease until `work` ends; stop `work` if another worker took the item."""
+        while True:
+            done, _ = await asyncio.wait({work}, timeout=self.settings.batch_heartbeat_seconds)
+            if done:
+                return
+            renewed = await _to_the_end(
+                functools.partial(
+                    _set_lease, self.db, claim.item_id, self.owner,
+                    seconds=self.settings.batch_lease_seconds,
+                )
+            )  # fmt: skip
+            if not renewed:
+                logger.warning("batch item %s was taken over; stopping it", claim.item_id)
+                work.cancel()
+                await asyncio.wait({work})
+                return
+
+    async def _work(self, claim: Claim) -> None:
+        try:
+            error = await self._generate(claim)
+        except CoachError as exc:
+            # The draft (if any) already says why; the item keeps the reason for the progress view.
+            error = f"{type(exc).__name__}: {exc}"
+        # A target item settled with its draft already; then this changes nothing.
+        await asyncio.to_thread(_settle, self.db, claim.item_id, self.owner, error=error)
+
+    async def _generate(self, claim: Claim) -> str | None:
+        """Fill the item's draft; the error to settle the item with, or None."""
+        if claim.principal is None:
+            return "the requester no longer has access"
+        if claim.draft_status in READY:
+            return None  # finished before a crash or a takeover
+        if claim.draft_status == DraftStatus.failed:
+            return "draft failed before a restart"
+        if claim.kind == "target":
             await asyncio.to_thread(
-                _target, db, item.id, principal, chat, params, settings.max_open_requests
+                _target, self.db, claim, self.owner, self.chat, self.settings.max_open_requests
             )
-            return
+            return None
+        params = claim.params
         await service.generate(
-            db, principal, kind=job.kind, employee_id=item.employee_id, chat=chat,  # type: ignore[arg-type]
-            settings=settings, knowledge=knowledge,
+            self.db, claim.principal, kind=claim.kind, employee_id=claim.employee_id,  # type: ignore[arg-type]
+            chat=self.chat, settings=self.settings, knowledge=await self._library_for(claim.kind),
             as_of=dt.date.fromisoformat(params["date"]) if params.get("date") else dt.date.today(),
             cycle=params.get("cycle"), lang=params.get("lang", "zh"),
-            request={**params, "employee_id": item.employee_id, "batch_id": job.id},
-            draft_id=draft_id,
+            request={**params, "employee_id": claim.employee_id, "batch_id": claim.job_id},
+            draft_id=claim.draft_id,
         )  # fmt: skip
-    except CoachError as exc:
-        # The draft (if any) already says why; the item keeps the reason for the progress view.
-        await asyncio.to_thread(_settle, db, item.id, error=f"{type(exc).__name__}: {exc}")
-        return
-    await asyncio.to_thread(_settle, db, item.id, error=None)
+        return None
 
-
-def _finish(db: Engine, job_id: str) -> None:
-    with session_scope(db) as session:
-        left = session.exec(
-            select(func.count()).select_from(BatchItem)
-            .where(BatchItem.job_id == job_id, col(BatchItem.status).in_(UNFINISHED))
-        ).one()  # fmt: skip
-        job = session.get(BatchJob, job_id)
-        if job is not None and left == 0 and job.status != BatchStatus.done:
-            job.status, job.finished_at = BatchStatus.done, utcnow()
+    async def _library_for(self, kind: str) -> KnowledgeBase | None:
+        if kind != "development" or self._knowledge is None:
+            return None
+        if self._library is None:
+            self._library = await asyncio.to_thread(self._knowledge)
+        return self._library
 
 
 async def run_batch(
@@ -322,46 +587,16 @@ async def run_batch(
     chat: ChatEngine,
     settings: Settings,
     knowledge: Callable[[], KnowledgeBase] | None = None,
-    slots: asyncio.Semaphore | None = None,
+    concurrency: int | None = None,
 ) -> None:
-    """Generate every unfinished item of a batch, `slots` (or COACH_LLM_CONCURRENCY) at a time.
+    """Run the claimable items of one batch to their end, `concurrency` at a time.
 
     `knowledge` opens the practice library; it is called only for a development batch.
     """
-    job, principal, items = await asyncio.to_thread(_unfinished, db, job_id)
-    slots = slots or asyncio.Semaphore(settings.llm_concurrency)
-    library = None
-    if job.kind == "development" and items and knowledge is not None:
-        library = await asyncio.to_thread(knowledge)
-
-    async def one(item: BatchItem) -> None:
-        async with slots:
-            assert principal is not None
-            await _run_item(
-                db, job, principal, item, chat=chat, settings=settings, knowledge=library
-            )
-
-    if principal is None:
-        for item in items:
-            assert item.id is not None
-            await asyncio.to_thread(
-                _settle, db, item.id, error="the requester no longer has access"
-            )
-    else:
-        await asyncio.gather(*(one(item) for item in items))
-    await asyncio.to_thread(_finish, db, job_id)
-    logger.info("batch %s finished", job_id)
-
-
-def unfinished_batches(db: Engine) -> list[str]:
-    """Ids of batches with work left, oldest first."""
-    with Session(db) as session:
-        return list(
-            session.exec(
-                select(BatchJob.id).where(BatchJob.status == BatchStatus.running)
-                .order_by(col(BatchJob.created_at))
-            ).all()
-        )  # fmt: skip
+    worker = BatchWorker(
+        db, chat=chat, settings=settings, knowledge=knowledge, concurrency=concurrency
+    )
+    await worker.drain(job_id)
 
 
 async def resume_unfinished(
@@ -371,9 +606,9 @@ async def resume_unfinished(
     settings: Settings,
     knowledge: Callable[[], KnowledgeBase] | None = None,
 ) -> list[str]:
-    """Run every unfinished batch to its end (after a crash or restart); their ids."""
-    ids = await asyncio.to_thread(unfinished_batches, db)
-    slots = asyncio.Semaphore(settings.llm_concurrency)
-    for job_id in ids:
-        await run_batch(db, job_id, chat=chat, settings=settings, knowledge=knowledge, slots=slots)
-    return ids
+    """Run every claimable item of any batch to its end (after a crash); the batches' ids.
+
+    Items a live worker holds are left to it.
+    """
+    worker = BatchWorker(db, chat=chat, settings=settings, knowledge=knowledge)
+    return await worker.drain()

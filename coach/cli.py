@@ -490,7 +490,7 @@ app.add_typer(batches_app, name="batches")
 
 @batches_app.command("resume")
 def batches_resume() -> None:
-    """Finish batches a crash or restart interrupted (run it while the API is stopped)."""
+    """Run batch items no live worker holds (a crashed worker's, once their leases expire)."""
     import asyncio
 
     from coach.batches import resume_unfinished

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -42,11 +43,19 @@ def _tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
+@dataclass(frozen=True)
+class Server:
+    """A server process that answers at `url`."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def serving(
+def running(
     command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
-) -> Iterator[str]:
-    """Run a server `command` until it answers `/healthz` at `url`; yields `url`.
+) -> Iterator[Server]:
+    """Run a server `command` until it answers `/healthz` at `url`; yields the server.
 
     Its output goes to `log`, and it is terminated (killed if it lingers) however the block ends.
     """
@@ -57,7 +66,7 @@ def serving(
         )  # fmt: skip
         try:
             _wait_healthy(url, process, log, timeout)
-            yield url
+            yield Server(url, process)
         finally:
             process.terminate()
             try:
@@ -68,8 +77,17 @@ def serving(
 
 
 @contextmanager
-def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Iterator[str]:
-    """`uvicorn api.main:create_app --factory` with `env` added; yields its base URL.
+def serving(
+    command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
+) -> Iterator[str]:
+    """`running`, for a caller that needs only the URL."""
+    with running(command, url=url, env=env, cwd=cwd, log=log, timeout=timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def api_process(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Iterator[Server]:
+    """`uvicorn api.main:create_app --factory` with `env` added; yields the server.
 
     The process runs this checkout's code (cwd and PYTHONPATH at the repository root).
     """
@@ -79,8 +97,15 @@ def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Ite
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    with serving(
+    with running(
         command, url=f"http://127.0.0.1:{port}", env=environment, cwd=ROOT, log=log,
         timeout=timeout,
-    ) as url:  # fmt: skip
-        yield url
+    ) as server:  # fmt: skip
+        yield server
+
+
+@contextmanager
+def api_server(env: Mapping[str, str], log: Path, *, timeout: float = 30) -> Iterator[str]:
+    """`api_process`, for a caller that needs only the URL."""
+    with api_process(env, log, timeout=timeout) as server:
+        yield server.url

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from fastapi import APIRouter, FastAPI, Request, status
 from starlette.concurrency import run_in_threadpool
 
@@ -15,34 +12,14 @@ from ..deps import CurrentUser, EngineDep, SessionDep
 from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
-logger = logging.getLogger("coach.batches")
 
 
-def start_batch(app: FastAPI, job_id: str) -> asyncio.Task[None]:
-    """Run a batch as a task of this process; its state is in the database, not the task."""
-    state = app.state
-    if not hasattr(state, "batch_tasks"):  # an app whose lifespan did not run (some tests)
-        state.batch_tasks, state.llm_slots = (
-            set(),
-            asyncio.Semaphore(state.settings.llm_concurrency),
-        )
-    task = asyncio.create_task(
-        batches.run_batch(
-            state.engine, job_id, chat=state.chat_engine, settings=state.settings,
-            knowledge=state.knowledge, slots=state.llm_slots,
-        ),
-        name=f"batch-{job_id}",
-    )  # fmt: skip
-    state.batch_tasks.add(task)
-    task.add_done_callback(_finished)
-    task.add_done_callback(state.batch_tasks.discard)
-    return task
-
-
-def _finished(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        # The unfinished items stay in the database: the next start-up resumes them.
-        logger.error("%s stopped: %s", task.get_name(), exc, exc_info=exc)
+def wake_worker(app: FastAPI) -> None:
+    """Have this process's batch worker claim a new batch's items now, not at its next poll."""
+    # Without a running lifespan (some tests) there is no worker: any other process's takes it.
+    worker = getattr(app.state, "batch_worker", None)
+    if worker is not None:
+        worker.wake()
 
 
 @router.post(
@@ -54,7 +31,7 @@ async def create_batch(
 ) -> BatchPublic:
     """Queue drafts for many employees (HR: anyone; managers: their reports)."""
     public = await run_in_threadpool(batches.submit, db, user, body)
-    start_batch(request.app, public.id)
+    wake_worker(request.app)
     return public
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -333,10 +333,18 @@ class BatchJob(SQLModel, table=True):
 
 
 class BatchItem(SQLModel, table=True):
-    """One employee's draft within a batch; `draft_id` is set in the transaction that creates it."""
+    """One employee's draft within a batch; `draft_id` is set in the transaction that creates it.
+
+    A worker runs an item while it holds the item's lease (`lease_owner` until
+    `lease_expires_at`, renewed as it works); a running item whose lease expired is free to
+    be claimed again, and its existing draft is the one filled.
+    """
 
     __tablename__ = "batch_items"
-    __table_args__ = (UniqueConstraint("job_id", "employee_id"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "employee_id"),
+        Index("ix_batch_items_claimable", "status", "lease_expires_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: str = Field(foreign_key="batch_jobs.id", index=True, max_length=64)
@@ -348,6 +356,8 @@ class BatchItem(SQLModel, table=True):
     error: str | None = None
     attempts: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = None
 
 
 # --- logs -------------------------------------------------------------------------------

@@ -70,6 +70,21 @@ class Settings(BaseSettings):
         default=4, ge=1, validation_alias="COACH_LLM_CONCURRENCY",
         description="Batch items generated at once (each may call the LLM).",
     )  # fmt: skip
+    batch_lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="COACH_BATCH_LEASE_SECONDS",
+        description="How long a worker holds a batch item without renewing its lease; a worker "
+        "that dies (kill -9, a lost host) leaves its items to another worker after this long.",
+    )  # fmt: skip
+    batch_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, validation_alias="COACH_BATCH_HEARTBEAT_SECONDS",
+        description="How often a worker renews the leases of the items it is generating; "
+        "shorter than the lease.",
+    )  # fmt: skip
+    batch_poll_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="COACH_BATCH_POLL_SECONDS",
+        description="How often an idle worker looks for batch items to claim (new batches "
+        "other processes accepted, leases that expired).",
+    )  # fmt: skip
     llm_structured_method: Literal["function_calling", "json_schema", "json_mode"] = Field(
         default="function_calling",
         validation_alias="COACH_LLM_STRUCTURED_METHOD",
@@ -111,6 +126,15 @@ class Settings(BaseSettings):
                     "(for example `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
                     "or unset to have one generated under COACH_HOME."
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Settings:
+        if self.batch_heartbeat_seconds >= self.batch_lease_seconds:
+            raise ValueError(
+                "COACH_BATCH_HEARTBEAT_SECONDS must be shorter than COACH_BATCH_LEASE_SECONDS, "
+                "or a working item's lease expires between renewals and another worker takes it"
+            )
         return self
 
     @model_validator(mode="after")

@@ -115,9 +115,7 @@ def test_a_crashed_batch_resumes_without_duplicates(
 
     async def crash_midway() -> None:
         task = asyncio.create_task(
-            run_batch(
-                db, job.id, chat=OfflineEngine(), settings=settings, slots=asyncio.Semaphore(3)
-            )
+            run_batch(db, job.id, chat=OfflineEngine(), settings=settings, concurrency=3)
         )
         while progress()[BatchItemStatus.done] < 5:
             await asyncio.sleep(0.005)

@@ -89,9 +89,8 @@ def test_a_target_batch_item_holds_no_connection_during_the_rephrase(
     respx.post(URL).mock(side_effect=pool.llm_down)
     # One item at a time, so the only connections are the ones an item holds.
     asyncio.run(
-        run_batch(db, job.id, chat=llm_app.state.chat_engine, settings=settings,
-                  slots=asyncio.Semaphore(1))
-    )  # fmt: skip
+        run_batch(db, job.id, chat=llm_app.state.chat_engine, settings=settings, concurrency=1)
+    )
     with Session(db) as session:
         assert to_public(session, session.get(BatchJob, job.id)).done == 2  # type: ignore[arg-type]
     assert pool.during_calls == [0, 0]
