@@ -24,18 +24,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float, health: str
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log)}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{health}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /healthz within {timeout} s:\n{_tail(log)}")
+    raise RuntimeError(f"the server did not answer {health} within {timeout} s:\n{_tail(log)}")
 
 
 def _tail(log: Path, lines: int = 40) -> str:
@@ -44,9 +46,16 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 @contextmanager
 def serving(
-    command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
+    command: list[str],
+    *,
+    url: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float,
+    health: str = "/healthz",
 ) -> Iterator[str]:
-    """Run a server `command` until it answers `/healthz` at `url`; yields `url`.
+    """Run a server `command` until it answers `health` (a path) at `url`; yields `url`.
 
     Its output goes to `log`, and it is terminated (killed if it lingers) however the block ends.
     """
@@ -56,7 +65,7 @@ def serving(
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            _wait_healthy(url, process, log, timeout)
+            _wait_healthy(url, process, log, timeout, health)
             yield url
         finally:
             process.terminate()
