@@ -20,6 +20,7 @@ from coach.core.errors import (
     InvalidInput,
     NoHome,
     NotFound,
+    SchemaNotCurrent,
     TooManyRequests,
 )
 from coach.drafts.store import GenerationFailed
@@ -41,6 +42,7 @@ STATUS: dict[type[CoachError], int] = {
     Busy: 503,
     GenerationFailed: 503,
     NoHome: 503,
+    SchemaNotCurrent: 503,
 }
 
 

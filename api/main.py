@@ -14,11 +14,12 @@ from fastapi.routing import APIRoute
 
 from coach import __version__
 from coach.batches import BatchWorker
-from coach.core.db import engine_for, migrate
+from coach.core.db import engine_for, require_current_schema, session_scope
 from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
+from coach.org.users import session_signing_key
 
 from .docs import install_docs
 from .errors import install_error_handlers
@@ -51,13 +52,17 @@ def create_app(
     chat_engine: ChatEngine | None = None,
     knowledge: KnowledgeBase | None = None,
 ) -> FastAPI:
-    """Build the app for these settings, upgrading the database schema first.
+    """Build the app for these settings, on a database already at the newest schema.
 
+    Workers never migrate: `coach db upgrade` (which `coach serve` runs once before starting
+    them) does, so that many workers starting together do not race to change the schema.
     `chat_engine` and `knowledge` replace the ones the settings describe (tests, embedding).
     """
     settings = settings or get_settings()
     engine = engine_for(settings)
-    migrate(engine)
+    require_current_schema(engine)
+    with session_scope(engine) as session:
+        secret_key = session_signing_key(session, settings)
     register_all()
     app = FastAPI(
         title=DOCS_TITLE,
@@ -81,7 +86,7 @@ def create_app(
         batches, users,
     ):  # fmt: skip
         app.include_router(module.router)
-    install_web(app, settings)
+    install_web(app, secret_key=secret_key)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     logging.getLogger("coach").setLevel(logging.INFO)

@@ -25,6 +25,7 @@ from api.main import create_app
 from coach.chains import checkin_topics, development, feedback
 from coach.chains.common import pseudonymizer_for
 from coach.chains.records import CoachingKind, load_names, load_snapshot
+from coach.core.db import engine_for, migrate
 from coach.core.settings import Settings
 from coach.demo import TODAY, seed_demo
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
@@ -80,6 +81,7 @@ async def run(
     settings = Settings(home=workdir / "home")
     kb = open_knowledge_base(chroma_path=workdir / "chroma", embedder=HashingEmbedder())
     ensure_shipped_library(kb)
+    migrate(engine_for(settings))
     app = create_app(settings, knowledge=kb)
     db = app.state.engine
     with Session(db) as session:

@@ -86,18 +86,52 @@ def _ready_engine(settings: Settings):  # type: ignore[no-untyped-def]
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes; each has its own database pool and LLM limit."),
+    ] = 1,
 ) -> None:
     """Run the HTTP service on an existing home (create one with `coach init` or `coach demo`)."""
     import uvicorn
 
-    create_app = importlib.import_module(f"{shipped('api')}.main").create_app
     settings = _existing_settings()
-    app_ = create_app(settings)
+    # Once, before any worker: workers only check the schema and read the library.
+    _ready_engine(settings).dispose()
     report = _ensure_library(settings)
     err.print(
         f"practice library: {report.added + report.updated} documents ingested, {report.unchanged} up to date"
     )
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    for line in _per_process_limits(settings, workers):
+        err.print(line)
+    # The workers build the app themselves from the same environment (COACH_HOME, .env).
+    uvicorn.run(
+        f"{shipped('api')}.main:create_app", factory=True, workers=workers, host=host, port=port,
+        log_level="info",
+    )  # fmt: skip
+
+
+def _per_process_limits(settings: Settings, workers: int) -> list[str]:
+    """What each worker holds on its own, and what that adds up to on this machine."""
+    limit = settings.llm_concurrency
+    pool = settings.db_pool_size + settings.db_max_overflow
+    lines = [
+        f"LLM concurrency: {workers} worker(s) x COACH_LLM_CONCURRENCY={limit} = up to "
+        f"{workers * limit} batch items at once on this machine (each worker also keeps its "
+        "own circuit breaker)",
+    ]
+    if settings.resolved_database_url.startswith("postgresql"):
+        lines.append(
+            f"database connections: {workers} worker(s) x (COACH_DB_POOL_SIZE="
+            f"{settings.db_pool_size} + COACH_DB_MAX_OVERFLOW={settings.db_max_overflow}) = up "
+            f"to {workers * pool} on this machine"
+        )
+    if workers > 1 and not settings.chroma_url:
+        lines.append(
+            "[yellow]warning:[/yellow] the workers share the embedded Chroma under "
+            f"{settings.chroma_path.resolve()}; set COACH_CHROMA_URL to a Chroma server for "
+            "practice uploads from several processes"
+        )
+    return lines
 
 
 @app.command()
@@ -296,7 +330,8 @@ def knowledge_ingest(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Upgrade the database schema of an existing home in place."""
+    """Upgrade the database schema of an existing home in place (safe to run on several
+    machines at once: one upgrades, the others wait and find it done)."""
     settings = _existing_settings()
     _ready_engine(settings)
     typer.echo(f"database at {settings.resolved_database_url} is up to date")

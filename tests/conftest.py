@@ -16,7 +16,7 @@ from coach.drafts import registry
 from coach.drafts.registry import DraftKind
 from coach.kinds import register_all
 from tests import pg
-from tests.factories import seed_org
+from tests.factories import seed_org, upgraded
 
 _ENV_VARS = (
     "COACH_HOME", "COACH_DATABASE_URL", "COACH_LLM_PROVIDER", "OPENAI_API_KEY",
@@ -84,7 +84,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+    return create_app(upgraded(settings))
 
 
 @pytest.fixture

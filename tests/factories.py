@@ -6,7 +6,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from coach.core.db import engine_for, migrate
 from coach.core.models import Employee, Role
+from coach.core.settings import Settings
 from coach.org.users import create_user
 
 # A small organisation:
@@ -21,6 +23,13 @@ ORG = [
     ("A2", "赵雪", "销售代表", "P2", "M1"),
     ("B1", "何佳", "客服专员", "P2", "M2"),
 ]
+
+
+def upgraded(settings: Settings) -> Settings:
+    """The settings, their database upgraded to the newest schema as `coach db upgrade` does
+    (the app only checks the schema)."""
+    migrate(engine_for(settings))
+    return settings
 
 
 def employee(

@@ -25,18 +25,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float, health: str
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log)}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{health}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /healthz within {timeout} s:\n{_tail(log)}")
+    raise RuntimeError(f"the server did not answer {health} within {timeout} s:\n{_tail(log)}")
 
 
 def _tail(log: Path, lines: int = 40) -> str:
@@ -53,9 +55,16 @@ class Server:
 
 @contextmanager
 def running(
-    command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
+    command: list[str],
+    *,
+    url: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float,
+    health: str = "/healthz",
 ) -> Iterator[Server]:
-    """Run a server `command` until it answers `/healthz` at `url`; yields the server.
+    """Run a server `command` until it answers `health` (a path) at `url`; yields the server.
 
     Its output goes to `log`, and it is terminated (killed if it lingers) however the block ends.
     """
@@ -65,7 +74,7 @@ def running(
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            _wait_healthy(url, process, log, timeout)
+            _wait_healthy(url, process, log, timeout, health)
             yield Server(url, process)
         finally:
             process.terminate()
@@ -78,10 +87,19 @@ def running(
 
 @contextmanager
 def serving(
-    command: list[str], *, url: str, env: Mapping[str, str], cwd: Path, log: Path, timeout: float
+    command: list[str],
+    *,
+    url: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float,
+    health: str = "/healthz",
 ) -> Iterator[str]:
     """`running`, for a caller that needs only the URL."""
-    with running(command, url=url, env=env, cwd=cwd, log=log, timeout=timeout) as server:
+    with running(
+        command, url=url, env=env, cwd=cwd, log=log, timeout=timeout, health=health
+    ) as server:
         yield server.url
 
 

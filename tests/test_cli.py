@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.core.db import engine_for
+from coach.core.db import alembic_config, engine_for, schema_revisions
 from coach.core.models import CheckIn, Employee, User
-from coach.core.settings import Settings
+from coach.core.settings import Settings, get_settings
+from coach.knowledge import open_knowledge_base
 from coach.org.users import authenticate
 
 runner = CliRunner()
@@ -167,3 +170,37 @@ def test_eval_verdicts_reports_both_splits_beside_the_baseline() -> None:
     assert result.exit_code == 0, result.output
     assert "dev split" in result.output and "blind split" in result.output
     assert result.output.count("baseline") == 2
+
+
+def test_serve_upgrades_and_ingests_once_then_hands_the_workers_a_factory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    settings = Settings()
+    command.downgrade(alembic_config(engine_for(settings)), "0008")  # code newer than the data
+    started: list[tuple[object, dict[str, object]]] = []
+
+    def run(target: object, **options: object) -> None:
+        # What the workers find once they start: the schema current, the library in place.
+        current, heads = schema_revisions(engine_for(settings))
+        assert current == heads
+        kb = open_knowledge_base(chroma_path=settings.chroma_path)
+        assert len(kb.list_documents()) > 10
+        started.append((target, options))
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setenv("COACH_LLM_CONCURRENCY", "3")
+    result = runner.invoke(app, ["serve", "--workers", "4", "--port", "18301"])
+    assert result.exit_code == 0, result.output
+    assert "4 worker(s) x COACH_LLM_CONCURRENCY=3 = up to 12" in result.output.replace("\n", " ")
+    [(target, options)] = started
+    assert target == "api.main:create_app"
+    assert options | {"workers": 4, "factory": True, "port": 18301} == options
+    # A worker reads its settings from the environment it inherits.
+    get_settings.cache_clear()
+    try:
+        worker = importlib.import_module("api.main").create_app()
+    finally:
+        get_settings.cache_clear()
+    assert worker.state.settings.home == settings.home
+    assert worker.state.settings.llm_concurrency == 3

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text, update
+from sqlalchemy import Connection, Engine, QueuePool, text, update
 from sqlmodel import Session, col, select
 
 from api.main import create_app
 from coach.core import db
-from coach.core.db import make_engine, migrate, session_scope
+from coach.core.db import engine_for, make_engine, migrate, session_scope
 from coach.core.errors import Busy
 from coach.core.models import Metric
 from coach.core.settings import Settings
@@ -72,3 +72,16 @@ def test_the_api_answers_busy_with_503_and_retry_after(
         holder.rollback()
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "1"
+
+
+def test_postgresql_pools_are_bounded_by_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql://coach@127.0.0.1:1/never-connected"
+    assert _pool_bounds(engine_for(Settings(database_url=url))) == (5, 5)  # 8 workers fit in 100
+    monkeypatch.setenv("COACH_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("COACH_DB_MAX_OVERFLOW", "1")
+    assert _pool_bounds(engine_for(Settings(database_url=url))) == (3, 1)
+
+
+def _pool_bounds(engine: Engine) -> tuple[int, int]:
+    assert isinstance(engine.pool, QueuePool)
+    return engine.pool.size(), engine.pool._max_overflow

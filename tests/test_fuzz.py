@@ -21,7 +21,7 @@ from sqlmodel import Session
 from api.main import create_app
 from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, open_knowledge_base
-from tests.factories import auth, seed_org
+from tests.factories import auth, seed_org, upgraded
 
 ROLES = ("admin", "hr", "manager")
 
@@ -30,7 +30,7 @@ ROLES = ("admin", "hr", "manager")
 def fuzz_app(settings: Settings) -> FastAPI:
     """The app on this test's database, with the small organisation and a fast embedder."""
     knowledge = open_knowledge_base(chroma_path=settings.chroma_path, embedder=HashingEmbedder())
-    app = create_app(settings, knowledge=knowledge)
+    app = create_app(upgraded(settings), knowledge=knowledge)
     with Session(app.state.engine) as session:
         app.state.fuzz_tokens = seed_org(session)
         session.commit()

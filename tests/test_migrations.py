@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,12 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from coach.core.db import alembic_config, make_engine, migrate
+from api.main import create_app
+from coach.core.db import alembic_config, engine_for, make_engine, migrate, schema_revisions
+from coach.core.errors import SchemaNotCurrent
+from coach.core.settings import Settings
+from tests import pg
+from tests.server import ROOT
 
 
 def test_migrations_match_the_models_and_rerun_safely(tmp_path: Path) -> None:
@@ -100,3 +109,58 @@ def test_0008_gives_existing_call_records_no_draft_and_downgrades(tmp_path: Path
     assert "ix_llm_calls_draft_id" in {i["name"] for i in inspect(engine).get_indexes("llm_calls")}
     command.downgrade(config, "0007")
     assert "draft_id" not in {c["name"] for c in inspect(engine).get_columns("llm_calls")}
+
+
+def test_the_app_refuses_a_database_below_the_newest_schema_and_names_the_command(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    engine = engine_for(settings)
+    with pytest.raises(SchemaNotCurrent, match=r"revision none.*run `coach db upgrade`"):
+        create_app(settings)
+    assert "alembic_version" not in inspect(engine).get_table_names()  # checked, not changed
+    command.upgrade(alembic_config(engine), "0008")
+    with pytest.raises(SchemaNotCurrent, match=r"at schema revision 0008, .* needs 0011"):
+        create_app(settings)
+    migrate(engine)
+    assert create_app(settings).state.engine is engine
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet: a new SQLite file, or a new PostgreSQL database."""
+    if not pg.TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    databases = pg.Databases(pg.TEST_DATABASE_URL)
+    name = databases.create()
+    yield databases.url_for(name)
+    databases.drop(name)
+    databases.close()
+
+
+UPGRADE = (
+    "from coach.core.db import make_engine, migrate; import sys; migrate(make_engine(sys.argv[1]))"
+)
+
+
+def test_upgrades_started_together_on_several_machines_leave_one_current_schema(
+    empty_database_url: str,
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-c", UPGRADE, empty_database_url]
+    upgrades = [
+        subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    errors = [upgrade.communicate(timeout=120)[1] for upgrade in upgrades]
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0, 0], errors
+    engine = make_engine(empty_database_url)
+    try:
+        current, heads = schema_revisions(engine)
+        assert current == heads
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()

@@ -9,7 +9,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
-from coach.core.settings import Settings
 from coach.org.users import SESSION_LIFETIME
 
 from . import employee, hr, manager, pages
@@ -22,11 +21,12 @@ def _is_api(path: str) -> bool:
     return path.startswith(("/v1/", "/docs", "/redoc", "/openapi.json", "/healthz", "/static/"))
 
 
-def install_web(app: FastAPI, settings: Settings) -> None:
-    """Add the pages, their static files, the session cookie and HTML error pages to the app."""
+def install_web(app: FastAPI, *, secret_key: str) -> None:
+    """Add the pages, their static files, the session cookie (signed with `secret_key`) and
+    HTML error pages to the app."""
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.session_secret(),
+        secret_key=secret_key,
         session_cookie=SESSION_COOKIE,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",

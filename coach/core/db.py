@@ -10,12 +10,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from coach.core.errors import Busy, InvalidInput
-from coach.core.settings import Settings
+from coach.core.errors import Busy, InvalidInput, SchemaNotCurrent
+from coach.core.settings import DEFAULT_DB_MAX_OVERFLOW, DEFAULT_DB_POOL_SIZE, Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -28,6 +30,10 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # PostgreSQL's serialization_failure, deadlock_detected and lock_not_available: the
 # transaction lost a race with another one and was rolled back whole.
 _PG_CONTENTION = {"40001", "40P01", "55P03"}
+
+# The PostgreSQL advisory lock every schema upgrade takes first (any constant shared by all
+# Coach processes on a database; this one is "coach" in ASCII).
+_PG_MIGRATION_LOCK = 0x636F616368
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,8 +74,10 @@ def _refuse_nul_characters(  # type: ignore[no-untyped-def]
         raise InvalidInput(field, "contains a NUL character (\\x00), which cannot be stored")
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL."""
+def make_engine(
+    url: str, *, pool_size: int = DEFAULT_DB_POOL_SIZE, max_overflow: int = DEFAULT_DB_MAX_OVERFLOW
+) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL; the pool bounds apply to PostgreSQL."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
@@ -78,20 +86,24 @@ def make_engine(url: str) -> Engine:
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
 
 
 @lru_cache(maxsize=8)
-def _cached_engine(url: str) -> Engine:
-    return make_engine(url)
+def _cached_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
+    return make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def engine_for(settings: Settings) -> Engine:
-    """The process-wide engine for these settings (created once per URL)."""
+    """The process-wide engine for these settings (created once per URL and pool bounds)."""
     settings.ensure_home()
-    return _cached_engine(settings.resolved_database_url)
+    return _cached_engine(
+        settings.resolved_database_url, settings.db_pool_size, settings.db_max_overflow
+    )
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -104,8 +116,46 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the database schema in place to the newest revision."""
-    command.upgrade(alembic_config(engine), "head")
+    """Upgrade the database schema in place to the newest revision, one process at a time.
+
+    The upgrade runs in one transaction that first takes the database's migration lock, so of
+    several machines upgrading at once one does the work and the others then find it done.
+    """
+    with engine.connect() as connection:
+        _lock_schema(connection)
+        config = alembic_config(engine)
+        # Alembic joins the transaction the lock opened rather than starting its own.
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
+
+
+def _lock_schema(connection: Connection) -> None:
+    """Wait for, then hold until commit, the one lock that serialises schema upgrades."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        # SQLite's write lock, taken before Alembic reads the schema version.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str]]:
+    """The database's current revisions and the newest ones this code ships."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, heads
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is not at the newest revision (`coach db upgrade`)."""
+    current, heads = schema_revisions(engine)
+    if current != heads:
+        raise SchemaNotCurrent(
+            engine.url.render_as_string(hide_password=True),
+            current=sorted(current),
+            expected=sorted(heads),
+        )
 
 
 def is_contention(exc: OperationalError) -> bool:

@@ -82,3 +82,18 @@ class NoHome(CoachError):
             "your data (the default is ./.coach in the current folder)"
         )
         self.home = home
+
+
+class SchemaNotCurrent(CoachError):
+    """The database schema is not the one this code needs; `coach db upgrade` brings it there."""
+
+    code = "schema_not_current"
+
+    def __init__(self, database: str, *, current: list[str], expected: list[str]) -> None:
+        super().__init__(
+            f"the database {database} is at schema revision {', '.join(current) or 'none'}, "
+            f"this version of Coach needs {', '.join(expected)}: run `coach db upgrade` once "
+            "(with the same COACH_DATABASE_URL / COACH_HOME), then start the workers"
+        )
+        self.current = current
+        self.expected = expected

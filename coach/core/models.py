@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -100,6 +100,18 @@ class WebSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime = Field(index=True)
+
+
+class SessionKey(SQLModel, table=True):
+    """The key signing web session cookies when COACH_SECRET_KEY is unset: one row, so that
+    every worker on every machine using this database signs and verifies with the same key."""
+
+    __tablename__ = "session_key"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_session_key_one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    value: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- metrics and goals ------------------------------------------------------------------

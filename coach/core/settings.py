@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from coach.core.errors import NoHome
 
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
+
+# Small per-process pools, so that several workers on several machines stay inside
+# PostgreSQL's default max_connections=100: 8 processes x (5 + 5) = 80.
+DEFAULT_DB_POOL_SIZE = 5
+DEFAULT_DB_MAX_OVERFLOW = 5
 
 
 DEFAULT_MAX_OPEN_REQUESTS = 3
@@ -36,6 +40,15 @@ class Settings(BaseSettings):
         validation_alias="COACH_DATABASE_URL",
         description="SQLAlchemy URL; empty means SQLite under COACH_HOME.",
     )
+    db_pool_size: int = Field(
+        default=DEFAULT_DB_POOL_SIZE, ge=1, validation_alias="COACH_DB_POOL_SIZE",
+        description="PostgreSQL connections each process keeps open (per worker, not in total).",
+    )  # fmt: skip
+    db_max_overflow: int = Field(
+        default=DEFAULT_DB_MAX_OVERFLOW, ge=0, validation_alias="COACH_DB_MAX_OVERFLOW",
+        description="Extra PostgreSQL connections each process may open under load, closed "
+        "when returned; workers x (pool size + overflow) must fit the server's max_connections.",
+    )  # fmt: skip
     llm_provider: Literal["offline", "openai"] = Field(
         default="offline", validation_alias="COACH_LLM_PROVIDER"
     )
@@ -60,7 +73,8 @@ class Settings(BaseSettings):
     llm_backoff_max: float = Field(default=8.0, ge=0, validation_alias="COACH_LLM_BACKOFF_MAX")
     llm_breaker_threshold: int = Field(
         default=5, ge=1, validation_alias="COACH_LLM_BREAKER_THRESHOLD",
-        description="Consecutive failed attempts that open an endpoint's circuit breaker.",
+        description="Consecutive failed attempts that open an endpoint's circuit breaker; "
+        "each process keeps its own breaker.",
     )  # fmt: skip
     llm_breaker_cooldown: float = Field(
         default=30.0, ge=0, validation_alias="COACH_LLM_BREAKER_COOLDOWN",
@@ -68,7 +82,8 @@ class Settings(BaseSettings):
     )  # fmt: skip
     llm_concurrency: int = Field(
         default=4, ge=1, validation_alias="COACH_LLM_CONCURRENCY",
-        description="Batch items generated at once (each may call the LLM).",
+        description="Batch items generated at once per process (each may call the LLM); "
+        "with several workers the total is workers x this.",
     )  # fmt: skip
     batch_lease_seconds: float = Field(
         default=60.0, gt=0, validation_alias="COACH_BATCH_LEASE_SECONDS",
@@ -113,7 +128,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None,
         validation_alias="COACH_SECRET_KEY",
-        description="Signs web sessions; unset means one generated once into COACH_HOME/secret_key.",
+        description="Signs web sessions; unset means one generated once and kept in the "
+        "database, shared by every worker using it.",
     )
 
     @model_validator(mode="after")
@@ -124,7 +140,7 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "COACH_SECRET_KEY must be a random string of at least 16 characters "
                     "(for example `python -c 'import secrets; print(secrets.token_urlsafe(32))'`), "
-                    "or unset to have one generated under COACH_HOME."
+                    "or unset to have one generated and kept in the database."
                 )
         return self
 
@@ -164,20 +180,6 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Directory of the embedded Chroma store."""
         return self.home / "chroma"
-
-    def session_secret(self) -> str:
-        """The key signing web sessions: COACH_SECRET_KEY, else one kept in COACH_HOME."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value().strip()
-        path = self.ensure_home() / "secret_key"
-        if not path.exists():
-            # Persisted so that a restart keeps everyone signed in; readable by the owner only.
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        value = path.read_text(encoding="utf-8").strip()
-        if len(value) < 16:
-            raise ValueError(f"{path} holds no usable secret key; delete it to generate one")
-        return value
 
     def has_home(self) -> bool:
         """Whether COACH_HOME is a set-up home: the folder exists and so does its database."""

@@ -2,7 +2,8 @@
 
 A web session is a row of `web_sessions` keyed by the hash of a random id that the signed
 cookie carries. Signing out deletes the row; disabling a user or rotating their token deletes
-all of theirs. The rows live in the database, so every worker sees the same sessions.
+all of theirs. The rows live in the database, so every worker sees the same sessions; so does
+the key signing the cookies (unless COACH_SECRET_KEY gives one), so every worker accepts them.
 """
 
 from __future__ import annotations
@@ -10,16 +11,22 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from coach.core.audit import record_event
 from coach.core.errors import Conflict, InvalidInput, NotFound
-from coach.core.models import Employee, Role, User, WebSession, utcnow
+from coach.core.models import Employee, Role, SessionKey, User, WebSession, utcnow
+from coach.core.settings import Settings
 
 TOKEN_PREFIX = "coach_"
 SESSION_LIFETIME = timedelta(hours=12)
+# Where earlier versions kept a generated session key; read once so their sessions survive.
+LEGACY_KEY_FILE = "secret_key"
+_MIN_KEY_LENGTH, _MAX_KEY_LENGTH = 16, 128  # the column holds at most 128 characters
 
 
 class Principal(BaseModel):
@@ -196,3 +203,34 @@ def end_web_session(session: Session, session_id: str) -> None:
 
 def _end_sessions_of(session: Session, user: User) -> None:
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))  # type: ignore[call-overload]
+
+
+def session_signing_key(session: Session, settings: Settings) -> str:
+    """The key signing web session cookies: COACH_SECRET_KEY, else the database's one.
+
+    The first process to ask stores a key (the one an earlier version generated into
+    COACH_HOME/secret_key, if any, else a new random one); insert-if-absent, so processes
+    starting together on one database all end up with the same key.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().strip()
+    stored = session.get(SessionKey, 1)
+    if stored is None:
+        _insert_key_if_absent(session, _legacy_key(settings.home) or secrets.token_urlsafe(48))
+        stored = session.exec(select(SessionKey)).one()
+    return stored.value
+
+
+def _legacy_key(home: Path) -> str | None:
+    path = home / LEGACY_KEY_FILE
+    if not path.is_file():
+        return None
+    value = path.read_text(encoding="utf-8").strip()
+    return value if _MIN_KEY_LENGTH <= len(value) <= _MAX_KEY_LENGTH else None
+
+
+def _insert_key_if_absent(session: Session, value: str) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    row = {"id": 1, "value": value, "created_at": utcnow()}
+    session.execute(insert(SessionKey).values(row).on_conflict_do_nothing())

@@ -28,6 +28,7 @@ from coach.knowledge import (
     open_knowledge_base,
 )
 from coach.llm import ChatEngine, OpenAIEngine
+from tests.factories import upgraded
 
 AS_OF = date(2026, 11, 16)  # the demo company's "today"
 BASE_URL = "http://llm.test/v1"
@@ -46,7 +47,7 @@ def build_app(
     settings: Settings, knowledge: KnowledgeBase, chat_engine: ChatEngine | None = None
 ) -> FastAPI:
     """An app on these settings with the demo company seeded."""
-    app = create_app(settings, chat_engine=chat_engine, knowledge=knowledge)
+    app = create_app(upgraded(settings), chat_engine=chat_engine, knowledge=knowledge)
     with Session(app.state.engine) as session:
         app.state.demo_tokens = seed_demo(session)
         session.commit()

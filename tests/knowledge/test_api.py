@@ -13,7 +13,7 @@ from api.main import create_app
 from coach.core.models import AuditEvent
 from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
-from tests.factories import auth, seed_org
+from tests.factories import auth, seed_org, upgraded
 
 DOC = """---
 id: weekly-demo
@@ -29,7 +29,7 @@ applies_to: [团队]
 def setup(settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     kb = open_knowledge_base(chroma_path=tmp_path / "chroma", embedder=HashingEmbedder(dim=256))
     ensure_shipped_library(kb)
-    app = create_app(settings, knowledge=kb)
+    app = create_app(upgraded(settings), knowledge=kb)
     with Session(app.state.engine) as session:
         tokens = seed_org(session)
         session.commit()

@@ -13,7 +13,7 @@ from coach.core.models import Draft, LLMCall, OfficialTarget
 from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.llm import DatabaseCallLog, OpenAIEngine
-from tests.factories import auth
+from tests.factories import auth, upgraded
 
 REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}
 
@@ -173,7 +173,7 @@ def test_llm_rephrase_is_kept_only_when_its_numbers_are_grounded(
     settings: Settings, demo: DemoTokens
 ) -> None:
     llm = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1", max_retries=0)
-    app = create_app(settings, chat_engine=llm)
+    app = create_app(upgraded(settings), chat_engine=llm)
     route = respx.post("http://llm.test/v1/chat/completions")
     with TestClient(app) as client:
         # An endpoint failure keeps the template text and records why.
@@ -204,7 +204,7 @@ def test_the_rephrase_call_is_logged_under_the_target_draft_id(
     call_log = DatabaseCallLog(engine)
     llm = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1",
                        max_retries=0, call_log=call_log)  # fmt: skip
-    app = create_app(settings, chat_engine=llm)
+    app = create_app(upgraded(settings), chat_engine=llm)
     respx.post("http://llm.test/v1/chat/completions").mock(
         return_value=httpx.Response(200, json=_llm_answer("按历史趋势给出区间。"))
     )

@@ -27,6 +27,7 @@ from coach.knowledge import (
     ensure_shipped_library,
     open_knowledge_base,
 )
+from tests.factories import upgraded
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,7 +52,7 @@ def demo_app(home: Path) -> tuple[FastAPI, DemoTokens]:
         chroma_path=home / "chroma", embedder=HashingEmbedder()
     )
     ensure_shipped_library(knowledge)
-    app = create_app(Settings(home=home), knowledge=knowledge)
+    app = create_app(upgraded(Settings(home=home)), knowledge=knowledge)
     with Session(app.state.engine) as session:
         tokens = seed_demo(session)
         session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -11,14 +12,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from api.main import create_app
 from coach.checkins import CheckInCreate, create_checkin
+from coach.core.db import engine_for, session_scope
 from coach.core.errors import Forbidden
 from coach.core.models import AuditEvent, CheckIn, Role
 from coach.core.settings import Settings
-from coach.demo import DemoTokens
+from coach.demo import DemoTokens, seed_demo
 from coach.drafts.store import Provenance, create_draft
-from coach.org.users import Principal
+from coach.org.users import Principal, session_signing_key
 from coach.team import metric_history, team_overview
+from tests.factories import upgraded
 from tests.web.conftest import form_token, signed_in
 
 WebApp = tuple[FastAPI, DemoTokens]
@@ -251,11 +255,46 @@ def test_create_checkin_checks_feedback_and_is_audited(web_app: WebApp) -> None:
 # --- the session secret ----------------------------------------------------------------
 
 
-def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
-    first = Settings(home=tmp_path / "h").session_secret()
+def _signing_key(settings: Settings) -> str:
+    with session_scope(engine_for(upgraded(settings))) as session:
+        return session_signing_key(session, settings)
+
+
+def test_the_generated_key_is_kept_in_the_database_not_the_home(tmp_path: Path) -> None:
+    first = _signing_key(Settings(home=tmp_path / "h"))
     assert len(first) >= 32
-    assert Settings(home=tmp_path / "h").session_secret() == first
-    assert (tmp_path / "h" / "secret_key").stat().st_mode & 0o077 == 0
+    assert _signing_key(Settings(home=tmp_path / "h")) == first
+    assert not (tmp_path / "h" / "secret_key").exists()
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    settings = upgraded(Settings(home=tmp_path / "h"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        keys = set(pool.map(lambda _: _signing_key(settings), range(8)))
+    assert len(keys) == 1
+
+
+def test_a_key_an_earlier_version_kept_in_the_home_goes_on_signing(tmp_path: Path) -> None:
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / "secret_key").write_text("k" * 48 + "\n", encoding="utf-8")
+    assert _signing_key(Settings(home=tmp_path / "h")) == "k" * 48
+
+
+def test_two_apps_on_one_database_accept_each_others_sessions(
+    tmp_path: Path, database_url: str
+) -> None:
+    url = database_url or f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = (
+        create_app(upgraded(Settings(home=tmp_path / name, database_url=url)))
+        for name in ("machine-a", "machine-b")
+    )
+    with Session(first.state.engine) as session:
+        tokens = seed_demo(session)
+        session.commit()
+    web = signed_in(first, tokens.manager)
+    other = TestClient(second, cookies=dict(web.client.cookies))
+    team = other.get("/team", follow_redirects=False)
+    assert team.status_code == 200, team.headers.get("location")
 
 
 @pytest.mark.parametrize("value", ["changeme", "secret", "short"])
@@ -269,6 +308,5 @@ def test_placeholder_secret_keys_are_refused(
 
 def test_a_set_secret_key_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COACH_SECRET_KEY", "k" * 40)
-    settings = Settings(home=tmp_path)
-    assert settings.session_secret() == "k" * 40
+    assert _signing_key(Settings(home=tmp_path)) == "k" * 40
     assert not (tmp_path / "secret_key").exists()
