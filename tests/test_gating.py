@@ -42,7 +42,7 @@ from coach.drafts.registry import DraftKind, register_kinds
 from coach.drafts.store import Provenance, create_draft
 from coach.knowledge import HashingEmbedder, open_knowledge_base
 from coach.org.users import Principal, authenticate, create_user
-from tests.factories import auth
+from tests.factories import auth, upgraded
 from tests.web.conftest import WebClient, signed_in
 from tests.web.conftest import demo_app as web_demo_app
 
@@ -865,7 +865,7 @@ def test_requests_waiting_for_the_manager_are_bounded_per_person_and_kind(
 def test_the_open_request_limit_is_the_one_the_app_was_built_with(tmp_path: Path) -> None:
     home = tmp_path / "limit-one"
     knowledge = open_knowledge_base(chroma_path=home / "chroma", embedder=HashingEmbedder())
-    app = create_app(Settings(home=home, max_open_requests=1), knowledge=knowledge)
+    app = create_app(upgraded(Settings(home=home, max_open_requests=1)), knowledge=knowledge)
     with Session(app.state.engine) as session:
         tokens = seed_demo(session)
         session.commit()
