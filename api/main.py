@@ -11,6 +11,8 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -34,7 +36,9 @@ from api.security import SecurityHeaders
 from api.web import install_web
 from coach import __version__
 from coach.batches import unfinished_batches
+from coach.core.audit import seal_chain
 from coach.core.db import engine_for, migrate
+from coach.core.errors import CoachError
 from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
@@ -42,6 +46,7 @@ from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 
 API_TITLE = "Coach API"
 DOCS_TITLE = "Coach 绩效教练"  # the HTML docs keep the product's own name
+logger = logging.getLogger("coach.audit")
 
 
 def create_app(
@@ -112,10 +117,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.llm_slots = asyncio.Semaphore(app.state.settings.llm_concurrency)
     for job_id in await asyncio.to_thread(unfinished_batches, app.state.engine):
         batches.start_batch(app, job_id)
+    interval = app.state.settings.audit_seal_interval
+    sealer = asyncio.create_task(_seal_every(app.state.engine, interval)) if interval else None
     yield
+    if sealer is not None:
+        sealer.cancel()
     for task in list(app.state.batch_tasks):
         task.cancel()  # items in flight stay `running` with their draft: resumed next start
     await asyncio.gather(*app.state.batch_tasks, return_exceptions=True)
+    if sealer is not None:
+        await asyncio.gather(sealer, return_exceptions=True)
+
+
+async def _seal_every(engine: Engine, seconds: float) -> None:
+    """Anchor the audit chains' tips every `seconds`; each worker tries, one seals at a time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(seal_chain, engine)
+        except (CoachError, SQLAlchemyError) as exc:  # the next round tries again
+            logger.warning("audit seal skipped: %s", exc)
 
 
 def _knowledge_provider(

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from coach.core.errors import Busy, InvalidInput
-from coach.core.settings import Settings
+from coach.core.settings import DatabaseTimeouts, Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -25,9 +25,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 # so a route that reads, asks a model, then writes does not block writers during the call.
 SQLITE_BUSY_TIMEOUT_S = 30
 
-# PostgreSQL's serialization_failure, deadlock_detected and lock_not_available: the
-# transaction lost a race with another one and was rolled back whole.
-_PG_CONTENTION = {"40001", "40P01", "55P03"}
+# PostgreSQL's serialization_failure, deadlock_detected, lock_not_available (lock_timeout),
+# query_canceled (statement_timeout) and idle_in_transaction_session_timeout: the transaction
+# lost a race or outlived its limit and was rolled back whole.
+_PG_CONTENTION = {"40001", "40P01", "55P03", "57014", "25P03"}
+
+# The advisory-lock namespace of `write_lock` (the first of PostgreSQL's two 32-bit keys).
+WRITE_LOCKS = 727002
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,8 +72,18 @@ def _refuse_nul_characters(  # type: ignore[no-untyped-def]
         raise InvalidInput(field, "contains a NUL character (\\x00), which cannot be stored")
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL."""
+def _pg_options(timeouts: DatabaseTimeouts) -> str:
+    """The `options` of a PostgreSQL connection setting its statement, lock and idle limits."""
+    limits = {
+        "statement_timeout": timeouts.statement,
+        "lock_timeout": timeouts.lock,
+        "idle_in_transaction_session_timeout": timeouts.idle_in_transaction,
+    }
+    return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items())
+
+
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL; `timeouts` default to the settings'."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
@@ -78,20 +92,24 @@ def make_engine(url: str) -> Engine:
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        limits = timeouts or Settings.model_construct().database_timeouts
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+            connect_args={"options": _pg_options(limits)},
+        )  # fmt: skip
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
 
 
 @lru_cache(maxsize=8)
-def _cached_engine(url: str) -> Engine:
-    return make_engine(url)
+def _cached_engine(url: str, timeouts: DatabaseTimeouts) -> Engine:
+    return make_engine(url, timeouts)
 
 
 def engine_for(settings: Settings) -> Engine:
-    """The process-wide engine for these settings (created once per URL)."""
+    """The process-wide engine for these settings (created once per URL and limits)."""
     settings.ensure_home()
-    return _cached_engine(settings.resolved_database_url)
+    return _cached_engine(settings.resolved_database_url, settings.database_timeouts)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -108,8 +126,9 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def is_contention(exc: OperationalError) -> bool:
-    """Whether the error means another transaction held a lock this one needed."""
+def is_contention(exc: DBAPIError) -> bool:
+    """Whether the error means a lock this transaction needed was held too long, or it ran out
+    of time: the transaction is gone, and the same work may succeed if tried again."""
     orig = exc.orig
     sqlite_error = str(getattr(orig, "sqlite_errorname", ""))
     if sqlite_error.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
@@ -117,21 +136,51 @@ def is_contention(exc: OperationalError) -> bool:
     return getattr(orig, "sqlstate", None) in _PG_CONTENTION
 
 
+def write_lock(session: Session, name: str) -> None:
+    """Take, until the transaction ends, the write lock called `name`.
+
+    On PostgreSQL it is an advisory lock on the name alone, so writers under other names go
+    on in parallel (two names may share a 32-bit hash, which only makes them wait on each
+    other). SQLite has one writer at a time: its lock is the database's write lock.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": WRITE_LOCKS, "name": name},
+        )
+    elif dialect == "sqlite":
+        connection = session.connection()
+        dbapi = connection.connection.dbapi_connection
+        # pysqlite opens a transaction lazily, at the first INSERT/UPDATE/DELETE. Until then a
+        # read sees whatever is committed, so take the write lock now (BEGIN IMMEDIATE), before
+        # the caller reads what its write relies on. Once a transaction is open, this session
+        # has written and already holds the lock.
+        if dbapi is not None and not dbapi.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def busy_from(exc: DBAPIError) -> Busy | None:
+    """The `Busy` a lost lock race or an exceeded limit means; None for any other failure."""
+    return Busy() if is_contention(exc) else None
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error.
 
     Losing a lock race (SQLite still locked after the busy timeout, a PostgreSQL deadlock or
-    serialization failure) rolls back everything and raises `Busy`: nothing was written.
+    serialization failure) or outliving a limit (PostgreSQL's lock, statement and idle
+    timeouts) rolls back everything and raises `Busy`: nothing was written.
     """
     with Session(engine) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             session.rollback()
-            if is_contention(exc):
-                raise Busy() from exc
+            if (busy := busy_from(exc)) is not None:
+                raise busy from exc
             raise
         except BaseException:
             session.rollback()
