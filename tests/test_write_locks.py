@@ -1,6 +1,6 @@
-"""On PostgreSQL: writers of different objects do not wait for each other, and a writer stuck
-on a lock, a slow statement or a transaction left idle fails its own unit of work as `Busy`
-instead of holding every other writer up for good."""
+"""On PostgreSQL: writers of different objects do not wait for each other, a writer stuck on a
+lock, a slow statement or a transaction left idle fails its own unit of work as `Busy` instead
+of holding every other writer up for good, and a seal never skips a writer still in flight."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from coach.core.audit import record_event, verify_chain
+from coach.core.audit import record_event, seal_chain, verify_chain
 from coach.core.db import make_engine, session_scope
 from coach.core.errors import Busy
 from coach.core.settings import DatabaseTimeouts
@@ -83,3 +83,25 @@ def test_a_transaction_left_idle_is_ended_and_its_lock_freed(pg_engine: Engine) 
     with Session(pg_engine) as session:
         report = verify_chain(session)
     assert report.ok and report.events == 1  # the stuck write is gone, the other one stands
+
+
+def test_a_seal_waits_for_writers_in_flight_and_anchors_the_event_no_one_saw(
+    pg_engine: Engine,
+) -> None:
+    with Session(pg_engine) as slow:
+        unseen = record_event(slow, actor="s", action="update", object_type="goal", object_id="G1")
+        _write(pg_engine, "G2")  # commits first; the slow event is not visible to it
+        # An id below the newest committed one is still on its way: no seal may skip it.
+        assert seal_chain(pg_engine, wait_s=0.5) is None
+        slow.commit()
+        unseen_id = unseen.id
+    seal = seal_chain(pg_engine)
+    assert seal is not None and seal.chains == 2
+    with pg_engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        connection.execute(text(f"DELETE FROM audit_events WHERE id = {unseen_id}"))
+    with Session(pg_engine) as session:
+        problems = [(p.event_id, p.kind) for p in verify_chain(session).problems]
+    # No later event names it (its chain has no successor, the other writer never saw it):
+    # only the seal remembers it.
+    assert problems == [(unseen_id, "truncated")]
