@@ -255,13 +255,17 @@ class _Findings:
     def __init__(self) -> None:
         self.problems: list[ChainProblem] = []
         self._seen: set[tuple[int | None, int, str]] = set()
+        self._events: set[int] = set()
 
     def has(self, event_id: int) -> bool:
-        return any(key[1] == event_id and key[0] is None for key in self._seen)
+        """Whether a problem with this event (not a seal) was already found."""
+        return event_id in self._events
 
     def add(self, event_id: int, kind: str, message: str, *, seal_id: int | None = None) -> None:
         if (seal_id, event_id, kind) not in self._seen:
             self._seen.add((seal_id, event_id, kind))
+            if seal_id is None:
+                self._events.add(event_id)
             self.problems.append(
                 ChainProblem(event_id=event_id, kind=kind, message=message, seal_id=seal_id)  # type: ignore[arg-type]
             )
