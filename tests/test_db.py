@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from api.main import create_app
@@ -71,3 +73,17 @@ def test_the_api_answers_busy_with_503_and_retry_after(
         holder.rollback()
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "1"
+
+
+class _LockNotAvailable(Exception):
+    sqlstate = "55P03"  # what psycopg reports when lock_timeout runs out
+
+
+def test_a_lock_timeout_outside_a_unit_of_work_is_busy_too(app: FastAPI) -> None:
+    def read_that_timed_out() -> None:
+        raise OperationalError("SELECT 1", {}, _LockNotAvailable())
+
+    app.add_api_route("/v1/slow-read", read_that_timed_out)
+    response = TestClient(app).get("/v1/slow-read")
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1" and "nothing was saved" in response.text

@@ -83,7 +83,8 @@ def _pg_options(timeouts: DatabaseTimeouts) -> str:
 
 
 def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL; `timeouts` default to the settings'."""
+    """Create an engine for a SQLite or PostgreSQL URL; `timeouts` default to the settings'
+    defaults."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
