@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from api.main import create_app
 from coach.cli import app as cli
 from coach.core.audit import (
     GENESIS_HASH,
@@ -24,6 +26,7 @@ from coach.core.audit import (
     verify_chain,
 )
 from coach.core.models import AuditEvent, AuditSeal
+from coach.core.settings import Settings
 from tests.factories import auth
 
 runner = CliRunner()
@@ -265,6 +268,20 @@ def test_a_kept_seal_hash_notices_seals_and_events_removed_after_it(engine: Engi
     )
     assert _problems(engine, kept.hash) == []  # what the kept seal anchored is all there
     assert _problems(engine, later.hash) == [(ids[0] - 1, "truncated")]
+
+
+def test_the_service_seals_in_the_background(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"audit_seal_interval": 0.1}))
+    ids = _events(app.state.engine, 2)
+    with TestClient(app):
+        deadline = time.monotonic() + 30  # generous: the first round comes after 0.1 s
+        while time.monotonic() < deadline:
+            with Session(app.state.engine) as session:
+                if session.exec(select(AuditSeal)).first() is not None:
+                    break
+            time.sleep(0.1)
+    with Session(app.state.engine) as session:
+        assert verify_chain(session).sealed_through == ids[-1]
 
 
 def test_cli_seals_on_demand_and_after_a_clean_verify(engine: Engine) -> None:
