@@ -11,7 +11,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 
+from coach.core.db import busy_from
 from coach.core.errors import (
     Busy,
     CoachError,
@@ -192,3 +194,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CoachError)
     async def domain_error(_: Request, exc: CoachError) -> JSONResponse:
         return JSONResponse(_body(exc), status_code=status_for(exc), headers=_headers(exc))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lock or statement timeout outside a unit of work (a read, say): still `Busy`.
+        busy = busy_from(exc)
+        if busy is None:
+            raise exc
+        return await domain_error(request, busy)

@@ -11,10 +11,14 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from coach import __version__
 from coach.batches import BatchWorker
+from coach.core.audit import seal_chain
 from coach.core.db import engine_for, require_current_schema, session_scope
+from coach.core.errors import CoachError
 from coach.core.settings import Settings, get_settings
 from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
@@ -44,6 +48,7 @@ from .web import install_web
 
 API_TITLE = "Coach API"
 DOCS_TITLE = "Coach 绩效教练"  # the HTML docs keep the product's own name
+logger = logging.getLogger("coach.audit")
 
 
 def create_app(
@@ -113,22 +118,38 @@ def _ascii_titled(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run this process's batch worker; on shutdown, stop it (its items go to other workers)."""
+    """Run this process's batch worker and audit sealer; on shutdown, stop both.
+
+    The worker's items go to other workers (or the next start); the chains stay as sealed.
+    """
     state = app.state
     state.batch_worker = BatchWorker(
         state.engine, chat=state.chat_engine, settings=state.settings, knowledge=state.knowledge
     )
-    worker = asyncio.create_task(state.batch_worker.serve(), name="batch-worker")
-    worker.add_done_callback(_log_if_stopped)
+    tasks = [asyncio.create_task(state.batch_worker.serve(), name="batch-worker")]
+    tasks[0].add_done_callback(_log_if_stopped)
+    if interval := state.settings.audit_seal_interval:
+        tasks.append(asyncio.create_task(_seal_every(state.engine, interval), name="audit-sealer"))
     yield
-    worker.cancel()
-    await asyncio.gather(worker, return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _log_if_stopped(worker: asyncio.Task[None]) -> None:
     if not worker.cancelled() and (exc := worker.exception()) is not None:
         # The items stay in the database: other processes' workers, or a restart, take them.
         logging.getLogger("coach.batches").error("the batch worker stopped: %s", exc, exc_info=exc)
+
+
+async def _seal_every(engine: Engine, seconds: float) -> None:
+    """Anchor the audit chains' tips every `seconds`; each worker tries, one seals at a time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(seal_chain, engine)
+        except (CoachError, SQLAlchemyError) as exc:  # the next round tries again
+            logger.warning("audit seal skipped: %s", exc)
 
 
 def _knowledge_provider(

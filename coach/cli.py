@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -32,6 +32,9 @@ from coach.knowledge import (
     validate_collection_name,
 )
 from coach.org.users import create_user, list_users, rotate_token, set_disabled
+
+if TYPE_CHECKING:
+    from coach.core.audit import SealPublic
 
 app = typer.Typer(
     help="Coach 绩效教练: AI drafts for performance coaching; people decide.", no_args_is_help=True
@@ -397,8 +400,11 @@ def audit_verify(
         str | None, typer.Option(help="A chain-tip hash kept elsewhere, to detect truncation.")
     ] = None,
 ) -> None:
-    """Recompute the hash chain; exit 1 naming each changed, removed or reordered event."""
-    from coach.core.audit import verify_chain
+    """Recompute the hash chains; exit 1 naming each changed, removed or reordered event.
+
+    A clean chain is then sealed, so that cutting it short afterwards shows.
+    """
+    from coach.core.audit import seal_chain, verify_chain
 
     engine = _ready_engine(_existing_settings())
     with session_scope(engine) as session:
@@ -411,9 +417,28 @@ def audit_verify(
         raise typer.Exit(1)
     if not report.ok:
         for problem in report.problems:
-            err.print(f"[red]event {problem.event_id}: {problem.kind}[/red] — {problem.message}")
+            where = f"seal {problem.seal_id}" if problem.seal_id else f"event {problem.event_id}"
+            err.print(f"[red]{where}: {problem.kind}[/red] — {problem.message}")
         raise typer.Exit(1)
     typer.echo(f"{report.events} events verified; tip {report.tip}")
+    _report_seal(seal_chain(engine))
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Anchor the tip of every audit chain changed since the last seal."""
+    from coach.core.audit import seal_chain
+
+    _report_seal(seal_chain(_ready_engine(_existing_settings())))
+
+
+def _report_seal(seal: SealPublic | None) -> None:
+    if seal is None:
+        typer.echo("nothing new to seal (or another seal is being written)")
+    else:
+        typer.echo(
+            f"sealed through event {seal.through_id}: {seal.chains} chains; seal {seal.hash}"
+        )
 
 
 @audit_app.command("export")

@@ -21,7 +21,8 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel._compat import SQLModelConfig
 
 from coach.checkins import annotate_feedback
-from coach.core.audit import lock_chain, record_event
+from coach.core.audit import record_event
+from coach.core.db import write_lock
 from coach.core.errors import CoachError
 from coach.core.models import (
     CheckIn,
@@ -393,10 +394,10 @@ def import_csv(session: Session, kind: ImportKind, data: bytes, *, actor: str) -
     if parsed.errors and not parsed.rows:
         raise ImportFailed(kind.value, parsed.errors)
     rows: Any = parsed.rows
-    # The checks below read what the writes rely on (which keys exist), and the import ends by
-    # extending the audit chain: taking that lock first keeps two imports from racing between
-    # check and write.
-    lock_chain(session)
+    # The checks below read what the writes rely on (which keys exist): taking the imports'
+    # lock first keeps two imports from racing between check and write. Parsing is done
+    # before it, so the transaction lasts only as long as the writes.
+    write_lock(session, "imports")
     checks: dict[ImportKind, Callable[[Session, Any], list[RowError]]] = {
         ImportKind.employees: _check_employees,
         ImportKind.metrics: _check_metrics,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -13,9 +14,19 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from api.main import create_app
 from coach.cli import app as cli
-from coach.core.audit import EventFilter, event_hash, export_events, record_event, verify_chain
-from coach.core.models import AuditEvent
+from coach.core.audit import (
+    GENESIS_HASH,
+    EventFilter,
+    event_hash,
+    export_events,
+    record_event,
+    seal_chain,
+    verify_chain,
+)
+from coach.core.models import AuditEvent, AuditSeal
+from coach.core.settings import Settings
 from tests.factories import auth
 
 runner = CliRunner()
@@ -38,10 +49,12 @@ def _tamper(engine: Engine, *statements: str) -> None:
     """What someone with write access to the database file could do."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+            for table in ("audit_events", "audit_seals"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
         else:
-            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-            connection.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+            for table in ("audit_events", "audit_seals"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
         for statement in statements:
             connection.execute(text(statement))
 
@@ -127,6 +140,158 @@ def test_verify_with_a_kept_tip_notices_removed_newest_events(engine: Engine) ->
     assert _problems(engine) == []  # without an anchor a cut-off tail looks complete
     assert _problems(engine, tip) == [(ids[-2], "truncated")]
     assert runner.invoke(cli, ["audit", "verify", "--tip", tip]).exit_code == 1
+
+
+def _one_object(engine: Engine, n: int = 5) -> list[int]:
+    """Events about one goal, each with other goals' events in between."""
+    ids = []
+    with Session(engine) as session:
+        for i in range(n):
+            ids.append(
+                record_event(
+                    session, actor="hr:审计员", action="update", object_type="goal",
+                    object_id="G", detail={"i": i},
+                ).id or 0
+            )  # fmt: skip
+            record_event(session, actor="hr:审计员", action="update", object_type="goal",
+                         object_id=f"other{i}")  # fmt: skip
+        session.commit()
+    return ids
+
+
+def test_each_object_has_its_own_chain_and_every_event_names_an_earlier_one(
+    engine: Engine,
+) -> None:
+    ids = _one_object(engine, 3)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    mine = [e for e in events if e.object_id == "G"]
+    assert [e.id for e in mine] == ids
+    assert {e.chain for e in mine} == {"goal:G"} and [e.seq for e in mine] == [1, 2, 3]
+    assert [e.prev_hash for e in mine] == [GENESIS_HASH, mine[0].hash, mine[1].hash]
+    # Every event but the first names the event written just before it, of whatever object.
+    assert [(e.witness_id, e.witness_hash) for e in events[1:]] == [
+        (e.id, e.hash) for e in events[:-1]
+    ]
+    assert events[0].witness_id is None
+
+
+def test_verify_names_a_removed_event_of_one_object(engine: Engine) -> None:
+    ids = _one_object(engine)
+    _tamper(engine, f"DELETE FROM audit_events WHERE id = {ids[2]}")
+    # Both the object's next event and the next event of all name what is missing.
+    assert _problems(engine) == [(ids[3], "removed"), (ids[2] + 1, "removed")]
+
+
+def test_verify_names_reordered_events_of_one_object(engine: Engine) -> None:
+    ids = _one_object(engine)
+    a, b = ids[1], ids[2]
+    _tamper(
+        engine,
+        f"UPDATE audit_events SET id = -1 WHERE id = {a}",
+        f"UPDATE audit_events SET id = {a} WHERE id = {b}",
+        f"UPDATE audit_events SET id = {b} WHERE id = -1",
+    )
+    problems = _problems(engine)
+    assert (a, "reordered") in problems and (b, "reordered") in problems
+    assert {kind for _, kind in problems} == {"reordered"}
+
+
+def test_verify_names_an_event_of_one_object_edited_with_its_hash_recomputed(
+    engine: Engine,
+) -> None:
+    ids = _one_object(engine)
+    with Session(engine) as session:
+        event = session.get(AuditEvent, ids[2])
+        assert event is not None
+        event.detail = {"i": 99}
+        forged = event_hash(event)
+    _tamper(
+        engine,
+        f"UPDATE audit_events SET detail = '{{\"i\": 99}}', hash = '{forged}' WHERE id = {ids[2]}",
+    )
+    assert _problems(engine) == [(ids[2], "changed")]
+
+
+def test_a_seal_shows_a_chain_cut_short_after_it_without_a_kept_tip(engine: Engine) -> None:
+    ids = _events(engine)
+    seal = seal_chain(engine)
+    assert seal is not None and (seal.through_id, seal.chains) == (ids[-1], 6)
+    assert seal_chain(engine) is None  # nothing new since
+    # The newest event, which no later event names: only the seal remembers it.
+    _tamper(engine, f"DELETE FROM audit_events WHERE id = {ids[-1]}")
+    assert _problems(engine) == [(ids[-1], "truncated")]
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1 and f"event {ids[-1]}: truncated" in result.output
+
+
+def test_a_seal_covers_only_the_chains_changed_since_the_one_before(engine: Engine) -> None:
+    _events(engine, 3)
+    first = seal_chain(engine)
+    ids = _one_object(engine, 2)
+    second = seal_chain(engine)
+    assert first is not None and second is not None
+    assert (second.through_id, second.chains) == (ids[-1] + 1, 3)  # G, other0, other1
+    with Session(engine) as session:
+        seals = session.exec(select(AuditSeal).order_by(col(AuditSeal.id))).all()
+        report = verify_chain(session, expected_tip=second.hash)
+    assert [s.prev_hash for s in seals] == [GENESIS_HASH, first.hash]
+    assert report.ok and report.sealed_through == second.through_id
+
+
+def test_verify_names_a_changed_or_removed_seal(engine: Engine) -> None:
+    _events(engine, 2)
+    first = seal_chain(engine)
+    _events(engine, 1)
+    second = seal_chain(engine)
+    assert first is not None and second is not None
+    _tamper(engine, f"UPDATE audit_seals SET through_id = 1 WHERE id = {first.id}")
+    with Session(engine) as session:
+        problems = verify_chain(session).problems
+    assert [(p.seal_id, p.kind) for p in problems] == [(first.id, "changed")]
+    _tamper(engine, f"DELETE FROM audit_seals WHERE id = {first.id}")
+    with Session(engine) as session:
+        problems = verify_chain(session).problems
+    assert [(p.seal_id, p.kind) for p in problems] == [(second.id, "removed")]
+
+
+def test_a_kept_seal_hash_notices_seals_and_events_removed_after_it(engine: Engine) -> None:
+    _events(engine, 2)
+    kept = seal_chain(engine)
+    ids = _events(engine, 2)
+    later = seal_chain(engine)
+    assert kept is not None and later is not None
+    _tamper(
+        engine,
+        f"DELETE FROM audit_seals WHERE id = {later.id}",
+        f"DELETE FROM audit_events WHERE id >= {ids[0]}",
+    )
+    assert _problems(engine, kept.hash) == []  # what the kept seal anchored is all there
+    assert _problems(engine, later.hash) == [(ids[0] - 1, "truncated")]
+
+
+def test_the_service_seals_in_the_background(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"audit_seal_interval": 0.1}))
+    ids = _events(app.state.engine, 2)
+    with TestClient(app):
+        deadline = time.monotonic() + 30  # generous: the first round comes after 0.1 s
+        while time.monotonic() < deadline:
+            with Session(app.state.engine) as session:
+                if session.exec(select(AuditSeal)).first() is not None:
+                    break
+            time.sleep(0.1)
+    with Session(app.state.engine) as session:
+        assert verify_chain(session).sealed_through == ids[-1]
+
+
+def test_cli_seals_on_demand_and_after_a_clean_verify(engine: Engine) -> None:
+    _events(engine, 2)
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "sealed through event" in result.output and "2 chains" in result.output
+    assert "nothing new to seal" in runner.invoke(cli, ["audit", "seal"]).output
+    _events(engine, 1)
+    assert "1 chains" in runner.invoke(cli, ["audit", "seal"]).output
 
 
 def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, QueuePool, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from api.main import create_app
 from coach.core import db
-from coach.core.db import engine_for, make_engine, migrate, session_scope
+from coach.core.db import engine_for, make_engine, migrate, session_scope, write_lock
 from coach.core.errors import Busy
 from coach.core.models import Metric
 from coach.core.settings import Settings
@@ -57,15 +59,14 @@ def test_a_write_that_waits_too_long_for_its_lock_is_busy_and_writes_nothing(
 
 
 def test_the_api_answers_busy_with_503_and_retry_after(
-    settings: Settings, database_url: str, engine: Engine, tokens: dict[str, str]
+    settings: Settings, engine: Engine, tokens: dict[str, str]
 ) -> None:
-    if database_url:
-        pytest.skip("PostgreSQL waits for row locks without a timeout")
-    app = create_app(settings)
+    # PostgreSQL's writers give up after COACH_DB_LOCK_TIMEOUT (SQLite's: see the fixture).
+    app = create_app(settings.model_copy(update={"db_lock_timeout": 1.0}))
     app.state.engine.dispose()  # its next connections wait one second for a lock
     csv = b"metric,name,unit,direction,period_type\ncsat,x,,higher_is_better,month\n"
-    with TestClient(app) as client, engine.connect() as holder:
-        holder.exec_driver_sql("BEGIN IMMEDIATE")
+    with TestClient(app) as client, Session(engine) as holder:
+        write_lock(holder, "imports")  # on SQLite: the database's write lock
         response = client.post(
             "/v1/imports/metrics", files={"file": ("m.csv", csv)}, headers=auth(tokens["admin"])
         )
@@ -85,3 +86,17 @@ def test_postgresql_pools_are_bounded_by_the_settings(monkeypatch: pytest.Monkey
 def _pool_bounds(engine: Engine) -> tuple[int, int]:
     assert isinstance(engine.pool, QueuePool)
     return engine.pool.size(), engine.pool._max_overflow
+
+
+class _LockNotAvailable(Exception):
+    sqlstate = "55P03"  # what psycopg reports when lock_timeout runs out
+
+
+def test_a_lock_timeout_outside_a_unit_of_work_is_busy_too(app: FastAPI) -> None:
+    def read_that_timed_out() -> None:
+        raise OperationalError("SELECT 1", {}, _LockNotAvailable())
+
+    app.add_api_route("/v1/slow-read", read_that_timed_out)
+    response = TestClient(app).get("/v1/slow-read")
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1" and "nothing was saved" in response.text

@@ -4,19 +4,24 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
+from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlmodel import Session, SQLModel
 
 from api.main import create_app
+from coach.core.audit import GENESIS_HASH, record_event, seal_chain, verify_chain
 from coach.core.db import alembic_config, engine_for, make_engine, migrate, schema_revisions
 from coach.core.errors import SchemaNotCurrent
+from coach.core.hashing import content_hash
+from coach.core.models import AuditEvent
 from coach.core.settings import Settings
 from tests import pg
 from tests.server import ROOT
@@ -164,3 +169,87 @@ def test_upgrades_started_together_on_several_machines_leave_one_current_schema(
         assert diff == []
     finally:
         engine.dispose()
+
+
+LEGACY_EVENTS = 5
+
+
+def seed_legacy_events(engine: Engine) -> None:
+    """At revision 0008: events in the one global chain of before 0010."""
+    command.upgrade(alembic_config(engine), "0008")
+    columns = AuditEvent.__table__.c  # type: ignore[attr-defined]
+    names = ("ts", "actor", "action", "object_type", "object_id", "detail", "prev_hash",
+             "hash")  # fmt: skip
+    legacy = sa.table("audit_events", *(sa.column(n, columns[n].type) for n in names))
+    prev = GENESIS_HASH
+    with engine.begin() as connection:
+        for i in range(LEGACY_EVENTS):
+            row = {
+                "ts": datetime(2026, 11, 1, 9, i, tzinfo=UTC), "actor": "hr:审计员",
+                "action": "update", "object_type": "goal", "object_id": f"G{i % 2}",
+                "detail": {"i": i}, "prev_hash": prev,
+            }  # fmt: skip
+            # The hash as revision 0003 wrote it: before and after empty.
+            content = {k: row[k] for k in ("ts", "actor", "action", "object_type", "object_id")}
+            row["hash"] = prev = content_hash(
+                {**content, "ts": row["ts"].isoformat(), "prev": row["prev_hash"],
+                 "before": None, "after": None, "detail": row["detail"]}
+            )  # fmt: skip
+            connection.execute(legacy.insert().values(**row))
+
+
+def assert_legacy_events_verify_and_extend(engine: Engine) -> None:
+    """After 0010: the old events verify as one chain, new ones join, tampering still shows."""
+    with Session(engine) as session:
+        report = verify_chain(session)
+        assert report.ok and report.events == LEGACY_EVENTS, report.problems
+        event = record_event(
+            session, actor="hr:审计员", action="update", object_type="goal", object_id="G0"
+        )
+        # A new chain per object; its first event names the legacy chain's tip as its witness.
+        assert (event.chain, event.seq, event.prev_hash) == ("goal:G0", 1, GENESIS_HASH)
+        assert event.witness_id == LEGACY_EVENTS
+        session.commit()
+    seal = seal_chain(engine)
+    assert seal is not None and seal.chains == 2  # the legacy chain and goal:G0
+    with Session(engine) as session:
+        assert verify_chain(session).ok
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_events_no_delete"))
+        connection.execute(text("DELETE FROM audit_events WHERE id = 3"))
+    with Session(engine) as session:
+        problems = [(p.event_id, p.kind) for p in verify_chain(session).problems]
+    assert problems == [(4, "removed")]
+
+
+def test_0010_keeps_the_legacy_chain_verifying_and_refuses_edits_of_seals(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    seed_legacy_events(engine)
+    migrate(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+    assert_legacy_events_verify_and_extend(engine)
+    for statement in ("UPDATE audit_seals SET through_id = 0", "DELETE FROM audit_seals"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_0010_downgrades_while_every_event_is_a_legacy_one(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    config = alembic_config(engine)
+    seed_legacy_events(engine)
+    migrate(engine)
+    command.downgrade(config, "0008")
+    assert "chain" not in {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    migrate(engine)
+    with Session(engine) as session:
+        record_event(session, actor="a", action="create", object_type="x", object_id="1")
+        session.commit()
+    with pytest.raises(RuntimeError, match="per-object chains"):
+        command.downgrade(config, "0008")

@@ -14,7 +14,12 @@ from sqlmodel import SQLModel
 
 from coach.core.db import alembic_config, make_engine, migrate
 from tests import pg
-from tests.test_migrations import assert_first_decision_stands, seed_double_decisions
+from tests.test_migrations import (
+    assert_first_decision_stands,
+    assert_legacy_events_verify_and_extend,
+    seed_double_decisions,
+    seed_legacy_events,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -87,3 +92,14 @@ def test_0005_keeps_the_first_of_two_decisions_and_refuses_a_second(empty_engine
     migrate(empty_engine)
     assert_first_decision_stands(empty_engine)
     assert _schema_diff(empty_engine) == []
+
+
+def test_0010_keeps_the_legacy_chain_verifying(empty_engine: Engine) -> None:
+    seed_legacy_events(empty_engine)
+    migrate(empty_engine)
+    assert _schema_diff(empty_engine) == []
+    assert_legacy_events_verify_and_extend(empty_engine)
+    with pytest.raises(DatabaseError, match="append-only"), empty_engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_seals"))
+    with pytest.raises(RuntimeError, match="per-object chains"):
+        command.downgrade(alembic_config(empty_engine), "0008")

@@ -21,7 +21,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import DBAPIError
 
+from coach.core.db import busy_from
 from coach.core.errors import CoachError, Forbidden
 from coach.core.models import Role
 from coach.org.users import Principal, web_session_principal
@@ -114,6 +116,9 @@ def web_user(request: Request, session: WebSession) -> Principal:
     """The signed-in user of this browser session."""
     session_id = request.session.get("sid")
     principal = web_session_principal(session, str(session_id)) if session_id else None
+    # Ends the read's transaction: a page that then parses an upload or waits on an LLM must
+    # not hold one open (PostgreSQL ends a transaction left idle for too long).
+    session.commit()
     if principal is None:
         raise SignInRequired
     return principal
@@ -166,6 +171,11 @@ class WebRoute(APIRoute):
                 return redirect(request, f"/signin?next={quote(request.url.path)}")
             except CoachError as exc:
                 return error_page(request, status_for(exc), str(exc))
+            except DBAPIError as exc:
+                busy = busy_from(exc)
+                if busy is None:
+                    raise
+                return error_page(request, status_for(busy), str(busy))
             except HTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
             except RequestValidationError as exc:

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from coach.core import audit
 from coach.core.audit import EventFilter
@@ -163,7 +162,7 @@ def practices(
 
 
 @router.post("/practices")
-async def upload_practice(
+def upload_practice(
     request: Request,
     session: WebSession,
     user: PostUser,
@@ -173,14 +172,15 @@ async def upload_practice(
 ) -> Response:
     """Add or replace a practice from a Markdown file with front matter (HR and admins)."""
     require_role(user, Role.hr, Role.admin)
+    # A plain `def` runs in the threadpool: parsing and embedding block it, not the event loop.
     # One byte over the limit is enough to tell that the file is too large.
     upload = MarkdownFile(
-        file.filename or "upload.md", await file.read(settings.max_upload_bytes + 1)
+        file.filename or "upload.md", file.file.read(settings.max_upload_bytes + 1)
     )
     try:
-        result = await run_in_threadpool(
-            upload_documents, session, kb, actor=user.label, collection=DEFAULT_COLLECTION,
-            files=[upload], max_bytes=settings.max_upload_bytes,
+        result = upload_documents(
+            session, kb, actor=user.label, collection=DEFAULT_COLLECTION, files=[upload],
+            max_bytes=settings.max_upload_bytes,
         )  # fmt: skip
     except UploadError as exc:
         raise InvalidInput("file", exc.reason) from exc

@@ -13,11 +13,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from coach.core.errors import Busy, InvalidInput, SchemaNotCurrent
-from coach.core.settings import DEFAULT_DB_MAX_OVERFLOW, DEFAULT_DB_POOL_SIZE, Settings
+from coach.core.settings import (
+    DEFAULT_DB_MAX_OVERFLOW,
+    DEFAULT_DB_POOL_SIZE,
+    DatabaseTimeouts,
+    Settings,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -27,9 +32,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 # so a route that reads, asks a model, then writes does not block writers during the call.
 SQLITE_BUSY_TIMEOUT_S = 30
 
-# PostgreSQL's serialization_failure, deadlock_detected and lock_not_available: the
-# transaction lost a race with another one and was rolled back whole.
-_PG_CONTENTION = {"40001", "40P01", "55P03"}
+# PostgreSQL's serialization_failure, deadlock_detected, lock_not_available (lock_timeout),
+# query_canceled (statement_timeout) and idle_in_transaction_session_timeout: the transaction
+# lost a race or outlived its limit and was rolled back whole.
+_PG_CONTENTION = {"40001", "40P01", "55P03", "57014", "25P03"}
+
+# The advisory-lock namespace of `write_lock` (the first of PostgreSQL's two 32-bit keys).
+WRITE_LOCKS = 727002
 
 # The PostgreSQL advisory lock every schema upgrade takes first (any constant shared by all
 # Coach processes on a database; this one is "coach" in ASCII).
@@ -74,10 +83,25 @@ def _refuse_nul_characters(  # type: ignore[no-untyped-def]
         raise InvalidInput(field, "contains a NUL character (\\x00), which cannot be stored")
 
 
+def _pg_options(timeouts: DatabaseTimeouts) -> str:
+    """The `options` of a PostgreSQL connection setting its statement, lock and idle limits."""
+    limits = {
+        "statement_timeout": timeouts.statement,
+        "lock_timeout": timeouts.lock,
+        "idle_in_transaction_session_timeout": timeouts.idle_in_transaction,
+    }
+    return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items())
+
+
 def make_engine(
-    url: str, *, pool_size: int = DEFAULT_DB_POOL_SIZE, max_overflow: int = DEFAULT_DB_MAX_OVERFLOW
+    url: str,
+    timeouts: DatabaseTimeouts | None = None,
+    *,
+    pool_size: int = DEFAULT_DB_POOL_SIZE,
+    max_overflow: int = DEFAULT_DB_MAX_OVERFLOW,
 ) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL; the pool bounds apply to PostgreSQL."""
+    """Create an engine for a SQLite or PostgreSQL URL; `timeouts` (default: the settings'
+    defaults) and the pool bounds apply to PostgreSQL."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
@@ -86,24 +110,29 @@ def make_engine(
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        limits = timeouts or Settings.model_construct().database_timeouts
         engine = create_engine(
-            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
-        )
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+            connect_args={"options": _pg_options(limits)},
+        )  # fmt: skip
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
 
 
 @lru_cache(maxsize=8)
-def _cached_engine(url: str, pool_size: int, max_overflow: int) -> Engine:
-    return make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+def _cached_engine(
+    url: str, timeouts: DatabaseTimeouts, pool_size: int, max_overflow: int
+) -> Engine:
+    return make_engine(url, timeouts, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def engine_for(settings: Settings) -> Engine:
-    """The process-wide engine for these settings (created once per URL and pool bounds)."""
+    """The process-wide engine for these settings (created once per URL, limits and pool)."""
     settings.ensure_home()
     return _cached_engine(
-        settings.resolved_database_url, settings.db_pool_size, settings.db_max_overflow
-    )
+        settings.resolved_database_url, settings.database_timeouts, settings.db_pool_size,
+        settings.db_max_overflow,
+    )  # fmt: skip
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -158,8 +187,9 @@ def require_current_schema(engine: Engine) -> None:
         )
 
 
-def is_contention(exc: OperationalError) -> bool:
-    """Whether the error means another transaction held a lock this one needed."""
+def is_contention(exc: DBAPIError) -> bool:
+    """Whether the error means a lock this transaction needed was held too long, or it ran out
+    of time: the transaction is gone, and the same work may succeed if tried again."""
     orig = exc.orig
     sqlite_error = str(getattr(orig, "sqlite_errorname", ""))
     if sqlite_error.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
@@ -167,21 +197,51 @@ def is_contention(exc: OperationalError) -> bool:
     return getattr(orig, "sqlstate", None) in _PG_CONTENTION
 
 
+def write_lock(session: Session, name: str) -> None:
+    """Take, until the transaction ends, the write lock called `name`.
+
+    On PostgreSQL it is an advisory lock on the name alone, so writers under other names go
+    on in parallel (two names may share a 32-bit hash, which only makes them wait on each
+    other). SQLite has one writer at a time: its lock is the database's write lock.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": WRITE_LOCKS, "name": name},
+        )
+    elif dialect == "sqlite":
+        connection = session.connection()
+        dbapi = connection.connection.dbapi_connection
+        # pysqlite opens a transaction lazily, at the first INSERT/UPDATE/DELETE. Until then a
+        # read sees whatever is committed, so take the write lock now (BEGIN IMMEDIATE), before
+        # the caller reads what its write relies on. Once a transaction is open, this session
+        # has written and already holds the lock.
+        if dbapi is not None and not dbapi.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def busy_from(exc: DBAPIError) -> Busy | None:
+    """The `Busy` a lost lock race or an exceeded limit means; None for any other failure."""
+    return Busy() if is_contention(exc) else None
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error.
 
     Losing a lock race (SQLite still locked after the busy timeout, a PostgreSQL deadlock or
-    serialization failure) rolls back everything and raises `Busy`: nothing was written.
+    serialization failure) or outliving a limit (PostgreSQL's lock, statement and idle
+    timeouts) rolls back everything and raises `Busy`: nothing was written.
     """
     with Session(engine) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             session.rollback()
-            if is_contention(exc):
-                raise Busy() from exc
+            if (busy := busy_from(exc)) is not None:
+                raise busy from exc
             raise
         except BaseException:
             session.rollback()

@@ -376,9 +376,15 @@ class BatchItem(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only log; each event carries the hash of the one before it."""
+    """Append-only log; each event carries the hash of the one before it in its chain."""
 
     __tablename__ = "audit_events"
+    # Unique: two events can never extend a chain from the same predecessor (no forks), nor
+    # take the same place in it.
+    __table_args__ = (
+        Index("ux_audit_events_chain_prev_hash", "chain", "prev_hash", unique=True),
+        Index("ux_audit_events_chain_seq", "chain", "seq", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ts: datetime = Field(default_factory=utcnow, index=True)
@@ -389,7 +395,31 @@ class AuditEvent(SQLModel, table=True):
     before_hash: str | None = Field(default=None, max_length=64)
     after_hash: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    # Unique: two events can never extend the chain from the same predecessor (no forks).
+    # "object_type:object_id"; "" for the events written before chains were per object
+    # (revision 0010), which form one legacy chain in id order and have no seq or witness.
+    chain: str = Field(default="", max_length=260)
+    seq: int | None = Field(default=None, description="Place in its chain, from 1.")
+    prev_hash: str = Field(max_length=64)
+    # The newest event this one's writer could see, in any chain: links the chains together
+    # without making their writers wait for each other.
+    witness_id: int | None = None
+    witness_hash: str | None = Field(default=None, max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditSeal(SQLModel, table=True):
+    """An anchor of every chain's tip: the chains that changed up to `through_id`, and where.
+
+    Seals chain to each other one after another; a chain cut short after its sealed tip
+    shows as that tip missing.
+    """
+
+    __tablename__ = "audit_seals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(default_factory=utcnow)
+    through_id: int = Field(description="Every event with an id up to this one is covered.")
+    tips: dict[str, list[Any]] = Field(default_factory=dict, sa_column=Column(JSON))
     prev_hash: str = Field(unique=True, index=True, max_length=64)
     hash: str = Field(max_length=64)
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.core.errors import NoHome
+
+
+class DatabaseTimeouts(NamedTuple):
+    """PostgreSQL's per-connection limits, in seconds; 0 turns one off."""
+
+    statement: float
+    lock: float
+    idle_in_transaction: float
+
 
 _PLACEHOLDER_KEYS = {"", "changeme", "change-me", "your-api-key", "sk-...", "xxx"}
 
@@ -105,6 +114,25 @@ class Settings(BaseSettings):
         validation_alias="COACH_LLM_STRUCTURED_METHOD",
         description="How structured answers are requested; function calling works on most servers.",
     )
+    # A transaction stuck on a lock or left open by a stalled request must fail that request
+    # (503, retry), not queue every writer behind it for good.
+    db_statement_timeout: float = Field(
+        default=30.0, ge=0, validation_alias="COACH_DB_STATEMENT_TIMEOUT",
+        description="PostgreSQL: seconds one SQL statement may run (statement_timeout); 0: no limit.",
+    )  # fmt: skip
+    db_lock_timeout: float = Field(
+        default=10.0, ge=0, validation_alias="COACH_DB_LOCK_TIMEOUT",
+        description="PostgreSQL: seconds a statement may wait for a lock (lock_timeout); 0: no limit.",
+    )  # fmt: skip
+    db_idle_in_transaction_timeout: float = Field(
+        default=60.0, ge=0, validation_alias="COACH_DB_IDLE_IN_TRANSACTION_TIMEOUT",
+        description="PostgreSQL: seconds a transaction may sit idle before the server ends it "
+        "(idle_in_transaction_session_timeout); 0: no limit.",
+    )  # fmt: skip
+    audit_seal_interval: float = Field(
+        default=60.0, ge=0, validation_alias="COACH_AUDIT_SEAL_INTERVAL",
+        description="Seconds between the API's audit seals (anchors of every chain's tip); 0: none.",
+    )  # fmt: skip
     chroma_url: str = Field(
         default="",
         validation_alias="COACH_CHROMA_URL",
@@ -170,6 +198,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'coach.db').resolve()}"
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """The PostgreSQL connection limits these settings ask for."""
+        return DatabaseTimeouts(
+            self.db_statement_timeout, self.db_lock_timeout, self.db_idle_in_transaction_timeout
+        )
 
     @property
     def llm_local_only_kinds(self) -> frozenset[str]:

@@ -1,9 +1,11 @@
-"""Against a real server process: a decision happens once and is committed before its 2xx, and
-simultaneous writes of different kinds queue up instead of failing."""
+"""Against a real server process: a decision happens once and is committed before its 2xx,
+simultaneous writes of different kinds queue up instead of failing, and a write waiting on a
+lock leaves the server answering everyone else."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from coach.core.db import make_engine, migrate
+from coach.core.db import make_engine, migrate, write_lock
 from coach.core.models import ApprovalRecord, CheckIn, Metric
 from coach.core.settings import Settings
 from coach.drafts.store import Provenance, create_draft
@@ -196,3 +198,29 @@ def test_thirty_simultaneous_writes_of_three_kinds_all_succeed(live: Live) -> No
     expected = [200] * (MIXED // 3) * 2 + [201] * (MIXED // 3)
     assert results == expected, Counter(map(str, results))
     assert set(_decisions_per_draft(live.engine, approvals).values()) == {1}
+
+
+def test_the_server_answers_while_an_import_waits_on_a_held_lock(live: Live) -> None:
+    admin = live.tokens["admin"]
+    files = {"file": ("metrics.csv", METRICS.encode(), "text/csv")}
+    outcome: list[int] = []
+    health: list[int] = []
+    with Session(live.engine) as holder:
+        write_lock(holder, "imports")  # on SQLite: the database's write lock
+        importer = threading.Thread(
+            target=lambda: outcome.append(
+                httpx.post(f"{live.url}/v1/imports/metrics", files=files, headers=auth(admin),
+                           timeout=60).status_code
+            )
+        )  # fmt: skip
+        importer.start()
+        # Held for seconds (under PostgreSQL's lock timeout): the import waits in its thread,
+        # and the event loop goes on answering. Generous bounds: a blocked loop never answers.
+        for _ in range(3):
+            time.sleep(2)
+            health.append(httpx.get(f"{live.url}/healthz", timeout=5).status_code)
+        still_waiting = importer.is_alive()
+        holder.rollback()
+    importer.join(timeout=60)
+    assert health == [200, 200, 200]
+    assert still_waiting and outcome == [200]

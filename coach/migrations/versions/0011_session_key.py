@@ -1,7 +1,7 @@
 """session_key: the web session signing key, kept in the database
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 12:00:00.000000
 
 When COACH_SECRET_KEY is unset the key that signs web session cookies lives here rather
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
