@@ -27,7 +27,7 @@ from coach.core.audit import (
 )
 from coach.core.models import AuditEvent, AuditSeal
 from coach.core.settings import Settings
-from tests.factories import auth
+from tests.factories import auth, upgraded
 
 runner = CliRunner()
 
@@ -271,7 +271,7 @@ def test_a_kept_seal_hash_notices_seals_and_events_removed_after_it(engine: Engi
 
 
 def test_the_service_seals_in_the_background(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"audit_seal_interval": 0.1}))
+    app = create_app(upgraded(settings.model_copy(update={"audit_seal_interval": 0.1})))
     ids = _events(app.state.engine, 2)
     with TestClient(app):
         deadline = time.monotonic() + 30  # generous: the first round comes after 0.1 s
