@@ -14,6 +14,9 @@ port. Three mixes run at each concurrency, closed loop (`benchmarks.load.closed_
 - write+batch: the write mix while HR keeps a review-cycle batch (topics for everyone)
   running, starting the next when one finishes.
 
+Then (`restart`) the service is killed with SIGKILL while three such batches run and started
+again, so that its workers resume them.
+
 A thread polls `/healthz` every 0.5 s on a new connection each time (so it reaches every
 worker), recording its worst latency and failures. Every request has a 60 s timeout and every
 run a hard budget, so a hanging service is reported, not waited for; the servers are killed
@@ -41,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,7 @@ from tests.pg import Databases  # the suite's way of making a throwaway database
 
 ROOT = Path(__file__).resolve().parents[1]
 MIXES = ("read", "write", "write+batch")
+RESTART = "restart"  # after the mixes: kill the service mid-batch, start it again
 CLIENT_TIMEOUT = 60.0
 SLOW_MS = 30_000.0
 HEALTH_EVERY = 0.5
@@ -81,6 +85,7 @@ GRACE = CLIENT_TIMEOUT + 15.0
 REPORTS = ("E012", "E013", "E014")  # the demo manager's (E011 陈静) direct reports
 MANAGER_OF_REPORTS = "E011"
 EVERYONE_BELOW = "E001"  # the demo company's head: a batch for the whole company
+RESTART_BATCHES = 3
 DECIDED = (DS.approved, DS.rejected)
 SETTLED_FINE = (DS.pending, DS.approved, DS.rejected)
 Step = Callable[[int], Awaitable[None]]
@@ -571,12 +576,21 @@ def _batch_draft(draft: Draft) -> tuple[str, str] | None:
     return (str(batch), draft.employee_id) if batch else None
 
 
+def _commonest(errors: Iterable[str]) -> str:
+    found = Counter(errors).most_common(1)
+    return f"; the commonest error ({found[0][1]}×): {found[0][0]}" if found else ""
+
+
 def _first_problem(problems: list[ChainProblem]) -> str:
     return f" (first: {problems[0].kind} at event {problems[0].event_id})" if problems else ""
 
 
-def consistency(engine: Engine) -> list[Check]:
-    """One decision per draft, batch items settled once with one draft, the audit chain."""
+def consistency(engine: Engine, *, interrupted: frozenset[int] = frozenset()) -> list[Check]:
+    """One decision per draft, batch items settled once with one draft, the audit chain.
+
+    An item in `interrupted` was running when the service was killed: resuming it claims it
+    a second time, legitimately.
+    """
     with Session(engine) as session:
         twice = session.exec(
             select(ApprovalRecord.draft_id, func.count()).group_by(col(ApprovalRecord.draft_id))
@@ -592,7 +606,7 @@ def consistency(engine: Engine) -> list[Check]:
     unsettled = [i for i in items if i.status in UNFINISHED]
     without_draft = [i for i in items if i.draft_id is None or i.draft_id not in drafts]
     duplicated = [key for key, n in per_item.items() if n > 1]
-    reclaimed = [i for i in items if i.attempts > 1]
+    reclaimed = [i for i in items if i.attempts > (2 if i.id in interrupted else 1)]
     wrongly_failed = [
         i for i in items
         if i.status == BatchItemStatus.failed and i.draft_id in drafts
@@ -614,9 +628,9 @@ def consistency(engine: Engine) -> list[Check]:
             f"{len(running_jobs)} batches not done",
         ),
         Check(
-            "every batch item claimed once",
+            "every batch item claimed once (twice if a kill interrupted it)",
             not reclaimed,
-            f"{len(reclaimed)} items claimed more than once (two runners)",
+            f"{len(reclaimed)} items claimed more often (two runners)",
         ),
         Check(
             "every batch item has exactly one draft",
@@ -626,7 +640,10 @@ def consistency(engine: Engine) -> list[Check]:
         Check(
             "no item failed whose draft is fine",
             not wrongly_failed,
-            f"{len(wrongly_failed)} failed items whose draft is pending or decided",
+            f"{len(wrongly_failed)} failed items whose draft is pending or decided"
+            + _commonest(
+                re.sub(r"[0-9a-f]{32}", "<id>", str(i.error))[:120] for i in wrongly_failed
+            ),
         ),
         Check(
             "audit chain verifies",
@@ -660,11 +677,14 @@ def run(
     if url:
         env["COACH_DATABASE_URL"] = url
     notes: list[str] = []
+    engine = engine_for(Settings(home=home, database_url=url))
+    interrupted: frozenset[int] = frozenset()
     try:
         tokens, demo_s = seed_home(home, env)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         command = serve_command(workers, port, env)
+        rows: list[Row] = []
         started = time.perf_counter()
         with running_server(command, env=env, log=workdir / "server.log", base_url=base_url) as s:
             startup_s = time.perf_counter() - started
@@ -673,22 +693,25 @@ def run(
             notes.append(
                 f"{len(pids)} server processes, {tree_rss_mib(s.pid):.0f} MiB resident at rest"
             )
-            rows = asyncio.run(
-                exercise(
-                    base_url, tokens, s.pid, port, mixes=mixes, concurrencies=concurrencies,
-                    seconds=seconds, notes=notes,
-                    activity=functools.partial(pg_activity, watcher) if watcher else None,
-                )
-            )  # fmt: skip
-            if not _settled_within(home, url, CLIENT_TIMEOUT):
+            if loads := [m for m in mixes if m in MIXES]:
+                rows = asyncio.run(
+                    exercise(
+                        base_url, tokens, s.pid, port, mixes=loads, concurrencies=concurrencies,
+                        seconds=seconds, notes=notes,
+                        activity=functools.partial(pg_activity, watcher) if watcher else None,
+                    )
+                )  # fmt: skip
+            if not _settled_within(engine, CLIENT_TIMEOUT):
                 notes.append(f"batches still unfinished {CLIENT_TIMEOUT:.0f} s after the load")
+        if RESTART in mixes:
+            interrupted = restart_mid_batch(
+                lambda p: serve_command(workers, p, env), env=env, workdir=workdir,
+                engine=engine, hr_token=tokens["hr"], notes=notes,
+            )  # fmt: skip
         # Checked with the servers gone: a hung one cannot hold a lock over the checks.
-        engine = engine_for(Settings(home=home, database_url=url))
-        try:
-            checks = consistency(engine)
-        finally:
-            engine.dispose()
+        checks = consistency(engine, interrupted=interrupted)
     finally:
+        engine.dispose()
         if watcher is not None:
             watcher.dispose()
         if databases is not None:
@@ -704,22 +727,70 @@ def run(
     )  # fmt: skip
 
 
-def _settled_within(home: Path, url: str, seconds: float) -> bool:
-    """Whether every batch is done within `seconds` (read from the database, bounded)."""
-    engine = engine_for(Settings(home=home, database_url=url))
-    deadline = time.monotonic() + seconds
-    try:
+def _items(engine: Engine, jobs: list[str]) -> list[BatchItem]:
+    with Session(engine) as session:
+        return list(session.exec(select(BatchItem).where(col(BatchItem.job_id).in_(jobs))).all())
+
+
+def restart_mid_batch(
+    command_for: Callable[[int], list[str]],
+    *,
+    env: dict[str, str],
+    workdir: Path,
+    engine: Engine,
+    hr_token: str,
+    notes: list[str],
+) -> frozenset[int]:
+    """Kill the service (SIGKILL) while batches run, start it again and let it resume them.
+
+    Every worker of the new service resumes the unfinished batches at start-up; the checks
+    then show whether an item was generated by two of them. Returns the items that were
+    running at the kill (they are resumed, so claimed twice, by design).
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    body = {"kind": "checkin_topics", "manager_id": EVERYONE_BELOW}
+    headers = {"Authorization": f"Bearer {hr_token}"}
+    log = workdir / "server-before-kill.log"
+    with running_server(command_for(port), env=env, log=log, base_url=base_url) as server:
+        jobs = [
+            httpx.post(f"{base_url}/v1/batches", json=body, headers=headers, timeout=CLIENT_TIMEOUT)
+            .raise_for_status().json()["id"]
+            for _ in range(RESTART_BATCHES)
+        ]  # fmt: skip
+        deadline = time.monotonic() + CLIENT_TIMEOUT
         while time.monotonic() < deadline:
-            with Session(engine) as session:
-                left = session.exec(
-                    select(func.count()).select_from(BatchJob).where(BatchJob.status != "done")
-                ).one()
-            if left == 0:
-                return True
-            time.sleep(1)
-        return False
-    finally:
-        engine.dispose()
+            if any(i.status == BatchItemStatus.done for i in _items(engine, jobs)):
+                break
+            time.sleep(0.05)
+        os.killpg(server.pid, signal.SIGKILL)
+    time.sleep(1.0)  # a commit the killed workers had sent may still land
+    items = _items(engine, jobs)
+    at_kill = dict(Counter(i.status.value for i in items))
+    interrupted = frozenset(i.id for i in items if i.status == BatchItemStatus.running and i.id)
+    port = free_port()
+    log = workdir / "server-after-kill.log"
+    with running_server(command_for(port), env=env, log=log, base_url=f"http://127.0.0.1:{port}"):
+        finished = _settled_within(engine, CLIENT_TIMEOUT)
+    notes.append(
+        f"restart: killed (SIGKILL) with items {at_kill} in {RESTART_BATCHES} batches, started "
+        f"again; {'all' if finished else '**not all**'} done within {CLIENT_TIMEOUT:.0f} s"
+    )
+    return interrupted
+
+
+def _settled_within(engine: Engine, seconds: float) -> bool:
+    """Whether every batch is done within `seconds` (read from the database, bounded)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            left = session.exec(
+                select(func.count()).select_from(BatchJob).where(BatchJob.status != "done")
+            ).one()
+        if left == 0:
+            return True
+        time.sleep(1)
+    return False
 
 
 # --- output -----------------------------------------------------------------------------
@@ -815,7 +886,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--duration", type=float, default=10.0, help="Seconds per mix and concurrency."
     )
-    parser.add_argument("--mix", action="append", choices=MIXES, help="Only these (repeatable).")
+    parser.add_argument(
+        "--mix", action="append", choices=[*MIXES, RESTART], help="Only these (repeatable)."
+    )
     parser.add_argument("--markdown", type=Path, help="Also write the markdown table here.")
     parser.add_argument("--keep", type=Path, help="Keep COACH_HOME and server.log in this folder.")
     args = parser.parse_args(argv)
@@ -828,7 +901,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         report = run(
-            database=args.database, workers=args.workers, mixes=args.mix or list(MIXES),
+            database=args.database, workers=args.workers, mixes=args.mix or [*MIXES, RESTART],
             concurrencies=[int(c) for c in args.concurrency.split(",")], seconds=args.duration,
             workdir=workdir,
         )  # fmt: skip
@@ -838,6 +911,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(table)
     if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(table + "\n", "utf-8")
     if not all(c.ok for c in report.checks):
         sys.exit(1)
