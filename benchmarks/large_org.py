@@ -142,18 +142,27 @@ class FakeLLM:
 
 
 class HealthPoller:
-    """GET /healthz every 20 ms on its own connection; latencies in ms (failures count as 10 s)."""
+    """GET /healthz every `every` s; latencies in ms (a failure counts as at least 10 s).
 
-    def __init__(self, port: int) -> None:
+    One kept-alive connection by default; `reconnect` opens one per poll, so that behind
+    several worker processes sharing a socket each poll may reach a different worker.
+    """
+
+    def __init__(self, port: int, *, every: float = HEALTH_EVERY, reconnect: bool = False) -> None:
         self.port = port
+        self.every = every
+        self.reconnect = reconnect
         self.latencies: list[float] = []
         self.failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
     def _run(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        while not self._stop.wait(HEALTH_EVERY):
+        conn = self._connect()
+        while not self._stop.wait(self.every):
             started = time.perf_counter()
             try:
                 conn.request("GET", "/healthz")
@@ -161,9 +170,10 @@ class HealthPoller:
                 response.read()
                 ok = response.status == 200
             except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
                 ok = False
+            if self.reconnect or not ok:
+                conn.close()
+                conn = self._connect()
             elapsed = (time.perf_counter() - started) * 1000
             self.latencies.append(elapsed if ok else max(elapsed, 10_000.0))
             self.failures += not ok

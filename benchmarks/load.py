@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,20 +83,23 @@ class LoadReport:
     server_peak_mib: float = 0.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The nearest-rank `q` quantile of already sorted values; NaN for none."""
     if not sorted_values:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))
     return sorted_values[index]
 
 
-def _payloads() -> dict[str, tuple[str, Payload]]:
+def endpoint_payloads() -> dict[str, tuple[str, Payload]]:
+    """Path and request body maker of each endpoint the load test drives."""
     texts = [json.loads(line)["text"] for line in COMMENTS.read_text("utf-8").splitlines() if line]
     queries = [case.query for case in load_cases()]
     return {
@@ -111,39 +115,55 @@ def _payloads() -> dict[str, tuple[str, Payload]]:
     }
 
 
+async def closed_loop(
+    step: Callable[[int], Awaitable[None]], *, concurrency: int, seconds: float
+) -> float:
+    """`concurrency` clients each awaiting `step(n)` back to back for `seconds`; the wall time.
+
+    `n` counts the steps of all clients together, so payloads can cycle through a list.
+    """
+    counter = itertools.count()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def client() -> None:
+        while time.perf_counter() < deadline:
+            await step(next(counter))
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
 async def drive(
     client: httpx.AsyncClient, path: str, payload: Payload, *, concurrency: int, seconds: float
 ) -> tuple[list[float], Counter[str], float]:
     """`concurrency` clients posting back to back for `seconds`: latencies (ms), errors, wall time."""
     latencies: list[float] = []
     errors: Counter[str] = Counter()
-    counter = iter(range(10**9))
-    started = time.perf_counter()
-    deadline = started + seconds
 
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            body = payload(next(counter))
-            t0 = time.perf_counter()
-            try:
-                response = await client.post(path, json=body)
-            except httpx.HTTPError as exc:
-                errors[type(exc).__name__] += 1
-                continue
-            if response.is_success:
-                latencies.append((time.perf_counter() - t0) * 1000)
-            else:
-                errors[str(response.status_code)] += 1
+    async def post(n: int) -> None:
+        body = payload(n)
+        t0 = time.perf_counter()
+        try:
+            response = await client.post(path, json=body)
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] += 1
+            return
+        if response.is_success:
+            latencies.append((time.perf_counter() - t0) * 1000)
+        else:
+            errors[str(response.status_code)] += 1
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors, time.perf_counter() - started
+    wall = await closed_loop(post, concurrency=concurrency, seconds=seconds)
+    return latencies, errors, wall
 
 
-def _seed(home: Path, env: dict[str, str]) -> tuple[dict[str, str], float]:
+def seed_home(home: Path, env: dict[str, str]) -> tuple[dict[str, str], float]:
+    """`coach demo` into `home` with `env`: the demo tokens by role, and the seconds it took."""
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "coach.cli", "demo"], env=env, cwd=home.parent,
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, timeout=600,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     tokens = dict(re.findall(r"^\s+(admin|hr|manager|employee)\s+(\S+)", out.stdout, re.M))
@@ -152,7 +172,8 @@ def _seed(home: Path, env: dict[str, str]) -> tuple[dict[str, str], float]:
     return tokens, elapsed
 
 
-def _wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """Wait until `/healthz` answers 200; raise if the server exits or `timeout` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -181,7 +202,7 @@ async def _exercise(
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, timeout=60, limits=limits
     ) as client:
-        payloads = {k: v for k, v in _payloads().items() if not endpoints or k in endpoints}
+        payloads = {k: v for k, v in endpoint_payloads().items() if not endpoints or k in endpoints}
         for path, payload in payloads.values():
             first = await client.post(path, json=payload(0))
             first.raise_for_status()  # a broken endpoint should fail loudly, not measure 4xx
@@ -198,8 +219,8 @@ async def _exercise(
                     endpoint=name, concurrency=concurrency, seconds=round(wall, 2),
                     ok=len(latencies), errors=dict(errors),
                     p50_ms=round(statistics.median(latencies), 1) if latencies else float("nan"),
-                    p90_ms=round(_percentile(latencies, 0.90), 1),
-                    p99_ms=round(_percentile(latencies, 0.99), 1),
+                    p90_ms=round(percentile(latencies, 0.90), 1),
+                    p99_ms=round(percentile(latencies, 0.99), 1),
                     max_ms=round(latencies[-1], 1) if latencies else float("nan"),
                     rps=round(len(latencies) / wall, 1), server_peak_mib=round(peak_mib(pid), 1),
                 )  # fmt: skip
@@ -220,8 +241,8 @@ def run(
     home = workdir / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
     env.update(COACH_HOME=str(home), COACH_LLM_PROVIDER="offline", PYTHONPATH=str(ROOT))
-    tokens, demo_s = _seed(home, env)
-    port = _free_port()
+    tokens, demo_s = seed_home(home, env)
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = (workdir / "server.log").open("wb")
     started = time.perf_counter()
@@ -230,7 +251,7 @@ def run(
         env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        _wait_ready(base_url, server)
+        wait_ready(base_url, server)
         startup_s = time.perf_counter() - started
         time.sleep(1.0)
         rest = rss_mib(server.pid)

@@ -30,6 +30,8 @@ from benchmarks.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 README = Path(__file__).resolve().parent / "README.md"
+# Before/after tables of `benchmarks.scale_out`, which compare code versions: kept by hand.
+SCALE_OUT = Path(__file__).resolve().parent / "scale_out.md"
 
 
 @dataclass
@@ -289,6 +291,8 @@ HR and as a manager over an eighth of the tree; the dialogue audit of the latest
 the domain function and as `GET /v1/audit/dialogues`. Each size runs in its own process.
 
 {_scaling_section(scaling_report)}
+
+{SCALE_OUT.read_text("utf-8").strip() if SCALE_OUT.exists() else ""}
 
 ## Known causes behind the weak figures
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -109,13 +109,19 @@ def _decisions_per_draft(engine: Engine, draft_ids: list[str]) -> dict[str, int]
     return {draft_id: dict(rows).get(draft_id, 0) for draft_id in draft_ids}
 
 
-def _run_together(jobs: list[Callable[[httpx.Client], object]], url: str) -> list[object]:
-    """Run each job on its own thread and client, all released at the same instant."""
+def _run_together(
+    jobs: list[Callable[[httpx.Client], object]], url: str | Sequence[str], *, timeout: float = 60
+) -> list[object]:
+    """Run each job on its own thread and client, all released at the same instant.
+
+    With several URLs, job i goes to URL i modulo their number (one server process each).
+    """
+    urls = [url] if isinstance(url, str) else list(url)
     barrier = threading.Barrier(len(jobs))
     results: list[object] = [None] * len(jobs)
 
     def run(index: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=timeout) as client:
             barrier.wait()
             try:
                 results[index] = jobs[index](client)
@@ -126,7 +132,7 @@ def _run_together(jobs: list[Callable[[httpx.Client], object]], url: str) -> lis
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=90)
+        thread.join(timeout=timeout + 30)
     return results
 
 
