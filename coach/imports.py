@@ -88,7 +88,7 @@ class Column:
 _ID_NOTE = "必填;字母、数字、_ . -"
 _DATE_NOTE = "日期,如 2026-10-20"
 _DIRECTION_NOTE = "higher_is_better(越高越好)或 lower_is_better(越低越好)"
-_CYCLE_NOTE = f"周期,如 {CYCLE_EXAMPLES.replace(' or ', '、').replace(', ', '、')}"
+_CYCLE_NOTE = f"如 {CYCLE_EXAMPLES.replace(' or ', '、').replace(', ', '、')}"
 
 # The one table of every kind's columns. Headers are matched exactly (after trimming): the
 # name, the Chinese header, or one of the aliases HR systems commonly export.
