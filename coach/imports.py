@@ -415,10 +415,17 @@ def _parse(kind: ImportKind, table: _Table) -> _Parsed:
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else ""
-                parsed.errors.append(RowError(row=row_no, column=column, reason=err["msg"]))
+                parsed.errors.append(RowError(row=row_no, column=column, reason=_reason(err)))
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(RowError(row=1, column="", reason="the file has no data rows"))
     return parsed
+
+
+def _reason(error: Any) -> str:
+    """A validation error's message, without pydantic's "Value error, " before our own words."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
 
 
 def _duplicates(

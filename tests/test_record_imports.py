@@ -442,3 +442,31 @@ def test_the_cli_writes_a_template_and_imports_it_back_filled(
         assert "goals: 1 rows, 1 inserted, 0 updated, 0 unchanged" in result.output
     result = runner.invoke(app, ["import", "template", "budgets"])
     assert result.exit_code == 2 and "not a kind of import" in result.output
+
+
+def test_a_reason_is_our_own_words(client: TestClient, tokens: dict[str, str]) -> None:
+    rows = [["G1", "A1", "2026H3", "t", "okr", ""]]
+    status, body = _upload(client, tokens["admin"], "goals", _csv(rows, _header(ImportKind.goals)))
+    assert status == 422 and body["errors"] == [
+        {
+            "row": 2,
+            "column": "cycle",
+            "reason": "'2026H3' is not a cycle like 2026, 2026H1 or 2026Q3",
+        }
+    ]
+
+
+def test_the_readme_lists_every_kind_with_its_columns_and_headers() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## 导入数据") : readme.index("## 用户与权限")]
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
+    for kind, columns in COLUMNS.items():
+        assert kind.value in rows, kind
+        for column in columns:
+            assert f"`{column.name}` {'/'.join((column.zh, *column.aliases))}" in rows[kind.value]
