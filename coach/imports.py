@@ -55,6 +55,7 @@ from coach.records import (
     blank_to_none,
     refresh_current,
     score_problem,
+    spreadsheet_date,
 )
 from coach.targets.errors import InvalidPeriod, known_list
 from coach.targets.periods import CYCLE_EXAMPLES, parse_period
@@ -86,7 +87,7 @@ class Column:
 
 
 _ID_NOTE = "必填;字母、数字、_ . -"
-_DATE_NOTE = "日期,如 2026-10-20"
+_DATE_NOTE = "日期,如 2026-10-20 或 2026/10/20"
 _DIRECTION_NOTE = "higher_is_better(越高越好)或 lower_is_better(越低越好)"
 _CYCLE_NOTE = f"如 {CYCLE_EXAMPLES.replace(' or ', '、').replace(', ', '、')}"
 
@@ -133,7 +134,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
         Column("cycle", "周期", "必填;" + _CYCLE_NOTE, ("考核周期",)),
         Column("title", "标题", "必填", ("目标名称", "目标")),
-        Column("kind", "类型", "okr 或 kpi", ("目标类型",)),
+        Column("kind", "类型", "okr 或 kpi,默认 okr", ("目标类型",)),
         Column("status", "状态", "可空,默认 active", ("目标状态",)),
     ),
     ImportKind.key_results: (
@@ -142,7 +143,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("title", "标题", "必填", ("关键结果", "关键结果名称")),
         Column("unit", "单位", "可空"),
         Column("direction", "方向", _DIRECTION_NOTE),
-        Column("baseline", "基线", "数字", ("基线值",)),
+        Column("baseline", "基线", "数字,默认 0", ("基线值",)),
         Column("target", "目标值", "必填;数字"),
         Column("due_date", "截止日期", "可空;" + _DATE_NOTE),
         Column("metric", "指标编号", "可空;关联的指标", ("指标",), required=False),
@@ -159,7 +160,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
         Column("dimension", "维度", "必填;如 results、behavior", ("考核维度",)),
         Column("score", "分数", "必填;公司评分量表之内(COACH_REVIEW_SCALE_MIN–MAX)", ("评分", "得分")),
-        Column("reviewer_id", "评分人", "必填;评分人的员工编号", ("评分人编号",)),
+        Column("reviewer_id", "评分人", "可空;评分人的员工编号", ("评分人编号",)),
         Column("comment", "评语", "可空", ("评价",)),
     ),
     ImportKind.key_events: (
@@ -168,7 +169,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("date", "日期", "必填;" + _DATE_NOTE, ("事件日期",)),
         Column("description", "描述", "必填", ("事件描述",)),
         Column("impact", "影响", "可空"),
-        Column("kind", "类型", "positive(正面)、negative(负面)或 neutral(中性)", ("事件类型",)),
+        Column("kind", "类型", "positive(正面)、negative(负面)或 neutral(中性),默认 neutral", ("事件类型",)),
         Column("author_id", "记录人", "可空;记录人的员工编号", ("记录人编号",)),
     ),
 }  # fmt: skip
@@ -233,7 +234,8 @@ class EmployeeRow(EmployeeBase):
     employee_id: str = RECORD_ID
     name: str = Field(min_length=1, max_length=200)
 
-    _blanks = field_validator("manager_id", "hire_date", mode="before")(blank_to_none)
+    _blanks = field_validator("manager_id", mode="before")(blank_to_none)
+    _hired = field_validator("hire_date", mode="before")(spreadsheet_date)
 
 
 class MetricRow(_Row):
@@ -258,6 +260,7 @@ class CheckInRow(CheckInBase):
     employee_id: str = RECORD_ID
 
     _blanks = field_validator("manager_id", mode="before")(blank_to_none)
+    _date = field_validator("date", mode="before")(spreadsheet_date)
 
 
 ROW_SCHEMAS: dict[ImportKind, type[BaseModel]] = {
@@ -597,10 +600,6 @@ def _check_reviews(
         + _unknown(rows, "reviewer_id", employees, "employee")
     )  # fmt: skip
     for line_no, r in rows:
-        if r.reviewer_id is None:
-            errors.append(
-                RowError(row=line_no, column="reviewer_id", reason="a score needs its reviewer")
-            )
         problem = score_problem(r.score, scale)
         if problem:
             errors.append(RowError(row=line_no, column="score", reason=problem))

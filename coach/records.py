@@ -10,9 +10,11 @@ progress, never for their own scores or key events. Reads follow the usual scope
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field, field_validator
+from pydantic_core import PydanticUseDefault
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel._compat import SQLModelConfig
@@ -59,6 +61,27 @@ def blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+_SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+
+
+def spreadsheet_date(value: Any) -> Any:
+    """A date as Excel in China writes it into CSV (`2026/3/5`) read as `2026-03-05`; blank is none."""
+    if blank_to_none(value) is None:
+        return None
+    match = _SLASHED_DATE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return value
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def blank_is_default(value: Any) -> Any:
+    """An empty cell of a column with a default (a kind, a direction, a status) means the default."""
+    if blank_to_none(value) is None:
+        raise PydanticUseDefault
+    return value
+
+
 def _check_cycle(value: str) -> str:
     if not is_cycle(value):
         raise ValueError(f"{value!r} is not a cycle like {CYCLE_EXAMPLES}")
@@ -85,11 +108,7 @@ class GoalCreate(GoalBase):
     status: str = Field(default="active", max_length=20)
 
     _cycle = field_validator("cycle")(_check_cycle)
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _blank_status_is_active(cls, value: Any) -> Any:
-        return "active" if blank_to_none(value) is None else value
+    _defaults = field_validator("kind", "status", mode="before")(blank_is_default)
 
 
 class KeyResultDraft(KeyResultFields):
@@ -103,7 +122,9 @@ class KeyResultDraft(KeyResultFields):
     baseline: float = Field(default=0.0, allow_inf_nan=False)
     target: float = Field(allow_inf_nan=False)
 
-    _blanks = field_validator("metric", "due_date", mode="before")(blank_to_none)
+    _blanks = field_validator("metric", mode="before")(blank_to_none)
+    _due = field_validator("due_date", mode="before")(spreadsheet_date)
+    _defaults = field_validator("direction", "baseline", mode="before")(blank_is_default)
 
 
 class KeyResultCreate(KeyResultDraft):
@@ -127,6 +148,7 @@ class ProgressEntry(ProgressReading):
     author_id: str | None = _OPTIONAL_ID
 
     _blanks = field_validator("author_id", mode="before")(blank_to_none)
+    _date = field_validator("date", mode="before")(spreadsheet_date)
 
 
 class ProgressCreate(ProgressEntry):
@@ -154,6 +176,8 @@ class KeyEventCreate(KeyEventBase):
     author_id: str | None = _OPTIONAL_ID
 
     _blanks = field_validator("author_id", mode="before")(blank_to_none)
+    _defaults = field_validator("kind", mode="before")(blank_is_default)
+    _date = field_validator("date", mode="before")(spreadsheet_date)
 
 
 class KeyResultWithProgress(KeyResultPublic):

@@ -237,7 +237,7 @@ BAD_FILES: dict[ImportKind, tuple[list[list[str]], set[tuple[int, str]]]] = {
     ImportKind.reviews: (
         [
             ["2026H1", "A1", "team", "6", "M1", ""],
-            ["2026H1", "A1", "results", "4", "", ""],
+            ["2026H1", "A1", "results", "4", "GHOST", ""],
             ["H1", "A1", "results", "3", "M1", ""],
             ["2026H1", "GHOST", "results", "3", "M1", ""],
             ["2026H1", "A2", "results", "4", "M1", ""],
@@ -470,3 +470,42 @@ def test_the_readme_lists_every_kind_with_its_columns_and_headers() -> None:
         assert kind.value in rows, kind
         for column in columns:
             assert f"`{column.name}` {'/'.join((column.zh, *column.aliases))}" in rows[kind.value]
+
+
+def test_blank_cells_of_columns_with_a_default_take_the_default(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    goals = "goal_id,employee_id,cycle,title,kind,status\nG1,A1,2026,t,,\n"
+    assert _upload(client, tokens["admin"], "goals", goals.encode())[0] == 200
+    krs = "kr_id,goal_id,title,unit,direction,baseline,target,due_date\nK1,G1,t,,,,5,\n"
+    assert _upload(client, tokens["admin"], "key_results", krs.encode())[0] == 200
+    events = "event_id,employee_id,date,description,impact,kind,author_id\nE1,A1,2026-01-02,d,,,\n"
+    assert _upload(client, tokens["admin"], "key_events", events.encode())[0] == 200
+    reviews = "cycle,employee_id,dimension,score,reviewer_id,comment\n2026,A1,results,3,,\n"
+    assert _upload(client, tokens["admin"], "reviews", reviews.encode())[0] == 200
+    assert _upload(client, tokens["admin"], "reviews", reviews.encode())[1]["unchanged"] == 1
+    goal = client.get("/v1/goals", headers=auth(tokens["hr"])).json()["data"][0]
+    assert (goal["kind"], goal["status"]) == ("okr", "active")
+    kr = goal["key_results"][0]
+    assert (kr["direction"], kr["baseline"]) == ("higher_is_better", 0)
+    event = client.get("/v1/key-events", headers=auth(tokens["hr"])).json()["data"][0]
+    assert event["kind"] == "neutral" and event["author_id"] is None
+
+
+def test_dates_as_excel_writes_them_into_csv_are_read(
+    client: TestClient, engine: Engine, tokens: dict[str, str]
+) -> None:
+    from coach.core.models import Employee
+
+    people = "员工编号,姓名,岗位,职级,部门,团队,上级编号,入职日期\nN1,新人,,,,,M1,2024/3/1\n"
+    assert _upload(client, tokens["admin"], "employees", people.encode("gbk"))[0] == 200
+    events = "事件编号,员工编号,日期,描述,影响,类型,记录人\nE1,N1,2026.4.2,d,,positive,M1\n"
+    assert _upload(client, tokens["admin"], "key_events", events.encode())[0] == 200
+    with Session(engine) as session:
+        employee = session.get(Employee, "N1")
+        assert employee is not None and str(employee.hire_date) == "2024-03-01"
+    event = client.get("/v1/key-events", headers=auth(tokens["hr"])).json()["data"][0]
+    assert event["date"] == "2026-04-02"
+    bad = "事件编号,员工编号,日期,描述,影响,类型,记录人\nE2,N1,2026/13/2,d,,positive,M1\n"
+    status, body = _upload(client, tokens["admin"], "key_events", bad.encode())
+    assert status == 422 and [(e["row"], e["column"]) for e in body["errors"]] == [(2, "日期")]
