@@ -328,15 +328,28 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+# A workbook is compressed XML: bound what it may expand to, so a small upload cannot fill memory.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+
+
+def _unreadable(reason: str) -> ImportFailed:
+    return ImportFailed("xlsx", [RowError(row=0, column="", reason=reason)])
+
+
 def _xlsx_table(data: bytes) -> _Table:
     from openpyxl import load_workbook  # imported here: only Excel uploads need it
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+        if unzipped > MAX_UNZIPPED_BYTES:
+            raise _unreadable(
+                f"the workbook expands to {unzipped} bytes, more than {MAX_UNZIPPED_BYTES}; "
+                "split it into several files"
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFailed(
-            "xlsx", [RowError(row=0, column="", reason="file is not a readable .xlsx workbook")]
-        ) from exc
+        raise _unreadable("file is not a readable .xlsx workbook") from exc
     try:
         sheet = workbook.worksheets[0]  # the first sheet holds the rows; others are notes
         rows = [

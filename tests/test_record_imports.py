@@ -509,3 +509,14 @@ def test_dates_as_excel_writes_them_into_csv_are_read(
     bad = "事件编号,员工编号,日期,描述,影响,类型,记录人\nE2,N1,2026/13/2,d,,positive,M1\n"
     status, body = _upload(client, tokens["admin"], "key_events", bad.encode())
     assert status == 422 and [(e["row"], e["column"]) for e in body["errors"]] == [(2, "日期")]
+
+
+def test_a_workbook_that_expands_too_far_is_refused(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach import imports
+
+    data = _xlsx(_header(ImportKind.goals), [GOALS[0]])
+    monkeypatch.setattr(imports, "MAX_UNZIPPED_BYTES", 1000)
+    status, body = _upload(client, tokens["admin"], "goals", data, "g.xlsx")
+    assert status == 422 and "expands to" in body["errors"][0]["reason"]
