@@ -265,12 +265,15 @@ def create_goal(session: Session, principal: Principal, data: GoalPost) -> GoalW
     return view
 
 
-def add_progress(session: Session, principal: Principal, data: ProgressCreate) -> ProgressUpdate:
+def add_progress(
+    session: Session, principal: Principal, kr_id: str, entry: ProgressEntry
+) -> ProgressUpdate:
     """Record a key result's reading for a day (replacing that day's earlier one)."""
     lock_chain(session)
-    kr = session.get(KeyResult, data.kr_id)
+    kr = session.get(KeyResult, kr_id)
     if kr is None:
-        raise NotFound("key result", data.kr_id, hint="see GET /v1/goals for the key results")
+        raise NotFound("key result", kr_id, hint="see GET /v1/goals for the key results")
+    data = ProgressCreate(kr_id=kr.kr_id, **entry.model_dump())
     goal = session.get(Goal, kr.goal_id)
     owner = goal.employee_id if goal is not None else ""
     _require_writer(session, principal, owner, "progress", own=True)

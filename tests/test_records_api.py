@@ -292,3 +292,12 @@ def test_lists_page_with_the_total(client: TestClient, tokens: dict[str, str]) -
     status, page = _get(client, tokens["hr"], "/v1/key-events", limit=2, offset=2)
     assert status == 200 and page["count"] == 3 and len(page["data"]) == 1
     assert _get(client, tokens["hr"], "/v1/goals", limit=0)[0] == 422
+
+
+def test_a_malformed_key_result_id_in_the_path_is_404(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    status, body = _post(
+        client, tokens["hr"], "/v1/key-results/no%20such%20kr/progress", {"date": "2026-01-01", "value": 1}
+    )  # fmt: skip
+    assert status == 404 and "no such kr" in body["detail"]

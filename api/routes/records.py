@@ -112,8 +112,7 @@ def post_progress(
     kr_id: str, body: records.ProgressEntry, session: SessionDep, user: CurrentUser
 ) -> ProgressUpdatePublic:
     """Record a key result's reading for a day (replacing that day's earlier one)."""
-    data = records.ProgressCreate(kr_id=kr_id, **body.model_dump())
-    return ProgressUpdatePublic.model_validate(records.add_progress(session, user, data))
+    return ProgressUpdatePublic.model_validate(records.add_progress(session, user, kr_id, body))
 
 
 @router.post(
