@@ -94,7 +94,7 @@ class InvalidRequest(BaseModel):
 
 
 class ImportRejected(BaseModel):
-    """A CSV file rejected whole, with every problem found; nothing was imported."""
+    """A CSV or .xlsx file rejected whole, with every problem found; nothing was imported."""
 
     detail: str
     errors: list[RowError]

@@ -40,6 +40,7 @@ from .routes import (
     imports,
     me,
     practices,
+    records,
     targets,
     users,
 )
@@ -87,8 +88,8 @@ def create_app(
     install_error_handlers(app)
     install_docs(app)
     for module in (
-        health, employees, imports, drafts, comments, practices, targets, me, audit, coaching,
-        batches, users,
+        health, employees, imports, records, drafts, comments, practices, targets, me, audit,
+        coaching, batches, users,
     ):  # fmt: skip
         app.include_router(module.router)
     install_web(app, secret_key=secret_key)

@@ -19,7 +19,7 @@ from coach.core.db import engine_for, migrate, session_scope
 from coach.core.errors import CoachError, NoHome
 from coach.core.models import Role
 from coach.core.settings import Settings
-from coach.imports import ImportFailed, ImportKind, import_csv
+from coach.imports import ImportFailed, ImportKind, import_file, template
 from coach.knowledge import (
     DEFAULT_COLLECTION,
     CollectionNameError,
@@ -188,24 +188,57 @@ def demo(
         typer.echo(f"  {role:<9} {getattr(tokens, role)}   ({who})")
 
 
+_KINDS = ", ".join(k.value for k in ImportKind)
+
+
 @app.command("import")
 def import_(
-    kind: Annotated[ImportKind, typer.Argument(help="What the file holds.")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[str, typer.Argument(help=f"What the file holds ({_KINDS}), or `template`.")],
+    file: Annotated[str, typer.Argument(help="The CSV or .xlsx file; after `template`, the kind.")],
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="template: an Excel workbook.")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="template: where to write it (default KIND.csv/.xlsx).")
+    ] = None,
 ) -> None:
-    """Import a CSV file: all rows or none."""
+    """Import a CSV or Excel file (all rows or none); `coach import template KIND` writes an empty one."""
+    if kind == "template":
+        _write_template(_import_kind(file), xlsx=xlsx, output=output)
+        return
+    import_kind = _import_kind(kind)
     settings = _existing_settings()
+    path = Path(file)
+    if not path.is_file():
+        err.print(f"[red]{file}: no such file[/red]")
+        raise typer.Exit(2)
     try:
         with session_scope(_ready_engine(settings)) as session:
-            report = import_csv(session, kind, file.read_bytes(), actor="cli")
+            report = import_file(
+                session, import_kind, path.read_bytes(), actor="cli",
+                review_scale=settings.review_scale,
+            )  # fmt: skip
     except ImportFailed as exc:
         err.print(f"[red]{exc}[/red]")
         for e in exc.errors:
             err.print(f"  row {e.row}, column {e.column or '-'}: {e.reason}")
         raise typer.Exit(1) from exc
     typer.echo(
-        f"{report.kind.value}: {report.rows} rows, {report.inserted} inserted, {report.updated} updated"
+        f"{report.kind.value}: {report.rows} rows, {report.inserted} inserted, "
+        f"{report.updated} updated, {report.unchanged} unchanged"
     )
+
+
+def _import_kind(text: str) -> ImportKind:
+    try:
+        return ImportKind(text)
+    except ValueError:
+        err.print(f"[red]{text!r} is not a kind of import; use one of: {_KINDS}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _write_template(kind: ImportKind, *, xlsx: bool, output: Path | None) -> None:
+    path = output or Path(f"{kind.value}.{'xlsx' if xlsx else 'csv'}")
+    path.write_bytes(template(kind, xlsx=xlsx))
+    typer.echo(f"{kind.value} template written to {path}")
 
 
 @user_app.command("add")

@@ -22,7 +22,9 @@ from coach.core.models import (
     Direction,
     Employee,
     Goal,
+    GoalKind,
     KeyEvent,
+    KeyEventKind,
     KeyResult,
     Metric,
     MetricValue,
@@ -268,7 +270,7 @@ def _seed_goals(session: Session, rng: random.Random) -> None:
             continue
         goal_id = f"G-{person.employee_id}-2026Q4"
         session.merge(Goal(goal_id=goal_id, employee_id=person.employee_id, cycle="2026Q4",
-                           title=f"{person.team}2026年第四季度重点目标", kind="okr"))  # fmt: skip
+                           title=f"{person.team}2026年第四季度重点目标", kind=GoalKind.okr))  # fmt: skip
         for i, metric in enumerate(metrics):
             lower = metric in ("first_response_min", "defect_rate")
             target = {"revenue": 95.0, "new_customers": 7.0, "csat": 4.5, "first_response_min": 10.0,
@@ -353,7 +355,7 @@ def _seed_reviews_and_events(session: Session, rng: random.Random) -> None:
         for n, (kind, text, impact) in enumerate(_events_for(person, rng)):
             session.merge(KeyEvent(event_id=f"K-{person.employee_id}-{n + 1}", employee_id=person.employee_id,
                                    date=TODAY - timedelta(days=rng.randint(10, 150)), description=text,
-                                   impact=impact, kind=kind, author_id=person.manager_id))  # fmt: skip
+                                   impact=impact, kind=KeyEventKind(kind), author_id=person.manager_id))  # fmt: skip
 
 
 def _events_for(person: _Person, rng: random.Random) -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ from coach.core.models import (
     Employee,
     Goal,
     KeyEvent,
+    KeyEventKind,
     KeyResult,
     ProgressUpdate,
     ReviewScore,
@@ -230,7 +231,7 @@ def seed(session: Session, scenario: DraftScenario) -> dict[str, str]:
     for n, e in enumerate(scenario.events, start=1):
         session.add(KeyEvent(event_id=scenario.event_id(n), employee_id=scenario.id,
                              date=AS_OF - timedelta(days=e.days_ago), description=e.description, impact=e.impact,
-                             kind=e.kind, author_id=PEER[0] if e.by_peer else MANAGER[0]))  # fmt: skip
+                             kind=KeyEventKind(e.kind), author_id=PEER[0] if e.by_peer else MANAGER[0]))  # fmt: skip
     ids: dict[str, str] = {}
     for dimension, score in scenario.reviews.items():
         row = ReviewScore(employee_id=scenario.id, cycle="2026H1", dimension=dimension, score=score,

@@ -13,7 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from coach.core.models import BatchJob, BatchStatus, CheckIn, Metric, MetricValue, Role, User
+from coach.core.models import (
+    BatchJob,
+    BatchStatus,
+    CheckIn,
+    Goal,
+    KeyResult,
+    Metric,
+    MetricValue,
+    Role,
+    User,
+    new_id,
+)
 from coach.drafts.store import Provenance, create_draft
 from tests.factories import auth
 
@@ -186,6 +197,49 @@ CASES += [
     Case("POST", "/v1/users/user-top_manager/enable", frozenset({"admin"})),
     Case("POST", "/v1/users/user-top_manager/rotate-token", frozenset({"admin"})),
 ]
+
+
+def _of_a1(_: Engine) -> dict[str, object]:
+    return {"params": {"employee_id": "A1"}}
+
+
+def _goal(_: Engine) -> dict[str, object]:
+    goal_id = f"G-{new_id()[:8]}"
+    return {"json": {"goal_id": goal_id, "employee_id": "A1", "cycle": "2026H1", "title": "目标",
+                     "kind": "okr", "key_results": [{"kr_id": f"{goal_id}-1", "title": "t", "target": 1}]}}  # fmt: skip
+
+
+def _progress(engine: Engine) -> dict[str, object]:
+    with Session(engine) as session:
+        if session.get(KeyResult, "K-MATRIX") is None:
+            session.add(Goal(goal_id="G-MATRIX", employee_id="A1", cycle="2026H1", title="t"))
+            session.flush()
+            session.add(KeyResult(kr_id="K-MATRIX", goal_id="G-MATRIX", title="t", target=1))
+            session.commit()
+    return {"json": {"date": "2026-03-01", "value": 0.5}}
+
+
+# Records: writes by admin, HR and managers above the person (goals and progress also by the
+# person); reads within scope. A check-in is recorded by a manager above the person only.
+CASES += [
+    Case("POST", "/v1/checkins", frozenset({"manager"}),
+         body=lambda _: {"json": {"employee_id": "A1", "date": "2026-10-09", "progress": "顺利"}}),
+    Case("GET", "/v1/checkins", frozenset({"admin", "hr", "manager", "employee"}), body=_of_a1),
+    Case("GET", "/v1/metrics", frozenset(ROLES)),
+    Case("GET", "/v1/employees/A1/history", frozenset({"admin", "hr", "manager", "employee"})),
+    Case("POST", "/v1/goals", frozenset({"admin", "hr", "manager", "employee"}), body=_goal),
+    Case("GET", "/v1/goals", frozenset({"admin", "hr", "manager", "employee"}), body=_of_a1),
+    Case("POST", "/v1/key-results/K-MATRIX/progress", frozenset({"admin", "hr", "manager", "employee"}),
+         body=_progress),
+    Case("POST", "/v1/reviews", frozenset({"admin", "hr", "manager"}),
+         body=lambda _: {"json": {"cycle": "2026H1", "employee_id": "A1", "dimension": "results",
+                                  "score": 4, "reviewer_id": "M1"}}),
+    Case("GET", "/v1/reviews", frozenset({"admin", "hr", "manager", "employee"}), body=_of_a1),
+    Case("POST", "/v1/key-events", frozenset({"admin", "hr", "manager"}),
+         body=lambda _: {"json": {"event_id": f"KE-{new_id()[:8]}", "employee_id": "A1",
+                                  "date": "2026-04-02", "description": "事件", "kind": "positive"}}),
+    Case("GET", "/v1/key-events", frozenset({"admin", "hr", "manager", "employee"}), body=_of_a1),
+]  # fmt: skip
 
 PUBLIC_ROUTES = {("GET", "/healthz")}
 

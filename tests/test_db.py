@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from api.main import create_app
 from coach.core import db
-from coach.core.db import engine_for, make_engine, migrate, session_scope, write_lock
+from coach.core.db import RECORDS_LOCK, engine_for, make_engine, migrate, session_scope, write_lock
 from coach.core.errors import Busy
 from coach.core.models import Metric
 from coach.core.settings import Settings
@@ -66,7 +66,7 @@ def test_the_api_answers_busy_with_503_and_retry_after(
     app.state.engine.dispose()  # its next connections wait one second for a lock
     csv = b"metric,name,unit,direction,period_type\ncsat,x,,higher_is_better,month\n"
     with TestClient(app) as client, Session(engine) as holder:
-        write_lock(holder, "imports")  # on SQLite: the database's write lock
+        write_lock(holder, RECORDS_LOCK)  # on SQLite: the database's write lock
         response = client.post(
             "/v1/imports/metrics", files={"file": ("m.csv", csv)}, headers=auth(tokens["admin"])
         )

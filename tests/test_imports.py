@@ -50,14 +50,20 @@ def test_import_all_kinds_and_reimport_upserts(
     admin = tokens["admin"]
     assert _upload(client, admin, "employees", EMPLOYEES) == (
         200,
-        {"kind": "employees", "rows": 2, "inserted": 2, "updated": 0},
+        {"kind": "employees", "rows": 2, "inserted": 2, "updated": 0, "unchanged": 0},
     )
     assert _upload(client, admin, "metrics", METRICS)[1]["inserted"] == 2
     assert _upload(client, admin, "history", HISTORY)[1]["inserted"] == 3
     assert _upload(client, admin, "checkins", CHECKINS)[1]["inserted"] == 2
     status, report = _upload(client, admin, "history", HISTORY.replace("90.5", "91"))
-    assert status == 200 and report["inserted"] == 0 and report["updated"] == 3
-    assert _upload(client, admin, "employees", EMPLOYEES)[1]["updated"] == 2
+    assert status == 200 and (report["inserted"], report["updated"], report["unchanged"]) == (
+        0,
+        1,
+        2,
+    )
+    # Re-importing the same file writes nothing: every row equals its stored record.
+    again = _upload(client, admin, "employees", EMPLOYEES)[1]
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 2)
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(MetricValue)).one() == 3
         value = session.exec(select(MetricValue).where(MetricValue.period == "2026Q2")).one().value
@@ -257,7 +263,7 @@ def test_an_import_runs_off_the_event_loop(
     client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_loop: list[bool] = []
-    real = imports_route.import_csv
+    real = imports_route.import_records
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -267,7 +273,7 @@ def test_an_import_runs_off_the_event_loop(
             on_loop.append(False)  # a worker thread: other requests are still served
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports_route, "import_csv", watched)
+    monkeypatch.setattr(imports_route, "import_records", watched)
     status, body = _upload(client, tokens["admin"], "employees", EMPLOYEES)
     assert status == 200, body
     assert on_loop == [False]

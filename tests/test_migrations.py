@@ -125,7 +125,7 @@ def test_the_app_refuses_a_database_below_the_newest_schema_and_names_the_comman
         create_app(settings)
     assert "alembic_version" not in inspect(engine).get_table_names()  # checked, not changed
     command.upgrade(alembic_config(engine), "0008")
-    with pytest.raises(SchemaNotCurrent, match=r"at schema revision 0008, .* needs 0011"):
+    with pytest.raises(SchemaNotCurrent, match=r"at schema revision 0008, .* needs 0012"):
         create_app(settings)
     migrate(engine)
     assert create_app(settings).state.engine is engine
@@ -253,3 +253,43 @@ def test_0010_downgrades_while_every_event_is_a_legacy_one(tmp_path: Path) -> No
         session.commit()
     with pytest.raises(RuntimeError, match="per-object chains"):
         command.downgrade(config, "0008")
+
+
+def test_0012_keys_reviews_by_reviewer_and_progress_by_day(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0008")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO employees (employee_id, name, role, level, department, team, updated_at) "
+            "VALUES ('A1', 'a', '', '', '', '', '2026-11-01 09:00:00')",
+            "INSERT INTO goals (goal_id, employee_id, cycle, title, kind, status, created_at) "
+            "VALUES ('G1', 'A1', '2026H1', 't', 'okr', 'active', '2026-11-01 09:00:00')",
+            "INSERT INTO key_results (kr_id, goal_id, title, unit, direction, baseline, target, "
+            "current) VALUES ('K1', 'G1', 't', '', 'higher_is_better', 0, 10, 0)",
+            "INSERT INTO progress_updates (kr_id, date, value, note) VALUES "
+            "('K1', '2026-03-01', 1, 'first'), ('K1', '2026-03-01', 2, 'last'), "
+            "('K1', '2026-04-01', 3, 'other day')",
+            "INSERT INTO review_scores (employee_id, cycle, dimension, score, reviewer_id, comment) "
+            "VALUES ('A1', '2026H1', 'results', 4, 'M1', '')",
+        ):
+            connection.execute(text(statement))
+    migrate(engine)
+    with engine.begin() as connection:
+        notes = connection.execute(text("SELECT note FROM progress_updates ORDER BY date")).all()
+        assert [n for (n,) in notes] == ["last", "other day"]
+        connection.execute(text(
+            "INSERT INTO review_scores (employee_id, cycle, dimension, score, reviewer_id, comment) "
+            "VALUES ('A1', '2026H1', 'results', 3, 'E1', '')"
+        ))  # fmt: skip
+    for duplicate in (
+        "INSERT INTO review_scores (employee_id, cycle, dimension, score, reviewer_id, comment) "
+        "VALUES ('A1', '2026H1', 'results', 5, 'M1', '')",
+        "INSERT INTO progress_updates (kr_id, date, value, note) VALUES ('K1', '2026-04-01', 9, '')",
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(duplicate))
+    command.downgrade(config, "0008")
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT reviewer_id FROM review_scores")).all()
+    assert [r for (r,) in kept] == ["M1"]

@@ -50,3 +50,13 @@ def test_shell_home_is_not_coach_home(monkeypatch: pytest.MonkeyPatch, tmp_path:
     settings = Settings()
     assert settings.home == Path(".coach")
     assert settings.resolved_database_url.startswith("sqlite:///")
+
+
+def test_the_review_scale_is_read_and_must_be_a_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().review_scale == (1.0, 5.0)
+    monkeypatch.setenv("COACH_REVIEW_SCALE_MIN", "0")
+    monkeypatch.setenv("COACH_REVIEW_SCALE_MAX", "100")
+    assert Settings().review_scale == (0.0, 100.0)
+    monkeypatch.setenv("COACH_REVIEW_SCALE_MAX", "0")
+    with pytest.raises(ValidationError, match="COACH_REVIEW_SCALE_MIN"):
+        Settings()

@@ -197,6 +197,10 @@ def is_contention(exc: DBAPIError) -> bool:
     return getattr(orig, "sqlstate", None) in _PG_CONTENTION
 
 
+RECORDS_LOCK = "records"
+"""Taken by imports and by single record writes: they check and write the same tables."""
+
+
 def write_lock(session: Session, name: str) -> None:
     """Take, until the transaction ends, the write lock called `name`.
 

@@ -23,8 +23,9 @@ class NotFound(CoachError):
 
     code = "not_found"
 
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} not found")
+    def __init__(self, kind: str, key: str, *, hint: str = "") -> None:
+        # The hint says where the valid keys are, so a guessed key is not a dead end.
+        super().__init__(f"{kind} {key!r} not found" + (f"; {hint}" if hint else ""))
         self.kind = kind
         self.key = key
 

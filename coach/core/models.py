@@ -148,42 +148,84 @@ class MetricValue(SQLModel, table=True):
     value: float
 
 
-class Goal(SQLModel, table=True):
-    __tablename__ = "goals"
+class GoalKind(StrEnum):
+    okr = "okr"
+    kpi = "kpi"
 
-    goal_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+
+class GoalBase(SQLModel):
+    goal_id: str = Field(primary_key=True, max_length=64)
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     cycle: str = Field(max_length=10)
     title: str
-    kind: str = Field(default="okr", max_length=10)
+    kind: GoalKind = Field(default=GoalKind.okr, sa_type=_enum(GoalKind, 10))
     status: str = Field(default="active", max_length=20)
+
+
+class Goal(GoalBase, table=True):
+    __tablename__ = "goals"
+
+    goal_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class KeyResult(SQLModel, table=True):
-    __tablename__ = "key_results"
+class GoalPublic(GoalBase):
+    pass
 
-    kr_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    goal_id: str = Field(foreign_key="goals.goal_id", index=True, max_length=64)
+
+class KeyResultFields(SQLModel):
+    """A key result as written inside its goal: everything but the goal it belongs to."""
+
+    kr_id: str = Field(primary_key=True, max_length=64)
     title: str
     metric: str | None = Field(default=None, max_length=64)
     unit: str = Field(default="", max_length=50)
     direction: Direction = Field(default=Direction.higher_is_better, sa_type=_enum(Direction, 20))
     baseline: float = 0.0
     target: float
-    current: float = 0.0
     due_date: date | None = None
 
 
-class ProgressUpdate(SQLModel, table=True):
-    __tablename__ = "progress_updates"
+class KeyResultBase(KeyResultFields):
+    goal_id: str = Field(foreign_key="goals.goal_id", index=True, max_length=64)
 
-    id: int | None = Field(default=None, primary_key=True)
-    kr_id: str = Field(foreign_key="key_results.kr_id", index=True, max_length=64)
+
+class KeyResult(KeyResultBase, table=True):
+    __tablename__ = "key_results"
+
+    kr_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    # The latest progress value, kept beside the updates so a goal reads without them.
+    current: float = 0.0
+
+
+class KeyResultPublic(KeyResultBase):
+    current: float
+
+
+class ProgressReading(SQLModel):
+    """What a progress update says: the part every shape of one carries."""
+
     date: date
     value: float
     note: str = ""
     author_id: str | None = Field(default=None, max_length=64)
+
+
+class ProgressUpdateBase(ProgressReading):
+    kr_id: str = Field(foreign_key="key_results.kr_id", index=True, max_length=64)
+
+
+class ProgressUpdate(ProgressUpdateBase, table=True):
+    """One reading of a key result; a key result has at most one per day."""
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (UniqueConstraint("kr_id", "date", name="uq_progress_updates_kr_id_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class ProgressUpdatePublic(ProgressUpdateBase):
+    id: int
 
 
 # --- dialogue and evidence --------------------------------------------------------------
@@ -222,11 +264,14 @@ class CheckIn(CheckInBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ReviewScore(SQLModel, table=True):
-    __tablename__ = "review_scores"
-    __table_args__ = (UniqueConstraint("employee_id", "cycle", "dimension"),)
+class CheckInPublic(CheckInBase):
+    feedback_check: dict[str, Any] | None = None
+    created_at: datetime
 
-    id: int | None = Field(default=None, primary_key=True)
+
+class ReviewScoreBase(SQLModel):
+    """One reviewer's score of one person on one dimension in one cycle."""
+
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     cycle: str = Field(max_length=10)
     dimension: str = Field(max_length=50)
@@ -235,18 +280,48 @@ class ReviewScore(SQLModel, table=True):
     comment: str = ""
 
 
-class KeyEvent(SQLModel, table=True):
+class ReviewScore(ReviewScoreBase, table=True):
+    __tablename__ = "review_scores"
+    # Several reviewers may score the same person on the same dimension (a 360 review).
+    __table_args__ = (
+        UniqueConstraint(
+            "cycle", "employee_id", "dimension", "reviewer_id", name="uq_review_scores_natural_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class ReviewScorePublic(ReviewScoreBase):
+    id: int
+
+
+class KeyEventKind(StrEnum):
+    positive = "positive"
+    negative = "negative"
+    neutral = "neutral"
+
+
+class KeyEventBase(SQLModel):
     """关键事件: something that happened, its impact, and who wrote it down."""
 
-    __tablename__ = "key_events"
-
-    event_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    event_id: str = Field(primary_key=True, max_length=64)
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     date: date
     description: str
     impact: str = ""
-    kind: str = Field(default="neutral", max_length=20)
+    kind: KeyEventKind = Field(default=KeyEventKind.neutral, sa_type=_enum(KeyEventKind, 20))
     author_id: str | None = Field(default=None, max_length=64)
+
+
+class KeyEvent(KeyEventBase, table=True):
+    __tablename__ = "key_events"
+
+    event_id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+
+
+class KeyEventPublic(KeyEventBase):
+    pass
 
 
 # --- AI drafts and human decisions ------------------------------------------------------

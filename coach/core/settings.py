@@ -142,6 +142,14 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024,
         validation_alias="COACH_MAX_UPLOAD_BYTES",
     )
+    review_scale_min: float = Field(
+        default=1.0, allow_inf_nan=False, validation_alias="COACH_REVIEW_SCALE_MIN",
+        description="Lowest review score the company's scale allows.",
+    )  # fmt: skip
+    review_scale_max: float = Field(
+        default=5.0, allow_inf_nan=False, validation_alias="COACH_REVIEW_SCALE_MAX",
+        description="Highest review score the company's scale allows.",
+    )  # fmt: skip
     llm_local_only: str = Field(
         default="",
         validation_alias="COACH_LLM_LOCAL_ONLY",
@@ -182,6 +190,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _scale_is_a_range(self) -> Settings:
+        if self.review_scale_min >= self.review_scale_max:
+            raise ValueError(
+                f"COACH_REVIEW_SCALE_MIN ({self.review_scale_min:g}) must be below "
+                f"COACH_REVIEW_SCALE_MAX ({self.review_scale_max:g})"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _require_key_for_openai(self) -> Settings:
         if self.llm_provider == "openai":
             key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
@@ -210,6 +227,11 @@ class Settings(BaseSettings):
     def llm_local_only_kinds(self) -> frozenset[str]:
         """Draft kinds that always use the offline engine."""
         return frozenset(k.strip() for k in self.llm_local_only.split(",") if k.strip())
+
+    @property
+    def review_scale(self) -> tuple[float, float]:
+        """The company's review score scale: (lowest, highest)."""
+        return self.review_scale_min, self.review_scale_max
 
     @property
     def chroma_path(self) -> Path:

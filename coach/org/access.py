@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -32,16 +34,15 @@ def report_ids(session: Session, manager_id: str) -> set[str]:
     return set(session.exec(reports_query(manager_id)).scalars())  # type: ignore[call-overload]
 
 
-def scope_filter(principal: Principal) -> object | None:
-    """A WHERE clause on `employee_id` limiting rows to the principal's scope; None means all."""
+def scope_filter(principal: Principal, column: Any = Employee.employee_id) -> object | None:
+    """A WHERE clause on an `employee_id` column (the employees' by default) limiting rows to
+    the principal's scope; None means all."""
     if principal.role in (Role.admin, Role.hr):
         return None
     own = principal.employee_id or ""
     if principal.role == Role.manager:
-        return col(Employee.employee_id).in_(reports_query(own)) | (
-            col(Employee.employee_id) == own
-        )
-    return col(Employee.employee_id) == own
+        return col(column).in_(reports_query(own)) | (col(column) == own)
+    return col(column) == own
 
 
 def can_view(session: Session, principal: Principal, employee_id: str) -> bool:

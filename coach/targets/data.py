@@ -66,7 +66,7 @@ class TargetData:
         for point in history:
             metric = metric_map.get(point.metric)
             if metric is None:
-                raise UnknownMetric(point.metric)
+                raise UnknownMetric(point.metric, metric_map)
             emp = employee_index.get(point.employee_id)
             if emp is None:
                 raise UnknownEmployee(point.employee_id)
@@ -113,5 +113,5 @@ class TargetData:
         """The metric with this id, or `UnknownMetric`."""
         info = self.metrics.get(metric)
         if info is None:
-            raise UnknownMetric(metric)
+            raise UnknownMetric(metric, self.metrics)
         return info

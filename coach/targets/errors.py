@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from coach.core.errors import CoachError, NotFound
 
 
@@ -31,9 +33,18 @@ class UnknownMetric(NotFound, TargetError):
 
     code = "unknown_metric"
 
-    def __init__(self, metric: str) -> None:
-        super().__init__("metric", metric)
+    def __init__(self, metric: str, known: Iterable[str] = ()) -> None:
+        super().__init__("metric", metric, hint=known_list("metrics", known))
         self.metric = metric
+
+
+def known_list(what: str, known: Iterable[str], cap: int = 20) -> str:
+    """`known metrics: a, b, c` (at most `cap` names, then how many more), or nothing."""
+    names = sorted(known)
+    if not names:
+        return ""
+    more = f" and {len(names) - cap} more" if len(names) > cap else ""
+    return f"known {what}: {', '.join(names[:cap])}{more}"
 
 
 class InvalidPeriod(TargetError):

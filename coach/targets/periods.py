@@ -1,4 +1,4 @@
-"""Reporting periods of a metric: quarters `2025Q3` and months `2025-07`.
+"""Reporting periods of a metric: quarters `2025Q3` and months `2025-07`; and review cycles.
 
 Internally a period is an integer ordinal (year*4 + quarter-1, or year*12 + month-1) so
 that "next", "k steps ahead" and gaps are plain arithmetic.
@@ -17,6 +17,9 @@ PeriodType = Literal["quarter", "month"]
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DAYS_PER_MONTH = 365.25 / 12
+# A goal or review cycle: a year, a half or a quarter.
+_CYCLE = re.compile(r"^(\d{4})(?:H[12]|Q[1-4])?$")
+CYCLE_EXAMPLES = "2026, 2026H1 or 2026Q3"
 
 
 def season_length(period_type: PeriodType) -> int:
@@ -31,6 +34,11 @@ def parse_period(text: str, period_type: PeriodType) -> tuple[int, int]:
     if match is None:
         raise InvalidPeriod(str(text), period_type)
     return int(match.group(1)), int(match.group(2))
+
+
+def is_cycle(text: str) -> bool:
+    """Whether `text` names a goal or review cycle: a year, a half (`2026H1`) or a quarter."""
+    return _CYCLE.match(text) is not None
 
 
 def format_period(year: int, sub: int, period_type: PeriodType) -> str:

@@ -82,10 +82,8 @@ def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
         EmployeeInfo.model_validate(e, from_attributes=True)
         for e in session.exec(select(Employee)).all()
     ]
-    metric_rows = [
-        MetricInfo.model_validate(m.model_dump())
-        for m in session.exec(select(Metric).where(col(Metric.metric).in_(wanted))).all()
-    ]
+    # Every definition, not only the wanted ones: a guessed metric is answered with the known.
+    metric_rows = [MetricInfo.model_validate(m.model_dump()) for m in session.exec(select(Metric))]
     history = [
         HistoryPoint(employee_id=e, period=p, metric=m, value=v)
         for e, p, m, v in session.exec(

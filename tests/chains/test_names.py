@@ -22,7 +22,7 @@ from coach.chains.records import load_names, load_snapshot
 from coach.core.db import session_scope
 from coach.core.models import CheckIn, Employee
 from coach.core.settings import Settings
-from coach.imports import ImportKind, import_csv
+from coach.imports import ImportKind, import_file
 from coach.knowledge import KnowledgeBase
 from tests.chains.conftest import (
     AS_OF,
@@ -146,7 +146,7 @@ def test_an_import_that_renames_a_colleague_refreshes_the_index(llm_app: FastAPI
         "X77,欧阳明月,顾问,P3,财务部,财务,,\n"
     )
     with session_scope(db) as session:
-        import_csv(session, ImportKind.employees, csv.encode(), actor="test")
+        import_file(session, ImportKind.employees, csv.encode(), actor="test")
     with Session(db) as session:
         index = org_index(session)
     assert index.people_in("等欧阳明月确认") == {"X77": "欧阳明月"}

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from coach.core.db import make_engine, migrate, write_lock
+from coach.core.db import RECORDS_LOCK, make_engine, migrate, write_lock
 from coach.core.models import ApprovalRecord, CheckIn, Metric
 from coach.core.settings import Settings
 from coach.drafts.store import Provenance, create_draft
@@ -212,7 +212,7 @@ def test_the_server_answers_while_an_import_waits_on_a_held_lock(live: Live) -> 
     outcome: list[int] = []
     health: list[int] = []
     with Session(live.engine) as holder:
-        write_lock(holder, "imports")  # on SQLite: the database's write lock
+        write_lock(holder, RECORDS_LOCK)  # on SQLite: the database's write lock
         importer = threading.Thread(
             target=lambda: outcome.append(
                 httpx.post(f"{live.url}/v1/imports/metrics", files=files, headers=auth(admin),
