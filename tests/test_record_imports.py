@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from coach.core.models import AuditEvent, Goal, KeyResult, ReviewScore
 from coach.imports import COLUMNS, ImportKind, template
-from tests.factories import auth
+from tests.factories import auth, upgraded
 
 GOALS = [
     ["G1", "A1", "2026H1", "回款提升", "okr", "active"],
@@ -307,7 +307,7 @@ def test_the_scale_is_a_company_setting(
         COACH_REVIEW_SCALE_MIN=0, COACH_REVIEW_SCALE_MAX=100,
     )  # fmt: skip
     settings.ensure_home()
-    app = create_app(settings)
+    app = create_app(upgraded(settings))
     with Session(app.state.engine) as session:
         tokens = seed_org(session)
         session.commit()

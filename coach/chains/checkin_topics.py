@@ -118,9 +118,18 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
     return sorted(found, key=lambda c: -c.score)
 
 
+def _on_a_key_result(candidate: Candidate) -> bool:
+    return candidate.kind in ("off_track_kr", "kr_checkpoint") or candidate.ev.get("source") == "kr"
+
+
 def pick(found: list[Candidate]) -> list[Candidate]:
-    """Three topics: the best of each kind first, so one kind of evidence cannot crowd out the rest."""
-    chosen: list[Candidate] = []
+    """Three topics: the best of each kind first, so one kind of evidence cannot crowd out the rest.
+
+    A check-in is about the person's goals first: when they have a key result, the most
+    pressing topic on one is always among the three.
+    """
+    on_goals = next((c for c in found if _on_a_key_result(c)), None)
+    chosen: list[Candidate] = [] if on_goals is None else [on_goals]
     for candidate in found:
         if len(chosen) < 3 and all(c.kind != candidate.kind for c in chosen):
             chosen.append(candidate)

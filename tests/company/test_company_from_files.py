@@ -49,7 +49,7 @@ from tests.company.generator import (
     write_files,
 )
 from tests.conftest import _ENV_VARS
-from tests.factories import auth
+from tests.factories import auth, upgraded
 
 NEWEST = "YH2205"  # three weeks in: no check-in, goal, event, review or history yet
 REIMPORTED = "checkins"
@@ -121,7 +121,7 @@ def office(tmp_path_factory: pytest.TempPathFactory, _database: str) -> Iterator
         # The shipped practice library, as `coach knowledge ingest` loads it; hashed offline.
         kb = open_knowledge_base(chroma_path=root / "chroma", embedder=HashingEmbedder())
         ensure_shipped_library(kb)
-        app = create_app(settings, knowledge=kb)
+        app = create_app(upgraded(settings), knowledge=kb)
         with Session(app.state.engine) as session:
             _, admin = create_user(session, name="系统管理员", role=Role.admin)
             session.commit()
@@ -156,7 +156,7 @@ def test_each_file_imports_every_row(office: Office, kind: str) -> None:
     upload = office.uploads[kind]
     assert (upload.status, upload.body) == (
         200,
-        {"kind": kind, "rows": rows, "inserted": rows, "updated": 0},
+        {"kind": kind, "rows": rows, "inserted": rows, "updated": 0, "unchanged": 0},
     )
 
 
@@ -207,8 +207,8 @@ def test_importing_the_same_file_again_changes_nothing(office: Office) -> None:
     rows = len(office.company.rows[REIMPORTED])
     assert again.status == 200, again.body
     assert again.body["kind"] == REIMPORTED and again.body["rows"] == rows
-    assert again.body["inserted"] == 0
-    assert again.body["inserted"] + again.body["updated"] == rows
+    # Every row matches what is stored: nothing inserted, nothing rewritten.
+    assert (again.body["inserted"], again.body["updated"], again.body["unchanged"]) == (0, 0, rows)
     assert {kind: _stored(office.engine, kind) for kind in IMPORT_ORDER} == before
 
 
