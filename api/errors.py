@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from coach.core.db import busy_from
 from coach.core.errors import (
@@ -202,3 +203,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if busy is None:
             raise exc
         return await domain_error(request, busy)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, _: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy past the pool timeout: nothing was started.
+        return await domain_error(request, Busy())

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, QueuePool, text, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, col, select
 
 from api.main import create_app
@@ -90,6 +91,16 @@ def _pool_bounds(engine: Engine) -> tuple[int, int]:
 
 class _LockNotAvailable(Exception):
     sqlstate = "55P03"  # what psycopg reports when lock_timeout runs out
+
+
+def test_a_pool_with_no_free_connection_is_busy_not_a_500(app: FastAPI) -> None:
+    def read_without_a_connection() -> None:
+        raise PoolTimeout("QueuePool limit of size 5 overflow 5 reached, timed out")
+
+    app.add_api_route("/v1/crowded-read", read_without_a_connection)
+    response = TestClient(app).get("/v1/crowded-read")
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "1"
 
 
 def test_a_lock_timeout_outside_a_unit_of_work_is_busy_too(app: FastAPI) -> None:
