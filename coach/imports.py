@@ -27,6 +27,7 @@ from sqlmodel._compat import SQLModelConfig
 
 from coach.checkins import annotate_feedback
 from coach.core.audit import record_event
+from coach.core.cycles import CYCLE_EXAMPLES
 from coach.core.db import RECORDS_LOCK, write_lock
 from coach.core.errors import CoachError
 from coach.core.models import (
@@ -59,7 +60,7 @@ from coach.records import (
     spreadsheet_date,
 )
 from coach.targets.errors import InvalidPeriod, known_list
-from coach.targets.periods import CYCLE_EXAMPLES, parse_period
+from coach.targets.periods import parse_period
 
 DEFAULT_SCALE: ScoreScale = (1.0, 5.0)
 

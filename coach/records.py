@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from sqlmodel._compat import SQLModelConfig
 
 from coach.core.audit import record_event
+from coach.core.cycles import CYCLE_EXAMPLES, is_cycle
 from coach.core.db import RECORDS_LOCK, write_lock
 from coach.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coach.core.models import (
@@ -45,7 +46,6 @@ from coach.core.models import (
 from coach.org.access import can_view, manages, scope_filter
 from coach.org.users import Principal
 from coach.targets.errors import UnknownMetric
-from coach.targets.periods import CYCLE_EXAMPLES, is_cycle
 
 # An id people type or export: a plain token, so it survives CSV, URLs and citations.
 RECORD_ID = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")

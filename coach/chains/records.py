@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from coach.chains.names import NameIndex, org_index, strings
+from coach.core.cycles import cycle_span, half_of, month_end
 from coach.core.errors import Conflict, InvalidInput, NotFound
 from coach.core.models import (
     CheckIn,
@@ -239,35 +240,13 @@ class Directory(BaseModel):
 
 # --- periods -----------------------------------------------------------------------------
 
-_CYCLE = re.compile(r"^(\d{4})(?:(H)([12])|(Q)([1-4]))?$")
-
 
 def cycle_window(cycle: str) -> tuple[date, date]:
     """First and last day of a cycle like 2026H1, 2026Q4 or 2026."""
-    match = _CYCLE.match(cycle.strip())
-    if not match:
+    span = cycle_span(cycle.strip())
+    if span is None:
         raise InvalidInput("cycle", f"{cycle!r} is not a cycle like 2026H1, 2026Q4 or 'latest'")
-    year = int(match.group(1))
-    if match.group(2):
-        half = int(match.group(3))
-        return date(year, 1 + 6 * (half - 1), 1), date(year, 6, 30) if half == 1 else date(
-            year, 12, 31
-        )
-    if match.group(4):
-        quarter = int(match.group(5))
-        start = date(year, 3 * quarter - 2, 1)
-        return start, _month_end(date(year, 3 * quarter, 1))
-    return date(year, 1, 1), date(year, 12, 31)
-
-
-def half_of(day: date) -> str:
-    """The half-year cycle containing a day."""
-    return f"{day.year}H{1 if day.month <= 6 else 2}"
-
-
-def _month_end(day: date) -> date:
-    first_next = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
+    return span
 
 
 def _tenure_months(hired: date | None, as_of: date) -> int:
@@ -492,7 +471,7 @@ def _halves_with_records(session: Session, subject: Employee, as_of: date) -> se
     }
     halves = {half_of(day) for day in days}
     for cycle in cycles:
-        span = _cycle_span(cycle)
+        span = cycle_span(cycle.strip())
         if span is not None and span[0] <= as_of and span[1] >= hired:
             halves.add(half_of(min(span[1], as_of)))
     return halves
@@ -511,13 +490,6 @@ def _days_recorded(
             select(day).where(col(table.employee_id) == employee_id, day >= since, day <= until)
         ).all()
     )
-
-
-def _cycle_span(cycle: str) -> tuple[date, date] | None:
-    try:
-        return cycle_window(cycle)
-    except InvalidInput:
-        return None
 
 
 def _checkin_rows(session: Session, employee_id: str, window: _Window) -> list[CheckIn]:
@@ -588,7 +560,7 @@ def _review_cycles(cycles: set[str], window: _Window, draft_kind: CoachingKind) 
     eligible = sorted(
         (
             c for c in cycles
-            if (span := _cycle_span(c)) is not None and span[0] <= window.as_of
+            if (span := cycle_span(c.strip())) is not None and span[0] <= window.as_of
             and (window.hired is None or span[1] >= window.hired)
         ),
         reverse=True,
@@ -599,7 +571,7 @@ def _review_cycles(cycles: set[str], window: _Window, draft_kind: CoachingKind) 
 
 
 def _review_record(row: ReviewScore, lang: Lang, hired: date | None) -> ReviewRecord:
-    span = _cycle_span(row.cycle)
+    span = cycle_span(row.cycle.strip())
     return ReviewRecord(
         id=f"R-{row.id}",
         cycle=row.cycle,
@@ -642,7 +614,7 @@ def _progress_updates(session: Session, kr_id: str) -> list[ProgressUpdate]:
 
 
 def _goal_in_scope(goal: Goal, draft_kind: CoachingKind, window: _Window) -> bool:
-    span = _cycle_span(goal.cycle)
+    span = cycle_span(goal.cycle.strip())
     if span is None:
         return goal.status == "active"
     g_start, g_end = span
@@ -669,7 +641,7 @@ def _calendar(as_of: date, cycle: str | None) -> Calendar:
     return Calendar(
         as_of=as_of,
         next_checkin=as_of + timedelta(days=14),
-        month_end=_month_end(as_of + timedelta(days=7)),
+        month_end=month_end(as_of + timedelta(days=7)),
         cycle_end=max(cycle_end, as_of + timedelta(days=1)),
     )
 

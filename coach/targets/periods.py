@@ -18,8 +18,6 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DAYS_PER_MONTH = 365.25 / 12
 # A goal or review cycle: a year, a half or a quarter.
-_CYCLE = re.compile(r"^(\d{4})(?:H[12]|Q[1-4])?$")
-CYCLE_EXAMPLES = "2026, 2026H1 or 2026Q3"
 
 
 def season_length(period_type: PeriodType) -> int:
@@ -34,11 +32,6 @@ def parse_period(text: str, period_type: PeriodType) -> tuple[int, int]:
     if match is None:
         raise InvalidPeriod(str(text), period_type)
     return int(match.group(1)), int(match.group(2))
-
-
-def is_cycle(text: str) -> bool:
-    """Whether `text` names a goal or review cycle: a year, a half (`2026H1`) or a quarter."""
-    return _CYCLE.match(text) is not None
 
 
 def format_period(year: int, sub: int, period_type: PeriodType) -> str:
