@@ -25,6 +25,7 @@ from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 from coach.org.users import session_signing_key
 
+from .deps import DatabaseSlots
 from .docs import install_docs
 from .errors import install_error_handlers
 from .json_body import reject_unrepresentable_json
@@ -83,6 +84,7 @@ def create_app(
     app.openapi = _ascii_titled(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.engine = engine
+    app.state.db_slots = DatabaseSlots.for_settings(settings)
     app.state.chat_engine = chat_engine or build_engine(settings, DatabaseCallLog(engine))
     app.state.knowledge = _knowledge_provider(settings, knowledge)
     install_error_handlers(app)

@@ -363,6 +363,10 @@ object stay serialised, by design.
 - `drafts_bench`: 50 concurrent coaching-draft requests through the ASGI app with the real
   OpenAI engine against a mocked LLM that takes 300 ms a call (bar: under 3 s; serial
   would be 15 s).
+- `sqlite_writers` (run by hand, `python -m benchmarks.sqlite_writers`): 16 threads of one
+  process writing short transactions to one SQLite file for 15 s, once waiting in SQLite's
+  busy handler and once queuing for the process's write turn (`coach.core.sqlite_writes`);
+  the wait before each transaction could write, p50/p99/max.
 - `large_org`: the demo company grown to 500 and to 50,000 employees (bulk `insert()` of
   synthetic colleagues with Chinese names), the service in a subprocess with the OpenAI
   provider pointed at a loopback fake LLM (50 ms a call); 20 feedback drafts for E012 one

@@ -81,18 +81,19 @@ def _out(session: Session, user: Principal, result: TargetDraft) -> SuggestionOu
 def suggest_target(
     body: SuggestBody,
     db: EngineDep,
-    session: SessionDep,
     user: CurrentUser,
     engine: ChatEngineDep,
     settings: SettingsDep,
 ) -> SuggestionOut | DraftReceipt:
     """Suggest a commit / target / stretch range, stored as a draft for the manager to decide."""
     request = TargetRequest.model_validate(body.model_dump(exclude={"lang"}))
-    # The session connects only after the suggestion is stored, to decide what the caller sees.
+    # Stored first (its own transactions), then a short read to decide what the caller sees:
+    # no connection or database slot is held while the model is asked.
     drafted = suggest_and_draft(
         db, user, request, engine=engine, open_limit=settings.max_open_requests, lang=body.lang
     )
-    return _out(session, user, drafted)
+    with Session(db) as session:
+        return _out(session, user, drafted)
 
 
 @router.post(

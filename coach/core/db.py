@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from coach.core import sqlite_writes
 from coach.core.errors import Busy, InvalidInput, SchemaNotCurrent
 from coach.core.settings import (
     DEFAULT_DB_MAX_OVERFLOW,
@@ -31,6 +32,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 # its tip), so the wait happens there, never half-way through; reads before it hold no lock,
 # so a route that reads, asks a model, then writes does not block writers during the call.
 SQLITE_BUSY_TIMEOUT_S = 30
+
+# How long a request waits for a pooled connection (and the API for a database slot).
+POOL_TIMEOUT_S = 30
 
 # PostgreSQL's serialization_failure, deadlock_detected, lock_not_available (lock_timeout),
 # query_canceled (statement_timeout) and idle_in_transaction_session_timeout: the transaction
@@ -101,19 +105,21 @@ def make_engine(
     max_overflow: int = DEFAULT_DB_MAX_OVERFLOW,
 ) -> Engine:
     """Create an engine for a SQLite or PostgreSQL URL; `timeouts` (default: the settings'
-    defaults) and the pool bounds apply to PostgreSQL."""
+    defaults) apply to PostgreSQL, the pool bounds to both."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
-        )
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=POOL_TIMEOUT_S,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+        )  # fmt: skip
         event.listen(engine, "connect", _enable_sqlite_pragmas)
+        sqlite_writes.install(engine, SQLITE_BUSY_TIMEOUT_S)
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         limits = timeouts or Settings.model_construct().database_timeouts
         engine = create_engine(
             url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-            connect_args={"options": _pg_options(limits)},
+            pool_timeout=POOL_TIMEOUT_S, connect_args={"options": _pg_options(limits)},
         )  # fmt: skip
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     return engine
@@ -222,6 +228,7 @@ def write_lock(session: Session, name: str) -> None:
         # the caller reads what its write relies on. Once a transaction is open, this session
         # has written and already holds the lock.
         if dbapi is not None and not dbapi.in_transaction:
+            sqlite_writes.take_turn(connection)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -51,11 +51,11 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(
         default=DEFAULT_DB_POOL_SIZE, ge=1, validation_alias="COACH_DB_POOL_SIZE",
-        description="PostgreSQL connections each process keeps open (per worker, not in total).",
+        description="Database connections each process keeps open (per worker, not in total).",
     )  # fmt: skip
     db_max_overflow: int = Field(
         default=DEFAULT_DB_MAX_OVERFLOW, ge=0, validation_alias="COACH_DB_MAX_OVERFLOW",
-        description="Extra PostgreSQL connections each process may open under load, closed "
+        description="Extra database connections each process may open under load, closed "
         "when returned; workers x (pool size + overflow) must fit the server's max_connections.",
     )  # fmt: skip
     llm_provider: Literal["offline", "openai"] = Field(

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,15 +70,15 @@ def _seed(
     return tokens, draft_ids, checkin_ids
 
 
-@pytest.fixture
-def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
-    """A migrated, seeded database and a uvicorn process serving it."""
+@contextmanager
+def _live(tmp_path: Path, database_url: str, **env: str) -> Iterator[Live]:
+    """A migrated, seeded database and a uvicorn process serving it, with `env` added."""
     settings = Settings(home=tmp_path / "server-home", database_url=database_url)
     settings.ensure_home()
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     tokens, drafts, checkins = _seed(engine, drafts=2 * PAIRS + MIXED, checkins=MIXED)
-    env = {"COACH_HOME": str(settings.home), "COACH_LLM_PROVIDER": "offline"}
+    env |= {"COACH_HOME": str(settings.home), "COACH_LLM_PROVIDER": "offline"}
     if database_url:
         env["COACH_DATABASE_URL"] = database_url
     try:
@@ -85,6 +86,19 @@ def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
             yield Live(url, engine, tokens, drafts, checkins)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
+    with _live(tmp_path, database_url) as served:
+        yield served
+
+
+@pytest.fixture
+def live_one_connection(tmp_path: Path, database_url: str) -> Iterator[Live]:
+    """The same, with a pool of one connection: far fewer than the requests at once."""
+    with _live(tmp_path, database_url, COACH_DB_POOL_SIZE="1", COACH_DB_MAX_OVERFLOW="0") as served:
+        yield served
 
 
 def _decide(client: httpx.Client, token: str, draft_id: str, approve: bool) -> httpx.Response:
@@ -230,3 +244,25 @@ def test_the_server_answers_while_an_import_waits_on_a_held_lock(live: Live) -> 
     importer.join(timeout=60)
     assert health == [200, 200, 200]
     assert still_waiting and outcome == [200]
+
+
+def test_more_requests_than_threads_share_a_one_connection_pool(
+    live_one_connection: Live,
+) -> None:
+    # 90 requests at once against 40 threads and one connection. A request that holds the
+    # connection still needs a thread to validate its answer before it commits; were every
+    # thread waiting for the connection, all of them would wait out the pool timeout (503).
+    live = live_one_connection
+    manager = live.tokens["manager"]
+    decided = live.drafts[: 2 * PAIRS]
+    jobs: list[Callable[[httpx.Client], object]] = [
+        lambda c, d=draft_id: _decide(c, manager, d, approve=True).status_code
+        for draft_id in decided
+    ]
+    jobs += [
+        lambda c, d=draft_id: c.get(f"/v1/drafts/{d}", headers=auth(manager)).status_code
+        for draft_id in live.drafts[2 * PAIRS :]
+    ]
+    results = _run_together(jobs, live.url, timeout=25)
+    assert Counter(results) == Counter({200: len(jobs)}), Counter(map(str, results))
+    assert set(_decisions_per_draft(live.engine, decided).values()) == {1}
