@@ -178,6 +178,8 @@ def test_preparation_for_the_manager_is_detected(sentence: str) -> None:
         "你在10月补了26条自动化用例,回归时间从两天缩短到半天。",
         "本周读完做法说明,在2026-11-30的沟通中和主管一起回顾。",
         "与客户沟通时,先确认对方的预算周期。",
+        "你可以在下次一对一时提出排班的想法。",
+        "在一对一时先讲讲你最想解决的一件事。",
         "你可以多帮助他人,把经验写成清单。",
         "You cut the regression time from two days to half a day.",
         "In March you closed the renewal two weeks early.",
