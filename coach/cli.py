@@ -423,7 +423,7 @@ def eval_verdicts() -> None:
 
 @eval_app.command("drafts")
 def eval_drafts() -> None:
-    """Coaching drafts: schema, grounding, invented facts, vague wording, planted facts caught."""
+    """Coaching drafts: schema, grounding, invented facts, planted facts; then four figures on two companies."""
     _run_eval("drafts")
 
 
