@@ -66,7 +66,7 @@ async def checkin_topics(
     chat: ChatEngineDep,
     settings: SettingsDep,
 ) -> Answer:
-    """Three ranked check-in topics for a person, stored as a pending draft."""
+    """Up to three ranked check-in topics for a person, stored as a pending draft."""
     return await service.generate(
         db, user, kind=CHECKIN_TOPICS, employee_id=body.employee_id, chat=chat, settings=settings,
         as_of=body.date or dt.date.today(), lang=body.lang, request=body.model_dump(mode="json"),

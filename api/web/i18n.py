@@ -103,6 +103,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Made by {provider} {model}, template {template}",
     ),
     "quality_flags": ("审批前请核对", "Check before approving"),
+    "sufficiency_title": ("记录充分度(仅经理可见)", "How much the records support (manager only)"),
     "evidence": ("引用的记录", "Cited records"),
     "evidence_missing": (
         "引用了不存在的记录:{ids}",
@@ -251,6 +252,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "commit": ("保底", "Commit"), "target": ("目标", "Target"), "stretch": ("挑战", "Stretch"),
     "rationale": ("依据", "Rationale"), "period": ("周期", "Period"), "metric": ("指标", "Metric"),
     "unit": ("单位", "Unit"), "employee_id": ("员工", "Employee"),
+    "manager_prep": ("面谈准备(仅经理可见)", "Preparation (manager only)"),
 }  # fmt: skip
 
 
@@ -260,6 +262,8 @@ VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("kind", "obstacle"): ("障碍", "obstacle"), ("kind", "support_request"): ("支持请求", "support request"),
     ("kind", "open_action"): ("未完成的行动", "open action"), ("kind", "achievement"): ("值得认可的成绩", "achievement"),
     ("kind", "development"): ("个人发展", "development"), ("kind", "goal_setting"): ("目标设定", "goal setting"),
+    ("level", "enough"): ("充分", "enough"), ("level", "thin"): ("较少", "thin"),
+    ("level", "not_enough"): ("不足", "not enough"),
 }  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from coach.quality import CommentCheck
 
 _EVIDENCE_KEYS = ("evidence_ids", "summary_evidence_ids")
-_HIDDEN = {"quality_flags", "rationale_numbers", *_EVIDENCE_KEYS}
+# The data sufficiency has its own note on the draft page, above the content.
+_HIDDEN = {"quality_flags", "rationale_numbers", "data_sufficiency", *_EVIDENCE_KEYS}
 _TEXT_FIELDS = (
     "title", "description", "manager_feedback", "progress", "obstacles", "support_needed",
     "next_actions", "impact", "snippet", "dimension_label", "name",

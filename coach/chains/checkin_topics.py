@@ -1,4 +1,4 @@
-"""Check-in topics: three ranked topics for the next 1:1, each resting on records."""
+"""Check-in topics: up to three ranked topics for the next 1:1, each resting on records."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from coach.chains.common import (
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
-from coach.chains.schemas import CheckinTopics, Topic, TopicKind
+from coach.chains.schemas import CheckinTopics, DataSufficiency, Topic, TopicKind
+from coach.chains.sufficiency import assess, is_thin
 from coach.core.prompts import render_blocks
 from coach.llm import ChatEngine, Deadline
 
@@ -139,19 +140,24 @@ def pick(found: list[Candidate]) -> list[Candidate]:
     return sorted(chosen, key=lambda c: -c.score)
 
 
+# A settling-in topic is never padding: `candidates` proposes it when the tenure is short.
 _GENERIC: list[tuple[TopicKind, dict[str, Any]]] = [
     ("goal_setting", {}),
     ("development", {"source": "career"}),
-    ("development", {"source": "profile"}),
 ]
 
 
-def compose_topics(snapshot: Snapshot) -> CheckinTopics:
-    """The offline answer: candidates ranked by evidence, phrased by the offline template."""
+def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = None) -> CheckinTopics:
+    """The offline answer: candidates ranked by evidence, phrased by the offline template.
+
+    On thin records the list stays as short as the evidence: no generic topic fills it.
+    """
+    sufficiency = sufficiency or assess(snapshot)
+    thin = is_thin(sufficiency)
     chosen = pick(candidates(snapshot))
     profile = snapshot.profile
     for kind, extra in _GENERIC:
-        if len(chosen) >= 3:
+        if len(chosen) >= 3 or thin:
             break
         if kind == "goal_setting" and snapshot.key_results:
             continue
@@ -168,9 +174,13 @@ def compose_topics(snapshot: Snapshot) -> CheckinTopics:
         )
         topics.append(
             Topic(rank=rank, kind=candidate.kind, title=parts["title"], why_now=parts["why_now"],
-                  questions=[parts["q1"], parts["q2"]], evidence_ids=candidate.evidence_ids)
+                  questions=[parts["q1"], parts["q2"]], evidence_ids=candidate.evidence_ids,
+                  manager_prep=parts.get("manager_prep", ""))
         )  # fmt: skip
-    return CheckinTopics(topics=topics)
+    prep = render_blocks(OFFLINE_TEMPLATE, lang=snapshot.lang, kind="prep", ev={"thin": thin})
+    return CheckinTopics(
+        topics=topics, manager_prep=prep["manager_prep"], data_sufficiency=sufficiency
+    )
 
 
 def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
@@ -179,8 +189,14 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
     for i, topic in enumerate(output.topics):
         problems.extend(
             grounder.check(
-                f"topics.{i}", [topic.title, topic.why_now, *topic.questions], topic.evidence_ids
+                f"topics.{i}",
+                [topic.title, topic.why_now, *topic.questions, topic.manager_prep],
+                topic.evidence_ids,
             )
+        )
+    if output.manager_prep.strip():
+        problems += grounder.check(
+            "manager_prep", [output.manager_prep], [grounder.snapshot.profile.id]
         )
     return problems
 
@@ -193,6 +209,7 @@ def quality_items(output: CheckinTopics) -> list[tuple[str, str]]:
 def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[CheckinTopics]:
     """The chain description for the runner."""
     grounder = Grounder(snapshot, directory)
+    sufficiency = assess(snapshot)
     return ChainSpec(
         kind=KIND,
         purpose="coaching.checkin_topics",
@@ -204,10 +221,11 @@ def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[CheckinTopics]:
             "data": json_block(prompt_data(snapshot)),
             "flagged_ids": snapshot.flagged_ids,
         },
-        compose=lambda: compose_topics(snapshot),
+        compose=lambda: compose_topics(snapshot, sufficiency),
         validate=lambda out: validate(grounder, out),
         quality_items=quality_items,
         lang=snapshot.lang,
+        sufficiency=sufficiency,
     )
 
 

@@ -19,7 +19,13 @@ from coach.chains.common import (
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, PracticeRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
-from coach.chains.schemas import DevelopmentPlan, DevelopmentSuggestion, Milestones
+from coach.chains.schemas import (
+    DataSufficiency,
+    DevelopmentPlan,
+    DevelopmentSuggestion,
+    Milestones,
+)
+from coach.chains.sufficiency import assess, is_thin
 from coach.core.errors import Conflict
 from coach.core.prompts import render_blocks
 from coach.knowledge import KnowledgeBase
@@ -29,6 +35,8 @@ KIND: Final = "development"
 TEMPLATE = "coaching/development.j2"
 OFFLINE_TEMPLATE = "coaching/offline/development.j2"
 MAX_SUGGESTIONS = 4
+THIN_SUGGESTIONS = 2
+"""The fewest a plan holds: on thin records it holds no more."""
 
 GapKind = Literal["review", "kr", "obstacle", "event", "comment", "profile"]
 
@@ -141,12 +149,19 @@ def with_practices(snapshot: Snapshot, matches: list[tuple[Gap, PracticeRecord]]
     return snapshot.model_copy(update={"practices": practices})
 
 
-def compose_plan(snapshot: Snapshot, matches: list[tuple[Gap, PracticeRecord]]) -> DevelopmentPlan:
+def compose_plan(
+    snapshot: Snapshot,
+    matches: list[tuple[Gap, PracticeRecord]],
+    sufficiency: DataSufficiency | None = None,
+) -> DevelopmentPlan:
     """The offline answer: one suggestion per (gap, practice), phrased by the offline template."""
+    sufficiency = sufficiency or assess(snapshot)
+    thin = is_thin(sufficiency)
     suggestions = []
-    for gap, practice in matches[:MAX_SUGGESTIONS]:
+    for gap, practice in matches[: THIN_SUGGESTIONS if thin else MAX_SUGGESTIONS]:
         parts = render_blocks(
             OFFLINE_TEMPLATE,
+            part="suggestion",
             gap={"kind": gap.kind, "label": gap.label, **gap.ev},
             practice={"id": practice.id, "title": practice.title},
             next_checkin=snapshot.calendar.next_checkin.isoformat(),
@@ -156,10 +171,11 @@ def compose_plan(snapshot: Snapshot, matches: list[tuple[Gap, PracticeRecord]]) 
                 practice_id=practice.id, practice_title=practice.title, gap=gap.label,
                 why=parts["why"], first_step=parts["first_step"],
                 milestones=Milestones(day_30=parts["day_30"], day_60=parts["day_60"], day_90=parts["day_90"]),
-                evidence_ids=gap.evidence_ids,
+                evidence_ids=gap.evidence_ids, manager_prep=parts["manager_prep"],
             )
         )  # fmt: skip
-    return DevelopmentPlan(suggestions=suggestions)
+    prep = render_blocks(OFFLINE_TEMPLATE, part="prep", thin=thin)["manager_prep"]
+    return DevelopmentPlan(suggestions=suggestions, manager_prep=prep, data_sufficiency=sufficiency)
 
 
 def validate(grounder: Grounder, snapshot: Snapshot, output: DevelopmentPlan) -> list[Violation]:
@@ -185,8 +201,10 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: DevelopmentPlan) ->
                     )
                 )
         m = s.milestones
-        texts = [s.gap, s.why, s.first_step, m.day_30, m.day_60, m.day_90]
+        texts = [s.gap, s.why, s.first_step, m.day_30, m.day_60, m.day_90, s.manager_prep]
         problems += grounder.check(path, texts, s.evidence_ids, extra_allowed=extra)
+    if output.manager_prep.strip():
+        problems += grounder.check("manager_prep", [output.manager_prep], [snapshot.profile.id])
     return problems
 
 
@@ -202,6 +220,7 @@ def spec(
 ) -> ChainSpec[DevelopmentPlan]:
     """The chain description for the runner."""
     grounder = Grounder(snapshot, directory)
+    sufficiency = assess(snapshot)
     distinct: list[Gap] = []
     for gap, _ in matches:
         if gap not in distinct:
@@ -222,11 +241,12 @@ def spec(
             "data": json_block(prompt_data(snapshot)),
             "flagged_ids": snapshot.flagged_ids,
         },
-        compose=lambda: compose_plan(snapshot, matches),
+        compose=lambda: compose_plan(snapshot, matches, sufficiency),
         validate=lambda out: validate(grounder, snapshot, out),
         quality_items=quality_items,
         lang=snapshot.lang,
         retrieved_ids=[p.id for p in snapshot.practices],
+        sufficiency=sufficiency,
     )
 
 

@@ -20,7 +20,15 @@ from coach.chains.grounding import Grounder, Violation
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import Directory, ReviewRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
-from coach.chains.schemas import FeedbackDraft, Improvement, NextAction, ResourceNeed, Strength
+from coach.chains.schemas import (
+    DataSufficiency,
+    FeedbackDraft,
+    Improvement,
+    NextAction,
+    ResourceNeed,
+    Strength,
+)
+from coach.chains.sufficiency import assess, is_thin
 from coach.core.errors import Conflict
 from coach.core.prompts import render_blocks
 from coach.llm import ChatEngine, Deadline
@@ -53,11 +61,19 @@ class _Finding(NamedTuple):
     action_ev: dict[str, Any]
 
 
-def compose_feedback(snapshot: Snapshot) -> FeedbackDraft:
+_THIN_ITEMS = 2
+"""At most this many items per list when the records are thin: say less rather than pad."""
+
+
+def compose_feedback(
+    snapshot: Snapshot, sufficiency: DataSufficiency | None = None
+) -> FeedbackDraft:
     """The offline answer: each item phrased from one record by the offline template."""
+    sufficiency = sufficiency or assess(snapshot)
+    most = _THIN_ITEMS if is_thin(sufficiency) else 4
     top, low = _top_and_low(snapshot)
     strengths = _strengths(snapshot, top)
-    findings = _findings(snapshot, top, low)
+    findings = _findings(snapshot, top, low)[:most]
     next_actions = _employee_actions(snapshot, findings)
     resource_needs = _resource_needs(snapshot, findings)
     manager_action = _manager_action(snapshot, resource_needs[0])
@@ -71,10 +87,12 @@ def compose_feedback(snapshot: Snapshot) -> FeedbackDraft:
     return FeedbackDraft(
         summary=summary,
         summary_evidence_ids=summary_ids,
-        strengths=strengths[:4],
-        improvements=[f.improvement for f in findings[:4]],
+        strengths=strengths[:most],
+        improvements=[f.improvement for f in findings],
         next_actions=next_actions[:5],
-        resource_needs=resource_needs[:3],
+        resource_needs=resource_needs[: min(most, 3)],
+        manager_prep=_blocks("prep", "", {"thin": is_thin(sufficiency)})["text"],
+        data_sufficiency=sufficiency,
     )
 
 
@@ -87,7 +105,10 @@ def _top_and_low(snapshot: Snapshot) -> tuple[ReviewRecord | None, ReviewRecord 
 
 
 def _strength(source: str, ev: dict[str, Any], evidence_id: str) -> Strength:
-    return Strength(text=_blocks("strength", source, ev)["text"], evidence_ids=[evidence_id])
+    parts = _blocks("strength", source, ev)
+    return Strength(
+        text=parts["text"], evidence_ids=[evidence_id], manager_prep=parts.get("manager_prep", "")
+    )
 
 
 def _strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[Strength]:
@@ -122,7 +143,7 @@ def _finding(
     parts = _blocks("improvement", source, {**ev, "next_checkin": next_checkin})
     improvement = Improvement(
         behavior=parts["behavior"], impact=parts["impact"], suggestion=parts["suggestion"],
-        evidence_ids=ids,
+        evidence_ids=ids, manager_prep=parts.get("manager_prep", ""),
     )  # fmt: skip
     return _Finding(improvement, source, action_ev)
 
@@ -199,20 +220,24 @@ def _requested_support(snapshot: Snapshot) -> list[ResourceNeed]:
     for text, group in recurring(snapshot.checkins, "support_needed"):
         if len(needs) < 2:
             ev = {"date": group[0].date.isoformat(), "text": text, "due": month_end}
-            need = _blocks("resource", "support", ev)["text"]
-            needs.append(ResourceNeed(need=need, evidence_ids=[group[0].id]))
+            needs.append(_need("support", ev, [group[0].id]))
     wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
     if wish is not None and len(needs) < 3:
         ev = {"date": wish.date.isoformat(), "text": bare(wish.employee_comment), "due": month_end}
-        need = _blocks("resource", "comment", ev)["text"]
-        needs.append(ResourceNeed(need=need, evidence_ids=[wish.id]))
+        needs.append(_need("comment", ev, [wish.id]))
     return needs
+
+
+def _need(source: str, ev: dict[str, Any], ids: list[str]) -> ResourceNeed:
+    parts = _blocks("resource", source, ev)
+    return ResourceNeed(
+        need=parts["text"], evidence_ids=ids, manager_prep=parts.get("manager_prep", "")
+    )
 
 
 def _coaching_need(snapshot: Snapshot, finding: _Finding) -> ResourceNeed:
     ev = {"focus": _focus(finding), "due": snapshot.calendar.month_end.isoformat()}
-    need = _blocks("resource", "coaching", ev)["text"]
-    return ResourceNeed(need=need, evidence_ids=finding.improvement.evidence_ids)
+    return _need("coaching", ev, finding.improvement.evidence_ids)
 
 
 def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None:
@@ -264,13 +289,16 @@ def _need_text(snapshot: Snapshot, need: ResourceNeed) -> str:
 
 def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> list[Violation]:
     """Grounding problems of every item, and due dates outside the allowed calendar."""
-    problems = grounder.check("summary", [output.summary], output.summary_evidence_ids)
+    problems = grounder.check(
+        "summary", [output.summary, output.manager_prep], output.summary_evidence_ids
+    )
     for i, s in enumerate(output.strengths):
-        problems += grounder.check(f"strengths.{i}", [s.text], s.evidence_ids)
+        problems += grounder.check(f"strengths.{i}", [s.text, s.manager_prep], s.evidence_ids)
     for i, m in enumerate(output.improvements):
         problems += grounder.check(
-            f"improvements.{i}", [m.behavior, m.impact, m.suggestion], m.evidence_ids
-        )
+            f"improvements.{i}", [m.behavior, m.impact, m.suggestion, m.manager_prep],
+            m.evidence_ids,
+        )  # fmt: skip
     allowed_due = _allowed_due_dates(snapshot)
     for i, a in enumerate(output.next_actions):
         path = f"next_actions.{i}"
@@ -282,7 +310,7 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> l
                 )
             )
     for i, r in enumerate(output.resource_needs):
-        problems += grounder.check(f"resource_needs.{i}", [r.need], r.evidence_ids)
+        problems += grounder.check(f"resource_needs.{i}", [r.need, r.manager_prep], r.evidence_ids)
     return problems
 
 
@@ -310,7 +338,8 @@ def quality_items(output: FeedbackDraft) -> list[tuple[str, str]]:
 def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[FeedbackDraft]:
     """The chain description for the runner; Conflict (409) when the records support no draft."""
     grounder = Grounder(snapshot, directory)
-    offline = compose_feedback(snapshot)  # built once, and early: it is also the 409 check
+    sufficiency = assess(snapshot)
+    offline = compose_feedback(snapshot, sufficiency)  # built once, early: also the 409 check
     return ChainSpec(
         kind=KIND,
         purpose="coaching.feedback",
@@ -327,6 +356,7 @@ def spec(snapshot: Snapshot, directory: Directory) -> ChainSpec[FeedbackDraft]:
         validate=lambda out: validate(grounder, snapshot, out),
         quality_items=quality_items,
         lang=snapshot.lang,
+        sufficiency=sufficiency,
     )
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from coach.chains.grounding import Violation
 from coach.chains.privacy import Pseudonymizer
-from coach.chains.schemas import QualityFlag
+from coach.chains.schemas import DataSufficiency, QualityFlag
 from coach.core.prompts import render
 from coach.drafts.store import Provenance
 from coach.llm import ChatEngine, Deadline, Generation, LLMError, OfflineEngine, StructuredCall
@@ -46,6 +46,7 @@ class ChainSpec(Generic[T]):
     quality_items: Callable[[T], list[tuple[str, str]]]
     lang: str = "zh"
     retrieved_ids: list[str] = field(default_factory=list)
+    sufficiency: DataSufficiency | None = None
 
 
 @dataclass
@@ -170,7 +171,11 @@ async def run_chain(
         QualityFlag(path=p.path, kind="ungrounded", message=f"{p.kind}: {p.detail}")
         for p in final_problems
     ]
-    output = final.output.model_copy(update={"quality_flags": flags})
+    # Like the flags, the sufficiency is the service's finding, whatever the model put there.
+    computed: dict[str, Any] = {"quality_flags": flags}
+    if spec.sufficiency is not None:
+        computed["data_sufficiency"] = spec.sufficiency
+    output = final.output.model_copy(update=computed)
     provenance = Provenance(
         provider=final.provider,
         model=final.model,

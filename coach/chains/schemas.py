@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from coach.drafts.content import MANAGER_ONLY
+
 EvidenceIds = list[str]
 
 TopicKind = Literal[
@@ -31,6 +33,32 @@ class QualityFlag(BaseModel):
     path: str = Field(description="Where the item is, e.g. `improvements.0`.")
     kind: Literal["vague", "ungrounded"] = Field(description="What is wrong with it.")
     message: str = Field(description="What to add or check.")
+
+
+def _prep_field(what: str) -> str:
+    return Field(
+        default="",
+        description=f"Manager-only preparation, never shown to the employee: {what}",
+        json_schema_extra=MANAGER_ONLY,
+    )
+
+
+SufficiencyLevel = Literal["enough", "thin", "not_enough"]
+
+
+class DataSufficiency(BaseModel):
+    """How much the records support a draft, computed from them (not written by the model)."""
+
+    level: SufficiencyLevel = Field(description="enough, thin or not_enough.")
+    reason: str = Field(min_length=2, description="Why, in Chinese: which records there are.")
+
+
+def _sufficiency_field() -> DataSufficiency | None:
+    return Field(
+        default=None,
+        description="Filled by the service from the records; leave it out of the answer.",
+        json_schema_extra=MANAGER_ONLY,
+    )
 
 
 def _evidence_field() -> EvidenceIds:
@@ -56,17 +84,20 @@ class Topic(BaseModel):
         min_length=2, max_length=2, description="Two open coaching questions (not yes/no)."
     )
     evidence_ids: EvidenceIds = _evidence_field()
+    manager_prep: str = _prep_field("how to open the topic, what to check beforehand.")
 
 
 class CheckinTopics(BaseModel):
-    """Exactly three ranked topics for the next check-in."""
+    """Up to three ranked topics for the next check-in: fewer when the records hold fewer."""
 
-    topics: list[Topic] = Field(min_length=3, max_length=3)
+    topics: list[Topic] = Field(min_length=1, max_length=3)
+    manager_prep: str = _prep_field("how to prepare the check-in as a whole.")
     quality_flags: list[QualityFlag] = Field(default_factory=list)
+    data_sufficiency: DataSufficiency | None = _sufficiency_field()
 
     @model_validator(mode="after")
     def _ranked(self) -> CheckinTopics:
-        if [t.rank for t in self.topics] != [1, 2, 3]:
+        if [t.rank for t in self.topics] != list(range(1, len(self.topics) + 1)):
             raise ValueError("topics must be ranked 1, 2, 3 in order")
         return self
 
@@ -79,6 +110,7 @@ class Strength(BaseModel):
 
     text: str = Field(min_length=10, description="The behaviour, when it happened, its effect.")
     evidence_ids: EvidenceIds = _evidence_field()
+    manager_prep: str = _prep_field("how to recognise it in the conversation.")
 
 
 class Improvement(BaseModel):
@@ -88,6 +120,7 @@ class Improvement(BaseModel):
     impact: str = Field(min_length=4, description="What that led to.")
     suggestion: str = Field(min_length=4, description="A concrete next step.")
     evidence_ids: EvidenceIds = _evidence_field()
+    manager_prep: str = _prep_field("how to raise it, what to verify before the talk.")
 
 
 class NextAction(BaseModel):
@@ -104,6 +137,7 @@ class ResourceNeed(BaseModel):
 
     need: str = Field(min_length=4)
     evidence_ids: EvidenceIds = _evidence_field()
+    manager_prep: str = _prep_field("what the manager should arrange or confirm, by when.")
 
 
 class FeedbackDraft(BaseModel):
@@ -115,7 +149,9 @@ class FeedbackDraft(BaseModel):
     improvements: list[Improvement] = Field(min_length=1, max_length=4)
     next_actions: list[NextAction] = Field(min_length=1, max_length=5)
     resource_needs: list[ResourceNeed] = Field(min_length=1, max_length=3)
+    manager_prep: str = _prep_field("how to prepare the whole conversation, what to verify.")
     quality_flags: list[QualityFlag] = Field(default_factory=list)
+    data_sufficiency: DataSufficiency | None = _sufficiency_field()
 
 
 # --- development suggestions -------------------------------------------------------------
@@ -139,13 +175,16 @@ class DevelopmentSuggestion(BaseModel):
     first_step: str = Field(min_length=6)
     milestones: Milestones
     evidence_ids: EvidenceIds = _evidence_field()
+    manager_prep: str = _prep_field("how to introduce it, how the manager supports it.")
 
 
 class DevelopmentPlan(BaseModel):
     """Two to four development suggestions."""
 
     suggestions: list[DevelopmentSuggestion] = Field(min_length=2, max_length=4)
+    manager_prep: str = _prep_field("how to prepare the development talk as a whole.")
     quality_flags: list[QualityFlag] = Field(default_factory=list)
+    data_sufficiency: DataSufficiency | None = _sufficiency_field()
 
     @model_validator(mode="after")
     def _distinct(self) -> DevelopmentPlan:

@@ -3,7 +3,8 @@
 Anything that shows AI-made content to an employee, or turns it into an official record,
 asks `approved_content` for it. The gate hands out only what a named person approved (the
 final, possibly edited version, never the AI original of an edited draft) together with who
-approved it and when; a pending or rejected draft raises `Forbidden`.
+approved it and when; a pending or rejected draft raises `Forbidden`. What the employee is
+shown of it (`my_approved`, `my_targets`) is its `employee_view`: never the manager's notes.
 
 Before a decision, AI content is for the people who decide on it: HR and the managers above
 the draft's subject (`sees_pending`). Anyone else may still ask for a draft (an employee for
@@ -32,7 +33,8 @@ from coach.core.models import (
     Role,
     User,
 )
-from coach.drafts.content import DraftContent
+from coach.drafts.content import DraftContent, employee_view
+from coach.drafts.registry import draft_kind
 from coach.org.access import can_view, manages
 from coach.org.users import Principal
 
@@ -185,9 +187,16 @@ def approved_for(
     return [approved_content(session, principal, draft) for draft in drafts]
 
 
+def as_employee_sees(approved: ApprovedContent) -> ApprovedContent:
+    """Approved content without the fields meant for the manager alone."""
+    content = employee_view(draft_kind(approved.kind).schema, approved.content)
+    return approved.model_copy(update={"content": content})
+
+
 def my_approved(session: Session, principal: Principal, *, kind: str) -> list[ApprovedContent]:
-    """The caller's own approved content of one kind."""
-    return approved_for(session, principal, employee_id=_own_employee_id(principal), kind=kind)
+    """The caller's own approved content of one kind, as the employee sees it."""
+    own = approved_for(session, principal, employee_id=_own_employee_id(principal), kind=kind)
+    return [as_employee_sees(item) for item in own]
 
 
 class OfficialTargetPublic(BaseModel):
@@ -228,6 +237,9 @@ def my_targets(session: Session, principal: Principal) -> MyTargets:
             )
         )  # fmt: skip
     return MyTargets(
-        approved=approved_for(session, principal, employee_id=employee_id, kind=TARGET),
+        approved=[
+            as_employee_sees(item)
+            for item in approved_for(session, principal, employee_id=employee_id, kind=TARGET)
+        ],
         official=official,
     )

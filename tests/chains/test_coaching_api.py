@@ -195,7 +195,7 @@ def test_edited_approval_must_fit_the_schema(
 ) -> None:
     draft = demo_client.post("/v1/checkins/topics", json={"employee_id": "E012", "date": DAY},
                              headers=auth(demo_tokens.manager)).json()  # fmt: skip
-    bad = {"topics": draft["output"]["topics"][:2]}
+    bad = {"topics": draft["output"]["topics"][1:]}  # ranked 2, 3: no first topic
     response = demo_client.post(f"/v1/drafts/{draft['draft_id']}/approve", json={"content": bad},
                                 headers=auth(demo_tokens.manager))  # fmt: skip
     assert response.status_code == 422
@@ -212,9 +212,9 @@ def test_the_offline_feedback_draft_is_composed_once(
     composed: list[str] = []
     compose = feedback.compose_feedback
 
-    def counted(snapshot: Any) -> Any:
+    def counted(snapshot: Any, *rest: Any) -> Any:
         composed.append(snapshot.profile.id)
-        return compose(snapshot)
+        return compose(snapshot, *rest)
 
     monkeypatch.setattr(feedback, "compose_feedback", counted)
     response = demo_client.post("/v1/feedback/drafts", json={"employee_id": "E012", "cycle": "latest", "date": DAY},

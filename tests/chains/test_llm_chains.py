@@ -358,3 +358,28 @@ def test_a_verdict_is_named_in_the_retry_and_the_corrected_answer_is_kept(
     assert "dismissal" in retry and "attribution" in retry and "陈静" not in retry  # still masked
     assert body["provenance"]["provider"] == "openai" and body["status"] == "pending"
     assert not [t for t in _pending_texts(db) if "辞退" in t or "态度很差" in t]
+
+
+@respx.mock
+def test_the_models_preparation_is_grounded_and_its_sufficiency_replaced(
+    llm_app: FastAPI, llm_client: TestClient, knowledge: KnowledgeBase
+) -> None:
+    db = llm_app.state.engine
+    claimed = {"level": "enough", "reason": "模型认为记录充分"}
+
+    def plant(payload: dict[str, Any]) -> None:
+        payload["strengths"][0]["manager_prep"] = "面谈前确认上个季度回款达到了 314.7 万元。"
+        payload["data_sufficiency"] = claimed
+
+    def claim(payload: dict[str, Any]) -> None:
+        payload["data_sufficiency"] = claimed
+
+    bad = llm_payload(db, knowledge, "feedback", "E012", cycle="latest", mutate=plant)
+    good = llm_payload(db, knowledge, "feedback", "E012", cycle="latest", mutate=claim)
+    route = respx.post(CHAT).mock(side_effect=[_answer("feedback", bad), _answer("feedback", good)])
+    body = llm_client.post("/v1/feedback/drafts", json={"employee_id": "E012", "cycle": "latest", "date": DAY},
+                           headers=auth(_tokens(llm_app).manager)).json()  # fmt: skip
+    assert route.call_count == 2 and "314.7" in sent_text(route.calls.last.request)
+    assert body["provenance"]["provider"] == "openai"
+    sufficiency = body["output"]["data_sufficiency"]
+    assert sufficiency != claimed and "面谈记录" in sufficiency["reason"]
