@@ -87,7 +87,15 @@ _FREQUENCY = re.compile(
     r"|repeatedly|recurring|again and again|several times|more than once|multiple times",
     re.IGNORECASE,
 )
-_REPEATED_WORDS = re.compile(r"反复|一再|再三|频繁|屡屡|repeatedly|recurring|again", re.I)
+_REPEATED_WORDS = re.compile(r"反复|一再|再三|频繁|屡屡|repeatedly|recurring|again and again", re.I)
+# A frequency word is a claim about the records when what follows it happened ("多次提到",
+# "反复出现的障碍") or the clause is about check-ins; "多次练习" is advice, not a claim.
+_HAPPENED_AFTER = re.compile(
+    r"[^,，。;；]{0,6}?(?:提到|提及|提出|出现|反映|遇到|发生|说|写|延期|退回|未|没|障碍|问题"
+    r"|mention|rais|nam|come|came|occur|aris|obstacle|issue|problem)",
+    re.IGNORECASE,
+)
+_ABOUT_CHECKINS = re.compile(r"沟通|记录|面谈|1:1|check-?in", re.IGNORECASE)
 
 _BEHIND = re.compile(r"落后|滞后|慢于|低于[^,，。;；]{0,8}时间进度|behind", re.IGNORECASE)
 _AHEAD = re.compile(r"领先|超前|快于|高于[^,，。;；]{0,8}时间进度|ahead of", re.IGNORECASE)
@@ -100,9 +108,11 @@ _ELAPSED_PCT = re.compile(
 _LEVEL_POINTS = 15
 
 _NUM = r"(\d+(?:\.\d+)?)"
+# Months, days and years are when a value was measured, never the value.
+_NOT_DATE = r"(?![\d.]|\s*(?:月|日|号|年|季度|周|[-/]))"
 _FROM_TO = re.compile(
-    rf"从\s*{_NUM}[^\d,，。;；]{{0,8}}?(?:到|至|变为|变成)\s*{_NUM}"
-    rf"|from\s+{_NUM}[^\d,.;]{{0,12}}?\s+to\s+{_NUM}",
+    rf"从\s*{_NUM}{_NOT_DATE}[^\d,，。;；]{{0,8}}?(?:到|至|变为|变成)\s*{_NUM}{_NOT_DATE}"
+    rf"|from\s+{_NUM}{_NOT_DATE}[^\d,.;]{{0,12}}?\s+to\s+{_NUM}{_NOT_DATE}",
     re.IGNORECASE,
 )
 _UP = re.compile(
@@ -313,6 +323,12 @@ class ClaimChecker:
             if self._records_say(text, match.start(), match.end(), quoted):
                 continue
             word = match.group(0)
+            clause_start, _ = _span(text, match.start(), _CLAUSE_END)
+            if not match.group(1) and not (
+                _HAPPENED_AFTER.match(text, match.end())
+                or _ABOUT_CHECKINS.search(text, clause_start, match.start())
+            ):
+                continue
             if match.group(1):
                 needed = _count(match.group(1))
             else:
@@ -395,8 +411,14 @@ class ClaimChecker:
                 continue
             kr = self._key_result_in(clause, cited)
             named = kr if kr is not None and kr.title in clause else None
-            stated, moved = _stated_trend(clause), _from_to_trend(clause)
-            actual = moved or (kr_trend(named) if named is not None else None)
+            moved = _from_to_trend(clause)
+            actual: str | None
+            if moved is None and named is not None:
+                # Without values, only a movement said of the key result itself is checked.
+                after = clause[clause.index(named.title) + len(named.title) :]
+                stated, actual = _stated_trend(after), kr_trend(named)
+            else:
+                stated, actual = _stated_trend(clause), moved
             if stated is not None and actual is not None and stated != actual:
                 problems.append(ClaimProblem("direction", f"{clause.strip()!r} says {stated}, "
                                              f"but the values went {actual}"))  # fmt: skip

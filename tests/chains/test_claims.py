@@ -181,6 +181,18 @@ def test_a_tied_lowest_dimension_is_said_to_be_tied() -> None:
     assert _kinds("「团队贡献」得分2.9,是各维度中并列最低的。", ["R-3"], tied) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "建议每周多次练习「SBI反馈法」,并记录结果。",
+        f"从10月到11月,「{TEST_ENV}」一直没有解决。",
+        "如何进一步提升「销售回款达到95」的完成进度?",
+    ],
+)
+def test_advice_and_dates_are_no_claims(text: str) -> None:
+    assert [k for k in _kinds(text, ["C-E1-202611", "KR-E1-1"]) if k not in ("quote", "date")] == []
+
+
 def test_a_superlative_about_scores_must_name_its_dimension() -> None:
     assert "extreme" in _kinds("2026H1评估中得分最低的维度需要提升。", ["R-2"])
 
