@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from coach.chains.facts import difference, level
+from coach.chains.facts import difference, kr_pace, level
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import (
     CheckInRecord,
@@ -62,7 +62,9 @@ def short(text: str, limit: int = 40) -> str:
 def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
     """Template fields of a key result: values as records show them, counts as whole numbers.
 
-    `gap` is the distance to the target with its unit, in percentage points for percentages.
+    `gap` is the distance to the target with its unit, in percentage points for percentages;
+    `ahead` whether progress is past the share of the cycle elapsed (a key result done on
+    its last day is not).
     """
     return {
         "title": kr.title,
@@ -70,6 +72,7 @@ def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
         "current": level(kr.current, kr.unit),
         "target": level(kr.target, kr.unit),
         "gap": difference(kr.target, kr.current, kr.unit, lang),
+        "ahead": kr_pace(kr).behind_points < 0,
         "unit": kr.unit,
         "progress_pct": str(kr.progress_pct),
         "expected_pct": str(kr.expected_pct),

@@ -24,7 +24,10 @@ from coach.chains.records import (
 from coach.core.models import Direction
 
 # Units whose values are counted, so a value is a whole number ("5家", never "4.87家").
-COUNT_UNITS = frozenset({"家", "人", "位", "名", "次", "台", "件", "单", "条", "项", "户", "个"})
+COUNT_UNITS = frozenset(
+    {"家", "人", "位", "名", "次", "人次", "台", "件", "单", "笔", "条", "项", "户", "个", "张", "份",
+     "篇", "场", "套", "辆"}
+)  # fmt: skip
 PERCENT_UNITS = frozenset({"%", "％"})
 # A person counts as new in the role for this many months after the hire date.
 NEW_IN_ROLE_MONTHS = 6

@@ -295,6 +295,21 @@ def test_a_declining_key_result_is_no_strength() -> None:
     assert all(t.kind != "achievement" or "KR-E1-5" not in t.evidence_ids for t in topics.topics)
 
 
+def test_a_key_result_done_on_its_last_day_is_not_said_to_be_ahead() -> None:
+    done = _kr("KR-E1-6", "交付故事点达到45", "点", 27, 45, [40, 45], 100, "done")
+    done = done.model_copy(update={"expected_pct": 100})
+    snap = snapshot(key_results=(done,))
+    for output in (
+        compose_feedback(snap),
+        compose_topics(snapshot(kind="checkin_topics", key_results=(done,))),
+    ):
+        text = _all_text(output)
+        assert "「交付故事点达到45」" in text
+        assert "领先于100%" not in text and "高于100%" not in text
+    assert "pace" in _kinds("「交付故事点达到45」完成进度100%,领先于100%的时间进度。", ["KR-E1-6"],
+                            snap)  # fmt: skip
+
+
 def test_no_new_role_topic_for_someone_long_in_the_role() -> None:
     empty = {"key_results": (), "obstacles": (), "scores": {}}
     veteran = _all_text(compose_topics(snapshot(kind="checkin_topics", tenure=33, **empty)))  # type: ignore[arg-type]
