@@ -16,6 +16,7 @@ from coach.chains.common import (
     pseudonymizer_for,
     recurring,
 )
+from coach.chains.facts import NEW_IN_ROLE_MONTHS, extreme_word, kr_pace, rankings
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
@@ -43,18 +44,17 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
     """Every topic the records support, most pressing first."""
     found: list[Candidate] = []
     for kr in snapshot.key_results:
+        fields = kr_fields(kr, snapshot.lang)
         if kr.status == "off_track":
             found.append(
-                Candidate(
-                    "off_track_kr", 100 + kr.expected_pct - kr.progress_pct, kr_fields(kr), [kr.id]
-                )
+                Candidate("off_track_kr", 100 + kr.expected_pct - kr.progress_pct, fields, [kr.id])
             )
         elif kr.status == "on_track":
-            found.append(Candidate("kr_checkpoint", 35, kr_fields(kr), [kr.id]))
-        elif kr.status in ("ahead", "done"):
+            found.append(Candidate("kr_checkpoint", 35, fields, [kr.id]))
+        elif kr.status in ("ahead", "done") and not kr_pace(kr).declining:
             found.append(
                 Candidate("achievement", 56 + min(10, kr.progress_pct - kr.expected_pct) / 2,
-                          {**kr_fields(kr), "source": "kr"}, [kr.id])
+                          {**fields, "source": "kr"}, [kr.id])
             )  # fmt: skip
     recent = snapshot.checkins[:3]
     for text, group in recurring(recent, "obstacles"):
@@ -102,10 +102,11 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
             found.append(
                 Candidate("development", 48 + (3.5 - low.score) * 10,
                           {"source": "review", "cycle": low.cycle, "label": low.dimension_label,
-                           "score": fmt_num(low.score), "comment": low.comment}, [low.id])
+                           "score": fmt_num(low.score), "comment": low.comment,
+                           "extreme": extreme_word(rankings(snapshot)[low.cycle], low)}, [low.id])
             )  # fmt: skip
     profile = snapshot.profile
-    if profile.tenure_months < 6:
+    if profile.tenure_months < NEW_IN_ROLE_MONTHS:
         found.append(
             Candidate("development", 45,
                       {"source": "profile", "role": profile.role, "tenure": str(profile.tenure_months)},
@@ -163,6 +164,8 @@ def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = Non
             continue
         if any(c.kind == kind and c.ev.get("source") == extra.get("source") for c in chosen):
             continue
+        if extra.get("source") == "profile" and profile.tenure_months >= NEW_IN_ROLE_MONTHS:
+            extra = {"source": "reflection"}
         chosen.append(
             Candidate(kind, 0, {"role": profile.role, "team": profile.team,
                                 "tenure": str(profile.tenure_months), "level": profile.level, **extra}, [profile.id])
@@ -192,6 +195,7 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
                 f"topics.{i}",
                 [topic.title, topic.why_now, *topic.questions, topic.manager_prep],
                 topic.evidence_ids,
+                strength=topic.kind == "achievement",
             )
         )
     if output.manager_prep.strip():

@@ -6,17 +6,19 @@ import json
 import re
 from typing import Any
 
+from coach.chains.facts import difference, kr_pace, level
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import (
     CheckInRecord,
     Directory,
     EventRecord,
     KeyResultRecord,
+    Lang,
     Snapshot,
-    fmt_num,
 )
 
 _CLAUSE = re.compile(r"[,,。;;!!??]")
+_PHRASE_END = re.compile(r"\s|[并和及、]")
 
 
 def json_block(value: Any) -> str:
@@ -44,20 +46,33 @@ def bare(text: str) -> str:
     return _END_PUNCT.sub("", text.strip())
 
 
-def short(text: str, limit: int = 20) -> str:
-    """The first clause of a text, verbatim, so a quote of it stays a substring."""
-    first = _CLAUSE.split(text.strip(), maxsplit=1)[0].strip()
-    return first[:limit] if first else text.strip()[:limit]
+def short(text: str, limit: int = 40) -> str:
+    """The first clause of a text, verbatim, so a quote of it stays a substring.
+
+    A clause longer than `limit` is cut where a phrase ends (before 并 / 和 / 及 / 、 or a
+    space), never inside a phrase, so a title built from it reads whole.
+    """
+    first = _CLAUSE.split(text.strip(), maxsplit=1)[0].strip() or text.strip()
+    if len(first) <= limit:
+        return first
+    cuts = [m.start() for m in _PHRASE_END.finditer(first, 4, limit + 1)]
+    return first[: cuts[-1]].rstrip() if cuts else first
 
 
-def kr_fields(kr: KeyResultRecord) -> dict[str, Any]:
-    """Template fields of a key result, numbers formatted as the records show them."""
+def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
+    """Template fields of a key result: values as records show them, counts as whole numbers.
+
+    `gap` is the distance to the target with its unit, in percentage points for percentages;
+    `ahead` whether progress is past the share of the cycle elapsed (a key result done on
+    its last day is not).
+    """
     return {
         "title": kr.title,
         "goal_title": kr.goal_title,
-        "current": fmt_num(kr.current),
-        "target": fmt_num(kr.target),
-        "remaining": fmt_num(kr.remaining),
+        "current": level(kr.current, kr.unit),
+        "target": level(kr.target, kr.unit),
+        "gap": difference(kr.target, kr.current, kr.unit, lang),
+        "ahead": kr_pace(kr).behind_points < 0,
         "unit": kr.unit,
         "progress_pct": str(kr.progress_pct),
         "expected_pct": str(kr.expected_pct),

@@ -16,6 +16,7 @@ from coach.chains.common import (
     pseudonymizer_for,
     recurring,
 )
+from coach.chains.facts import NEW_IN_ROLE_MONTHS, extreme_word, rankings
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, PracticeRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
@@ -48,6 +49,10 @@ _DIMENSION_QUERIES = {
 }
 
 
+# How an obstacle gap is named, by the number of check-ins that state it.
+_OBSTACLE_LABELS = {1: "沟通中提到的障碍", 2: "多次提到的障碍", 3: "反复出现的障碍"}
+
+
 @dataclass(frozen=True)
 class Gap:
     """Something the person could develop, the evidence for it and how to search for help."""
@@ -64,13 +69,16 @@ def find_gaps(snapshot: Snapshot) -> list[Gap]:
     """The person's gaps, most important first: low review dimensions, recurring obstacles, …"""
     gaps: list[Gap] = []
     latest = [r for r in snapshot.reviews if r.cycle == snapshot.review_cycle]
+    ranked = rankings(snapshot)
     for review in sorted(latest, key=lambda r: (r.score, r.dimension))[:2]:
         if review.score < 3.5 or review is min(latest, key=lambda r: (r.score, r.dimension)):
+            extreme = extreme_word(ranked[review.cycle], review)
             gaps.append(
                 Gap("review", f"{review.dimension_label}",
                     _DIMENSION_QUERIES.get(review.dimension, review.dimension_label),
                     {"cycle": review.cycle, "dim": review.dimension_label,
-                     "score": fmt_num(review.score), "comment": review.comment},
+                     "score": fmt_num(review.score), "comment": review.comment,
+                     "extreme": extreme if "最低" in extreme else ""},
                     [review.id], 60 + (3.5 - review.score) * 10)
             )  # fmt: skip
     for kr in snapshot.key_results:
@@ -83,7 +91,7 @@ def find_gaps(snapshot: Snapshot) -> list[Gap]:
     for text, group in recurring(snapshot.checkins, "obstacles"):
         if len(group) >= 2 or not gaps:
             gaps.append(
-                Gap("obstacle", "反复出现的障碍", f"{text} 障碍 根因 解决",
+                Gap("obstacle", _OBSTACLE_LABELS[min(len(group), 3)], f"{text} 障碍 根因 解决",
                     {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]},
                     [c.id for c in group], 40 + 5 * len(group))
             )  # fmt: skip
@@ -110,7 +118,7 @@ def find_gaps(snapshot: Snapshot) -> list[Gap]:
                 [wish.id], 45)
         )  # fmt: skip
     profile = snapshot.profile
-    if profile.tenure_months < 6:
+    if profile.tenure_months < NEW_IN_ROLE_MONTHS:
         gaps.append(
             Gap("profile", "新岗位适应", "新员工 入职 适应 目标设定",
                 {"role": profile.role, "tenure": str(profile.tenure_months)}, [profile.id], 58)

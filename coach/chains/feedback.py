@@ -16,9 +16,10 @@ from coach.chains.common import (
     pseudonymizer_for,
     recurring,
 )
+from coach.chains.facts import extreme_word, frequency_word, kr_pace, rankings
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.privacy import Pseudonymizer
-from coach.chains.records import Directory, ReviewRecord, Snapshot, fmt_num
+from coach.chains.records import CheckInRecord, Directory, ReviewRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import (
     DataSufficiency,
@@ -47,10 +48,16 @@ def _review_fields(review: ReviewRecord, snapshot: Snapshot) -> dict[str, Any]:
         "cycle": review.cycle,
         "label": review.dimension_label,
         "score": fmt_num(review.score),
+        "extreme": _extreme(snapshot, review),
         "comment": review.comment,
         "joined_mid_cycle": review.joined_mid_cycle,
         "next_checkin": snapshot.calendar.next_checkin.isoformat(),
     }
+
+
+def _extreme(snapshot: Snapshot, review: ReviewRecord) -> str:
+    """最低 / 最高 (or 并列…) when the dimension is one in its cycle, else nothing."""
+    return extreme_word(rankings(snapshot)[review.cycle], review)
 
 
 class _Finding(NamedTuple):
@@ -118,7 +125,7 @@ def _strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[Strength]:
         if event.polarity == "positive" and len(strengths) < 2:
             strengths.append(_strength("event", event_fields(event), event.id))
     for kr in snapshot.key_results:
-        if kr.status in ("ahead", "done") and len(strengths) < 3:
+        if kr.status in ("ahead", "done") and not kr_pace(kr).declining and len(strengths) < 3:
             strengths.append(_strength("kr", kr_fields(kr), kr.id))
     if top is not None and top.score >= 3.5 and len(strengths) < 3:
         strengths.append(_strength("review", _review_fields(top, snapshot), top.id))
@@ -170,7 +177,7 @@ def _findings_from_problems(snapshot: Snapshot, low: ReviewRecord | None) -> lis
         found.append(_finding(snapshot, "review", fields, [low.id], fields))
     for text, group in recurring(snapshot.checkins, "obstacles"):
         if len(group) >= 2 and len(found) < 3:
-            ev = {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]}
+            ev = _obstacle_fields(text, group)
             found.append(_finding(snapshot, "obstacle", ev, [c.id for c in group], ev))
     return found
 
@@ -189,8 +196,14 @@ def _fallback_finding(
             "the records hold nothing to base an improvement on "
             "(no review score, key event, key result or obstacle in this cycle)"
         )
-    ev = {"text": obstacle.obstacles.strip(), "dates": [obstacle.date.isoformat()]}
+    ev = _obstacle_fields(obstacle.obstacles.strip(), [obstacle])
     return _finding(snapshot, "obstacle", ev, [obstacle.id], ev)
+
+
+def _obstacle_fields(text: str, group: list[CheckInRecord]) -> dict[str, Any]:
+    """An obstacle, the dates it was named on and the frequency word that count supports."""
+    dates = [c.date.isoformat() for c in reversed(group)]
+    return {"text": text, "dates": dates, "frequency": frequency_word(len(dates))}
 
 
 def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[NextAction]:
@@ -263,8 +276,8 @@ def _summary(
         "name": snapshot.profile.name,
         "cycle": snapshot.cycle or snapshot.review_cycle or "",
         "review_cycle": snapshot.review_cycle or "",
-        "top": {"label": top.dimension_label, "score": fmt_num(top.score)} if top else None,
-        "low": {"label": low.dimension_label, "score": fmt_num(low.score)} if low else None,
+        "top": _ranked(snapshot, top),
+        "low": _ranked(snapshot, low),
         "kr": kr_fields(kr) if kr is not None else None,
         "checkin_date": checkin.date.isoformat() if checkin is not None else "",
     }
@@ -273,6 +286,13 @@ def _summary(
     ids += [kr.id] if kr is not None else []
     ids += [checkin.id] if checkin is not None else []
     return _blocks("summary", "", ev)["text"], ids
+
+
+def _ranked(snapshot: Snapshot, review: ReviewRecord | None) -> dict[str, str] | None:
+    if review is None:
+        return None
+    return {"label": review.dimension_label, "score": fmt_num(review.score),
+            "extreme": _extreme(snapshot, review)}  # fmt: skip
 
 
 def _focus(finding: _Finding) -> str:
@@ -293,7 +313,9 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> l
         "summary", [output.summary, output.manager_prep], output.summary_evidence_ids
     )
     for i, s in enumerate(output.strengths):
-        problems += grounder.check(f"strengths.{i}", [s.text, s.manager_prep], s.evidence_ids)
+        problems += grounder.check(
+            f"strengths.{i}", [s.text, s.manager_prep], s.evidence_ids, strength=True
+        )
     for i, m in enumerate(output.improvements):
         problems += grounder.check(
             f"improvements.{i}", [m.behavior, m.impact, m.suggestion, m.manager_prep],

@@ -11,7 +11,9 @@ nothing else. Checked per item:
 - no verdict about the person (promotion, dismissal, pay, demotion, rating, a character
   label) unless a cited record says it, in its own words (`VERDICT_TERMS`);
 - words attributed to someone ("陈静认为…") are what that person said in a cited record;
-- leftover pseudonym placeholders, which mean restoring the answer failed.
+- leftover pseudonym placeholders, which mean restoring the answer failed;
+- comparative and aggregate claims (最低, 多次, 落后于时间进度, 下降, 个百分点, …) hold,
+  recomputed from the whole snapshot by `coach.chains.claims`.
 
 The checks are deliberately strict: a false alarm costs one regeneration or a flag that a
 manager reads, a missed invention puts a wrong fact in front of an employee.
@@ -25,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from coach.chains.claims import ClaimChecker
 from coach.chains.privacy import PLACEHOLDER
 from coach.chains.records import (
     CheckInRecord,
@@ -351,6 +354,7 @@ class Grounder:
         self.records = snapshot.records()
         self.directory = directory
         self.people = directory.index()
+        self.claims = ClaimChecker(snapshot)
         self._cache: dict[tuple[str, ...], Facts] = {}
 
     def _strip_ids(self, text: str) -> str:
@@ -403,6 +407,7 @@ class Grounder:
             for value in record.model_dump().values():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     numbers.append(float(value))
+        numbers.extend(self.claims.computed_numbers())
         names = self.people.names_in(text)
         trusted = [r for r in chosen if r.id not in snap.flagged_ids]
         fields = [_squash(v) for r in trusted for v in record_text(r).split("\n")]
@@ -421,8 +426,13 @@ class Grounder:
         evidence_ids: Sequence[str],
         *,
         extra_allowed: Iterable[str] = (),
+        strength: bool = False,
     ) -> list[Violation]:
-        """Violations of one item: its texts against the records it cites."""
+        """Violations of one item: its texts against the records it cites.
+
+        `strength` marks an item that presents a result as a strength, which a worsening
+        result never is.
+        """
         problems: list[Violation] = []
         if not evidence_ids:
             problems.append(Violation(path, "no_evidence", "the item cites no record"))
@@ -435,6 +445,8 @@ class Grounder:
         facts = self._facts(valid_ids, tuple(extra_allowed))
         for text in texts:
             problems.extend(self._check_text(path, text, facts, valid_ids))
+        for claim in self.claims.check(texts, valid_ids, strength=strength):
+            problems.append(Violation(path, claim.kind, claim.detail))
         return problems
 
     def _check_text(
