@@ -104,8 +104,9 @@ _PROGRESS_PCT = re.compile(r"完成进度\s*(\d+)\s*%|(\d+)\s*% of the way")
 _ELAPSED_PCT = re.compile(
     r"(\d+)\s*%\s*的时间进度|时间已过去\s*(\d+)\s*%|(\d+)\s*% of the period", re.IGNORECASE
 )
-# Within this many points of the time elapsed a key result counts as level with it.
-_LEVEL_POINTS = 15
+# A key result no more than this many points behind the time elapsed is on schedule; nine
+# points behind is behind, whatever the status thresholds that pick topics allow.
+_LEVEL_POINTS = 5
 
 _NUM = r"(\d+(?:\.\d+)?)"
 # Months, days and years are when a value was measured, never the value.
@@ -390,7 +391,7 @@ class ClaimChecker:
                 holds = (
                     progress < expected if pattern is _BEHIND
                     else progress > expected if pattern is _AHEAD
-                    else abs(progress - expected) < _LEVEL_POINTS
+                    else progress >= expected - _LEVEL_POINTS
                 )  # fmt: skip
                 if not holds:
                     problems.append(ClaimProblem(

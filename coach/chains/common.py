@@ -64,7 +64,7 @@ def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
 
     `gap` is the distance to the target with its unit, in percentage points for percentages;
     `ahead` whether progress is past the share of the cycle elapsed (a key result done on
-    its last day is not).
+    its last day is not); `behind_points` how far it trails that share (negative: ahead).
     """
     return {
         "title": kr.title,
@@ -73,6 +73,7 @@ def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
         "target": level(kr.target, kr.unit),
         "gap": difference(kr.target, kr.current, kr.unit, lang),
         "ahead": kr_pace(kr).behind_points < 0,
+        "behind_points": kr_pace(kr).behind_points,
         "unit": kr.unit,
         "progress_pct": str(kr.progress_pct),
         "expected_pct": str(kr.expected_pct),

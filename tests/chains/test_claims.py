@@ -349,3 +349,22 @@ def test_an_llm_answer_with_a_false_claim_is_retried_then_answered_offline() -> 
     assert "grounding check twice" in (result.provenance.fallback_reason or "")
     assert "「团队贡献」得分3.2,是各维度中最低的" not in _all_text(result.output)
     assert result.output.quality_flags == []
+
+
+def test_a_key_result_nine_points_behind_is_not_said_to_be_on_schedule() -> None:
+    # 65% done with 74% of the period gone: close enough to pick a checkpoint topic, too far
+    # behind to be "level with" the time elapsed.
+    trailing = _kr("KR-E1-7", "上半年销售额达到150", "万元", 0, 150, [90, 98], 65, "on_track")
+    trailing = trailing.model_copy(update={"expected_pct": 74})
+    snap = snapshot(kind="checkin_topics", key_results=(trailing,))
+    text = _all_text(compose_topics(snap))
+    assert "基本持平" not in text
+    assert "落后于74%的时间进度9个百分点" in text
+    said = "「上半年销售额达到150」完成进度65%,与74%的时间进度基本持平。"
+    assert "pace" in _kinds(said, ["KR-E1-7"], snap)
+    assert (
+        _kinds(
+            "「上半年销售额达到150」完成进度65%,落后于74%的时间进度9个百分点。", ["KR-E1-7"], snap
+        )
+        == []
+    )
