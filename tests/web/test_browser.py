@@ -148,7 +148,7 @@ def test_target_range_is_drawn_on_the_metric_chart(
     card.get_by_role("button", name=re.compile("建议 .* 目标区间")).click()
     expect(page.get_by_role("status")).to_contain_text("待审批草稿")
     card = page.locator("article[id^=metric-]").first
-    expect(card.locator(".range")).to_contain_text("保底")
+    expect(card.locator(".range")).to_contain_text("承诺值")
     datasets = card.locator("canvas").evaluate("c => Chart.getChart(c).data.datasets.length")
     assert datasets == 4  # history + commit, target, stretch
     shot(page, "person-laptop")
