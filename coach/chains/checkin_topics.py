@@ -8,13 +8,18 @@ from typing import Any, Final
 
 from coach.chains.common import (
     TRAINING_WISH,
+    Gap,
     bare,
+    commitments,
     event_fields,
     json_block,
     kr_fields,
+    longest_gap,
     prompt_data,
     pseudonymizer_for,
     recurring,
+    variant,
+    zh_punct,
 )
 from coach.chains.facts import NEW_IN_ROLE_MONTHS, extreme_word, kr_pace, rankings
 from coach.chains.grounding import Grounder, Violation
@@ -28,6 +33,8 @@ from coach.llm import ChatEngine, Deadline
 KIND: Final = "checkin_topics"
 TEMPLATE = "coaching/checkin_topics.j2"
 OFFLINE_TEMPLATE = "coaching/offline/checkin_topics.j2"
+# Check-ins are monthly: a stretch this long without one is worth raising.
+LONG_GAP_DAYS = 45
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,16 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
                           {**fields, "source": "kr"}, [kr.id])
             )  # fmt: skip
     recent = snapshot.checkins[:3]
-    for text, group in recurring(recent, "obstacles"):
+    for text, group in recurring(snapshot.checkins, "obstacles"):
+        if group[0] not in recent:
+            continue  # an obstacle no longer raised is not pressing
         found.append(
             Candidate("obstacle", 70 + 8 * (len(group) - 1),
-                      {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]},
+                      {"text": text, "dates": [c.date.isoformat() for c in reversed(group)],
+                       "count": len(group)},
                       [c.id for c in group])
         )  # fmt: skip
+    found += _promises(snapshot)
     if snapshot.checkins:
         last = snapshot.checkins[0]
         if last.support_needed.strip():
@@ -106,7 +117,7 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
                            "extreme": extreme_word(rankings(snapshot)[low.cycle], low)}, [low.id])
             )  # fmt: skip
     profile = snapshot.profile
-    if profile.tenure_months < NEW_IN_ROLE_MONTHS:
+    if _new_in_role(snapshot):
         found.append(
             Candidate("development", 45,
                       {"source": "profile", "role": profile.role, "tenure": str(profile.tenure_months)},
@@ -118,6 +129,27 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
                       {"role": profile.role, "team": profile.team}, [profile.id])
         )  # fmt: skip
     return sorted(found, key=lambda c: -c.score)
+
+
+def _new_in_role(snapshot: Snapshot) -> bool:
+    """Whether the person joined recently enough for settling in to be a topic."""
+    return snapshot.profile.tenure_months < NEW_IN_ROLE_MONTHS
+
+
+def _promises(snapshot: Snapshot) -> list[Candidate]:
+    """What the manager took on in a check-in, with whether a later record shows it done."""
+    found = []
+    for promise in commitments(snapshot.checkins):
+        checkin = promise.checkin
+        ev = {"source": "promise", "text": promise.text, "task": promise.task,
+              "date": checkin.date.isoformat(),
+              "who": checkin.manager_name or snapshot.profile.manager_name or "主管",
+              "kept_date": promise.kept_in.date.isoformat() if promise.kept_in else "",
+              "later": promise.later}  # fmt: skip
+        ids = [checkin.id] + ([promise.kept_in.id] if promise.kept_in else [])
+        # An unanswered promise costs the manager's word; one kept only needs a short look.
+        found.append(Candidate("open_action", 68 if promise.kept_in is None else 52, ev, ids))
+    return found
 
 
 def _on_a_key_result(candidate: Candidate) -> bool:
@@ -145,7 +177,16 @@ def pick(found: list[Candidate]) -> list[Candidate]:
 _GENERIC: list[tuple[TopicKind, dict[str, Any]]] = [
     ("goal_setting", {}),
     ("development", {"source": "career"}),
+    ("development", {"source": "rhythm"}),
 ]
+
+
+def _generic_fits(snapshot: Snapshot, extra: dict[str, Any], thin: bool) -> bool:
+    """The check-in rhythm only without check-ins (a fact even on thin records); the others
+    only where the records are not thin: they would be padding."""
+    if extra.get("source") == "rhythm":
+        return not snapshot.checkins
+    return not thin
 
 
 def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = None) -> CheckinTopics:
@@ -158,9 +199,11 @@ def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = Non
     chosen = pick(candidates(snapshot))
     profile = snapshot.profile
     for kind, extra in _GENERIC:
-        if len(chosen) >= 3 or thin:
+        if len(chosen) >= 3:
             break
         if kind == "goal_setting" and snapshot.key_results:
+            continue
+        if not _generic_fits(snapshot, extra, thin):
             continue
         if any(c.kind == kind and c.ev.get("source") == extra.get("source") for c in chosen):
             continue
@@ -170,24 +213,43 @@ def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = Non
             Candidate(kind, 0, {"role": profile.role, "team": profile.team,
                                 "tenure": str(profile.tenure_months), "level": profile.level, **extra}, [profile.id])
         )  # fmt: skip
-    topics = []
-    for rank, candidate in enumerate(chosen[:3], start=1):
-        parts = render_blocks(
-            OFFLINE_TEMPLATE, lang=snapshot.lang, kind=candidate.kind, ev=candidate.ev
-        )
-        topics.append(
-            Topic(rank=rank, kind=candidate.kind, title=parts["title"], why_now=parts["why_now"],
-                  questions=[parts["q1"], parts["q2"]], evidence_ids=candidate.evidence_ids,
-                  manager_prep=parts.get("manager_prep", ""))
-        )  # fmt: skip
-    prep = render_blocks(OFFLINE_TEMPLATE, lang=snapshot.lang, kind="prep", ev={"thin": thin})
+    topics = [_topic(snapshot, rank, c) for rank, c in enumerate(chosen[:3], start=1)]
+    gap = longest_gap(snapshot.checkins, snapshot.as_of)
+    if gap is not None and gap.days >= LONG_GAP_DAYS and snapshot.lang == "zh":
+        topics[0] = _with_gap(snapshot, topics[0], gap)
+    prep = _render(snapshot, "prep", {"thin": thin})
     return CheckinTopics(
         topics=topics, manager_prep=prep["manager_prep"], data_sufficiency=sufficiency
     )
 
 
+def _render(snapshot: Snapshot, kind: str, ev: dict[str, Any]) -> dict[str, str]:
+    parts = render_blocks(OFFLINE_TEMPLATE, lang=snapshot.lang, kind=kind, ev=ev)
+    return {k: zh_punct(v) for k, v in parts.items()} if snapshot.lang == "zh" else parts
+
+
+def _topic(snapshot: Snapshot, rank: int, candidate: Candidate) -> Topic:
+    key = candidate.evidence_ids[0]
+    ev = {"v": variant(snapshot.profile.id, candidate.kind, key, count=2), **candidate.ev}
+    parts = _render(snapshot, candidate.kind, ev)
+    return Topic(rank=rank, kind=candidate.kind, title=parts["title"], why_now=parts["why_now"],
+                 questions=[parts["q1"], parts["q2"]], evidence_ids=candidate.evidence_ids,
+                 manager_prep=parts.get("manager_prep", ""))  # fmt: skip
+
+
+def _with_gap(snapshot: Snapshot, topic: Topic, gap: Gap) -> Topic:
+    """The topic with the long stretch without a check-in said, citing the check-ins around it."""
+    ev = {"days": str(gap.days), "since": gap.since.date.isoformat(),
+          "until": gap.until.date.isoformat() if gap.until else ""}  # fmt: skip
+    sentence = _render(snapshot, "gap", ev)["why_now"]
+    ids = [gap.since.id] + ([gap.until.id] if gap.until else [])
+    cited = list(dict.fromkeys([*topic.evidence_ids, *ids]))
+    return topic.model_copy(update={"why_now": topic.why_now + sentence, "evidence_ids": cited})
+
+
 def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
-    """Grounding problems of every topic."""
+    """Grounding problems of every topic; counts of the cited check-ins and the days between
+    them are facts a topic may state."""
     problems: list[Violation] = []
     for i, topic in enumerate(output.topics):
         problems.extend(
@@ -196,6 +258,7 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
                 [topic.title, topic.why_now, *topic.questions, topic.manager_prep],
                 topic.evidence_ids,
                 strength=topic.kind == "achievement",
+                extra_allowed=_derived(grounder.snapshot, topic.evidence_ids),
             )
         )
     if output.manager_prep.strip():
@@ -203,6 +266,15 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
             "manager_prep", [output.manager_prep], [grounder.snapshot.profile.id]
         )
     return problems
+
+
+def _derived(snapshot: Snapshot, ids: list[str]) -> list[str]:
+    """Counts and day spans computed from the check-ins a topic cites and the snapshot."""
+    cited = [c for c in snapshot.checkins if c.id in ids]
+    days = [(snapshot.as_of - c.date).days for c in cited]
+    days += [abs((a.date - b.date).days) for a in cited for b in cited if a is not b]
+    later = [sum(o.date > c.date for o in snapshot.checkins) for c in cited]
+    return [f"{len(cited)}次", *(f"{d}天" for d in days), *(f"{n}次" for n in later)]
 
 
 def quality_items(output: CheckinTopics) -> list[tuple[str, str]]:

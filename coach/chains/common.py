@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from typing import Any
+import zlib
+from datetime import date
+from typing import Any, NamedTuple
 
 from coach.chains.facts import difference, kr_pace, level
 from coach.chains.privacy import Pseudonymizer
@@ -16,9 +19,9 @@ from coach.chains.records import (
     Lang,
     Snapshot,
 )
+from coach.quality import check_comments
 
 _CLAUSE = re.compile(r"[,,。;;!!??]")
-_PHRASE_END = re.compile(r"\s|[并和及、]")
 
 
 def json_block(value: Any) -> str:
@@ -46,17 +49,24 @@ def bare(text: str) -> str:
     return _END_PUNCT.sub("", text.strip())
 
 
-def short(text: str, limit: int = 40) -> str:
+# Where a long clause may be cut without breaking a phrase: before a joined second part.
+_PHRASE_JOIN = re.compile(r"(?:并且|并|以及|及|同时|而且|然后)")
+
+
+def short(text: str, limit: int = 20) -> str:
     """The first clause of a text, verbatim, so a quote of it stays a substring.
 
-    A clause longer than `limit` is cut where a phrase ends (before 并 / 和 / 及 / 、 or a
-    space), never inside a phrase, so a title built from it reads whole.
+    A clause longer than `limit` is cut before the part joined by 并/及/同时… (the last such
+    join within the limit, else the first after it), never mid-phrase; one with no such join
+    is kept whole.
     """
     first = _CLAUSE.split(text.strip(), maxsplit=1)[0].strip() or text.strip()
     if len(first) <= limit:
         return first
-    cuts = [m.start() for m in _PHRASE_END.finditer(first, 4, limit + 1)]
-    return first[: cuts[-1]].rstrip() if cuts else first
+    joins = [m.start() for m in _PHRASE_JOIN.finditer(first) if m.start() >= 4]
+    within = [j for j in joins if j <= limit]
+    cut = within[-1] if within else joins[0] if joins else len(first)
+    return first[:cut]
 
 
 def kr_fields(kr: KeyResultRecord, lang: Lang = "zh") -> dict[str, Any]:
@@ -105,3 +115,134 @@ def recurring(checkins: list[CheckInRecord], field: str) -> list[tuple[str, list
 
 
 TRAINING_WISH = re.compile(r"培训|学习|提升|辅导|带教|training|course|mentor|learn", re.IGNORECASE)
+
+
+# --- the strongest evidence --------------------------------------------------------------
+
+# A manager's words that report a shortfall rather than something done well: the clause
+# before the advice decides, since most specific feedback ends with a suggestion either way.
+_SHORTFALL = re.compile(
+    r"但|却|偏高|偏低|延期|错乱|退回|多了|没在|没有|未按|未及时|不及时|缺少|下滑|下降|超时|投诉增加"
+    r"|\b(?:but|late|missed|delayed|dropped|failed)\b",
+    re.IGNORECASE,
+)
+_ADVICE_START = re.compile(r"下次|下个|下季度|下月|今后|以后|建议|请|希望|please|next time", re.I)
+
+
+class ManagerFeedback(NamedTuple):
+    """A check-in's specific manager feedback, split into what was seen and what was advised."""
+
+    checkin: CheckInRecord
+    observation: str
+    advice: str
+    shortfall: bool
+
+
+def split_feedback(text: str) -> tuple[str, str]:
+    """The observation of a feedback text and the advice after it, each verbatim and bare."""
+    sentences = [s for s in re.split("(?<=[\u3002.!?\uff01\uff1f])", text.strip()) if s.strip()]
+    seen: list[str] = []
+    advice: list[str] = []
+    for sentence in sentences:
+        (advice if advice or _ADVICE_START.match(sentence.strip()) else seen).append(sentence)
+    return bare("".join(seen)), bare("".join(advice))
+
+
+def specific_feedback(checkins: list[CheckInRecord], lang: str) -> list[ManagerFeedback]:
+    """Check-ins (newest first) whose manager feedback the vague check finds specific."""
+    written = [c for c in checkins if c.manager_feedback.strip()]
+    checks = check_comments([c.manager_feedback for c in written], lang)
+    found = []
+    for checkin, check in zip(written, checks, strict=True):
+        if check.vague:
+            continue
+        observation, advice = split_feedback(checkin.manager_feedback)
+        if observation:
+            found.append(
+                ManagerFeedback(checkin, observation, advice, bool(_SHORTFALL.search(observation)))
+            )
+    return found
+
+
+# "我来协调排班", "我会帮你申请": what the manager took on in the conversation.
+_PROMISE = re.compile(
+    r"(?:我来|我会|我去|我帮你|我帮忙|由我|我负责|I(?:'ll| will))\s*([^,\uff0c\u3002;\uff1b!?\uff01\uff1f.]{2,24})"
+)
+
+
+class Commitment(NamedTuple):
+    """Something the manager took on in a check-in, and the later record that shows it done."""
+
+    checkin: CheckInRecord
+    text: str
+    task: str
+    kept_in: CheckInRecord | None
+    later: int
+
+
+def commitments(checkins: list[CheckInRecord]) -> list[Commitment]:
+    """Promises in the manager's words of each check-in (newest first), each checked once."""
+    found: list[Commitment] = []
+    seen: set[str] = set()
+    for n, checkin in enumerate(checkins):
+        for match in _PROMISE.finditer(checkin.manager_feedback):
+            task = match.group(1).strip()
+            if task in seen:
+                continue
+            seen.add(task)
+            later = checkins[:n]
+            kept = next((c for c in reversed(later) if task in _follow_up_text(c)), None)
+            found.append(Commitment(checkin, match.group(0).strip(), task, kept, len(later)))
+    return found
+
+
+def _follow_up_text(checkin: CheckInRecord) -> str:
+    return "\n".join((checkin.progress, checkin.manager_feedback, checkin.employee_comment))
+
+
+class Gap(NamedTuple):
+    """The longest stretch without a check-in, and the check-in it started after."""
+
+    days: int
+    since: CheckInRecord
+    until: CheckInRecord | None
+
+
+def longest_gap(checkins: list[CheckInRecord], as_of: date) -> Gap | None:
+    """The longest gap between check-ins (newest first), or since the last one, in days."""
+    if not checkins:
+        return None
+    gaps = [Gap((as_of - checkins[0].date).days, checkins[0], None)]
+    gaps += [
+        Gap((newer.date - older.date).days, older, newer)
+        for newer, older in itertools.pairwise(checkins)
+    ]
+    return max(gaps, key=lambda g: (g.days, g.since.date))
+
+
+# --- Chinese text ------------------------------------------------------------------------
+
+_FULL_WIDTH = {",": "\uff0c", ":": "\uff1a", ";": "\uff1b", "(": "\uff08", ")": "\uff09",
+               "!": "\uff01", "?": "\uff1f"}  # fmt: skip
+# Quoted record words stay verbatim: the grounding check finds a quote by its exact text.
+_QUOTE = re.compile("(\u300c[^\u300d]*\u300d|\u201c[^\u201d]*\u201d)")
+
+
+def zh_punct(text: str) -> str:
+    """Chinese text with full-width punctuation outside quotes; 1:1 and 1,000 keep theirs."""
+    parts = _QUOTE.split(text)
+    return "".join(part if n % 2 else _full_width(part) for n, part in enumerate(parts))
+
+
+def _full_width(text: str) -> str:
+    out = []
+    for i, ch in enumerate(text):
+        between_digits = 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+        keep = ch in ",:" and between_digits
+        out.append(ch if keep else _FULL_WIDTH.get(ch, ch))
+    return "".join(out)
+
+
+def variant(*key: str, count: int) -> int:
+    """A stable choice among `count` sentence plans for one person, slot and record."""
+    return zlib.crc32("|".join(key).encode()) % count

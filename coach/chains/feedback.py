@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 from datetime import date
 from typing import Any, Final, NamedTuple
 
 from coach.chains.common import (
     TRAINING_WISH,
+    ManagerFeedback,
     bare,
     event_fields,
     json_block,
@@ -15,6 +17,9 @@ from coach.chains.common import (
     prompt_data,
     pseudonymizer_for,
     recurring,
+    specific_feedback,
+    variant,
+    zh_punct,
 )
 from coach.chains.facts import extreme_word, frequency_word, kr_pace, rankings
 from coach.chains.grounding import Grounder, Violation
@@ -40,7 +45,27 @@ OFFLINE_TEMPLATE = "coaching/offline/feedback.j2"
 
 
 def _blocks(part: str, source: str, ev: dict[str, Any]) -> dict[str, str]:
-    return render_blocks(OFFLINE_TEMPLATE, part=part, source=source, ev=ev)
+    blocks = render_blocks(OFFLINE_TEMPLATE, part=part, source=source, ev=ev)
+    return {name: zh_punct(text) for name, text in blocks.items()}
+
+
+def _plan(snapshot: Snapshot, slot: str, record_id: str, count: int) -> int:
+    """Which sentence plan an item uses, so people with like records read unlike text."""
+    return variant(snapshot.profile.id, slot, record_id, count=count)
+
+
+def _manager_of(snapshot: Snapshot, feedback: ManagerFeedback) -> str:
+    return feedback.checkin.manager_name or snapshot.profile.manager_name or "主管"
+
+
+def _feedback_fields(snapshot: Snapshot, feedback: ManagerFeedback, v: int) -> dict[str, Any]:
+    return {
+        "date": feedback.checkin.date.isoformat(),
+        "who": _manager_of(snapshot, feedback),
+        "observation": feedback.observation,
+        "advice": feedback.advice,
+        "v": v,
+    }
 
 
 def _review_fields(review: ReviewRecord, snapshot: Snapshot) -> dict[str, Any]:
@@ -79,8 +104,9 @@ def compose_feedback(
     sufficiency = sufficiency or assess(snapshot)
     most = _THIN_ITEMS if is_thin(sufficiency) else 4
     top, low = _top_and_low(snapshot)
-    strengths = _strengths(snapshot, top)
-    findings = _findings(snapshot, top, low)[:most]
+    said = specific_feedback(snapshot.checkins, snapshot.lang)
+    strengths = _strengths(snapshot, top, said)
+    findings = _findings(snapshot, top, low, said)[:most]
     next_actions = _employee_actions(snapshot, findings)
     resource_needs = _resource_needs(snapshot, findings)
     manager_action = _manager_action(snapshot, resource_needs[0])
@@ -90,7 +116,7 @@ def compose_feedback(
         raise Conflict(
             f"the records of {snapshot.profile.id} hold nothing to base a strength on in this cycle"
         )
-    summary, summary_ids = _summary(snapshot, top, low)
+    summary, summary_ids = _summary(snapshot, top, low, said)
     return FeedbackDraft(
         summary=summary,
         summary_evidence_ids=summary_ids,
@@ -111,24 +137,38 @@ def _top_and_low(snapshot: Snapshot) -> tuple[ReviewRecord | None, ReviewRecord 
     return top, low
 
 
-def _strength(source: str, ev: dict[str, Any], evidence_id: str) -> Strength:
-    parts = _blocks("strength", source, ev)
+def _strength(
+    snapshot: Snapshot, source: str, ev: dict[str, Any], evidence_id: str, plans: int = 1
+) -> Strength:
+    parts = _blocks(
+        "strength", source, {**ev, "v": _plan(snapshot, "strength", evidence_id, plans)}
+    )
     return Strength(
         text=parts["text"], evidence_ids=[evidence_id], manager_prep=parts.get("manager_prep", "")
     )
 
 
-def _strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[Strength]:
-    """Positive events, key results ahead of plan and a high review score, in that order."""
+def _strengths(
+    snapshot: Snapshot, top: ReviewRecord | None, said: list[ManagerFeedback]
+) -> list[Strength]:
+    """The manager's own specific praise, positive events, key results ahead of plan and a
+    high review score, in that order: what the manager wrote down is the strongest evidence."""
     strengths: list[Strength] = []
+    for feedback in _distinct([f for f in said if not f.shortfall])[:2]:
+        ev = _feedback_fields(snapshot, feedback, _plan(snapshot, "praise", feedback.checkin.id, 3))
+        parts = _blocks("strength", "manager", ev)
+        strengths.append(
+            Strength(text=parts["text"], evidence_ids=[feedback.checkin.id],
+                     manager_prep=parts.get("manager_prep", ""))
+        )  # fmt: skip
     for event in snapshot.events:
-        if event.polarity == "positive" and len(strengths) < 2:
-            strengths.append(_strength("event", event_fields(event), event.id))
+        if event.polarity == "positive" and len(strengths) < 3:
+            strengths.append(_strength(snapshot, "event", event_fields(event), event.id, 3))
     for kr in snapshot.key_results:
-        if kr.status in ("ahead", "done") and not kr_pace(kr).declining and len(strengths) < 3:
-            strengths.append(_strength("kr", kr_fields(kr), kr.id))
+        if kr.status in ("ahead", "done") and not kr_pace(kr).declining and len(strengths) < 4:
+            strengths.append(_strength(snapshot, "kr", kr_fields(kr), kr.id, 2))
     if top is not None and top.score >= 3.5 and len(strengths) < 3:
-        strengths.append(_strength("review", _review_fields(top, snapshot), top.id))
+        strengths.append(_strength(snapshot, "review", _review_fields(top, snapshot), top.id, 3))
     return strengths or _fallback_strengths(snapshot, top)
 
 
@@ -137,9 +177,9 @@ def _fallback_strengths(snapshot: Snapshot, top: ReviewRecord | None) -> list[St
     progress = next((c for c in snapshot.checkins if c.progress.strip()), None)
     if progress is not None:
         ev = {"date": progress.date.isoformat(), "progress": progress.progress.strip()}
-        return [_strength("checkin", ev, progress.id)]
+        return [_strength(snapshot, "checkin", ev, progress.id)]
     if top is not None:
-        return [_strength("review", _review_fields(top, snapshot), top.id)]
+        return [_strength(snapshot, "review", _review_fields(top, snapshot), top.id, 3)]
     return []
 
 
@@ -147,7 +187,8 @@ def _finding(
     snapshot: Snapshot, source: str, ev: dict[str, Any], ids: list[str], action_ev: dict[str, Any]
 ) -> _Finding:
     next_checkin = snapshot.calendar.next_checkin.isoformat()
-    parts = _blocks("improvement", source, {**ev, "next_checkin": next_checkin})
+    v = _plan(snapshot, "improvement", ids[0], 3)
+    parts = _blocks("improvement", source, {"v": v, **ev, "next_checkin": next_checkin})
     improvement = Improvement(
         behavior=parts["behavior"], impact=parts["impact"], suggestion=parts["suggestion"],
         evidence_ids=ids, manager_prep=parts.get("manager_prep", ""),
@@ -156,10 +197,35 @@ def _finding(
 
 
 def _findings(
-    snapshot: Snapshot, top: ReviewRecord | None, low: ReviewRecord | None
+    snapshot: Snapshot,
+    top: ReviewRecord | None,
+    low: ReviewRecord | None,
+    said: list[ManagerFeedback],
 ) -> list[_Finding]:
-    """What to improve: from the records that call for it, else from what there is."""
-    return _findings_from_problems(snapshot, low) or [_fallback_finding(snapshot, top, low)]
+    """What to improve: the shortfall the manager named first, then the other records that
+    call for it, else from what there is."""
+    named = [_manager_finding(snapshot, f) for f in said if f.shortfall][:1]
+    found = named + _findings_from_problems(snapshot, low)
+    return found or [_fallback_finding(snapshot, top, low)]
+
+
+def _distinct(said: list[ManagerFeedback]) -> list[ManagerFeedback]:
+    """Newest first, without feedback that repeats an earlier one with other numbers."""
+    kept: list[ManagerFeedback] = []
+    for feedback in said:
+        if all(_similar(feedback.observation, k.observation) < 0.7 for k in kept):
+            kept.append(feedback)
+    return kept
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _manager_finding(snapshot: Snapshot, feedback: ManagerFeedback) -> _Finding:
+    v = _plan(snapshot, "shortfall", feedback.checkin.id, 2)
+    ev = _feedback_fields(snapshot, feedback, v)
+    return _finding(snapshot, "manager", ev, [feedback.checkin.id], ev)
 
 
 def _findings_from_problems(snapshot: Snapshot, low: ReviewRecord | None) -> list[_Finding]:
@@ -201,9 +267,10 @@ def _fallback_finding(
 
 
 def _obstacle_fields(text: str, group: list[CheckInRecord]) -> dict[str, Any]:
-    """An obstacle, the dates it was named on and the frequency word that count supports."""
+    """An obstacle, the dates it was named on, their count and the frequency word it supports."""
     dates = [c.date.isoformat() for c in reversed(group)]
-    return {"text": text, "dates": dates, "frequency": frequency_word(len(dates))}
+    return {"text": text, "dates": dates, "count": len(group),
+            "frequency": frequency_word(len(dates))}  # fmt: skip
 
 
 def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[NextAction]:
@@ -211,7 +278,7 @@ def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[Next
     cal = snapshot.calendar
     actions: list[NextAction] = []
     for improvement, source, action_ev in findings[:3]:
-        due = cal.next_checkin if source in ("event", "obstacle") else cal.month_end
+        due = cal.next_checkin if source in ("event", "obstacle", "manager") else cal.month_end
         text = _blocks("action", source, {**action_ev, "due": due.isoformat()})["text"]
         actions.append(
             NextAction(
@@ -223,21 +290,24 @@ def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[Next
 
 def _resource_needs(snapshot: Snapshot, findings: list[_Finding]) -> list[ResourceNeed]:
     """Support asked for, else coaching on the first finding."""
-    return _requested_support(snapshot) or [_coaching_need(snapshot, findings[0])]
+    return _requested_support(snapshot, findings[0]) or [_coaching_need(snapshot, findings[0])]
 
 
-def _requested_support(snapshot: Snapshot) -> list[ResourceNeed]:
+def _requested_support(snapshot: Snapshot, finding: _Finding) -> list[ResourceNeed]:
     """Support asked for in more than one check-in, and a wish for training."""
     month_end = snapshot.calendar.month_end.isoformat()
     needs: list[ResourceNeed] = []
     for text, group in recurring(snapshot.checkins, "support_needed"):
         if len(needs) < 2:
-            ev = {"date": group[0].date.isoformat(), "text": text, "due": month_end}
+            ev = {"date": group[0].date.isoformat(), "text": text, "due": month_end,
+                  "v": _plan(snapshot, "support", group[0].id, 2)}  # fmt: skip
             needs.append(_need("support", ev, [group[0].id]))
     wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
     if wish is not None and len(needs) < 3:
-        ev = {"date": wish.date.isoformat(), "text": bare(wish.employee_comment), "due": month_end}
-        needs.append(_need("comment", ev, [wish.id]))
+        ev = {"date": wish.date.isoformat(), "text": bare(wish.employee_comment), "due": month_end,
+              "focus": _focus(finding), "v": _plan(snapshot, "wish", wish.id, 2)}  # fmt: skip
+        cited = [wish.id, *(i for i in finding.improvement.evidence_ids if i != wish.id)]
+        needs.append(_need("comment", ev, cited))
     return needs
 
 
@@ -259,7 +329,9 @@ def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None
     if not need_text:
         return None
     month_end = snapshot.calendar.month_end
-    ev = {"need": need_text, "due": month_end.isoformat()}
+    record = snapshot.records()[need.evidence_ids[0]]
+    asked_on = record.date.isoformat() if isinstance(record, CheckInRecord) else ""
+    ev = {"need": need_text, "date": asked_on, "due": month_end.isoformat()}
     return NextAction(
         action=_blocks("action", "resource", ev)["text"], owner="manager", due_date=month_end,
         evidence_ids=need.evidence_ids,
@@ -267,12 +339,19 @@ def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None
 
 
 def _summary(
-    snapshot: Snapshot, top: ReviewRecord | None, low: ReviewRecord | None
+    snapshot: Snapshot,
+    top: ReviewRecord | None,
+    low: ReviewRecord | None,
+    said: list[ManagerFeedback],
 ) -> tuple[str, list[str]]:
     """The summary sentence and the records it cites."""
     kr = snapshot.key_results[0] if snapshot.key_results else None
     checkin = snapshot.checkins[0] if snapshot.checkins else None
+    praise = next((f for f in said if not f.shortfall), None)
     ev: dict[str, Any] = {
+        "v": _plan(snapshot, "summary", snapshot.profile.id, 2),
+        "praise": praise.checkin.date.isoformat() if praise else "",
+        "who": _manager_of(snapshot, praise) if praise else "",
         "name": snapshot.profile.name,
         "cycle": snapshot.cycle or snapshot.review_cycle or "",
         "review_cycle": snapshot.review_cycle or "",
@@ -285,6 +364,7 @@ def _summary(
     ids += [r.id for r in (top, low) if r is not None]
     ids += [kr.id] if kr is not None else []
     ids += [checkin.id] if checkin is not None else []
+    ids += [praise.checkin.id] if praise is not None and praise.checkin is not checkin else []
     return _blocks("summary", "", ev)["text"], ids
 
 
@@ -296,9 +376,17 @@ def _ranked(snapshot: Snapshot, review: ReviewRecord | None) -> dict[str, str] |
 
 
 def _focus(finding: _Finding) -> str:
+    """What a finding is about, with the fact that tells it apart from another person's."""
     _, source, ev = finding
-    return {"event": ev.get("short", ""), "kr": ev.get("title", ""), "review": ev.get("label", ""),
-            "obstacle": ev.get("text", "")}.get(source, "")  # fmt: skip
+    if source == "event":
+        return f"{ev['date']}的「{ev['short']}」"
+    if source == "kr":
+        return f"「{ev['title']}」({ev['progress_pct']}%)"
+    if source == "review":
+        return f"「{ev['label']}」({ev['score']}分)"
+    if source == "obstacle":
+        return f"障碍「{ev['text']}」"
+    return f"{ev.get('date', '')}面谈中指出的问题"
 
 
 def _need_text(snapshot: Snapshot, need: ResourceNeed) -> str:
@@ -319,7 +407,7 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> l
     for i, m in enumerate(output.improvements):
         problems += grounder.check(
             f"improvements.{i}", [m.behavior, m.impact, m.suggestion, m.manager_prep],
-            m.evidence_ids,
+            m.evidence_ids, extra_allowed=[_checkin_count(snapshot, m.evidence_ids)],
         )  # fmt: skip
     allowed_due = _allowed_due_dates(snapshot)
     for i, a in enumerate(output.next_actions):
@@ -334,6 +422,12 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> l
     for i, r in enumerate(output.resource_needs):
         problems += grounder.check(f"resource_needs.{i}", [r.need, r.manager_prep], r.evidence_ids)
     return problems
+
+
+def _checkin_count(snapshot: Snapshot, ids: list[str]) -> str:
+    """How many check-ins an item cites, as "3次": a count the item may state."""
+    records = snapshot.records()
+    return f"{sum(isinstance(records.get(i), CheckInRecord) for i in ids)}次"
 
 
 def _allowed_due_dates(snapshot: Snapshot) -> set[date]:

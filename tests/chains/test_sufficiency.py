@@ -73,7 +73,11 @@ def test_a_person_long_in_the_role_without_records_gets_no_invented_topic() -> N
     topics = compose_topics(_snapshot("checkin_topics"))
     assert topics.data_sufficiency is not None and topics.data_sufficiency.level == "not_enough"
     assert not [t for t in topics.topics if "新岗位" in t.title or "入职" in t.title]
-    assert [t.kind for t in topics.topics] == ["goal_setting"]  # the one thing the records show
+    # What the records show: no key result and no check-in; nothing generic is added.
+    assert [(t.kind, t.title) for t in topics.topics] == [
+        ("goal_setting", "为本期设定可衡量的关键结果"),
+        ("development", "约定面谈节奏和记录方式"),
+    ]
     assert "记录较少" in topics.manager_prep
 
 
