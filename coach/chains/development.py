@@ -49,6 +49,10 @@ _DIMENSION_MEANING = {
 }
 
 
+# What a review comment, or a dimension the library has no words for, leaves to develop.
+_SKILL_GAP = "需要针对这项能力差距安排学习、练习和反馈"
+
+
 @dataclass(frozen=True)
 class Gap:
     """Something the person could develop, the evidence for it and what the records say is missing."""
@@ -102,7 +106,7 @@ def find_gaps(snapshot: Snapshot) -> list[Gap]:
         fields |= {"description": full_width(fields["description"]),
                    "impact": full_width(fields["impact"])}  # fmt: skip
         gaps.append(
-            Gap("event", "工作质量与复盘", f"{fields['description']}，{fields['impact']}；这次失误需要事后复盘，找出原因，避免同样的问题再犯",
+            Gap("event", "工作质量与复盘", f"{fields['description']}，{fields['impact']}；这次失误需要事后复盘：实际发生了什么、差异的原因是什么、下次改变什么",
                 fields, [event.id], 52)
         )  # fmt: skip
     wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
@@ -159,9 +163,9 @@ def _review_gaps(snapshot: Snapshot) -> list[Gap]:
             continue
         lowest = all(review.score < r.score for r in latest if r is not review)
         before = previous.get(review.dimension)
-        description = bare(review.comment) or _DIMENSION_MEANING.get(
-            review.dimension, f"「{review.dimension_label}」得分偏低"
-        )
+        meaning = _DIMENSION_MEANING.get(review.dimension, _SKILL_GAP)
+        description = f"{bare(review.comment)}，{_SKILL_GAP}" if review.comment.strip() else meaning
+        weak = "得分偏低" if review.score < 3.5 else "是最弱的一项"
         ev = {
             "cycle": review.cycle, "dim": review.dimension_label, "score": fmt_num(review.score),
             "comment": bare(review.comment), "lowest": lowest,
@@ -170,7 +174,7 @@ def _review_gaps(snapshot: Snapshot) -> list[Gap]:
         }  # fmt: skip
         ids = [review.id, *([before.id] if before else [])]
         gaps.append(
-            Gap("review", review.dimension_label, f"「{review.dimension_label}」得分偏低：{description}",
+            Gap("review", review.dimension_label, f"「{review.dimension_label}」{weak}：{description}",
                 ev, ids, 60 + (3.5 - review.score) * 10)
         )  # fmt: skip
     return gaps
@@ -349,7 +353,7 @@ def ensure_enough(matches: list[Match]) -> None:
     if len({m.practice.id for m in matches}) < 2:
         raise Conflict(
             "not enough evidence or practices for a development plan: need at least two "
-            "retrieved practices (is the practice library loaded?)"
+            "practices that match the person's gaps closely (is the practice library loaded?)"
         )
 
 
