@@ -3,6 +3,7 @@ phrased from the practice's steps and the person's records."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -197,3 +198,19 @@ def test_each_suggestion_gives_its_reason_from_the_cited_record(demo: dict[str, 
 def test_a_gap_is_described_by_its_record() -> None:
     (gap,) = find_gaps(_snapshot(obstacles=[(date(2026, 10, 12), "排班紧张")]))
     assert isinstance(gap, Gap) and gap.description.startswith("排班紧张")
+
+
+def test_the_llm_is_given_each_gap_with_its_practice_and_steps() -> None:
+    obstacle = "测试环境不稳定,经常排队"
+    snapshot = _snapshot(REVIEWS, [(date(2026, 10, 12), obstacle), (date(2026, 9, 14), obstacle)])
+    steps = ("用一句可以核实的事实描述问题",)
+    matches = [
+        Match(g, PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="…", tags=[]), 0.0328, steps)
+        for i, g in enumerate(find_gaps(snapshot))
+    ]
+    snapshot = development.with_practices(snapshot, matches)
+    chain = development.spec(snapshot, Directory(people={}), matches)
+    gaps = json.loads(chain.variables["gaps"])
+    assert [g["practice_id"] for g in gaps] == ["p0", "p1", "p2"]
+    assert all(g["practice_steps"] == list(steps) for g in gaps)
+    assert any(obstacle in g["description"] for g in gaps)
