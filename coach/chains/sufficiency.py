@@ -19,7 +19,12 @@ def assess(snapshot: Snapshot) -> DataSufficiency:
     level: SufficiencyLevel
     if snapshot.evidence_count() == 0:
         level = "not_enough"
-    elif (checkins >= 3 and (reviewed or other)) or (checkins >= 2 and reviewed and other):
+    elif (
+        (checkins >= 3 and (reviewed or other))
+        or (checkins >= 2 and reviewed and other)
+        # A review and several dated results or events carry a draft without check-ins.
+        or (reviewed and len(snapshot.key_results) + len(snapshot.events) >= 3)
+    ):
         level = "enough"
     else:
         level = "thin"

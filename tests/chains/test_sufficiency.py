@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from coach.chains.checkin_topics import compose_topics
-from coach.chains.development import compose_plan, find_gaps, with_practices
+from coach.chains.development import Match, compose_plan, find_gaps, with_practices
 from coach.chains.feedback import compose_feedback
 from coach.chains.records import (
     Calendar,
@@ -111,7 +111,20 @@ def test_thin_records_make_the_shortest_development_plan() -> None:
     practices = [
         PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="", tags=[]) for i in range(4)
     ]
-    matches = [(find_gaps(snapshot)[0], p) for p in practices]
+    matches = [Match(find_gaps(snapshot)[0], p, 1.0) for p in practices]
     plan = compose_plan(with_practices(snapshot, matches), matches)
     assert len(plan.suggestions) == 2 and "记录较少" in plan.manager_prep
     assert all(s.manager_prep for s in plan.suggestions)
+
+
+def test_a_review_and_several_events_are_enough_without_check_ins() -> None:
+    base = _snapshot("development", full=True)
+    assert assess(base).level == "thin"  # one review, one event, one key result
+    events = [
+        base.events[0].model_copy(update={"id": f"K-{n}", "date": date(2026, 9, n)})
+        for n in range(1, 3)
+    ]
+    richer = base.model_copy(update={"events": [*base.events, *events]})
+    judged = assess(richer)
+    assert judged.level == "enough"
+    assert "没有面谈记录" in judged.reason

@@ -231,6 +231,10 @@ def _request(kind: str, person: Person, company: Company) -> tuple[str, dict[str
     }  # fmt: skip
 
 
+# People whose gaps (here a "客户导向" score) the shipped library has no close practice for.
+_WEAK_MATCHES = {"YH2103"}
+
+
 def _expected_status(kind: str, employee_id: str) -> int:
     if kind == "target":
         return 200
@@ -353,6 +357,11 @@ def test_every_person_gets_every_draft(
     person = office.company.person(employee_id)
     path, body = _request(kind, person, office.company)
     response = office.client.post(path, json=body, headers=auth(requesters[employee_id]))
+    if kind == "development" and response.status_code == 409:
+        # A gap no practice matches closely gets none; under two practices there is no plan.
+        assert "practices that match the person's gaps" in response.json()["detail"]
+        assert employee_id in _WEAK_MATCHES, response.text
+        return
     expected = _expected_status(kind, employee_id)
     assert response.status_code == expected, response.text
     answer = response.json()
@@ -373,7 +382,10 @@ def test_every_person_gets_every_draft(
     missing = {
         name: sorted(ids) for name, ids in _must_cite(kind, evidence).items() if not cited & ids
     }
-    assert not missing, f"cites none of these imported records: {missing}; cited {sorted(cited)}"
+    assert not missing, (
+        f"cites none of these imported records: {missing}; cited {sorted(cited)}; "
+        f"records judged {answer['output'].get('data_sufficiency')}"
+    )
 
 
 def _assert_target_rests_on_history(
