@@ -109,7 +109,7 @@ def test_a_promise_in_a_checkin_is_followed_up_saying_no_later_record_shows_it_k
     topics = checkin_topics.compose_topics(snapshot)
     topic = next(t for t in topics.topics if promised.id in t.evidence_ids)
     assert topic.kind == "open_action" and "我来协调排班" in topic.title
-    assert "之后的1次面谈记录里都还没有看到「协调排班」落实" in topic.why_now
+    assert "之后的面谈记录里（共1次）还没有看到「协调排班」落实" in topic.why_now
     assert checkin_topics.validate(Grounder(snapshot, _directory()), topics) == []
 
 
