@@ -9,11 +9,8 @@ temporary SQLite database and the hashing embedder, like `evals.drafts`.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -31,29 +28,9 @@ from coach.knowledge import (
     ensure_shipped_library,
     open_knowledge_base,
 )
+from evals.draft_text import DraftText, Share, most_repeated, repetition, split_sentences
 
-MIN_PEOPLE = 3
 BAR = 0.10
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
-
-
-@dataclass(frozen=True)
-class Repetition:
-    """Sentences recurring verbatim for `MIN_PEOPLE` or more people, and all sentences."""
-
-    recurring: int
-    total: int
-    examples: list[tuple[str, int]]
-
-    @property
-    def share(self) -> float:
-        """Share of sentence occurrences that recur (0 when there are none)."""
-        return self.recurring / self.total if self.total else 0.0
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a Chinese text, each with its closing mark."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" 。！？；!?;")]
 
 
 def plan_texts(plan: DevelopmentPlan) -> list[str]:
@@ -65,18 +42,14 @@ def plan_texts(plan: DevelopmentPlan) -> list[str]:
     return out
 
 
-def repetition(texts_by_person: Mapping[str, Iterable[str]]) -> Repetition:
-    """Count the sentence occurrences whose text appears for `MIN_PEOPLE` people or more."""
-    people: dict[str, set[str]] = defaultdict(set)
-    occurrences: list[str] = []
-    for person, texts in texts_by_person.items():
-        for text in texts:
-            for sentence in sentences(text):
-                people[sentence].add(person)
-                occurrences.append(sentence)
-    common = {s: len(p) for s, p in people.items() if len(p) >= MIN_PEOPLE}
-    examples = sorted(common.items(), key=lambda kv: -kv[1])
-    return Repetition(sum(s in common for s in occurrences), len(occurrences), examples)
+def plan_repetition(plans: Mapping[str, DevelopmentPlan]) -> tuple[Share, list[tuple[int, str]]]:
+    """The share of sentences recurring verbatim for three people or more (as `coach eval
+    drafts` counts them), and the most shared sentences."""
+    texts = [
+        DraftText(person, "development", [s for t in plan_texts(plan) for s in split_sentences(t)])
+        for person, plan in plans.items()
+    ]
+    return repetition(texts).get("all", Share(0, 0)), most_repeated(texts, n=8)
 
 
 def demo_plans(kb: KnowledgeBase, workdir: Path) -> dict[str, DevelopmentPlan]:
@@ -120,16 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{person} [{s.practice_id}] {s.gap}\n  why: {s.why}\n  first: {s.first_step}"
                 )
                 print(f"  30: {m.day_30}\n  60: {m.day_60}\n  90: {m.day_90}")
-    result = repetition({p: plan_texts(plan) for p, plan in plans.items()})
+    share, examples = plan_repetition(plans)
     suggestions = sum(len(p.suggestions) for p in plans.values())
     print(f"development repetition: {len(plans)} people, {suggestions} suggestions")
     print(
-        f"sentences recurring verbatim for >= {MIN_PEOPLE} people: "
-        f"{result.recurring}/{result.total} = {100 * result.share:.1f}% (bar < {100 * BAR:.0f}%)"
+        f"sentences recurring verbatim for >= 3 people: {share.hits}/{share.total} = "
+        f"{100 * (share.share or 0):.1f}% (bar < {100 * BAR:.0f}%)"
     )
-    for sentence, n in result.examples[:8]:
+    for n, sentence in examples:
         print(f"  {n:>3} people: {sentence}")
-    return 0 if result.share < BAR else 1
+    return 0 if (share.share or 0) < BAR else 1
 
 
 if __name__ == "__main__":

@@ -217,7 +217,7 @@ def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = Non
     gap = longest_gap(snapshot.checkins, snapshot.as_of)
     if gap is not None and gap.days >= LONG_GAP_DAYS and snapshot.lang == "zh":
         topics[0] = _with_gap(snapshot, topics[0], gap)
-    prep = _render(snapshot, "prep", {"thin": thin})
+    prep = _render(snapshot, "prep", {"thin": thin, "first": topics[0].title if topics else ""})
     return CheckinTopics(
         topics=topics, manager_prep=prep["manager_prep"], data_sufficiency=sufficiency
     )
@@ -262,9 +262,9 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
             )
         )
     if output.manager_prep.strip():
-        problems += grounder.check(
-            "manager_prep", [output.manager_prep], [grounder.snapshot.profile.id]
-        )
+        # The preparation may name a topic, so it may state what the topics cite.
+        cited = [grounder.snapshot.profile.id, *(i for t in output.topics for i in t.evidence_ids)]
+        problems += grounder.check("manager_prep", [output.manager_prep], cited)
     return problems
 
 

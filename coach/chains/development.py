@@ -293,7 +293,8 @@ def compose_plan(
                 evidence_ids=gap.evidence_ids, manager_prep=parts["manager_prep"],
             )
         )  # fmt: skip
-    prep = render_blocks(OFFLINE_TEMPLATE, part="prep", thin=thin)["manager_prep"]
+    titles = [s.practice_title for s in suggestions]
+    prep = render_blocks(OFFLINE_TEMPLATE, part="prep", thin=thin, titles=titles)["manager_prep"]
     return DevelopmentPlan(suggestions=suggestions, manager_prep=prep, data_sufficiency=sufficiency)
 
 
@@ -323,7 +324,10 @@ def validate(grounder: Grounder, snapshot: Snapshot, output: DevelopmentPlan) ->
         texts = [s.gap, s.why, s.first_step, m.day_30, m.day_60, m.day_90, s.manager_prep]
         problems += grounder.check(path, texts, s.evidence_ids, extra_allowed=extra)
     if output.manager_prep.strip():
-        problems += grounder.check("manager_prep", [output.manager_prep], [snapshot.profile.id])
+        problems += grounder.check(
+            "manager_prep", [output.manager_prep], [snapshot.profile.id],
+            extra_allowed=[p.title for p in snapshot.practices],
+        )  # fmt: skip
     return problems
 
 

@@ -124,7 +124,9 @@ def compose_feedback(
         improvements=[f.improvement for f in findings],
         next_actions=next_actions[:5],
         resource_needs=resource_needs[: min(most, 3)],
-        manager_prep=_blocks("prep", "", {"thin": is_thin(sufficiency)})["text"],
+        manager_prep=_blocks("prep", "", _prep_fields(snapshot, findings, is_thin(sufficiency)))[
+            "text"
+        ],
         data_sufficiency=sufficiency,
     )
 
@@ -375,6 +377,12 @@ def _ranked(snapshot: Snapshot, review: ReviewRecord | None) -> dict[str, str] |
             "extreme": _extreme(snapshot, review)}  # fmt: skip
 
 
+def _prep_fields(snapshot: Snapshot, findings: list[_Finding], thin: bool) -> dict[str, Any]:
+    """What the manager's preparation names: the latest check-in and the first improvement."""
+    latest = snapshot.checkins[0].date.isoformat() if snapshot.checkins else ""
+    return {"thin": thin, "latest": latest, "focus": _focus(findings[0]) if findings else ""}
+
+
 def _focus(finding: _Finding) -> str:
     """What a finding is about, with the fact that tells it apart from another person's."""
     _, source, ev = finding
@@ -397,8 +405,12 @@ def _need_text(snapshot: Snapshot, need: ResourceNeed) -> str:
 
 def validate(grounder: Grounder, snapshot: Snapshot, output: FeedbackDraft) -> list[Violation]:
     """Grounding problems of every item, and due dates outside the allowed calendar."""
-    problems = grounder.check(
-        "summary", [output.summary, output.manager_prep], output.summary_evidence_ids
+    problems = grounder.check("summary", [output.summary], output.summary_evidence_ids)
+    # The preparation points at any item's records: it may name what the items cite.
+    cited = {i for part in (output.strengths, output.improvements) for item in part
+             for i in item.evidence_ids}  # fmt: skip
+    problems += grounder.check(
+        "manager_prep", [output.manager_prep], sorted({*output.summary_evidence_ids, *cited})
     )
     for i, s in enumerate(output.strengths):
         problems += grounder.check(
