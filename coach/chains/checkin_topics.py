@@ -21,7 +21,7 @@ from coach.chains.common import (
     variant,
     zh_punct,
 )
-from coach.chains.facts import NEW_IN_ROLE_MONTHS, extreme_word, kr_pace, rankings
+from coach.chains.facts import extreme_word, kr_pace, new_in_role, rankings
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.records import Directory, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
@@ -117,7 +117,7 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
                            "extreme": extreme_word(rankings(snapshot)[low.cycle], low)}, [low.id])
             )  # fmt: skip
     profile = snapshot.profile
-    if _new_in_role(snapshot):
+    if new_in_role(snapshot.profile):
         found.append(
             Candidate("development", 45,
                       {"source": "profile", "role": profile.role, "tenure": str(profile.tenure_months)},
@@ -129,11 +129,6 @@ def candidates(snapshot: Snapshot) -> list[Candidate]:
                       {"role": profile.role, "team": profile.team}, [profile.id])
         )  # fmt: skip
     return sorted(found, key=lambda c: -c.score)
-
-
-def _new_in_role(snapshot: Snapshot) -> bool:
-    """Whether the person joined recently enough for settling in to be a topic."""
-    return snapshot.profile.tenure_months < NEW_IN_ROLE_MONTHS
 
 
 def _promises(snapshot: Snapshot) -> list[Candidate]:
@@ -207,8 +202,6 @@ def compose_topics(snapshot: Snapshot, sufficiency: DataSufficiency | None = Non
             continue
         if any(c.kind == kind and c.ev.get("source") == extra.get("source") for c in chosen):
             continue
-        if extra.get("source") == "profile" and profile.tenure_months >= NEW_IN_ROLE_MONTHS:
-            extra = {"source": "reflection"}
         chosen.append(
             Candidate(kind, 0, {"role": profile.role, "team": profile.team,
                                 "tenure": str(profile.tenure_months), "level": profile.level, **extra}, [profile.id])

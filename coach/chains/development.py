@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -17,8 +16,9 @@ from coach.chains.common import (
     prompt_data,
     pseudonymizer_for,
     recurring,
+    variant,
 )
-from coach.chains.facts import NEW_IN_ROLE_MONTHS
+from coach.chains.facts import new_in_role
 from coach.chains.grounding import VERDICT_TERMS, Grounder, Violation
 from coach.chains.records import Directory, PracticeRecord, Snapshot, fmt_num
 from coach.chains.runner import ChainResult, ChainSpec, run_chain
@@ -129,7 +129,7 @@ def find_gaps(snapshot: Snapshot) -> list[Gap]:
                 [wish.id], 45)
         )  # fmt: skip
     profile = snapshot.profile
-    if profile.tenure_months < NEW_IN_ROLE_MONTHS:
+    if new_in_role(profile):
         gaps.append(
             Gap("profile", "新岗位适应", f"入职{profile.tenure_months}个月的新员工（{profile.role}），还在熟悉岗位，需要分阶段的目标",
                 {"role": profile.role, "tenure": str(profile.tenure_months)}, [profile.id], 58)
@@ -261,12 +261,6 @@ def with_practices(snapshot: Snapshot, matches: list[Match]) -> Snapshot:
     return snapshot.model_copy(update={"practices": practices})
 
 
-def _variant(*keys: str) -> int:
-    """A stable choice among sentence plans, keyed by the record and the practice, so a
-    redraft reads the same while people with the same kind of gap do not read alike."""
-    return int(hashlib.sha256("|".join(keys).encode("utf-8")).hexdigest()[:8], 16) % 3
-
-
 def compose_plan(
     snapshot: Snapshot, matches: list[Match], sufficiency: DataSufficiency | None = None
 ) -> DevelopmentPlan:
@@ -282,7 +276,9 @@ def compose_plan(
             gap={"kind": gap.kind, "label": gap.label, **gap.ev},
             practice={"id": practice.id, "title": practice.title},
             steps=list(m.steps),
-            variant=_variant(gap.evidence_ids[0], practice.id),
+            # Keyed by the record and the practice: a redraft reads the same, while people with
+            # the same kind of gap do not read alike.
+            variant=variant(gap.evidence_ids[0], practice.id, count=3),
             next_checkin=snapshot.calendar.next_checkin.isoformat(),
         )
         suggestions.append(

@@ -17,6 +17,7 @@ from coach.chains.records import (
     CheckInRecord,
     KeyResultRecord,
     Lang,
+    ProfileRecord,
     ReviewRecord,
     Snapshot,
     fmt_num,
@@ -116,13 +117,9 @@ def mentions(snapshot: Snapshot, text: str) -> list[CheckInRecord]:
     return [c for c in snapshot.checkins if needle in checkin_text(c)]
 
 
-def frequency_word(count: int, lang: Lang = "zh") -> str:
-    """The strongest frequency word a count supports: 反复 from three, 多次 from two."""
-    if count >= REPEATED:
-        return "反复" if lang == "zh" else "repeatedly"
-    if count >= SEVERAL:
-        return "多次" if lang == "zh" else "more than once"
-    return ""
+def new_in_role(profile: ProfileRecord) -> bool:
+    """Whether the person joined the role recently enough for settling in to be a topic."""
+    return profile.tenure_months < NEW_IN_ROLE_MONTHS
 
 
 # --- key results -------------------------------------------------------------------------

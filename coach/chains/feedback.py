@@ -21,7 +21,7 @@ from coach.chains.common import (
     variant,
     zh_punct,
 )
-from coach.chains.facts import extreme_word, frequency_word, kr_pace, rankings
+from coach.chains.facts import extreme_word, kr_pace, rankings
 from coach.chains.grounding import Grounder, Violation
 from coach.chains.privacy import Pseudonymizer
 from coach.chains.records import CheckInRecord, Directory, ReviewRecord, Snapshot, fmt_num
@@ -269,10 +269,9 @@ def _fallback_finding(
 
 
 def _obstacle_fields(text: str, group: list[CheckInRecord]) -> dict[str, Any]:
-    """An obstacle, the dates it was named on, their count and the frequency word it supports."""
-    dates = [c.date.isoformat() for c in reversed(group)]
-    return {"text": text, "dates": dates, "count": len(group),
-            "frequency": frequency_word(len(dates))}  # fmt: skip
+    """An obstacle, the dates it was named on and their count."""
+    return {"text": text, "dates": [c.date.isoformat() for c in reversed(group)],
+            "count": len(group)}  # fmt: skip
 
 
 def _employee_actions(snapshot: Snapshot, findings: list[_Finding]) -> list[NextAction]:
