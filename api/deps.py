@@ -49,7 +49,6 @@ class DatabaseSlots:
     """A bound on the requests that hold or wait for a pooled connection at one time."""
 
     def __init__(self, size: int, timeout_s: float) -> None:
-        self.size = size
         self._free = asyncio.Semaphore(size)
         self._timeout_s = timeout_s
 

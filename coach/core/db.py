@@ -221,15 +221,10 @@ def write_lock(session: Session, name: str) -> None:
             {"space": WRITE_LOCKS, "name": name},
         )
     elif dialect == "sqlite":
-        connection = session.connection()
-        dbapi = connection.connection.dbapi_connection
         # pysqlite opens a transaction lazily, at the first INSERT/UPDATE/DELETE. Until then a
-        # read sees whatever is committed, so take the write lock now (BEGIN IMMEDIATE), before
-        # the caller reads what its write relies on. Once a transaction is open, this session
-        # has written and already holds the lock.
-        if dbapi is not None and not dbapi.in_transaction:
-            sqlite_writes.take_turn(connection)
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # read sees whatever is committed, so take the write lock now, before the caller reads
+        # what its write relies on.
+        sqlite_writes.begin_writing(session.connection())
 
 
 def busy_from(exc: DBAPIError) -> Busy | None:

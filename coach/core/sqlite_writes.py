@@ -93,8 +93,13 @@ def _in_transaction(conn: Connection) -> bool:
     return bool(dbapi is not None and dbapi.in_transaction)
 
 
-def take_turn(conn: Connection) -> None:
-    """Wait for this connection's turn to write, on an engine with a line installed."""
+def begin_writing(conn: Connection) -> None:
+    """Take this connection's turn, then SQLite's write lock (BEGIN IMMEDIATE), unless its
+    transaction has begun: a connection in a transaction has written and holds both."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None or dbapi.in_transaction:
+        return
     turns = _LINES.get(conn.engine)
     if turns is not None:
         turns.take(conn.info)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
