@@ -29,6 +29,11 @@ Families and the rules they assert:
   每次 / every check-in, all check-ins (at least 2). A sentence about a kind of note with
   no quoted topic ("反复出现的障碍") is about the obstacle (or support request) most
   check-ins hold. "避免再次发生" / "so it does not happen again" looks ahead: no claim.
+  A frequency word inside a quotation of a record (below) is the record's, not a claim.
+- *Quotations*: a span in 「」, “” or "" whose text appears verbatim in one of the person's
+  check-ins or key events repeats what the record says; its words are the record author's.
+  Frequency words and metric names inside such a span are not read as the draft's claims
+  (the topic of a frequency claim may still be quoted).
 - ``direction``: 上升/增长/提升/提高/增加 (raw value up), 下降/下滑/减少/降低 (raw value down),
   改善/好转/进步 (better by the metric's direction), 恶化/退步 (worse), next to a metric, in a
   sentence that states a fact (not a question, suggestion or plan). Periods: those the sentence
@@ -740,8 +745,35 @@ _PREVENTED = re.compile(
 )
 
 
+_QUOTATION = re.compile(r"「([^「」]+)」|“([^“”]+)”|\"([^\"]+)\"")
+
+
+def quoted_record_spans(sentence: str, records: PersonRecords) -> list[tuple[int, int]]:
+    """Where the sentence quotes one of the person's check-ins or key events verbatim."""
+    texts = [text.lower() for _, text in _record_texts(records)]
+    spans = []
+    for m in _QUOTATION.finditer(sentence):
+        inner = next(g for g in m.groups() if g is not None).strip().lower()
+        if inner and any(inner in text for text in texts):
+            spans.append(m.span())
+    return spans
+
+
+def _inside(at: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= at < end for start, end in spans)
+
+
+def _masked(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The sentence with the quoted spans blanked, positions kept."""
+    chars = list(sentence)
+    for start, end in spans:
+        chars[start + 1 : end - 1] = "\u3000" * (end - start - 2)
+    return "".join(chars)
+
+
 def _frequency_claims(sentence: str, path: str, records: PersonRecords) -> list[Claim]:
-    m = _FREQUENCY_RE.search(sentence)
+    quoted = quoted_record_spans(sentence, records)
+    m = next((w for w in _FREQUENCY_RE.finditer(sentence) if not _inside(w.start(), quoted)), None)
     if m is None or _PREVENTED.search(sentence[: m.start()]):
         return []
     word = m.group(0)
@@ -886,7 +918,8 @@ def _direction_claim(
 def _strength_claims(sentence: str, path: str, records: PersonRecords) -> list[Claim]:
     claims = []
     sentence = _without_key_result_titles(sentence, records)
-    for _, metric in _metric_in(sentence, records):
+    masked = _masked(sentence, quoted_record_spans(sentence, records))
+    for _, metric in _metric_in(masked, records):
         chosen = compared_periods(sentence, metric)
         if chosen is None:
             claims.append(

@@ -5,8 +5,9 @@ record formats, not from the composers: the measures stay the same whatever comp
 text. `evals/companies.py` runs them on whole companies.
 
 - A draft's *strings* are every text value in its output except ids, dates and enum-like
-  values (keys named ``id``/``*_id``/``*_ids``, practice titles, and ``quality_flags``
-  unless asked for); a *sentence* is a piece of a string ending at a Chinese sentence end
+  values (keys named ``id``/``*_id``/``*_ids``, practice titles, a development suggestion's
+  ``gap``, which names a review dimension or a kind of record, and ``quality_flags`` unless
+  asked for); a *sentence* is a piece of a string ending at a Chinese sentence end
   (。!?!?), an English one (. ! ? followed by a space) or a line break, keeping only pieces
   with some content (at least 4 CJK characters or 3 Latin words).
 - *Repetition*: a sentence is repeated when the very same sentence appears in the drafts of
@@ -30,7 +31,7 @@ from typing import Any
 
 MIN_REPEATED_PEOPLE = 3
 MIN_SHARED_CHARS = 8
-_SKIPPED_KEYS = {"quality_flags", "practice_title"}
+_SKIPPED_KEYS = {"quality_flags", "practice_title", "gap"}
 _SENTENCE_END = re.compile(r"(?<=[。!?!?])|(?<=[.!?])\s+|\n+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -40,6 +40,7 @@ from coach.core.prompts import render_blocks
 from coach.llm import ChatEngine, Deadline
 
 KIND: Final = "feedback"
+_PREP_PLANS: Final = 3
 TEMPLATE = "coaching/feedback.j2"
 OFFLINE_TEMPLATE = "coaching/offline/feedback.j2"
 
@@ -52,6 +53,14 @@ def _blocks(part: str, source: str, ev: dict[str, Any]) -> dict[str, str]:
 def _plan(snapshot: Snapshot, slot: str, record_id: str, count: int) -> int:
     """Which sentence plan an item uses, so people with like records read unlike text."""
     return variant(snapshot.profile.id, slot, record_id, count=count)
+
+
+def _plans(snapshot: Snapshot, slot: str, record_id: str, count: int) -> dict[str, int]:
+    """The plan of an item's text (`v`) and, chosen apart, of its manager preparation (`p`)."""
+    return {
+        "v": _plan(snapshot, slot, record_id, count),
+        "p": _plan(snapshot, f"{slot}/prep", record_id, _PREP_PLANS),
+    }
 
 
 def _manager_of(snapshot: Snapshot, feedback: ManagerFeedback) -> str:
@@ -142,9 +151,7 @@ def _top_and_low(snapshot: Snapshot) -> tuple[ReviewRecord | None, ReviewRecord 
 def _strength(
     snapshot: Snapshot, source: str, ev: dict[str, Any], evidence_id: str, plans: int = 1
 ) -> Strength:
-    parts = _blocks(
-        "strength", source, {**ev, "v": _plan(snapshot, "strength", evidence_id, plans)}
-    )
+    parts = _blocks("strength", source, {**ev, **_plans(snapshot, "strength", evidence_id, plans)})
     return Strength(
         text=parts["text"], evidence_ids=[evidence_id], manager_prep=parts.get("manager_prep", "")
     )
@@ -157,7 +164,8 @@ def _strengths(
     high review score, in that order: what the manager wrote down is the strongest evidence."""
     strengths: list[Strength] = []
     for feedback in _distinct([f for f in said if not f.shortfall])[:2]:
-        ev = _feedback_fields(snapshot, feedback, _plan(snapshot, "praise", feedback.checkin.id, 3))
+        plans = _plans(snapshot, "praise", feedback.checkin.id, 3)
+        ev = {**_feedback_fields(snapshot, feedback, plans["v"]), "p": plans["p"]}
         parts = _blocks("strength", "manager", ev)
         strengths.append(
             Strength(text=parts["text"], evidence_ids=[feedback.checkin.id],
@@ -189,8 +197,8 @@ def _finding(
     snapshot: Snapshot, source: str, ev: dict[str, Any], ids: list[str], action_ev: dict[str, Any]
 ) -> _Finding:
     next_checkin = snapshot.calendar.next_checkin.isoformat()
-    v = _plan(snapshot, "improvement", ids[0], 3)
-    parts = _blocks("improvement", source, {"v": v, **ev, "next_checkin": next_checkin})
+    plans = _plans(snapshot, "improvement", ids[0], 3)
+    parts = _blocks("improvement", source, {**plans, **ev, "next_checkin": next_checkin})
     improvement = Improvement(
         behavior=parts["behavior"], impact=parts["impact"], suggestion=parts["suggestion"],
         evidence_ids=ids, manager_prep=parts.get("manager_prep", ""),
@@ -301,12 +309,12 @@ def _requested_support(snapshot: Snapshot, finding: _Finding) -> list[ResourceNe
     for text, group in recurring(snapshot.checkins, "support_needed"):
         if len(needs) < 2:
             ev = {"date": group[0].date.isoformat(), "text": text, "due": month_end,
-                  "v": _plan(snapshot, "support", group[0].id, 2)}  # fmt: skip
+                  **_plans(snapshot, "support", group[0].id, 3)}  # fmt: skip
             needs.append(_need("support", ev, [group[0].id]))
     wish = next((c for c in snapshot.checkins if TRAINING_WISH.search(c.employee_comment)), None)
     if wish is not None and len(needs) < 3:
         ev = {"date": wish.date.isoformat(), "text": bare(wish.employee_comment), "due": month_end,
-              "focus": _focus(finding), "v": _plan(snapshot, "wish", wish.id, 2)}  # fmt: skip
+              "focus": _focus(finding), **_plans(snapshot, "wish", wish.id, 2)}  # fmt: skip
         cited = [wish.id, *(i for i in finding.improvement.evidence_ids if i != wish.id)]
         needs.append(_need("comment", ev, cited))
     return needs
@@ -320,8 +328,10 @@ def _need(source: str, ev: dict[str, Any], ids: list[str]) -> ResourceNeed:
 
 
 def _coaching_need(snapshot: Snapshot, finding: _Finding) -> ResourceNeed:
-    ev = {"focus": _focus(finding), "due": snapshot.calendar.month_end.isoformat()}
-    return _need("coaching", ev, finding.improvement.evidence_ids)
+    ids = finding.improvement.evidence_ids
+    ev = {"focus": _focus(finding), "due": snapshot.calendar.month_end.isoformat(),
+          **_plans(snapshot, "coaching", ids[0], 1)}  # fmt: skip
+    return _need("coaching", ev, ids)
 
 
 def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None:
@@ -332,7 +342,8 @@ def _manager_action(snapshot: Snapshot, need: ResourceNeed) -> NextAction | None
     month_end = snapshot.calendar.month_end
     record = snapshot.records()[need.evidence_ids[0]]
     asked_on = record.date.isoformat() if isinstance(record, CheckInRecord) else ""
-    ev = {"need": need_text, "date": asked_on, "due": month_end.isoformat()}
+    ev = {"need": need_text, "date": asked_on, "due": month_end.isoformat(),
+          "v": _plan(snapshot, "arrange", record.id, 3)}  # fmt: skip
     return NextAction(
         action=_blocks("action", "resource", ev)["text"], owner="manager", due_date=month_end,
         evidence_ids=need.evidence_ids,

@@ -7,6 +7,7 @@ it. On thin records the offline composers write fewer items instead of padding.
 
 from __future__ import annotations
 
+from coach.chains.common import zh_punct
 from coach.chains.records import Snapshot
 from coach.chains.schemas import DataSufficiency, SufficiencyLevel
 
@@ -50,16 +51,48 @@ def _reason_zh(snapshot: Snapshot, level: str) -> str:
     counted = [
         (len(snapshot.checkins), f"{len(snapshot.checkins)}次面谈记录", "面谈记录"),
         (len(cycles), f"{len(cycles)}次评估({len(snapshot.reviews)}个维度)", "评估"),
-        (len(snapshot.key_results), f"{len(snapshot.key_results)}个关键结果", "关键结果"),
-        (len(snapshot.events), f"{len(snapshot.events)}条关键事件", "关键事件"),
+        (
+            len(snapshot.key_results),
+            f"{len(snapshot.key_results)}个关键结果{_behind_zh(snapshot)}",
+            "关键结果",
+        ),
+        (
+            len(snapshot.events),
+            f"{len(snapshot.events)}条关键事件{_negative_zh(snapshot)}",
+            "关键事件",
+        ),
     ]
     present = "、".join(text for n, text, _ in counted if n)
     missing = "、".join(name for n, _, name in counted if not n)
     period = _period_zh(snapshot)
     if level == "not_enough":
-        return f"{period}没有{missing},只有人员档案(在岗{snapshot.profile.tenure_months}个月)"
+        return zh_punct(
+            f"{period}没有{missing},只有人员档案(在岗{snapshot.profile.tenure_months}个月)"
+        )
     lead = f"{period}有{present}" if level == "enough" else f"{period}只有{present}"
-    return f"{lead},没有{missing}" if missing else lead
+    reason = f"{lead},没有{missing}" if missing else lead
+    if snapshot.checkins:
+        latest = snapshot.checkins[0].date
+        reason += f";最近一次面谈在{latest.isoformat()},距今{(snapshot.as_of - latest).days}天"
+    return zh_punct(reason)
+
+
+def _behind(snapshot: Snapshot) -> int:
+    return sum(kr.status == "off_track" for kr in snapshot.key_results)
+
+
+def _negative(snapshot: Snapshot) -> int:
+    return sum(event.polarity == "negative" for event in snapshot.events)
+
+
+def _behind_zh(snapshot: Snapshot) -> str:
+    behind = _behind(snapshot)
+    return f"(其中{behind}个落后于时间进度)" if behind else ""
+
+
+def _negative_zh(snapshot: Snapshot) -> str:
+    negative = _negative(snapshot)
+    return f"(其中{negative}条是问题)" if negative else ""
 
 
 def _reason_en(snapshot: Snapshot, level: str) -> str:
@@ -70,10 +103,20 @@ def _reason_en(snapshot: Snapshot, level: str) -> str:
         (len(snapshot.key_results), "key result"),
         (len(snapshot.events), "key event"),
     ]
-    present = ", ".join(f"{n} {name}{'s' if n > 1 else ''}" for n, name in counted if n)
+    notes = {
+        "key result": f" ({_behind(snapshot)} behind plan)" if _behind(snapshot) else "",
+        "key event": f" ({_negative(snapshot)} negative)" if _negative(snapshot) else "",
+    }
+    present = ", ".join(
+        f"{n} {name}{'s' if n > 1 else ''}{notes.get(name, '')}" for n, name in counted if n
+    )
     missing = ", ".join(f"no {name}" for n, name in counted if not n)
     if level == "not_enough":
         months = snapshot.profile.tenure_months
         return f"no records in the period, only the profile ({months} months in the role)"
     lead = present if level == "enough" else f"only {present}"
-    return f"{lead} in the period, {missing}" if missing else f"{lead} in the period"
+    reason = f"{lead} in the period, {missing}" if missing else f"{lead} in the period"
+    if snapshot.checkins:
+        latest = snapshot.checkins[0].date
+        reason += f"; last check-in {latest.isoformat()}, {(snapshot.as_of - latest).days} days ago"
+    return reason

@@ -64,9 +64,29 @@ def test_levels_and_reasons_come_from_the_records() -> None:
     assert none.level == "not_enough" and "在岗33个月" in none.reason
     thin = assess(_snapshot("feedback", checkins=2))
     assert thin.level == "thin"
-    assert thin.reason == "2026H2周期内只有2次面谈记录,没有评估、关键结果、关键事件"
+    assert thin.reason == (
+        "2026H2周期内只有2次面谈记录，没有评估、关键结果、关键事件；"
+        "最近一次面谈在2026-10-17，距今30天"
+    )
     enough = assess(_snapshot("feedback", checkins=3, full=True))
     assert enough.level == "enough" and enough.reason.startswith("2026H2周期内有3次面谈记录")
+
+
+def test_the_reason_says_what_the_records_hold_in_full_width_punctuation() -> None:
+    snapshot = _snapshot("feedback", checkins=3, full=True)
+    behind = snapshot.key_results[0].model_copy(update={"status": "off_track"})
+    problem = snapshot.events[0].model_copy(update={"polarity": "negative"})
+    reason = assess(
+        snapshot.model_copy(update={"key_results": [behind], "events": [problem]})
+    ).reason
+    assert "1个关键结果（其中1个落后于时间进度）" in reason
+    assert "1条关键事件（其中1条是问题）" in reason
+    assert "," not in reason and "(" not in reason
+    english = snapshot.model_copy(update={"lang": "en", "key_results": [behind]})
+    assert assess(english).reason == (
+        "3 check-ins, 1 review, 1 key result (1 behind plan), 1 key event in the period; "
+        "last check-in 2026-10-17, 30 days ago"
+    )
 
 
 def test_a_person_long_in_the_role_without_records_gets_no_invented_topic() -> None:
@@ -128,3 +148,16 @@ def test_a_review_and_several_events_are_enough_without_check_ins() -> None:
     judged = assess(richer)
     assert judged.level == "enough"
     assert "没有面谈记录" in judged.reason
+
+
+def test_people_with_like_records_get_unlike_preparation_notes() -> None:
+    base = _snapshot("feedback", checkins=3, full=True)
+    drafts = [
+        compose_feedback(
+            base.model_copy(update={"profile": base.profile.model_copy(update={"id": f"E{n}"})})
+        )
+        for n in range(1, 7)
+    ]
+    for part in ("resource_needs", "improvements"):
+        notes = [getattr(d, part)[0].manager_prep for d in drafts]
+        assert all(notes) and len(set(notes)) > 1, part

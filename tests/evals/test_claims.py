@@ -441,3 +441,29 @@ def test_the_runner_prints_the_figures_for_stored_drafts(
     assert "1 drafts checked" in out
     assert out.splitlines()[6].split() == ["strength_decline", "1", "1", "0"]
     assert "A1 feedback strengths.0.text [strength_decline]" in out
+
+
+# --- quotations ------------------------------------------------------------------------------
+
+
+def test_a_frequency_word_quoted_from_a_record_is_the_records_not_a_claim() -> None:
+    advice = records(
+        checkins=[_checkin(1, date(2026, 10, 1), "", manager_feedback="建议每次改接口同步更新文档")]
+    )
+    assert verdicts("当时的建议是「建议每次改接口同步更新文档」。", "frequency", advice) == []
+    # not in the records: the draft's own words, checked as a claim
+    assert verdicts("当时的建议是「每次改接口都更新文档」。", "frequency", advice) == ["false"]
+    # outside the quotation the word is the draft's, and the quoted topic still counts
+    twice = records(
+        checkins=[_checkin(1, date(2026, 9, 1), BUDGET), _checkin(2, date(2026, 10, 1), BUDGET)]
+    )
+    assert verdicts(f"「{BUDGET}」多次出现。", "frequency", twice) == ["true"]
+
+
+def test_a_metric_named_inside_a_quoted_record_is_not_a_strength_trend() -> None:
+    praise = "当天闭环,客户满意度回访给了5分"
+    people = records(checkins=[_checkin(1, date(2026, 10, 20), "", manager_feedback=praise)])
+    quoted = claims_in(strength(f"主管写道:「{praise}」。"), "strength_decline", people)
+    assert quoted == []
+    own = claims_in(strength("客户满意度10月达到4.3分。"), "strength_decline", people)
+    assert [c.verdict for c in own] == ["false"]

@@ -46,7 +46,8 @@ def test_ids_titles_and_quality_flags_are_not_draft_text() -> None:
     output = {
         "suggestions": [
             {"practice_id": "P-001-长文本编号也不算", "practice_title": "GROW教练式提问",
-             "why": "三次沟通都提到排班冲突。", "evidence_ids": ["C-E010-202607"]},
+             "gap": "工作质量与复盘", "why": "三次沟通都提到排班冲突。",
+             "evidence_ids": ["C-E010-202607"]},
         ],
         "quality_flags": [{"path": "suggestions.0", "kind": "vague", "message": "请补充具体事例和日期"}],
     }  # fmt: skip
