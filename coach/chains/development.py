@@ -236,13 +236,19 @@ _LABEL = re.compile(r"^[^，,：:]{1,4}[：:]")
 _STEP_END = re.compile(r"[。；;！!？?]")
 _STEP_UNSAFE = re.compile(r"[0-9A-Za-z“”\"「」『』《》他她]|公司|集团|中心")
 _VERDICT = re.compile("|".join(t for terms in VERDICT_TERMS.values() for t in terms), re.I)
+# Steps the manager carries out ("由上级检查应用情况") do not belong in the employee's plan.
+_MANAGER_ACTOR = re.compile(
+    r"由(?:管理者|上级|主管|经理|HR|人力)|^(?:管理者|上级|主管|经理|HR|人力)"
+    r"|(?:管理者|上级|主管|经理)(?:要|应|应该|需要|先|会|可以|每)"
+)
 
 
 def practice_steps(body: str) -> tuple[str, ...]:
     """The practice's own numbered steps, each cut to a clause a plan can restate safely.
 
     A step keeps its first sentence up to any example; steps that would still carry a number,
-    a quote, a Latin term, a gendered pronoun, an organisation or a verdict are left out.
+    a quote, a Latin term, a gendered pronoun, an organisation or a verdict are left out, and
+    so are steps the manager carries out: the plan is the employee's.
     """
     section = _HOW_TO.search(body)
     steps = []
@@ -250,7 +256,8 @@ def practice_steps(body: str) -> tuple[str, ...]:
         first = _STEP_END.split(_ASIDE.sub("", raw), maxsplit=1)[0]
         clause = _STEP_CUT.split(first, maxsplit=1)[0]
         clause = _LABEL.sub("", clause).strip(" ，,、：:")
-        if len(clause) >= 6 and not _STEP_UNSAFE.search(clause) and not _VERDICT.search(clause):
+        unsafe = _STEP_UNSAFE.search(clause) or _VERDICT.search(clause)
+        if len(clause) >= 6 and not unsafe and not _MANAGER_ACTOR.search(clause):
             steps.append(clause)
     return tuple(steps)
 

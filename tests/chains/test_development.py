@@ -120,6 +120,11 @@ def test_practice_steps_keep_the_action_and_drop_examples_numbers_and_quotes() -
     assert sbi[0] == "点明具体场合"
 
 
+def test_steps_the_manager_carries_out_stay_out_of_the_employees_plan() -> None:
+    body = "**怎么做**：\n1. 邀请两三位合作过的同事给反馈。\n2. 每季度由管理者把反馈汇总一起看。\n3. 上级应在月底检查应用情况。\n"
+    assert practice_steps(body) == ("邀请两三位合作过的同事给反馈",)
+
+
 def _plan_for(snapshot: Snapshot, steps: tuple[str, ...]) -> list[Any]:
     gaps = find_gaps(snapshot)
     gaps = gaps * 2 if len(gaps) == 1 else gaps  # a lone gap takes two practices, as in retrieve
