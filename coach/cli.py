@@ -384,9 +384,15 @@ def _run_eval(module: str) -> None:
 
 
 @eval_app.command("comments")
-def eval_comments() -> None:
-    """Vague-comment check against a keyword baseline, on the held-out test split."""
-    _run_eval("comments")
+def eval_comments(
+    split: Annotated[
+        list[str] | None, typer.Option(help="blind, old or dev2 (repeatable); all by default.")
+    ] = None,
+    errors: Annotated[bool, typer.Option(help="List the misclassified comments.")] = False,
+) -> None:
+    """Vague-comment check per split and language, beside the no-digit and length<30 rules."""
+    argv = [*(f"--split={name}" for name in split or []), *(["--errors"] if errors else [])]
+    importlib.import_module(f"{shipped('evals')}.comments").main(argv)
 
 
 @eval_app.command("retrieval")

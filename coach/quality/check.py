@@ -1,4 +1,10 @@
-"""The vague-comment check: rules find the spans, the classifier weighs the whole comment."""
+"""The vague-comment check: rules find the spans and the evidence, the classifier weighs the rest.
+
+The verdict rests on what the comment identifies outside its stock phrases: a concrete act on a
+particular object, or a checkable result. A date or an occasion word beside "表现非常出色" does
+not make it specific; a short report of what someone did does, number or not. Only comments
+that neither rule settles go to the classifier.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.quality.advice import advise
 from coach.quality.classifier import Model, default_model
 from coach.quality.features import (
     Signals,
@@ -16,12 +23,22 @@ from coach.quality.features import (
     ngrams,
     signals,
 )
-from coach.quality.lexicon import ADVICE, NEGATIVE_CUE
-from coach.quality.models import VAGUE_CATEGORIES, CommentCheck, Elements, Finding
+from coach.quality.lexicon import NEGATIVE_CUE
+from coach.quality.models import (
+    NOTE_CATEGORIES,
+    VAGUE_CATEGORIES,
+    WARNING_CATEGORIES,
+    CommentCheck,
+    Elements,
+    Finding,
+    Severity,
+)
+from coach.quality.script import to_simplified
 from coach.quality.spans import Span, find_spans
 
 THRESHOLD = 0.5
 _JOINERS = frozenset(" ,,、和与且又;;")
+_CLOSING = " \t\n。.!!??？…~～)）\"”'’」』"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +54,14 @@ class Analysis:
 
 def analyse(text: str) -> Analysis:
     """Find spans and signals of one comment; shared by training and checking."""
-    spans = find_spans(text)
+    # One for one, so offsets on the folded text are offsets on what the writer typed.
+    folded = to_simplified(text)
+    spans = find_spans(folded)
     vague = [(s.start, s.end) for s in spans if s.category in VAGUE_CATEGORIES]
     labels = sum(s.category == "personality_label" for s in spans)
     scores = sum(s.category == "score_without_evidence" for s in spans)
-    sig = signals(text, vague, labels=labels, scores=scores)
-    return Analysis(text, spans, sig, ngrams(text), feature_vector(sig))
+    sig = signals(folded, vague, labels=labels, scores=scores)
+    return Analysis(text, spans, sig, ngrams(folded), feature_vector(sig))
 
 
 def _merge(text: str, spans: list[Span]) -> list[Span]:
@@ -76,27 +95,68 @@ def _fallback_span(text: str) -> Span:
     return Span(start, end, category)
 
 
+def _has(a: Analysis, categories: frozenset[str] | set[str]) -> bool:
+    return any(sp.category in categories for sp in a.spans)
+
+
 def _decide(a: Analysis, proba: float) -> tuple[bool, float]:
-    """Combine the classifier with rules that hold regardless of wording."""
+    """Settle what the rules can; the classifier decides only the comments left over."""
     s = a.signals
-    if not s.content or any(sp.category == "empty_template" for sp in a.spans):
+    if not s.content or _has(a, {"empty_template"}):
         return True, min(proba, 0.02)
+    if _has(a, {"sarcasm"}):
+        return True, min(proba, 0.1)
     if s.labels and not s.behavior:
         # A personality label without an observed action is vague however it is phrased.
         return True, min(proba, 0.3)
+    identified = s.acts > 0 or s.results > 0
+    if not identified and (s.vague_spans or _has(a, WARNING_CATEGORIES)) and not s.suggestion:
+        # Stock phrases, pseudo-specific wording or a bare rating, and nothing outside them that
+        # names an act or a result: a date or an occasion word does not overrule them.
+        return True, min(proba, 0.2)
+    if (s.acts > 0 or s.suggestion) and not s.vague_spans:
+        return False, max(proba, 0.8)
     return proba < THRESHOLD, proba
 
 
+def _severity(category: str) -> Severity:
+    if category in WARNING_CATEGORIES:
+        return "warning"
+    if category in NOTE_CATEGORIES:
+        return "note"
+    return "problem"
+
+
 def _finding(text: str, span: Span, lang: str) -> Finding:
-    message, hint = ADVICE[span.category][lang]
+    advice = advise(text, span.start, span.end, span.category, lang)
     return Finding(
         start=span.start,
         end=span.end,
         text=text[span.start : span.end],
         category=span.category,
-        message=message,
-        hint=hint,
+        message=advice.message,
+        hint=advice.hint,
+        severity=_severity(span.category),
     )
+
+
+def _next_step_span(text: str) -> Span:
+    """The comment's last character (before closing punctuation): the note is about what follows."""
+    end = len(text.rstrip(_CLOSING))
+    if end == 0:
+        end = len(text.rstrip())
+    return Span(end - 1, end, "next_step")
+
+
+def _spans_to_report(a: Analysis, vague: bool) -> list[Span]:
+    spans = _merge(a.text, a.spans)
+    # A protected-attribute warning says more than a generic "describe the behaviour" finding.
+    reported = VAGUE_CATEGORIES | WARNING_CATEGORIES
+    if vague and not any(s.category in reported for s in spans) and a.text.strip():
+        spans = sorted([*spans, _fallback_span(a.text)], key=lambda s: (s.start, s.end))
+    if not vague and not a.signals.suggestion and a.text.strip():
+        spans = sorted([*spans, _next_step_span(a.text)], key=lambda s: (s.start, s.end))
+    return spans
 
 
 def _resolve_lang(text: str, lang: str | None) -> str:
@@ -118,9 +178,7 @@ def check_comments(
     results: list[CommentCheck] = []
     for a, p in zip(analyses, np.clip(probas, 0.0, 1.0), strict=True):
         vague, score = _decide(a, float(p))
-        spans = _merge(a.text, a.spans)
-        if vague and not any(s.category in VAGUE_CATEGORIES for s in spans) and a.text.strip():
-            spans = sorted([*spans, _fallback_span(a.text)], key=lambda s: (s.start, s.end))
+        spans = _spans_to_report(a, vague)
         text_lang = _resolve_lang(a.text, lang)
         s = a.signals
         results.append(

@@ -48,10 +48,12 @@ _STRONG_TIME = re.compile(
     r"|上个?月|上个?季度|上半年|下半年|昨[天晚]|今[天早晚]|前天|当天|当场|第二天|凌晨|夜班|早班|晚班"
     r"|晚上|早上|下午|上午|中午|半夜|深夜|\d{1,2}\s*月(?:\d{1,2}\s*[日号])?|[一二三四五六七八九十]+月份?"
     r"|\bQ[1-4]\b|第[一二三四1-4]季度|双十[一二]|双1[12]|国庆|春节|年底|年初|月底|月初|年会|\d+\s*点"
-    r"|\b(?:yesterday|today|tonight|this\s+morning|last\s+(?:week|month|quarter|night|sprint|year)"
+    r"|\b(?:(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r"|yesterday|today|tonight|this\s+morning|last\s+(?:week|month|quarter|night|sprint|year)"
     r"|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend"
     r"|(?:in\s+)?(?:january|february|march|april|june|july|august|september|october|november|december)"
-    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|may\s+\d|during|mid-quarter"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|may\s+\d|mid-quarter"
     r"|month-end|year-end|overnight|this\s+week)\b",
     re.IGNORECASE,
 )
@@ -221,6 +223,66 @@ def _zh_actions(masked: str) -> int:
     return count
 
 
+# Concrete acts: constructions that report one thing a person did to a particular object,
+# whatever the verb. "把X转给了Y", "没核对就…", "Left the dock door open". Abstract verbs that
+# only sound like acts (推动, 发挥, demonstrated, contributed) are not among them.
+_ZH_BA_ACT = re.compile(
+    r"把[^,,。;;!!??]{1,20}?[\u4e00-\u9fff](?:了|成|到|给|进|在|掉|错|反|回|下来|出来|上去)"
+)
+_ZH_LAPSE = re.compile(
+    r"(?:没有?|未|忘了|忘记|漏了?)(?:按规定|按时|提前|当面|及时|先)?(?:戴|核对|检查|验|带|加|说|跑|写|发"
+    r"|通知|确认|锁|关|做|道歉|按|巡检|联系|核实|报|交|回)"
+)
+_ZH_DEED = re.compile(
+    r"(?:发现|定位|修复|修好|回滚|停机|停线|下架|退回|换了|改成|改回|删掉|加上|补上|补齐|补发|续上|拍了照"
+    r"|写进|发到|发给|转给|录错|填错|发反|算错|拿出|查明|查到|打断|挂断|争辩|吵了|扔在|问了|约了|陪|带着"
+    r"|当场|当天就|上门|换到|换上|做成|录成|贴在|写了|画了|拆成|砍掉|重新排|重排|调整了|排查|回访|访谈"
+    r"|面试|拜访|主导|牵头|搭建|重构|迁移|签下|拿下|挽回|拦截|接手|核对|清点|说服|打电话|回复了|答复)"
+)
+_EN_ACT = re.compile(
+    r"\b(?!(?:demonstrat|show|contribut|support|help|work|play|exceed|improv|deliver|handl|driv|increas"
+    r"|continu|prov|seem|need|expect|bring|learn|focus|dedicat|motivat|engag|involv|interest|manag"
+    r"|maintain|achiev|complet|collaborat|communicat|strengthen|develop|excel|lead|showcas|embrac"
+    r"|foster|ensur|establish|inspir|execut|own|stepp|partner|empower|navigat|balanc|exhibit|impress"
+    r"|pleas|amaz|surpris|delight|satisf|appreciat|valu|respect|admir|trust|discuss|mention)\w*)"
+    r"[a-z]{3,}ed\s+(?:\w+\s+)?(?:the|a|an|his|her|their|our|its|every|all|two|three|both|each|to|on"
+    r"|up|down|out|off|directly|\d)\b"
+    r"|\b(?:left|sent|gave|forgot|hung|ran|wrote|built|caught|set\s+up|found|cut|shut|told|sold|spent"
+    r"|lost|broke|threw|paid|rewrote)\b(?!['’])",
+    re.IGNORECASE,
+)
+_CONCRETE_RESULT = re.compile(
+    r"报错|宕机|挂了|白屏|超时|投诉|差评|延误|漏发|错发|退货|罚款|返工|停产|到账|催款|没买|少了|多了|恢复"
+    r"|再没|按时送达|当天就出|看懂了|找到了|就能|当场同意|同意续签|写了感谢|谢谢"
+    r"|\b(?:broke|crashed|failed|complained|refunded|returned|arrived\s+late|left\s+without|now\s+\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def concrete_acts(masked: str) -> int:
+    """Count reported acts on particular objects, outside stock phrases."""
+    zh = len(_ZH_BA_ACT.findall(masked)) + len(_ZH_LAPSE.findall(masked))
+    return zh + len(_ZH_DEED.findall(masked)) + len(_EN_ACT.findall(masked))
+
+
+# "过去一年里", "几个月来": a stretch of time, not a measured result.
+_LOOSE_PERIOD = re.compile(
+    r"(?:过去|这|近|整整)?[一几半]\s*(?:年|个月|个季度|段时间)(?:来|里|中|以来|多)?"
+)
+
+
+def concrete_results(masked: str, times: list[tuple[int, int]] | None = None) -> int:
+    """Count checkable results: measured numbers that are not dates, changes, concrete outcomes.
+
+    ``times`` are the spans of _STRONG_TIME in ``masked`` when the caller has them already.
+    """
+    if times is None:
+        times = [m.span() for m in _STRONG_TIME.finditer(masked)]
+    untimed = _LOOSE_PERIOD.sub(" ", _YEAR.sub(" ", mask(masked, times)))
+    outcome = len(_CONCRETE_RESULT.findall(untimed))
+    return _meaningful_numbers(untimed) + len(_CHANGE.findall(untimed)) + outcome
+
+
 def _en_actions(masked: str) -> int:
     past = sum(1 for m in _EN_PAST.finditer(masked) if m.group().lower() not in _EN_ADJ_ED)
     return past + len(_EN_IRREGULAR.findall(masked))
@@ -321,6 +383,8 @@ class Signals:
     labels: int
     scores: int
     content: bool
+    acts: int = 0
+    results: int = 0
 
     @property
     def behavior(self) -> bool:
@@ -352,11 +416,12 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
 def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: int) -> Signals:
     """Run every detector on ``text`` with ``vague_spans`` masked out."""
     masked = mask(text, vague_spans)
+    times = [m.span() for m in _STRONG_TIME.finditer(masked)]
     marker, suggestion = find_suggestion(masked, FEEDBACK_SUGGESTION)
     return Signals(
         numbers=_meaningful_numbers(masked),
         changes=len(_CHANGE.findall(masked)),
-        strong_time=len(_STRONG_TIME.findall(masked)),
+        strong_time=len(times),
         weak_time=len(_WEAK_TIME.findall(text)),
         entities=_entities(masked),
         situations=len(_SITUATION.findall(masked)),
@@ -371,6 +436,8 @@ def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: 
         labels=labels,
         scores=scores,
         content=has_content(text),
+        acts=concrete_acts(masked),
+        results=concrete_results(masked, times),
     )
 
 

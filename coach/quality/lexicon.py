@@ -53,6 +53,10 @@ ZH_PRAISE = [
     r"(?:客户|顾客|大家|同事)(?:都|反馈|评价|都说)+(?:还|挺|很)?(?:不错|好|喜欢(?:她|他)?)",
     r"(?:很|非常)?(?:认可|欣慰|放心|满意(?!度|率))",
     r"(?:靠谱|給力|给力|(?<!点)赞)",
+    r"(?:展现|展示|表现|体现|彰显)(?:出)?了?[\u4e00-\u9fff]{0,12}?(?:功底|精神|素养|能力|态度|水平|潜力|热情|风采|作风)",
+    # Numbers that measure devotion, not a result: "100%的投入", "365天在线".
+    r"\d+\s*[%％]\s*的?(?:投入|热情|努力|付出|精力|用心|专注|认真)",
+    r"(?:一年)?365天(?:都|全年)?(?:在线|无休)?|随叫随到|24\s*小时(?:在线|待命)|全年无休",
 ]
 EN_PRAISE = [
     r"\b(?:good|great|nice|excellent|awesome|amazing|fantastic|solid|outstanding|grate|top)"
@@ -76,8 +80,21 @@ EN_PRAISE = [
     r"\b(?:doing|did)\s+(?:well|great|good)\b",
     r"\b(?:proud\s+of|love\s+(?:her|him|it)|gets\s+things\s+done|on\s+the\s+right\s+track)\b",
     r"\bbright\s+future\b",
+    r"\bstep(?:ped|s|ping)?\s+up\b|\bown(?:ed|s)\s+(?:her|his|their)\s+(?:area|work|space|role)\b",
     r"\b(?:very\s+)?(?:nice|good|great|solid|strong|excellent)\b",
     r"\bcommitment\s+to\s+excellence\b",
+    r"\bcompleted\s+all\s+(?:assigned\s+|of\s+(?:her|his|their)\s+)?(?:tasks|work|assignments)"
+    r"(?:\s+on\s+time)?|\bme(?:t|ets)\s+(?:every|all)\s+(?:of\s+)?(?:her\s+|his\s+|the\s+)?deadlines?\b",
+    r"\bw(?:on|ins)\s+the\s+(?:trust|respect|confidence|hearts?)\s+of\b|\bst(?:ood|ands)\s+out\b",
+    r"\b(?:kept|keeps|keep)\s+the\s+team\s+(?:motivated|engaged|going|focused)\b"
+    r"|\bput(?:s)?\s+in\s+(?:a\s+lot\s+of|great|real|extra)\s+effort\b",
+    r"\bled\s+the\s+team\s+through\s+(?:a\s+)?(?:challenging|difficult|tough|busy)\s+\w+"
+    r"|\bwith\s+grace\b|\btook\s+(?:the\s+)?initiative\b",
+    r"\bhit\s+all\s+(?:of\s+)?(?:her|his|their|the)?\s*(?:targets|goals|numbers)\b",
+    r"\b(?:an?\s+)?(?:important|integral|key|vital|essential)\s+part\s+of\s+(?:our|the)\s+(?:success|team)\b",
+    r"\bpositive\s+(?:mindset|outlook)\b|\b(?:always\s+)?looking\s+for\s+ways\s+to\s+improve\b",
+    r"\bwillingness\s+to\s+(?:help|learn)\b|\b(?:consistently\s+|very\s+)?impressed\s+(?:by|with)\b",
+    r"\ball\s+good\b",
 ]
 ZH_CRITICISM = [
     r"(?:有待|需要|需|要|还需|还要|还需要|仍需|必须|亟待|要多|需多)(?:进一步)?(?:再)?"
@@ -98,6 +115,13 @@ ZH_CRITICISM = [
     r"(?:建议|希望|要)?多(?:沟通|学习|思考|总结|交流|请教|跟进|反思|主动)",
     r"(?:加强|提高|提升)(?:学习|自己|自身|自我)|听不进(?:意见|建议)?",
     r"(?:做得|做的)?不(?:够|太)?(?:好|到位)",
+    # Advice that names no concrete step: "建议多参加培训,提升沟通能力".
+    r"(?:建议|希望|要|需要|今后|以后|下一步)?(?:多|要多)(?:参加|参与|看看|看|学习|了解|关注|和[\u4e00-\u9fff]{1,4}沟通)"
+    r"[\u4e00-\u9fffA-Za-z ]{0,8}?(?:培训|课程|报告|书|知识|新技术|技术|行业|沟通|分享|活动)?",
+    r"(?:提升|提高|加强|增强|锻炼)(?!了)(?:自己|自身|个人)?的?[\u4e00-\u9fffA-Za-z ]{0,8}?"
+    r"(?:能力|意识|水平|素质|技能|sense|skills?|质量|效率|成单率|业绩)",
+    r"(?:更加|更)(?:细心|主动|积极|用心|认真|努力|专注|严谨)",
+    r"(?:减少|避免)(?:失误|错误|出错)",
 ]
 EN_CRITICISM = [
     r"\bneeds?\s+(?:to\s+)?(?:improve\w*|improvement|work|step\s+up|speed\s+up"
@@ -113,6 +137,11 @@ EN_CRITICISM = [
     r"\bstep\s+up\b",
     r"\b(?:more\s+focus|better\s+follow-through|ups\s+and\s+downs)\b",
     r"\bnot\s+always\s+(?:been\s+)?consistent\b",
+    r"\b(?:consider|try)\s+(?:taking\s+)?(?:some\s+|more\s+)?(?:training|courses?)\b",
+    r"\bimprove\s+(?:your\s+|his\s+|her\s+)?(?:communication|time\s+management|leadership"
+    r"|presentation|people)\s*(?:skills?)?\b|\bto\s+improve\s+(?:your|his|her)\s+\w+\s+skills\b",
+    r"\b(?:try\s+to\s+)?be\s+more\s+(?:proactive|organi[sz]ed|responsive|careful|confident|strategic)\b",
+    r"\btake\s+more\s+ownership\b|\bcould\s+have\s+been\s+better\b|\bhas\s+struggled\b",
 ]
 ZH_LABEL = [
     r"(?:太|比较|有点|有些|过于|很|非常)?(?:内向|木讷|孤僻|强势|傲慢|情绪化|急躁|张扬|懒散|懒惰|佛系|高冷"
@@ -149,6 +178,9 @@ ZH_BIAS = [
     r"年纪(?:大|轻|小)了?|岁数大|年龄(?:大|偏大)|快退休|(?<![0-9])(?:[5-9]0|[5-9]5|00|05)后",
     r"(?:刚)?生(?:完)?(?:孩子|娃|二胎)|产假|怀孕|孕期|哺乳期|有娃|带孩子|结婚|已婚|未婚|离异|家里事多",
     r"长得|长相|颜值|形象好|身材|(?:人|她|他)(?:很|挺|真|比较)?(?:漂亮|帅)|(?:人|她|他)(?:有点|太|比较)?胖|矮",
+    r"(?:快|都)?[三四五六]十(?:岁|多岁)?了|年轻人|太年轻|单亲|宝爸|二胎|备孕|坐月子|已育|婚育|生育",
+    r"少数民族|民族|宗教|信仰|信教|穆斯林|基督徒|佛教徒|外地人|农村来的|口音",
+    r"残疾|残障|身体(?:一直)?不(?:太)?好|经常请病假|病号|抑郁|精神(?:有)?问题|慢性病",
 ]
 EN_BIAS = [
     r"\bfor\s+a\s+(?:woman|girl|guy|man|lady|mother|mom)\b",
@@ -158,6 +190,11 @@ EN_BIAS = [
     r"\bpretty\b(?!\s+(?:good|well|much|bad|solid|strong|quick|fast|slow|sure|often|close|hard))",
     r"\b(?:nice\s+smile|good-looking|attractive|her\s+looks|his\s+looks)\b",
     r"\b(?:married|has\s+kids|with\s+kids|family\s+commitments)\b",
+    r"\b(?:(?:close\s+to|near(?:ing)?|almost\s+at)\s+retirement(?:\s+age)?|retirement\s+age)\b",
+    r"\b(?:mom|mum|mother|father|dad)\s+of\s+(?:two|three|four|\d|young)\b",
+    r"\b(?:single\s+(?:mom|mum|mother|dad|parent)|she'?s\s+pregnant|young\s+and\s+energetic"
+    r"|religio\w*|ethnic\w*|disabilit\w*|disabled|wheelchair|his\s+accent|her\s+accent"
+    r"|too\s+old|old\s+for|health\s+(?:issues|problems)|sick\s+leave|mental\s+health)\b",
 ]
 SCORE = [
     # A score a customer or survey gave is a measured result, not a manager's bare verdict.
@@ -172,6 +209,11 @@ SCORE = [
     r"(?:给|打)(?:个|了)?\s*满分",
     r"\b\d+\s*out\s+of\s+\d+\b",
     r"第一名的",
+    # A rating dropped into a chatty sentence: "给你打个B+", "总体给个良好吧".
+    r"(?:打|给|评)(?:了|个|你|他|她|为)*\s*(?:[A-DS][+-]?(?![A-Za-z])|(?:优秀|良好|合格|及格|中等)(?=[吧了啊。,,!!\s]|$))",
+    r"\b(?:put|rate|rated|give|giving|gave)\s+(?:you|him|her|them)\s+(?:at\s+)?(?:an?\s+)?"
+    r"(?:\d(?:\.\d)?|[A-D][+-]?)(?![\w.])",
+    r"\brating\s*[:：]\s*(?:meets|exceeds|below|outstanding|strong|solid)\b",
 ]
 # Whole-comment non-answers with a little variation ("同意主管意见", "暂时没有").
 TEMPLATE_PATTERN = re.compile(
@@ -210,89 +252,116 @@ NEGATIVE_CUE = re.compile(
 )
 
 
+# Words that sound like a situation, an object or a consequence while naming none: "在项目推进
+# 过程中", "某次项目", "推动了各项工作的开展", "resulting in improved outcomes". They are masked
+# like stock phrases, so that only what the comment actually identifies counts as evidence.
+_ZH_GENERIC_PLACE = (
+    r"(?:项目|工作|团队|会议|客户|沟通|生产|运营|日常|部门|公司|活动|业务|服务|管理|岗位|门店|车间"
+    r"|各项|各类|各种|相关|重要|关键|多个|若干|日常工作|过程|期间|方面|环节|节点|领域|场合|任务)"
+)
+_ZH_ABSTRACT_GAIN = (
+    r"(?:水平|效率|氛围|发展|进步|开展|落地|改变|活力|价值|影响|成果|成绩|满意度|质量|进行|成长|优化"
+    r"|迭代|能力|业绩|正能量|士气|凝聚力|协作|合作|顺畅|顺利|提升|提高|改善|推进|贡献|作用|效果|保障"
+    r"|管理水平|服务水平|工作效率|团队氛围|整体水平|积极影响|显著的?价值|很多改变|不少改变)"
+)
+ZH_PSEUDO = [
+    r"某(?:次|个|些|一|段|位|项)[\u4e00-\u9fff]{0,6}",
+    r"(?:多个|若干|一些|各类|各项|各种|相关|诸多|许多|不少)(?:重要|关键|大型|核心)?的?"
+    r"(?:项目|工作|任务|会议|活动|环节|节点|客户|事务|问题|需求|设计任务|技术难题|难题|场合|举措)",
+    r"(?:在|于)[\u4e00-\u9fff]{0,6}?" + _ZH_GENERIC_PLACE + r"[\u4e00-\u9fff]{0,4}?"
+    r"(?:过程中|期间|当中|方面|中|里|上)(?=[,,、\s]|$|[\u4e00-\u9fff])",
+    r"(?:推动|带动|促进|提升|提高|带来|改善|优化|加强|增强|助力|保障|确保)(?:了|着)?"
+    r"(?:[\u4e00-\u9fffA-Za-z]{0,10}?的)?[\u4e00-\u9fff]{0,6}?" + _ZH_ABSTRACT_GAIN + r"(?![\d%])",
+    r"(?:发挥|起到)了?(?:很|非常)?(?:重要|关键|积极|一定|很大|骨干|重大)?的?(?:作用|角色)",
+    r"(?:做出|作出|贡献)了?(?:很|非常)?(?:重要|一定|很大|突出|积极|显著)?的?贡献",
+    r"(?:承担|担任|扮演)了?(?:很|非常)?(?:关键|重要|核心)的?(?:角色|职责|作用)",
+    r"中坚力量|骨干作用|中流砥柱|有力保障|顺利(?:进行|开展|推进|交付|完成)|有序开展",
+    r"超额完成了?(?:设定|既定|预定|年初|公司)?的?(?:目标|任务|指标|业绩)",
+    r"(?:取得|获得)了?(?:不错|良好|显著|一定|很好|较好|可喜)的?(?:成果|成绩|效果|进展)",
+    r"(?:得到|获得)了?(?:相关方|各方|客户|领导)的?(?:认可|好评)",
+    r"有效(?:提升|提高|改善|推动)了?",
+    r"(?:能够|可以)?顾全大局|协调各方资源|积极配合团队|承担责任|解决了一些[\u4e00-\u9fff]{0,4}",
+    # Abilities and habits are not an act: "能够快速找到原因", "多次主动加班".
+    r"(?:能够|总能|总是能|善于|擅长)(?:快速|及时|准确|很好地|有效地?)?[\u4e00-\u9fff]{1,8}",
+    r"(?:多次|经常|常常|时常|屡次|一贯|每每)[\u4e00-\u9fff]{1,6}",
+    r"(?:保证|确保)了?(?:项目|工作|任务|团队)?的?(?:按时|顺利|正常|高质量)[\u4e00-\u9fff]{0,4}",
+    r"诠释了?[\u4e00-\u9fff]{0,10}|走得更远|责任与担当|克服(?:了)?(?:重重|各种|诸多|许多)?困难"
+    r"|令人瞩目的?(?:成绩|成果)?|在你的带领下|充满挑战的?",
+]
+EN_PSEUDO = [
+    r"\b(?:the|a|one)\s+(?:recent|certain|particular)\s+(?:project|incident|meeting|initiative"
+    r"|launch|deal|case|situation|event)\b",
+    r"\b(?:several|various|multiple|many|numerous|some)\s+(?:important\s+|key\s+|critical\s+)?"
+    r"(?:projects|initiatives|tasks|meetings|clients|customers|issues|deliverables|efforts|occasions)\b",
+    r"\bplay(?:s|ed|ing)?\s+(?:a\s+|an\s+)?(?:key|important|critical|vital|pivotal|central)\s+role"
+    r"(?:\s+in\s+(?:our|the)\s+[a-z]+(?:\s+[a-z]+)?)?",
+    r"\b(?:resulting|resulted)\s+in\s+(?:improved|better|stronger|increased|smoother|positive"
+    r"|greater|higher)\s+[a-z]+(?:\s+(?:for|across|outcomes|satisfaction)\b(?:\s+the\s+[a-z]+)?)?",
+    r"\b(?:(?:have|has)\s+)?(?:led|leading|lead)\s+to\s+(?:improved|better|stronger|increased"
+    r"|smoother|positive|greater)\s+[a-z]+(?:\s+and\s+(?:better|stronger)\s+[a-z]+)?",
+    r"\b(?:drive|drove|driving|drives)\s+(?:alignment|collaboration|improvements?|results|growth"
+    r"|success|change|outcomes|efficiency)(?:\s+across\s+(?:the\s+)?[a-z]+)?",
+    r"\bvaluable\s+contributions?\b|\bcontribut(?:ed|es|ing)\s+(?:significantly|positively|greatly)\b",
+    r"\bcontribut(?:ed|es|ing)\s+to\s+(?:the\s+team's\s+success|our\s+goals|a\s+culture\s+of\s+\w+)",
+    r"\bhandled\s+(?:things|it|everything|the\s+situation)\s+well\b|\bhelped\s+the\s+team\s+move\s+forward\b",
+    r"\b(?:exceeded|achieved|reached|attained)\s+(?:the\s+|all\s+|her\s+|his\s+|their\s+)?"
+    r"(?:[a-z]+'s\s+)?(?:personal\s+|annual\s+|quarterly\s+|team\s+)?(?:targets?|goals?|objectives?)"
+    r"(?:\s+that\s+were\s+set)?\b",
+    r"\btook\s+ownership\s+of\s+(?:various|several|many|multiple)\s+tasks\b",
+    r"\bdelivered\s+(?:great|good|strong|solid)\s+results\b|\bimproved\s+customer\s+outcomes\b",
+    r"\bincreased\s+efficiency(?:\s+across\s+the\s+\w+)?|\bsmoother\s+processes\b",
+    r"\bthroughout\s+the\s+(?:year|review\s+period|quarter)\b",
+    r"\b(?:as\s+discussed|per\s+our\s+(?:conversation|discussion|chat|call))"
+    r"(?:\s+(?:in|during)\s+(?:our|the)\s+(?:1\s*:\s*1|one-on-one|check-in|review))?",
+    r"\bduring\s+(?:the|our)\s+(?:meeting|project|year|quarter)s?\b",
+    r"\b(?:made|making|makes)\s+(?:significant|great|good|real|steady|solid|tremendous)\s+progress\b"
+    r"|\b(?:key|important|critical|major)\s+(?:deliverables|milestones|initiatives|priorities)\b",
+    r"\bin\s+the\s+course\s+of\s+[a-z]+ing(?:\s+[a-z]+){0,2}",
+    r"\b(?:helped|helps|helping)\s+(?:to\s+)?(?:improve|increase|boost|drive|raise|build|strengthen)"
+    r"\s+(?:our\s+|the\s+)?[a-z]+(?:\s+(?:satisfaction|relationships|morale|outcomes|results))?",
+    r"\bbr(?:ought|ings|ing)\s+(?:positive|great|good|fresh|new)\s+(?:feedback|energy|ideas|results|value)"
+    r"(?:\s+to\s+the\s+team)?",
+    r"\b(?:demonstrat\w+|show(?:s|n|ed)|display\w*|exhibit\w*)\s+(?:an?\s+)?(?:great\s+|strong\s+"
+    r"|excellent\s+|exceptional\s+|real\s+)?(?:level\s+of\s+)?(?:[a-z]+,?\s+(?:and\s+)?){0,3}?"
+    r"(?:patience|empathy|professionalism|leadership|commitment|dedication|skills?|potential"
+    r"|initiative|ownership|attitude|resilience|creativity|integrity)\b",
+]
+# Praise said with quotes or a mocking intensifier, next to facts that say the opposite.
+ZH_SARCASM = [
+    r"(?:真是|可真是|可真|真)(?:太|够|很|好)?[\"“'‘「『][^\"”'’」』]{1,8}[\"”'’」』](?:了|啊|呀|呢)?",
+    r"[\"“'‘「『](?:靠谱|积极|积极主动|主动|好|高效|负责|准时|认真|专业|用心|细心|给力|勤快|能干)"
+    r"[\"”'’」』]",
+    r"(?:效率|速度|态度|服务态度|效果|执行力|记性)真(?:是)?(?:太)?(?:高|快|好|强|棒)(?:啊|呀|呢|了)",
+    r"(?:真是|可真是|可真)(?:太|够|好)(?:靠谱|积极|负责|准时|能干|厉害|给力)了?(?:啊|呀|呢)?",
+    r"(?:好|真|太)(?:厉害|棒|行|能干|优秀|牛)(?:哦|啊|呀|呢|了)+(?=[,,!!~～])",
+]
+EN_SARCASM = [
+    r"\b(?:wow|oh|so|super|really|very|great),?\s+(?:super\s+|so\s+|very\s+|really\s+)?[\"“'‘][^\"”'’]{1,20}[\"”'’]",
+    r"[\"“'‘](?:reliable|proactive|helpful|great|punctual|responsive|organi[sz]ed|fast)[\"”'’]",
+    r"\b(?:great|nice|wonderful|brilliant|excellent|impressive)\s+[a-z ]{0,20},\s+as\s+always\b",
+]
+SARCASM_FACTS = re.compile(
+    r"延期|延误|投诉|才回|才交|才到|催|错|漏|迟到|返工|又|一个礼拜|一个星期|不回|没回|忘|挂|丢"
+    r"|还没|仍未|没人|一次都没"
+    r"|\b(?:missed|wrong|again|late|failed|forgot|complain\w*|every\s+deadline|lost|broke|ignored)\b"
+    r"|\b(?:no\s+(?:reply|answer|response)|still\s+(?:no|not)|never\s+(?:replied|showed|answered))\b",
+    re.IGNORECASE,
+)
+"""Negative facts that turn quoted praise into sarcasm."""
+
+
 def _compile(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "sarcasm": (_compile(ZH_SARCASM), _compile(EN_SARCASM)),
     "personality_label": (_compile(ZH_LABEL), _compile(EN_LABEL)),
     "score_without_evidence": (_compile(SCORE), _compile(SCORE)),
     "vague_criticism": (_compile(ZH_CRITICISM), _compile(EN_CRITICISM)),
     "vague_praise": (_compile(ZH_PRAISE), _compile(EN_PRAISE)),
     "absolute_language": (_compile(ZH_ABSOLUTE), _compile(EN_ABSOLUTE)),
     "possible_bias": (_compile(ZH_BIAS), _compile(EN_BIAS)),
+    "pseudo_specific": (_compile(ZH_PSEUDO), _compile(EN_PSEUDO)),
 }
 """(Chinese, English) pattern per category; earlier categories win overlapping vague spans."""
-
-ADVICE: dict[str, dict[str, tuple[str, str]]] = {
-    "vague_praise": {
-        "zh": (
-            "泛泛的表扬,没有说明对方具体做了什么。",
-            "补充一个具体事例:什么情境下做了什么,带来了什么结果。",
-        ),
-        "en": (
-            "Generic praise that does not say what the person actually did.",
-            "Add one concrete example: the situation, what they did, and the result it had.",
-        ),
-    },
-    "vague_criticism": {
-        "zh": (
-            "笼统的批评,对方不知道具体要改什么。",
-            "指出一次具体的行为及其影响,并给出下次可以怎么做。",
-        ),
-        "en": (
-            "Vague criticism: the person cannot tell what to change.",
-            "Name one specific instance and its impact, and say what to do differently next time.",
-        ),
-    },
-    "personality_label": {
-        "zh": (
-            "这是性格标签,不是可观察的行为。",
-            "改为描述具体行为:在什么场合说了或做了什么,对工作产生了什么影响。",
-        ),
-        "en": (
-            "A personality label, not observable behaviour.",
-            "Describe what they said or did, in which situation, and how it affected the work.",
-        ),
-    },
-    "empty_template": {
-        "zh": (
-            "空白或模板化的回复,没有反馈内容。",
-            "至少写一条做得好的具体事例、一条改进建议和一项需要的支持。",
-        ),
-        "en": (
-            "An empty or boilerplate reply with no feedback in it.",
-            "Write at least one concrete strength, one improvement suggestion and one support need.",
-        ),
-    },
-    "score_without_evidence": {
-        "zh": (
-            "只有分数或评级,没有说明依据。",
-            "说明打分依据:哪些具体成果或行为支撑这个分数。",
-        ),
-        "en": (
-            "A score or rating without the evidence behind it.",
-            "Say which concrete results or actions justify the rating.",
-        ),
-    },
-    "absolute_language": {
-        "zh": (
-            "绝对化的表述(总是/从不)容易引起争辩。",
-            "换成具体的次数和时间,例如“最近三次周会中有两次……”。",
-        ),
-        "en": (
-            "Absolute words (always/never) invite argument rather than change.",
-            "Replace them with how often and when, e.g. 'in two of the last three stand-ups…'.",
-        ),
-    },
-    "possible_bias": {
-        "zh": (
-            "涉及性别、年龄、家庭状况或外貌,与工作表现无关,可能带有偏见。",
-            "删去与工作无关的个人特征,只评价可观察的工作行为和结果。",
-        ),
-        "en": (
-            "Refers to gender, age, family status or appearance, which is unrelated to performance.",
-            "Remove personal characteristics; comment only on observable work and results.",
-        ),
-    },
-}

@@ -14,10 +14,18 @@ CATEGORIES: tuple[str, ...] = (
     "score_without_evidence",
     "absolute_language",
     "possible_bias",
+    "pseudo_specific",
+    "sarcasm",
+    "next_step",
 )
-"""Every finding category; the first five make a comment vague when nothing specific is present."""
+"""Every finding category. The first five, pseudo_specific and sarcasm make a comment vague;
+possible_bias is a warning; next_step is a gentle note on a comment that is already specific."""
 
-VAGUE_CATEGORIES: frozenset[str] = frozenset(CATEGORIES[:5])
+VAGUE_CATEGORIES: frozenset[str] = frozenset((*CATEGORIES[:5], "pseudo_specific", "sarcasm"))
+WARNING_CATEGORIES: frozenset[str] = frozenset({"possible_bias"})
+NOTE_CATEGORIES: frozenset[str] = frozenset({"next_step"})
+
+Severity = Literal["problem", "warning", "note"]
 
 
 class Elements(BaseModel):
@@ -38,6 +46,11 @@ class Finding(BaseModel):
     category: str = Field(description="One of CATEGORIES.")
     message: str = Field(description="What is wrong with the span.")
     hint: str = Field(description="What the writer should add or change.")
+    severity: Severity = Field(
+        default="problem",
+        description="problem (makes or marks vagueness), warning (a remark on a protected"
+        " attribute, to remove) or note (a gentle suggestion on a specific comment).",
+    )
 
 
 class CommentCheck(BaseModel):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from coach.quality.features import has_content
-from coach.quality.lexicon import PATTERNS, TEMPLATE_PATTERN, TEMPLATE_TEXTS
+from coach.quality.lexicon import PATTERNS, SARCASM_FACTS, TEMPLATE_PATTERN, TEMPLATE_TEXTS
 
 _HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAS_LATIN = re.compile(r"[A-Za-z]")
@@ -74,6 +74,9 @@ def find_spans(text: str) -> list[Span]:
             while end > start and text[end - 1].isspace():
                 end -= 1
             if end <= start:
+                continue
+            if category == "sarcasm" and not SARCASM_FACTS.search(text[:start] + " " + text[end:]):
+                # Quoted praise without facts that contradict it is praise, not irony.
                 continue
             if category not in _INDEPENDENT:
                 if any(start < t_end and t_start < end for t_start, t_end in taken):

@@ -45,7 +45,16 @@ def test_runtime_works_without_evals_or_sklearn(tmp_path: Path) -> None:
 
 
 def test_runtime_modules_do_not_mention_evals() -> None:
-    for name in ("check", "classifier", "features", "lexicon", "models", "spans"):
+    for name in (
+        "advice",
+        "check",
+        "classifier",
+        "features",
+        "lexicon",
+        "models",
+        "script",
+        "spans",
+    ):
         assert "evals" not in (PACKAGE / f"{name}.py").read_text(encoding="utf-8")
 
 

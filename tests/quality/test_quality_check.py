@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from coach.quality import CATEGORIES, CommentCheck, check_comment, check_comments
@@ -125,7 +127,9 @@ def test_chinese_and_mixed_comments_get_chinese_advice() -> None:
 
 
 def test_explicit_lang_overrides_detection() -> None:
-    assert check_comment("good job", lang="zh").findings[0].hint.startswith("补充")
+    result = check_comment("good job", lang="zh")
+    assert result.lang == "zh"
+    assert re.search(r"[\u4e00-\u9fff]", result.findings[0].hint)
 
 
 @pytest.mark.parametrize(

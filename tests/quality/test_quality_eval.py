@@ -1,13 +1,41 @@
-"""The eval bar: F1 of the vague class on the test split, clearly above the keyword baseline."""
+"""The eval bar on the team's two development splits, and the eval's own bookkeeping.
+
+The frozen blind split is never scored here: a test that ran on it would make it a target.
+"""
 
 from __future__ import annotations
 
-from evals.comments import evaluate
+import pytest
+
+from evals.comments import RULES, case_from_row, evaluate, main
 
 
-def test_test_split_meets_the_bar() -> None:
-    result = evaluate()
-    checker, baseline = result["checker"], result["baseline"]
-    assert isinstance(checker, dict) and isinstance(baseline, dict)
-    assert checker["f1"] >= 0.90
-    assert checker["f1"] >= baseline["f1"] + 0.2
+@pytest.mark.parametrize("split", ["old", "dev2"])
+def test_development_splits_meet_the_bar_above_both_rules(split: str) -> None:
+    result = evaluate(split)
+    checker = result["checker"]
+    assert isinstance(checker, dict)
+    best_rule = max(result[name]["f1"] for name in RULES)  # type: ignore[index]
+    assert checker["f1"] >= 0.92
+    assert checker["f1"] >= best_rule + 0.05
+
+
+def test_figures_are_reported_per_language_beside_both_rules() -> None:
+    table = evaluate("dev2")["per_lang"]
+    assert isinstance(table, dict)
+    assert {"all", "zh", "en", "mixed", "traditional"} <= set(table)
+    for row in table.values():
+        assert {"checker", *RULES} <= set(row)
+        assert {"f1", "accuracy"} <= set(row["checker"])
+
+
+def test_rows_without_optional_fields_still_load() -> None:
+    case = case_from_row({"text": "表現良好,good job", "vague": True, "note": "why"}, 7)
+    assert (case.id, case.lang, case.category) == ("7", "mixed", "")
+    assert case_from_row({"text": "x", "vague": False, "lang": "zh-Hant"}, 0).traditional
+
+
+def test_main_prints_only_the_splits_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--split", "dev2"])
+    out = capsys.readouterr().out
+    assert out.startswith("dev2 split") and "old split" not in out and "blind" not in out

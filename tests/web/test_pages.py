@@ -310,3 +310,21 @@ def test_a_set_secret_key_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("COACH_SECRET_KEY", "k" * 40)
     assert _signing_key(Settings(home=tmp_path)) == "k" * 40
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_check_page_renders_warnings_and_next_step_notes(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    headers = {"X-CSRF-Token": web.csrf}
+    warned = web.client.post(
+        "/checkin/check", data={"manager_feedback": "她刚怀孕,别让她负责新项目。"}, headers=headers
+    )
+    assert warned.status_code == 200
+    assert 'class="warning"' in warned.text and "警告" in warned.text
+    noted = web.client.post(
+        "/checkin/check",
+        data={"manager_feedback": "周一你把漏发的两箱货当天补发给了客户。"},
+        headers=headers,
+    )
+    assert noted.status_code == 200
+    assert 'class="note"' in noted.text and "下一步是什么?" in noted.text
