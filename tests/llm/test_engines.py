@@ -152,4 +152,4 @@ def test_factory_follows_settings(tmp_path: object) -> None:
         )
     )
     assert isinstance(engine, ResilientEngine) and engine.model == "qwen-plus"
-    assert isinstance(engine.inner, OpenAIEngine) and engine.inner.chat.max_retries == 0
+    assert isinstance(engine.inner, OpenAIEngine) and engine.inner.client.max_retries == 0
