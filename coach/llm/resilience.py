@@ -140,7 +140,7 @@ def describe(exc: LLMError) -> str:
     if exc.outcome == "timeout":
         return "timeout" if exc.status is None else f"{exc.status} timeout"
     if exc.outcome == "unsupported" and exc.status is not None:
-        return f"HTTP {exc.status}: the endpoint refused a request field{said}"
+        return f"HTTP {exc.status}: the endpoint does not support this request{said}"
     if exc.outcome == "error" and exc.status is not None:
         return f"HTTP {exc.status} refused{said}"
     return exc.fault or exc.outcome

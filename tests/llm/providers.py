@@ -351,6 +351,25 @@ class LlamaCppPython(Profile):
         return completion({"content": answer})
 
 
+class LMStudio(Profile):
+    """LM Studio's server: tools and json_schema work; json_object is a 400 whose `error` is
+    a bare string.
+
+    https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/189 ("'response_format.type'
+    must be 'json_schema'").
+    """
+
+    name = "lm_studio"
+    model = "qwen2.5-7b-instruct"
+
+    def refuse(self, body: Body) -> httpx.Response | None:
+        if (body.get("response_format") or {}).get("type") == "json_object":
+            return httpx.Response(
+                400, json={"error": "'response_format.type' must be 'json_schema' or 'text'"}
+            )
+        return None
+
+
 class OddUsage(Profile):
     """A gateway whose `usage` is null or partial and whose tool arguments come back as an
     object rather than a JSON string.
@@ -402,7 +421,7 @@ class Truncating(Profile):
 PROFILES: tuple[type[Profile], ...] = (
     Profile, OllamaTools, OllamaNoTools, DeepSeekChat, DeepSeekReasoner, DashScope,
     DashScopeThinking, VLLMNoParser, VLLMAutoTools, ThinkTags, FencedProxy, LlamaCppPython,
-    OddUsage, Truncating,
+    LMStudio, OddUsage, Truncating,
 )  # fmt: skip
 
 _REPHRASE = re.compile(r"(?:待改写的说明：|Text to rewrite:)\n(.*?)\n\n", re.S)
