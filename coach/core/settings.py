@@ -122,9 +122,9 @@ class Settings(BaseSettings):
         description="Most tokens one answer may take (reasoning included on reasoning models); "
         "0: the server's default.",
     )  # fmt: skip
-    llm_temperature: float | None = Field(
+    llm_temperature: float = Field(
         default=0.2, ge=0, le=2, validation_alias="COACH_LLM_TEMPERATURE",
-        description="Sampling temperature; unset sends none. Dropped for an endpoint that refuses it.",
+        description="Sampling temperature; no longer sent to an endpoint that refuses it.",
     )  # fmt: skip
     # A transaction stuck on a lock or left open by a stalled request must fail that request
     # (503, retry), not queue every writer behind it for good.

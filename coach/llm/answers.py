@@ -92,7 +92,12 @@ def parse_answer(completion: dict[str, Any], schema: type[T]) -> T:
             outcome="filtered",
             fault=f"refused by the content filter{said}",
         )
-    candidates = [*_tool_arguments(message), _text(message.get("content"))]
+    # A reasoning parser that never saw `</think>` files the whole answer as reasoning.
+    candidates = [
+        *_tool_arguments(message),
+        _text(message.get("content")),
+        _text(message.get("reasoning_content")),
+    ]
     found = [c for c in candidates if c is not None and c != ""]
     if not found:
         raise LLMError(

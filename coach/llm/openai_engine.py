@@ -22,6 +22,7 @@ endpoint: their outcome `unsupported` is neither retried nor counted by the brea
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import logging
@@ -204,7 +205,7 @@ class OpenAIEngine(ChatEngine):
                 error = _classify(exc)
                 if not self.learn(error, method):
                     raise error from exc
-                self._log(call, started, error.outcome, error=str(error))
+                await asyncio.to_thread(self._log, call, started, error.outcome, error=str(error))
                 continue
             return self._answer(call, response.text)
         raise LLMError("the endpoint kept refusing the request", outcome="unsupported")

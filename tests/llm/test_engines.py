@@ -296,3 +296,25 @@ def test_an_html_page_is_quoted() -> None:
     with pytest.raises(LLMError) as excinfo:
         _engine(ListLog()).generate(_call())
     assert excinfo.value.outcome == "invalid" and "<html>Bad Gateway</html>" in str(excinfo.value)
+
+
+@respx.mock
+def test_an_answer_filed_as_reasoning_is_used() -> None:
+    answer = _content_answer("")
+    answer["choices"][0]["message"]["reasoning_content"] = f"按格式作答：{GOOD}"  # type: ignore[index]
+    respx.post(f"{BASE_URL}/chat/completions").mock(return_value=httpx.Response(200, json=answer))
+    assert _engine(ListLog()).generate(_call()).output.title == "回款进度"
+
+
+@respx.mock
+def test_max_tokens_becomes_max_completion_tokens_where_the_endpoint_asks() -> None:
+    route = respx.post(f"{BASE_URL}/chat/completions").mock(
+        side_effect=[
+            httpx.Response(400, json={"error": {"message": "Unsupported parameter: 'max_tokens' is "
+                           "not supported with this model. Use 'max_completion_tokens' instead."}}),
+            httpx.Response(200, json=_tool_answer(json.loads(GOOD))),
+        ]
+    )  # fmt: skip
+    _engine(ListLog()).generate(_call())
+    sent = json.loads(route.calls.last.request.content)
+    assert "max_tokens" not in sent and sent["max_completion_tokens"] == 4096
