@@ -139,17 +139,24 @@ def test_nothing_reaches_an_external_host(
     matrix_app: FastAPI, knowledge: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts: list[object] = []
-    real_connect = socket.socket.connect
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+    loopback = ("127.0.0.1", "::1", "localhost")
 
-    def guarded(self: socket.socket, address: Any) -> None:
+    def connect(self: socket.socket, address: Any) -> None:
         host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost"):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in loopback:
             attempts.append(address)
             raise OSError(f"test tried to reach {address}")
         real_connect(self, address)
 
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: attempts.append(a) or [])
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in loopback:
+            attempts.append(host)
+            raise OSError(f"test tried to resolve {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     runs = run_matrix(matrix_app, knowledge, None)
     assert attempts == [] and len(runs) == len(PROFILES) * len(CHAINS)
     assert all(r.status < 500 for r in runs)
