@@ -222,7 +222,7 @@ def refused_part(exc: LLMError, method: Method) -> str | None:
 
     "tools" and "json_schema" refuse the method; the others name one request field.
     """
-    if exc.status not in CONFIG_STATUSES or not exc.server_message:
+    if exc.outcome != "unsupported" or not exc.server_message:
         return None
     said = exc.server_message.lower()
     if "tool_choice" in said or "tool choice" in said:
@@ -299,14 +299,14 @@ def _classify(exc: openai.APIError) -> LLMError:
         status = exc.status_code
         said = server_message(exc.response)
         wait = _retry_after(exc.response.headers)
-        if status == 429:
+        if is_configuration_refusal(status, said):
+            outcome = "unsupported"
+        elif status == 429:
             outcome = "rate_limited"
         elif status == 408:
             outcome = "timeout"
         elif status >= 500:
             outcome = "server_error"
-        elif status in CONFIG_STATUSES and said:
-            outcome = "unsupported" if refused_part_any(said) else "error"
         else:
             outcome = "error"
         return LLMError(
@@ -322,7 +322,13 @@ def _classify(exc: openai.APIError) -> LLMError:
 _CONFIG_WORDS = ("tool", "function call", "response_format", "json", "temperature", "max_tokens")
 
 
-def refused_part_any(said: str) -> bool:
-    """Whether a 400/422 message is about a request field rather than the request's content."""
+def is_configuration_refusal(status: int, said: str) -> bool:
+    """Whether an error status refuses a request field rather than the request's content.
+
+    llama-cpp-python answers an unsupported `response_format` with 500 instead of 422
+    (https://github.com/ggml-org/llama.cpp/issues/23463): that 500 is a refusal too.
+    """
     lowered = said.lower()
-    return any(word in lowered for word in _CONFIG_WORDS)
+    if status in CONFIG_STATUSES:
+        return any(word in lowered for word in _CONFIG_WORDS)
+    return status == 500 and "response_format" in lowered

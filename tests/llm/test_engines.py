@@ -318,3 +318,17 @@ def test_max_tokens_becomes_max_completion_tokens_where_the_endpoint_asks() -> N
     _engine(ListLog()).generate(_call())
     sent = json.loads(route.calls.last.request.content)
     assert "max_tokens" not in sent and sent["max_completion_tokens"] == 4096
+
+
+@respx.mock
+def test_a_500_refusing_response_format_is_a_configuration_refusal() -> None:
+    said = 'response_format type must be one of "text" or "json_object", but got: json_schema'
+    route = respx.post(f"{BASE_URL}/chat/completions").mock(
+        return_value=httpx.Response(500, json={"error": {"code": 500, "message": said}})
+    )
+    inner = OpenAIEngine(model="m", api_key="sk-test", base_url=BASE_URL, method="json_schema")
+    engine = ResilientEngine(inner, breaker=CircuitBreaker("x", threshold=1), sleep=lambda _: None)
+    with pytest.raises(LLMError) as excinfo:
+        engine.generate(_call())
+    assert excinfo.value.outcome == "unsupported" and said in str(excinfo.value)
+    assert route.call_count == 1 and engine.breaker.state is BreakerState.closed
