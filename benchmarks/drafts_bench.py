@@ -1,6 +1,6 @@
 """Concurrency benchmark: 50 coaching-draft requests against an LLM that takes 300 ms a call.
 
-The real `OpenAIEngine` (ChatOpenAI over httpx) talks to a respx mock whose async side
+The real `OpenAIEngine` (the OpenAI SDK over httpx) talks to a respx mock whose async side
 effect sleeps 300 ms, so the client, the chains and the app run exactly as in production.
 Requests go through the ASGI app with `httpx.AsyncClient(transport=ASGITransport(app))`.
 If the event loop were blocked anywhere, 50 calls would take 50 × 300 ms = 15 s; the bar

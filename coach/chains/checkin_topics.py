@@ -254,6 +254,10 @@ def validate(grounder: Grounder, output: CheckinTopics) -> list[Violation]:
                 extra_allowed=_derived(grounder.snapshot, topic.evidence_ids),
             )
         )
+        problems += grounder.fit(
+            f"topics.{i}", item_kind=topic.kind, claim=topic.title + topic.why_now,
+            questions=topic.questions, evidence_ids=topic.evidence_ids,
+        )  # fmt: skip
     if output.manager_prep.strip():
         # The preparation may name a topic, so it may state what the topics cite.
         cited = [grounder.snapshot.profile.id, *(i for t in output.topics for i in t.evidence_ids)]

@@ -575,6 +575,58 @@ class Grounder:
                     )  # fmt: skip
         return problems
 
+    def fit(
+        self,
+        path: str,
+        *,
+        item_kind: str,
+        claim: str,
+        questions: Sequence[str],
+        evidence_ids: Sequence[str],
+    ) -> list[Violation]:
+        """Whether an item's evidence suits it: a record of a kind that can support its kind,
+        a cited record sharing words with what it claims, and questions that ask something."""
+        cited = [self.records[i] for i in evidence_ids if i in self.records]
+        problems: list[Violation] = []
+        wanted = ITEM_EVIDENCE.get(item_kind)
+        if wanted is not None and cited and not any(r.kind in wanted for r in cited):
+            problems.append(
+                Violation(path, "evidence_kind", f"a {item_kind} item must cite a "
+                          f"{' or '.join(sorted(wanted))} record, not "
+                          f"{', '.join(sorted({r.kind for r in cited}))}")
+            )  # fmt: skip
+        # An item about what the records lack may cite only the profile; any other record it
+        # cites must be what it talks about.
+        beyond_profile = [r for r in cited if r.kind != "profile"]
+        if beyond_profile and not any(
+            _shares_words(claim, _plain(record_text(r))) for r in beyond_profile
+        ):
+            problems.append(
+                Violation(path, "evidence_content", "shares no words with the records it cites "
+                          f"({', '.join(r.id for r in beyond_profile)})")
+            )  # fmt: skip
+        for i, question in enumerate(questions):
+            if not question.rstrip().endswith(_QUESTION_MARKS):
+                problems.append(
+                    Violation(f"{path}.questions.{i}", "not_a_question",
+                              f"{question!r} does not end with a question mark")
+                )  # fmt: skip
+        return problems
+
+
+# The records that can make an item of each kind timely: it must cite at least one of them.
+ITEM_EVIDENCE: dict[str, frozenset[str]] = {
+    "off_track_kr": frozenset({"key_result"}),
+    "kr_checkpoint": frozenset({"key_result"}),
+    "obstacle": frozenset({"checkin", "event"}),
+    "support_request": frozenset({"checkin"}),
+    "open_action": frozenset({"checkin", "review"}),
+    "achievement": frozenset({"key_result", "event", "review", "checkin"}),
+    "development": frozenset({"profile", "event", "review", "checkin"}),
+    "goal_setting": frozenset({"profile", "key_result", "review"}),
+}
+_QUESTION_MARKS = ("?", "？")
+
 
 def _in_record_words(text: str, start: int, end: int, fields: Sequence[str]) -> bool:
     """Whether a term stands in a record's words: with its neighbours, or where a value ends.

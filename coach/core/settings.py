@@ -65,8 +65,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_model: str = Field(default="gpt-4o-mini", validation_alias="COACH_LLM_MODEL")
     llm_timeout: float = Field(
-        default=60.0, validation_alias="COACH_LLM_TIMEOUT", description="Seconds per attempt."
-    )
+        default=60.0, gt=0, validation_alias="COACH_LLM_TIMEOUT",
+        description="Seconds one attempt may take; a model served on CPU needs several minutes "
+        "(raise COACH_LLM_DEADLINE with it).",
+    )  # fmt: skip
     llm_max_retries: int = Field(
         default=2, ge=0, validation_alias="COACH_LLM_MAX_RETRIES",
         description="Retries after the first attempt (timeouts, 429, 5xx, resets, bad output).",
@@ -109,11 +111,21 @@ class Settings(BaseSettings):
         description="How often an idle worker looks for batch items to claim (new batches "
         "other processes accepted, leases that expired).",
     )  # fmt: skip
-    llm_structured_method: Literal["function_calling", "json_schema", "json_mode"] = Field(
-        default="function_calling",
+    llm_structured_method: Literal["auto", "function_calling", "json_schema", "json_mode"] = Field(
+        default="auto",
         validation_alias="COACH_LLM_STRUCTURED_METHOD",
-        description="How structured answers are requested; function calling works on most servers.",
+        description="How structured answers are requested; auto tries function calling, then "
+        "JSON schema, then JSON mode, and keeps the first the endpoint does not refuse.",
     )
+    llm_max_tokens: int = Field(
+        default=4096, ge=0, validation_alias="COACH_LLM_MAX_TOKENS",
+        description="Most tokens one answer may take (reasoning included on reasoning models); "
+        "0: the server's default.",
+    )  # fmt: skip
+    llm_temperature: float = Field(
+        default=0.2, ge=0, le=2, validation_alias="COACH_LLM_TEMPERATURE",
+        description="Sampling temperature; no longer sent to an endpoint that refuses it.",
+    )  # fmt: skip
     # A transaction stuck on a lock or left open by a stalled request must fail that request
     # (503, retry), not queue every writer behind it for good.
     db_statement_timeout: float = Field(

@@ -27,8 +27,9 @@ class LLMError(CoachError):
     """A model call failed: the endpoint errored or its answer did not fit the schema.
 
     `outcome` names the fault (see `OUTCOMES`); `status` is the HTTP status when there was
-    one, `retry_after` the seconds the endpoint asked us to wait (429/503 Retry-After) and
-    `fault` a short description of what went wrong.
+    one, `retry_after` the seconds the endpoint asked us to wait (429/503 Retry-After),
+    `fault` a short description of what went wrong and `server_message` the first 200
+    characters of the endpoint's own explanation, which fallback reasons quote.
     """
 
     def __init__(
@@ -39,12 +40,14 @@ class LLMError(CoachError):
         status: int | None = None,
         retry_after: float | None = None,
         fault: str | None = None,
+        server_message: str | None = None,
     ) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.status = status
         self.retry_after = retry_after
         self.fault = fault  # a short name for the fault, for fallback reasons
+        self.server_message = server_message
 
 
 # What an LLMError's outcome may be; the call log stores it (max 20 characters).
@@ -54,7 +57,10 @@ OUTCOMES = {
     "rate_limited": "HTTP 429",
     "server_error": "HTTP 5xx",
     "error": "any other refusal (4xx): not retried",
-    "invalid": "an answer that is truncated, not JSON or off the schema",
+    "unsupported": "a 400/422 refusing a request field (tools, response_format, ...): not retried",
+    "invalid": "an answer that is not JSON or off the schema: retried once with the errors",
+    "truncated": "the answer stopped at the output limit (finish_reason=length)",
+    "filtered": "the server's content filter refused the answer",
     "circuit_open": "not sent: the endpoint's circuit breaker is open",
 }
 
@@ -89,6 +95,8 @@ class StructuredCall(Generic[T]):
     retrieved_ids: list[str] = field(default_factory=list)
     deadline: Deadline | None = None
     draft_id: str | None = None
+    # Why the previous answer to this call could not be used; sent along when asking again.
+    feedback: str | None = None
 
 
 @dataclass

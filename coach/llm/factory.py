@@ -20,6 +20,8 @@ def build_engine(settings: Settings, call_log: CallLog | None = None) -> ChatEng
             # No single attempt may outlast the whole generation's deadline.
             timeout=min(settings.llm_timeout, settings.llm_deadline),
             method=settings.llm_structured_method,
+            max_tokens=settings.llm_max_tokens or None,
+            temperature=settings.llm_temperature,
             call_log=call_log,
         )
         policy = RetryPolicy(

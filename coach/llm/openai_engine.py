@@ -1,28 +1,62 @@
-"""An OpenAI-compatible chat endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama) via LangChain.
+"""An OpenAI-compatible chat endpoint (OpenAI, DeepSeek, DashScope, vLLM, Ollama, llama.cpp).
 
-One attempt per call: ChatOpenAI's own retries are off and every failure becomes an
-`LLMError` whose outcome names the fault, so that `ResilientEngine` is the only retry policy.
+One call may take several requests, but every failure the caller sees is one `LLMError`
+whose outcome names the fault, so that `ResilientEngine` stays the only retry policy.
+
+How a structured answer is asked for (`COACH_LLM_STRUCTURED_METHOD`):
+- `function_calling`: one tool with the schema as its parameters, forced by `tool_choice`;
+- `json_schema`: `response_format: {"type": "json_schema"}`;
+- `json_mode`: `response_format: {"type": "json_object"}` and the schema in the prompt
+  (which therefore contains the word "json", as DeepSeek, DashScope and OpenAI require);
+- `auto` (the default): those three in that order. A 400/422 that refuses a method
+  (tools, `json_schema`, `json_object`) moves this engine to the next one and it stays
+  there: the engine serves one endpoint and model, so it remembers for both.
+
+Whatever the method, a 400/422 about a single request field is answered by sending the
+request again without it, once per engine: a forced `tool_choice` (vLLM without a tool
+parser, DashScope in thinking mode), `temperature` (reasoning models), `max_tokens`
+(models that want `max_completion_tokens`), `response_format` (servers with no JSON mode;
+the schema stays in the prompt). These refusals are configuration, not an unwell
+endpoint: their outcome `unsupported` is neither retried nor counted by the breaker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import json
+import logging
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 import openai
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
-from pydantic import SecretStr
 
+from coach.core.prompts import render
+from coach.llm.answers import keys_of, parse_answer, quote, read_completion, tokens
 from coach.llm.base import CallLog, ChatEngine, LLMError, StructuredCall, T
 
-StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]
+logger = logging.getLogger("coach.llm")
+
+StructuredMethod = Literal["auto", "function_calling", "json_schema", "json_mode"]
+Method = Literal["function_calling", "json_schema", "json_mode"]
+AUTO_ORDER: tuple[Method, ...] = ("function_calling", "json_schema", "json_mode")
+CONFIG_STATUSES = frozenset({400, 422})
+
+
+@dataclass
+class EndpointMemory:
+    """What one endpoint and model refused, learned from its 400/422 answers."""
+
+    refused_methods: set[str] = field(default_factory=set)
+    dropped_fields: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class OpenAIEngine(ChatEngine):
-    """Structured output from `ChatOpenAI`; answers that do not fit the schema raise LLMError."""
+    """Structured output from an OpenAI-compatible `/chat/completions`; see the module doc."""
 
     provider = "openai"
 
@@ -34,78 +68,176 @@ class OpenAIEngine(ChatEngine):
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 0,
-        method: StructuredMethod = "function_calling",
+        method: StructuredMethod = "auto",
+        max_tokens: int | None = 4096,
+        temperature: float | None = 0.2,
         call_log: CallLog | None = None,
     ) -> None:
-        """`max_retries` is ChatOpenAI's own; leave it at 0 and wrap in `ResilientEngine`."""
+        """`max_retries` is the SDK's own; leave it at 0 and wrap in `ResilientEngine`."""
         super().__init__(call_log)
         self.model = model
         self.base_url = base_url or "https://api.openai.com/v1"
         self.method: StructuredMethod = method
-        self.chat = ChatOpenAI(
-            model=model,
-            api_key=SecretStr(api_key),
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            temperature=0.2,
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.memory = EndpointMemory()
+        self.client = openai.OpenAI(
+            api_key=api_key, base_url=self.base_url, timeout=timeout, max_retries=max_retries
+        )
+        self.aclient = openai.AsyncOpenAI(
+            api_key=api_key, base_url=self.base_url, timeout=timeout, max_retries=max_retries
         )
 
-    @staticmethod
-    def _messages(call: StructuredCall[T]) -> list[BaseMessage]:
-        messages: list[BaseMessage] = []
-        if call.prompt.system:
-            messages.append(SystemMessage(content=call.prompt.system))
-        messages.append(HumanMessage(content=call.prompt.user))
-        return messages
+    # -- choosing what to send -------------------------------------------------------------
 
-    def _runnable(self, call: StructuredCall[T]) -> Any:
-        return self.chat.with_structured_output(call.schema, method=self.method, include_raw=True)
+    def current_method(self) -> Method:
+        """The method the next request uses: the configured one, or auto's current choice."""
+        if self.method != "auto":
+            return self.method
+        with self.memory.lock:
+            for method in AUTO_ORDER:
+                if method not in self.memory.refused_methods:
+                    return method
+        return "json_mode"  # never refused as a whole: its response_format is dropped instead
 
-    @staticmethod
-    def _unpack(
-        call: StructuredCall[T], result: dict[str, Any]
-    ) -> tuple[T, int | None, int | None]:
-        raw = result.get("raw")
-        usage = getattr(raw, "usage_metadata", None) or {}
-        parsed = result.get("parsed")
-        if result.get("parsing_error") is not None or parsed is None:
-            fault = f"answer did not fit {call.schema.__name__} ({_what_came_back(raw)})"
-            raise LLMError(
-                f"{fault}: {result.get('parsing_error')}", outcome="invalid", fault=fault
+    def request_body(self, call: StructuredCall[T], method: Method) -> dict[str, Any]:
+        """The JSON body of one `/chat/completions` request for `call` by `method`."""
+        with self.memory.lock:
+            dropped = set(self.memory.dropped_fields)
+        name = call.schema.__name__
+        schema = call.schema.model_json_schema()
+        system = call.prompt.system
+        if method == "json_mode":
+            instruction = render(
+                "llm/json_answer.j2",
+                name=name,
+                schema=json.dumps(schema, ensure_ascii=False),
+                keys=keys_of(call.schema),
+            ).user
+            system = f"{system}\n\n{instruction}" if system else instruction
+        messages: list[dict[str, str]] = []
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages.append({"role": "user", "content": call.prompt.user})
+        if call.feedback:
+            messages.append(
+                {"role": "user", "content": render("llm/repair.j2", problem=call.feedback).user}
             )
-        output = parsed if isinstance(parsed, call.schema) else call.schema.model_validate(parsed)
-        return output, usage.get("input_tokens"), usage.get("output_tokens")
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.temperature is not None and "temperature" not in dropped:
+            body["temperature"] = self.temperature
+        if self.max_tokens:
+            key = "max_completion_tokens" if "max_tokens" in dropped else "max_tokens"
+            body[key] = self.max_tokens
+        if method == "function_calling":
+            description = (call.schema.__doc__ or name).strip().splitlines()[0]
+            body["tools"] = [{"type": "function", "function": {
+                "name": name, "description": description, "parameters": schema}}]  # fmt: skip
+            if "tool_choice" not in dropped:
+                body["tool_choice"] = {"type": "function", "function": {"name": name}}
+        elif method == "json_schema":
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": name, "schema": schema, "strict": False}}  # fmt: skip
+        elif "response_format" not in dropped:
+            body["response_format"] = {"type": "json_object"}
+        return body
+
+    def learn(self, exc: LLMError, method: Method) -> bool:
+        """Remember what a 400/422 refused; True when a changed request may succeed."""
+        refused = refused_part(exc, method)
+        if refused is None:
+            return False
+        with self.memory.lock:
+            if refused in ("tools", "json_schema"):
+                if self.method != "auto" or method in self.memory.refused_methods:
+                    return False
+                self.memory.refused_methods.add(method)
+            elif refused in self.memory.dropped_fields:
+                return False
+            else:
+                self.memory.dropped_fields.add(refused)
+        logger.info(
+            "llm endpoint %s %s refused %s (%s); next: %s",
+            self.base_url,
+            self.model,
+            refused,
+            exc.server_message,
+            self.current_method(),
+        )
+        return True
+
+    # -- one call --------------------------------------------------------------------------
+
+    def _attempts(self) -> int:
+        # Each refusal teaches one thing, so this bounds the requests of one call.
+        return len(AUTO_ORDER) + 4
 
     def _produce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
-        try:
-            result = self._runnable(call).invoke(self._messages(call))
-        except _FAULTS as exc:
-            raise _classify(exc) from exc
-        return self._unpack(call, result)
+        for _ in range(self._attempts()):
+            method = self.current_method()
+            started = time.perf_counter()
+            try:
+                response = self.client.post(
+                    "/chat/completions",
+                    body=self.request_body(call, method),
+                    cast_to=httpx.Response,
+                )
+            except openai.APIError as exc:
+                error = _classify(exc)
+                if not self.learn(error, method):
+                    raise error from exc
+                self._log(call, started, error.outcome, error=str(error))
+                continue
+            return self._answer(call, response.text)
+        raise LLMError("the endpoint kept refusing the request", outcome="unsupported")
 
     async def _aproduce(self, call: StructuredCall[T]) -> tuple[T, int | None, int | None]:
-        try:
-            result = await self._runnable(call).ainvoke(self._messages(call))
-        except _FAULTS as exc:
-            raise _classify(exc) from exc
-        return self._unpack(call, result)
+        for _ in range(self._attempts()):
+            method = self.current_method()
+            started = time.perf_counter()
+            try:
+                response = await self.aclient.post(
+                    "/chat/completions",
+                    body=self.request_body(call, method),
+                    cast_to=httpx.Response,
+                )
+            except openai.APIError as exc:
+                error = _classify(exc)
+                if not self.learn(error, method):
+                    raise error from exc
+                await asyncio.to_thread(self._log, call, started, error.outcome, error=str(error))
+                continue
+            return self._answer(call, response.text)
+        raise LLMError("the endpoint kept refusing the request", outcome="unsupported")
+
+    @staticmethod
+    def _answer(call: StructuredCall[T], text: str) -> tuple[T, int | None, int | None]:
+        completion = read_completion(text)
+        tin, tout = tokens(completion)
+        return parse_answer(completion, call.schema), tin, tout
 
 
-# openai.APIError covers every HTTP and transport failure; ValueError is what LangChain raises
-# when a 200 response is not a chat completion at all (an HTML page from a proxy, say).
-_FAULTS = (openai.APIError, ValueError)
+def refused_part(exc: LLMError, method: Method) -> str | None:
+    """Which part of the request a 400/422 refuses, from the server's own words, or None.
 
-
-def _what_came_back(raw: object) -> str:
-    finish = (getattr(raw, "response_metadata", None) or {}).get("finish_reason")
-    if finish == "length":
-        return "truncated: finish_reason=length"
-    if getattr(raw, "invalid_tool_calls", None):
-        return "tool arguments are not valid JSON"
-    if not getattr(raw, "tool_calls", None) and getattr(raw, "content", None):
-        return "plain text instead of a structured answer"
-    return "does not match the schema"
+    "tools" and "json_schema" refuse the method; the others name one request field.
+    """
+    if exc.outcome != "unsupported" or not exc.server_message:
+        return None
+    said = exc.server_message.lower()
+    if "tool_choice" in said or "tool choice" in said:
+        return "tool_choice" if method == "function_calling" else None
+    if "temperature" in said:
+        return "temperature"
+    if "max_tokens" in said and "max_completion_tokens" in said:
+        return "max_tokens"
+    if method == "function_calling" and ("tool" in said or "function call" in said):
+        return "tools"
+    if method == "json_schema" and ("response_format" in said or "json_schema" in said):
+        return "json_schema"
+    if method == "json_mode" and ("response_format" in said or "json" in said):
+        return "response_format"
+    return None
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -142,8 +274,22 @@ def _root_cause(exc: BaseException) -> str:
     return type(found).__name__
 
 
-def _classify(exc: Exception) -> LLMError:
-    """The LLMError naming what went wrong in one attempt."""
+def server_message(response: httpx.Response) -> str:
+    """The endpoint's own explanation of an error status: its message, else its body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return quote(response.text)
+    said: Any = body
+    if isinstance(said, dict):
+        said = said.get("error", said.get("message", said.get("detail", said)))
+    if isinstance(said, dict):
+        said = said.get("message", said)
+    return quote(said if isinstance(said, str) else json.dumps(said, ensure_ascii=False))
+
+
+def _classify(exc: openai.APIError) -> LLMError:
+    """The LLMError naming what went wrong in one request."""
     if isinstance(exc, openai.APITimeoutError):
         return LLMError(f"timeout: {exc}", outcome="timeout")
     if isinstance(exc, openai.APIConnectionError):
@@ -151,8 +297,11 @@ def _classify(exc: Exception) -> LLMError:
         return LLMError(f"{fault}: {exc}", outcome="connection", fault=fault)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        said = server_message(exc.response)
         wait = _retry_after(exc.response.headers)
-        if status == 429:
+        if is_configuration_refusal(status, said):
+            outcome = "unsupported"
+        elif status == 429:
             outcome = "rate_limited"
         elif status == 408:
             outcome = "timeout"
@@ -160,9 +309,26 @@ def _classify(exc: Exception) -> LLMError:
             outcome = "server_error"
         else:
             outcome = "error"
-        return LLMError(f"HTTP {status}: {exc}", outcome=outcome, status=status, retry_after=wait)
-    if isinstance(exc, openai.APIError):
-        return LLMError(f"{type(exc).__name__}: {exc}", outcome="error")
-    return LLMError(
-        f"not a chat completion: {exc}", outcome="invalid", fault="not a chat completion"
-    )
+        return LLMError(
+            f"HTTP {status}: {said}",
+            outcome=outcome,
+            status=status,
+            retry_after=wait,
+            server_message=said,
+        )
+    return LLMError(f"{type(exc).__name__}: {exc}", outcome="error")
+
+
+_CONFIG_WORDS = ("tool", "function call", "response_format", "json", "temperature", "max_tokens")
+
+
+def is_configuration_refusal(status: int, said: str) -> bool:
+    """Whether an error status refuses a request field rather than the request's content.
+
+    llama-cpp-python answers an unsupported `response_format` with 500 instead of 422
+    (https://github.com/ggml-org/llama.cpp/issues/23463): that 500 is a refusal too.
+    """
+    lowered = said.lower()
+    if status in CONFIG_STATUSES:
+        return any(word in lowered for word in _CONFIG_WORDS)
+    return status == 500 and "response_format" in lowered

@@ -7,7 +7,10 @@ or for as long as the endpoint's Retry-After asks when that still fits in the de
 Each endpoint (base URL + model) has a breaker: after `threshold` consecutive failed attempts
 it opens and calls fail fast with outcome `circuit_open`; after `cooldown` seconds it lets one
 trial call through (half-open), whose result closes or reopens it. An invalid answer shows
-the endpoint is up, so it is retried but does not count against the breaker.
+the endpoint is up: it does not count against the breaker and is asked again once, with
+what was wrong in the prompt (asking the same thing again would get the same answer).
+A truncated or filtered answer, or a 400/422 refusing a request field (`unsupported`),
+is neither retried nor counted: it says how the endpoint is configured, not that it is down.
 
 When the engine gives up it raises `LLMError` whose message names the fault ("429 rate
 limited after 3 attempts", "circuit open ..."); chains answer offline instead and keep that
@@ -22,7 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +36,7 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 RETRYABLE = frozenset({"timeout", "connection", "rate_limited", "server_error", "invalid"})
+INVALID_RETRIES = 1  # an answer off the schema is asked again once, with the errors
 # Faults that say the endpoint itself is unwell.
 BREAKER_FAULTS = frozenset({"timeout", "connection", "rate_limited", "server_error", "error"})
 
@@ -127,15 +131,18 @@ class CircuitBreaker:
 
 
 def describe(exc: LLMError) -> str:
-    """A short name for the fault, for fallback reasons."""
+    """A short name for the fault and the endpoint's own words, for fallback reasons."""
+    said = f': "{exc.server_message}"' if exc.server_message else ""
     if exc.outcome == "rate_limited":
-        return "429 rate limited"
+        return f"429 rate limited{said}"
     if exc.outcome == "server_error":
-        return f"{exc.status or '5xx'} server error"
+        return f"{exc.status or '5xx'} server error{said}"
     if exc.outcome == "timeout":
         return "timeout" if exc.status is None else f"{exc.status} timeout"
+    if exc.outcome == "unsupported" and exc.status is not None:
+        return f"HTTP {exc.status}: the endpoint does not support this request{said}"
     if exc.outcome == "error" and exc.status is not None:
-        return f"HTTP {exc.status} refused"
+        return f"HTTP {exc.status} refused{said}"
     return exc.fault or exc.outcome
 
 
@@ -153,6 +160,7 @@ class _Run:
         self.breaker = engine.breaker
         self.started = engine.clock()
         self.attempts = 0
+        self.invalid = 0
         self.last: LLMError | None = None
 
     def remaining(self) -> float:
@@ -166,6 +174,7 @@ class _Run:
             f"{describe(self.last)} after {_attempts(self.attempts)}{why}",
             outcome=self.last.outcome,
             status=self.last.status,
+            server_message=self.last.server_message,
         )
 
     def refusal(self) -> LLMError | None:
@@ -191,6 +200,11 @@ class _Run:
     def succeeded(self) -> None:
         self.breaker.record_success()
 
+    @staticmethod
+    def next_call(call: StructuredCall[T], exc: LLMError) -> StructuredCall[T]:
+        """The call to send next: after an invalid answer, with what was wrong with it."""
+        return replace(call, feedback=str(exc)) if exc.outcome == "invalid" else call
+
     def failed(self, exc: LLMError) -> float | LLMError:
         """The seconds to wait before the next attempt, or the error to give up with."""
         self.last = exc
@@ -202,6 +216,10 @@ class _Run:
             return self._give_up(" (not retryable)")
         if self.attempts > self.policy.max_retries:
             return self._give_up("")
+        if exc.outcome == "invalid":
+            self.invalid += 1
+            if self.invalid > INVALID_RETRIES:
+                return self._give_up("")
         remaining = self.remaining()
         if exc.retry_after is not None:
             if exc.retry_after > remaining:
@@ -265,6 +283,7 @@ class ResilientEngine(ChatEngine):
                 verdict = run.failed(exc)
                 if isinstance(verdict, LLMError):
                     raise verdict from exc
+                call = run.next_call(call, exc)
                 self.sleep(verdict)
                 continue
             run.succeeded()
@@ -295,6 +314,7 @@ class ResilientEngine(ChatEngine):
                 verdict = run.failed(exc)
             except LLMError as exc:
                 verdict = run.failed(exc)
+                call = run.next_call(call, exc)
             else:
                 run.succeeded()
                 return generation

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 DRAFT_KIND = "target"
 REPHRASE_TEMPLATE = "targets/rephrase.j2"
+RATIONALE_TEMPLATE = "targets/rationale.j2"
+OFFLINE_MODEL = "coach-targets-1"
 
 
 class Rationale(BaseModel):
@@ -128,13 +130,19 @@ def _rephrase(
         text = engine.generate(call).output.text.strip()
     except LLMError as exc:
         logger.warning("rationale rephrase failed, template text kept: %s", exc)
-        return suggestion.rationale, provenance.model_copy(update={"fallback_reason": str(exc)})
+        return suggestion.rationale, _template_kept(f"{engine.provider} call failed: {exc}")
     stray = ungrounded_numbers(text, suggestion.rationale_numbers)
     if stray or not text:
         logger.warning("rephrased rationale changed numbers %s; template text kept", stray)
         reason = f"rephrased rationale had numbers not from the engine: {', '.join(stray) or 'empty text'}"
-        return suggestion.rationale, provenance.model_copy(update={"fallback_reason": reason})
+        return suggestion.rationale, _template_kept(reason)
     return text, provenance
+
+
+def _template_kept(reason: str) -> Provenance:
+    """The provenance of a rationale the offline template wrote, and why the LLM's was not kept."""
+    return Provenance(provider="offline", model=OFFLINE_MODEL, template_id=RATIONALE_TEMPLATE,
+                      fallback_reason=reason)  # fmt: skip
 
 
 def _check_scope(session: Session, principal: Principal, employee_id: str) -> None:
@@ -230,8 +238,7 @@ def suggest_batch_and_draft(
     data = load_target_data(session, {r.metric for r in requests})
     allowed = [r for r, no in zip(requests, refused, strict=True) if no is None]
     computed = iter(suggest_targets(data, allowed, lang=lang))
-    provenance = Provenance(provider="offline", model="coach-targets-1",
-                            template_id="targets/rationale.j2")  # fmt: skip
+    provenance = Provenance(provider="offline", model=OFFLINE_MODEL, template_id=RATIONALE_TEMPLATE)
     results: list[TargetDraft | CoachError] = []
     for request, no in zip(requests, refused, strict=True):
         if no is not None:

@@ -83,7 +83,7 @@ def openai_engine(retries: int = 0) -> OpenAIEngine:
 
 
 def tool_answer(name: str, arguments: dict[str, object]) -> dict[str, object]:
-    """A chat completion whose only content is one tool call, as ChatOpenAI expects."""
+    """A chat completion whose only content is one tool call, as a function-calling endpoint returns it."""
     return {
         "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "test-model",
         "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {

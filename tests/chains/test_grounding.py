@@ -196,3 +196,32 @@ def test_pseudonymizer_round_trip() -> None:
     assert "E12" in masked  # an id inside a longer token is left alone
     assert mask.unmask(masked) == text
     assert mask.unmask("[P42] 与 REC99") == "[P42] 与 REC99"  # unknown placeholders stay visible
+
+
+ASK = ["哪些客户还有机会？", "需要我协调什么资源？"]
+
+
+@pytest.mark.parametrize(
+    ("item_kind", "claim", "questions", "ids", "kind"),
+    [
+        ("off_track_kr", "李强的关键结果落后", ASK, ["E1"], "evidence_kind"),
+        ("obstacle", "团队贡献评估偏低", ASK, ["R-7"], "evidence_kind"),
+        ("support_request", "团队士气需要关注", ASK, ["C-E1-202611"], "evidence_content"),
+        ("obstacle", "客户预算冻结影响进度", ["客户预算冻结。", "需要我协调什么资源？"],
+         ["C-E1-202611"], "not_a_question"),
+    ],
+)  # fmt: skip
+def test_evidence_that_does_not_suit_the_item_is_caught(
+    grounder: Grounder, item_kind: str, claim: str, questions: list[str], ids: list[str], kind: str
+) -> None:
+    found = grounder.fit("topics.0", item_kind=item_kind, claim=claim, questions=questions,
+                         evidence_ids=ids)  # fmt: skip
+    assert [v.kind for v in found] == [kind]
+
+
+def test_evidence_that_suits_the_item_passes(grounder: Grounder) -> None:
+    assert grounder.fit("topics.0", item_kind="obstacle", claim="客户预算冻结影响进度",
+                        questions=ASK, evidence_ids=["C-E1-202611"]) == []  # fmt: skip
+    # A topic about what the records lack may cite the profile alone.
+    assert grounder.fit("topics.1", item_kind="development", claim="约定面谈节奏",
+                        questions=ASK, evidence_ids=["E1"]) == []  # fmt: skip

@@ -233,7 +233,7 @@ def test_vague_item_is_regenerated_then_flagged(
     db = llm_app.state.engine
 
     def vague(payload: dict[str, Any]) -> None:
-        payload["topics"][2]["title"] = "整体表现"
+        # The title still names what the cited record is about; the rest says nothing.
         payload["topics"][2]["why_now"] = "表现良好,继续努力,希望再接再厉。"
 
     answer = llm_payload(db, knowledge, "checkin_topics", "E012", mutate=vague)

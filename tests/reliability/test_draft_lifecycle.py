@@ -56,7 +56,10 @@ def test_every_draft_request_completes_when_the_llm_answers_500(
             "/v1/targets/suggest", headers=auth(tokens.manager),
             json={"employee_id": "E012", "metric": "revenue", "period": "2026Q4"},
         )  # fmt: skip
-    assert reasons[0] == "openai call failed: 500 server error after 3 attempts; answered offline"
+    assert (
+        reasons[0]
+        == 'openai call failed: 500 server error: "down" after 3 attempts; answered offline'
+    )
     # After five failed attempts the breaker is open: later requests fail fast, nothing is sent.
     assert "circuit opened" in reasons[1] and reasons[2].startswith(
         "openai call failed: circuit open"

@@ -94,25 +94,54 @@ class _MaxJitter(random.Random):
 
 FAULTS = [
     pytest.param({"side_effect": httpx.ReadTimeout("slow")}, "timeout", "timeout after 3 attempts", id="timeout"),
-    pytest.param({"return_value": _error(500)}, "server_error", "500 server error after 3 attempts", id="500"),
-    pytest.param({"return_value": _error(503)}, "server_error", "503 server error after 3 attempts", id="503"),
+    pytest.param({"return_value": _error(500)}, "server_error", '500 server error: "status 500" after 3 attempts', id="500"),
+    pytest.param({"return_value": _error(503)}, "server_error", '503 server error: "status 503" after 3 attempts', id="503"),
     pytest.param({"side_effect": httpx.RemoteProtocolError("peer closed connection")}, "connection",
                  "connection failed (RemoteProtocolError) after 3 attempts", id="reset"),
     pytest.param({"side_effect": httpx.ConnectError("connection refused")}, "connection",
                  "connection failed (ConnectError) after 3 attempts", id="connect"),
-    pytest.param({"return_value": _tool('{"title": "回款进', finish="length")}, "invalid",
-                 "answer did not fit Topic (truncated: finish_reason=length) after 3 attempts", id="truncated"),
+]  # fmt: skip
+
+
+# An answer that cannot be used is asked for once more, with what was wrong with it; a
+# truncated one is not asked for again (the same request stops at the same limit).
+ANSWER_FAULTS = [
+    pytest.param({"return_value": _tool('{"title": "回款进', finish="length")}, "truncated",
+                 "truncated at the output limit (finish_reason=length) after 1 attempt (not retryable)",
+                 1, id="truncated"),
     pytest.param({"return_value": _tool('{"title": "回款", "questions": [')}, "invalid",
-                 "answer did not fit Topic (tool arguments are not valid JSON) after 3 attempts", id="bad-json"),
+                 """answer is not JSON: it starts with '{"title": "回款", "questions": [' after 2 attempts""",
+                 2, id="bad-json"),
     pytest.param({"return_value": httpx.Response(200, json=_completion({"content": "好的,以下是三个议题:……"}, "stop"))},
-                 "invalid", "answer did not fit Topic (plain text instead of a structured answer) after 3 attempts",
-                 id="plain-text"),
+                 "invalid", "answer is not JSON: it starts with '好的,以下是三个议题:……' after 2 attempts",
+                 2, id="plain-text"),
     pytest.param({"return_value": httpx.Response(200, text="<html>502 Bad Gateway</html>",
                                                  headers={"content-type": "text/html"})},
-                 "invalid", "not a chat completion after 3 attempts", id="html-page"),
+                 "invalid", "not a chat completion ('<html>502 Bad Gateway</html>') after 2 attempts",
+                 2, id="html-page"),
     pytest.param({"return_value": _tool(json.dumps({"title": 3}))}, "invalid",
-                 "answer did not fit Topic (does not match the schema) after 3 attempts", id="schema"),
+                 "answer does not fit Topic: title: Input should be a valid string; questions: "
+                 "Field required after 2 attempts", 2, id="schema"),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mock", "outcome", "message", "attempts"), ANSWER_FAULTS)
+@respx.mock
+def test_unusable_answer_is_asked_again_once_with_what_was_wrong(
+    fake_time: FakeTime, mock: dict[str, object], outcome: str, message: str, attempts: int
+) -> None:
+    route = respx.post(URL).mock(**mock)
+    log = ListLog()
+    with pytest.raises(LLMError) as excinfo:
+        _resilient(fake_time, log).generate(_call())
+    assert (excinfo.value.outcome, str(excinfo.value)) == (outcome, message)
+    assert route.call_count == attempts
+    assert [r.outcome for r in log.records] == [outcome] * attempts
+    if attempts == 2:
+        first, second = (json.loads(c.request.content)["messages"] for c in route.calls)
+        assert len(second) == len(first) + 1
+        fault = message.split(" after ")[0].rstrip(")")
+        assert "无法使用" in second[-1]["content"] and fault[-20:] in second[-1]["content"]
 
 
 @pytest.mark.parametrize(("mock", "outcome", "message"), FAULTS)
@@ -171,7 +200,7 @@ def test_persistent_rate_limit_is_named(fake_time: FakeTime) -> None:
     respx.post(URL).mock(return_value=_error(429, **{"Retry-After": "1"}))
     with pytest.raises(LLMError) as excinfo:
         _resilient(fake_time).generate(_call())
-    assert str(excinfo.value) == "429 rate limited after 3 attempts"
+    assert str(excinfo.value) == '429 rate limited: "status 429" after 3 attempts'
     assert excinfo.value.outcome == "rate_limited" and fake_time.sleeps == [1.0, 1.0]
 
 
@@ -182,7 +211,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(fake_time: FakeTime) -
         _resilient(fake_time, policy=RetryPolicy(max_retries=5, deadline=30)).generate(_call())
     assert route.call_count == 1 and fake_time.sleeps == []
     assert str(excinfo.value).startswith(
-        "429 rate limited after 1 attempt; Retry-After 120s exceeds"
+        '429 rate limited: "status 429" after 1 attempt; Retry-After 120s exceeds'
     )
 
 
@@ -194,7 +223,10 @@ def test_backoff_stops_at_the_deadline(fake_time: FakeTime) -> None:
         _resilient(fake_time, policy=policy, rng=_MaxJitter()).generate(_call())
     # Waits of 2 and 4 fit in 10 s; the next one (8) would not.
     assert fake_time.sleeps == [2.0, 4.0] and route.call_count == 3
-    assert str(excinfo.value) == "502 server error after 3 attempts; deadline 10s reached"
+    assert (
+        str(excinfo.value)
+        == '502 server error: "status 502" after 3 attempts; deadline 10s reached'
+    )
 
 
 @respx.mock
@@ -203,7 +235,7 @@ def test_client_errors_are_not_retried(fake_time: FakeTime) -> None:
     with pytest.raises(LLMError) as excinfo:
         _resilient(fake_time).generate(_call())
     assert route.call_count == 1 and excinfo.value.outcome == "error"
-    assert str(excinfo.value) == "HTTP 401 refused after 1 attempt (not retryable)"
+    assert str(excinfo.value) == 'HTTP 401 refused: "status 401" after 1 attempt (not retryable)'
 
 
 @respx.mock
@@ -246,7 +278,7 @@ def test_breaker_opens_fails_fast_half_opens_and_closes(fake_time: FakeTime) -> 
     with pytest.raises(LLMError) as excinfo:
         engine.generate(_call())  # the 3rd failure opens it; the retry is not sent
     assert breaker.state is BreakerState.open and route.call_count == 3
-    assert str(excinfo.value) == "500 server error after 1 attempt; circuit opened"
+    assert str(excinfo.value) == '500 server error: "status 500" after 1 attempt; circuit opened'
 
     with pytest.raises(LLMError) as excinfo:
         asyncio.run(engine.agenerate(_call()))  # open: fails fast, nothing sent
