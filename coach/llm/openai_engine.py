@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import httpx
 import openai
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from coach.core.prompts import render
 from coach.llm.answers import keys_of, parse_answer, quote, read_completion, tokens
@@ -130,9 +131,7 @@ class OpenAIEngine(ChatEngine):
             key = "max_completion_tokens" if "max_tokens" in dropped else "max_tokens"
             body[key] = self.max_tokens
         if method == "function_calling":
-            description = (call.schema.__doc__ or name).strip().splitlines()[0]
-            body["tools"] = [{"type": "function", "function": {
-                "name": name, "description": description, "parameters": schema}}]  # fmt: skip
+            body["tools"] = [convert_to_openai_tool(call.schema)]
             if "tool_choice" not in dropped:
                 body["tool_choice"] = {"type": "function", "function": {"name": name}}
         elif method == "json_schema":
