@@ -17,7 +17,14 @@ from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Month = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$", examples=["2026-10"])]
+Month = Annotated[
+    str,
+    Query(
+        pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$",
+        examples=["2026-10"],
+        description="A calendar month; `latest` is the current one (UTC).",
+    ),
+]
 
 _WITH_OFFSET = "ISO 8601 with a time zone, e.g. 2026-10-01T00:00:00+08:00 or …Z."
 
@@ -95,9 +102,12 @@ def dialogue_figures(
     _: HRUser,
     month: Month = "latest",
     sample_rate: Annotated[float, Query(gt=0, le=1)] = 0.1,
+    min_per_manager: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> DialogueAudit:
     """The month's dialogue-quality audit: per-manager figures, a stratified sample, the trend."""
-    return dialogue.dialogue_audit(session, month=month, sample_rate=sample_rate)
+    return dialogue.dialogue_audit(
+        session, month=month, sample_rate=sample_rate, min_per_manager=min_per_manager
+    )
 
 
 @router.post(

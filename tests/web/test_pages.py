@@ -171,7 +171,7 @@ def test_hr_csv_export_is_audited(web_app: WebApp) -> None:
     web = signed_in(app, tokens.hr)
     response = web.client.get("/hr/dialogues.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert "manager_name" in response.text and "陈静" in response.text
+    assert "经理编号" in response.text and "陈静" in response.text
     with Session(app.state.engine) as session:
         events = session.exec(
             select(AuditEvent).where(AuditEvent.object_type == "dialogue_audit")
