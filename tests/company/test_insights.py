@@ -28,7 +28,9 @@ from tests.factories import auth, upgraded
 
 MONTH = "2026-05"
 COPYING_MANAGER = "YH1003"  # 林晓梅: one sentence, the customer swapped, to three people
-UNANSWERED = "CI-YH2102-202604"  # 孙丽 asks for legal help; neither 1:1 nor the next answers
+UNANSWERED = "CI-YH2102-202604"
+LENIENT_MANAGER = "YH1002"  # 陈思远: a point more for everyone, for the same results
+REVIEW_CYCLE = "2025H2"  # 孙丽 asks for legal help; neither 1:1 nor the next answers
 
 # Concrete feedback a careful manager writes: each check-in gets its own pair of sentences.
 OBSERVATIONS = (
@@ -88,9 +90,27 @@ def _row(company: Company, checkin_id: str) -> Row:
     return next(r for r in company.rows["checkins"] if r["checkin_id"] == checkin_id)
 
 
+def _plant_ratings(company: Company) -> None:
+    # The generator draws last half's results apart from its scores; here they agree, so that
+    # a manager whose people did better may rate higher without being called lenient.
+    by_person: dict[str, list[Row]] = {}
+    for review in company.rows["reviews"]:
+        by_person.setdefault(str(review["employee_id"]), []).append(review)
+    for employee_id, reviews in by_person.items():
+        mean = sum(float(str(r["score"])) for r in reviews) / len(reviews)
+        final = round(100 + 20 * (mean - 3.75))
+        for update in company.rows["progress"]:
+            if update["kr_id"] == f"KR-{employee_id}-H2":
+                update["value"] = final if update["date"] == "2025-12-31" else round(final / 2)
+    for review in company.rows["reviews"]:
+        if review["reviewer_id"] == LENIENT_MANAGER:
+            review["score"] = min(5, int(str(review["score"])) + 1)
+
+
 def plant(company: Company) -> Company:
     """The generated company made clean, then given one instance of each pattern."""
     _plant_dialogues(company)
+    _plant_ratings(company)
     return company
 
 
@@ -186,3 +206,33 @@ def test_a_support_request_counts_only_when_the_manager_answered_it(office: Offi
     assert [s["checkin_id"] for s in asked] == [UNANSWERED]
     assert asked[0]["parts"]["resource"] is False
     assert all(m["resource_share"] == 0.0 for m in report["managers"] if m["checkins"])
+
+
+# --- calibration ------------------------------------------------------------------------
+
+
+def test_the_lenient_manager_alone_is_flagged_after_adjusting_for_results(office: Office) -> None:
+    response = office.client.get(
+        f"/v1/insights/calibration?cycle={REVIEW_CYCLE}", headers=auth(office.hr)
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    rows = {m["manager_id"]: m for m in report["managers"]}
+    assert {m: r["flags"] for m, r in rows.items() if r["flags"]} == {
+        LENIENT_MANAGER: ["lenient"]
+    }, rows
+    lenient = rows[LENIENT_MANAGER]
+    assert lenient["name"] == "陈思远" and lenient["n"] == 5 and lenient["p"] < 0.05
+    assert lenient["difference"] >= 0.5 and "Welch" in lenient["reasons"][0]
+    assert report["adjusted_for_results"] and report["slope"] > 0
+    # The director rated three managers: too few to judge, and said so.
+    assert rows["YH1001"]["p"] is None and "少于 4 人" in rows["YH1001"]["reasons"][0]
+    assert sum(d["scores"] for d in report["dimensions"]) == report["organisation"]["scores"]
+
+
+def test_calibration_is_for_hr_only(office: Office) -> None:
+    url = f"/v1/insights/calibration?cycle={REVIEW_CYCLE}"
+    assert office.client.get(url, headers=auth(office.managers[LENIENT_MANAGER])).status_code == 403
+    assert office.client.get(url, headers=auth(office.employee)).status_code == 403
+    bad = office.client.get("/v1/insights/calibration?cycle=H2", headers=auth(office.hr))
+    assert bad.status_code == 422 and "cycle" in bad.text
