@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from coach.oversight.calibration import Calibration, calibration
+from coach.oversight.warnings import EarlyWarnings, early_warnings
 
-from ..deps import HRUser, SessionDep
+from ..deps import CurrentUser, HRUser, SessionDep, SettingsDep
 from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
@@ -27,3 +29,14 @@ Cycle = Annotated[
 def rating_calibration(session: SessionDep, _: HRUser, cycle: Cycle = "latest") -> Calibration:
     """Each manager's ratings against everyone else's: lenient, severe, central tendency."""
     return calibration(session, cycle=cycle)
+
+
+@router.get("/warnings", response_model=EarlyWarnings, responses=error_responses(401, 403, 422))
+def warnings(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    as_of: Annotated[dt.date | None, Query(description="As of this day; today if omitted.")] = None,
+) -> EarlyWarnings:
+    """Early warnings about the people you may see: managers their reports, HR everyone."""
+    return early_warnings(session, user, as_of=as_of or dt.date.today(), settings=settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,8 @@ from sqlmodel import Session
 from api.main import create_app
 from coach.core.models import Role
 from coach.core.settings import Settings
-from coach.org.users import create_user
+from coach.org.users import Principal, create_user
+from coach.oversight.warnings import early_warnings
 from tests import pg
 from tests.company.generator import IMPORT_ORDER, Company, Row, build_company, write_files
 from tests.conftest import _ENV_VARS
@@ -30,7 +32,15 @@ MONTH = "2026-05"
 COPYING_MANAGER = "YH1003"  # 林晓梅: one sentence, the customer swapped, to three people
 UNANSWERED = "CI-YH2102-202604"
 LENIENT_MANAGER = "YH1002"  # 陈思远: a point more for everyone, for the same results
-REVIEW_CYCLE = "2025H2"  # 孙丽 asks for legal help; neither 1:1 nor the next answers
+REVIEW_CYCLE = "2025H2"
+OFF_TRACK_KR = "KR-YH2101-11"  # 徐磊's sales, at 40% of the pace
+GAP = "YH2203"  # 高雪: her April and May check-ins never happened
+DECLINING = "YH2104"  # 朱琳: 2026Q1 sales half of 2025Q1's
+STUCK = "YH2002"  # 张伟: the same obstacle in his last three check-ins
+PLANTED = {
+    ("YH2101", "kr_off_track"), (GAP, "checkin_gap"), (DECLINING, "metric_decline"),
+    (STUCK, "repeated_obstacle"), ("YH2102", "unmet_support"),
+}  # fmt: skip  # 孙丽 asks for legal help; neither 1:1 nor the next answers
 
 # Concrete feedback a careful manager writes: each check-in gets its own pair of sentences.
 OBSERVATIONS = (
@@ -107,10 +117,46 @@ def _plant_ratings(company: Company) -> None:
             review["score"] = min(5, int(str(review["score"])) + 1)
 
 
+def _plant_progress(company: Company) -> None:
+    # Everyone's key results on pace (the generator lags a third of the people and rounds small
+    # counts down), then one key result far behind.
+    start, due = date(2026, 1, 1), date(2026, 6, 30)
+    krs = {str(k["kr_id"]): k for k in company.rows["key_results"]}
+    for update in company.rows["progress"]:
+        kr, day = krs[str(update["kr_id"])], date.fromisoformat(str(update["date"]))
+        if day < start:
+            continue
+        pace = 0.4 if kr["kr_id"] == OFF_TRACK_KR else 1.05
+        share = min(1.0, pace * (day - start).days / (due - start).days)
+        baseline, target = float(str(kr["baseline"])), float(str(kr["target"]))
+        update["value"] = round(baseline + (target - baseline) * share, 1)
+
+
+def _plant_people(company: Company) -> None:
+    company.rows["checkins"] = [
+        r for r in company.rows["checkins"]
+        if not (r["employee_id"] == GAP and str(r["date"]) >= "2026-04")
+    ]  # fmt: skip
+    sales = {
+        str(h["period"]): h
+        for h in company.rows["history"]
+        if h["employee_id"] == DECLINING and h["metric"] == "sales_amount"
+    }
+    sales["2026Q1"]["value"] = round(float(str(sales["2025Q1"]["value"])) / 2, 1)
+    stuck = sorted(
+        (r for r in company.rows["checkins"] if r["employee_id"] == STUCK),
+        key=lambda r: str(r["date"]),
+    )[-3:]
+    for row, customer in zip(stuck, ("美的集团", "招商银行", "顺丰速运"), strict=True):
+        row["obstacles"] = f"{customer}采购流程变更，决策人换了两次"
+
+
 def plant(company: Company) -> Company:
     """The generated company made clean, then given one instance of each pattern."""
     _plant_dialogues(company)
     _plant_ratings(company)
+    _plant_progress(company)
+    _plant_people(company)
     return company
 
 
@@ -236,3 +282,56 @@ def test_calibration_is_for_hr_only(office: Office) -> None:
     assert office.client.get(url, headers=auth(office.employee)).status_code == 403
     bad = office.client.get("/v1/insights/calibration?cycle=H2", headers=auth(office.hr))
     assert bad.status_code == 422 and "cycle" in bad.text
+
+
+# --- early warnings ---------------------------------------------------------------------
+
+
+def _warnings(office: Office, token: str) -> list[dict[str, object]]:
+    response = office.client.get("/v1/insights/warnings?as_of=2026-05-20", headers=auth(token))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["data"])
+    return list(body["data"])
+
+
+def test_hr_finds_exactly_the_planted_warnings_with_their_evidence(office: Office) -> None:
+    found = _warnings(office, office.hr)
+    assert {(w["employee_id"], w["kind"]) for w in found} == PLANTED, found
+    assert len(found) == len(PLANTED)
+    by_kind = {w["kind"]: w for w in found}
+    assert by_kind["kr_off_track"]["evidence_ids"] == [OFF_TRACK_KR]
+    assert "落后" in str(by_kind["kr_off_track"]["message"])
+    assert by_kind["checkin_gap"]["evidence_ids"] == ["CI-YH2203-202603"]
+    assert "超过面谈周期 35 天" in str(by_kind["checkin_gap"]["message"])
+    assert by_kind["metric_decline"]["evidence_ids"] == [
+        "sales_amount:2025Q1",
+        "sales_amount:2026Q1",
+    ]
+    assert by_kind["repeated_obstacle"]["evidence_ids"] == [
+        "CI-YH2002-202603", "CI-YH2002-202604", "CI-YH2002-202605",
+    ]  # fmt: skip
+    assert by_kind["unmet_support"]["evidence_ids"] == [UNANSWERED, "CI-YH2102-202605"]
+    assert "法务" in str(by_kind["unmet_support"]["message"])
+
+
+def test_a_manager_sees_only_warnings_about_their_own_people(office: Office) -> None:
+    south = _warnings(office, office.managers["YH1003"])
+    assert {(w["employee_id"], w["kind"]) for w in south} == {
+        ("YH2101", "kr_off_track"), (DECLINING, "metric_decline"), ("YH2102", "unmet_support"),
+    }  # fmt: skip
+    success = _warnings(office, office.managers["YH1004"])
+    assert {(w["employee_id"], w["kind"]) for w in success} == {(GAP, "checkin_gap")}
+    director = _warnings(office, office.managers["YH1001"])
+    assert {(w["employee_id"], w["kind"]) for w in director} == PLANTED
+    refused = office.client.get("/v1/insights/warnings", headers=auth(office.employee))
+    assert refused.status_code == 403
+
+
+def test_warning_thresholds_are_settings(office: Office, tmp_path: Path) -> None:
+    lenient = Settings(home=tmp_path, warning_kr_behind_points=50, checkin_cadence_days=90)
+    with Session(office.engine) as session:
+        hr = Principal(user_id=0, name="hr", role=Role.hr, employee_id=None)
+        found = early_warnings(session, hr, as_of=date(2026, 5, 20), settings=lenient)
+    kinds = {(w.employee_id, w.kind) for w in found.data}
+    assert kinds == PLANTED - {("YH2101", "kr_off_track"), (GAP, "checkin_gap")}
