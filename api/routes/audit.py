@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from coach.core import audit
 from coach.core.audit import AuditEventsPublic, EventFilter, UtcDatetime
 from coach.oversight import dialogue
-from coach.oversight.approvals import ApprovalReport, approval_report
+from coach.oversight.approvals import READING_CHARS_PER_SECOND, ApprovalReport, approval_report
 from coach.oversight.dialogue import DialogueAudit, DialogueNotePublic
 
 from ..deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
@@ -88,10 +88,12 @@ def approval_figures(
     session: SessionDep,
     _: HRUser,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-    rubber_stamp_seconds: Annotated[float, Query(gt=0, le=86400)] = 30.0,
+    chars_per_second: Annotated[
+        float, Query(gt=0, le=1000, description="Reading speed that still counts as reading.")
+    ] = READING_CHARS_PER_SECOND,
 ) -> ApprovalReport:
     """Per manager and kind: shares approved as is, edited and rejected; rubber stamps."""
-    return approval_report(session, month=month, rubber_stamp_seconds=rubber_stamp_seconds)
+    return approval_report(session, month=month, chars_per_second=chars_per_second)
 
 
 @router.get(

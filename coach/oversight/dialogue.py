@@ -41,11 +41,12 @@ from coach.core.errors import InvalidInput, NotFound
 from coach.core.models import CheckIn, DialogueNote, Employee, User
 from coach.org.users import Principal
 from coach.oversight.approvals import (
-    RUBBER_STAMP_SECONDS,
+    READING_CHARS_PER_SECOND,
     DecisionCounts,
     count,
     decisions_in,
     month_bounds,
+    stamps_in,
 )
 from coach.quality.parts import Parts, dialogue_parts, offers_support
 
@@ -464,16 +465,24 @@ def _notes(session: Session, checkin_ids: list[str]) -> dict[str, list[DialogueN
     return notes
 
 
-def _decisions_by_manager(session: Session, month: str) -> tuple[list[Any], dict[str, list[Any]]]:
-    start, end = month_bounds(month)
-    pairs = decisions_in(session, start=start, end=end)
-    reviewer_employee = {u.id: u.employee_id for u in session.exec(select(User)).all()}
-    by_manager: dict[str, list[Any]] = defaultdict(list)
-    for draft, record in pairs:
-        employee_id = reviewer_employee.get(record.reviewer_id)
-        if employee_id:
-            by_manager[employee_id].append((draft, record))
-    return pairs, by_manager
+class _Decisions:
+    """The month's AI-draft decisions, overall and by the manager who took them."""
+
+    def __init__(self, session: Session, month: str) -> None:
+        start, end = month_bounds(month)
+        self.pairs = decisions_in(session, start=start, end=end)
+        stamps = stamps_in(session, start=start, end=end, chars_per_second=READING_CHARS_PER_SECOND)
+        self.stamped = set(stamps)
+        reviewer_employee = {u.id: u.employee_id for u in session.exec(select(User)).all()}
+        self.by_manager: dict[str, list[Any]] = defaultdict(list)
+        for draft, record in self.pairs:
+            employee_id = reviewer_employee.get(record.reviewer_id)
+            if employee_id:
+                self.by_manager[employee_id].append((draft, record))
+
+    def counts(self, manager_id: str | None = None) -> DecisionCounts:
+        pairs = self.pairs if manager_id is None else self.by_manager.get(manager_id, [])
+        return count(pairs, self.stamped)
 
 
 def dialogue_audit(
@@ -498,7 +507,7 @@ def dialogue_audit(
         {m: len(c) for m, c in data.by_manager.items()}, sample_rate, min_per_manager
     )
     sample = _draw(data.by_manager, sizes, seed)
-    pairs, decisions_by = _decisions_by_manager(session, month)
+    decisions = _Decisions(session, month)
 
     managers = []
     for manager_id in data.managers():
@@ -506,7 +515,7 @@ def dialogue_audit(
         person = employees.get(manager_id)
         figures = _figures(
             ledger, checkins, len(data.expected[manager_id]), len(data.done[manager_id]),
-            sizes.get(manager_id, 0), count(decisions_by.get(manager_id, []), RUBBER_STAMP_SECONDS),
+            sizes.get(manager_id, 0), decisions.counts(manager_id),
         )  # fmt: skip
         managers.append(ManagerDialogues(
             manager_id=manager_id, manager_name=person.name if person else manager_id,
@@ -515,7 +524,7 @@ def dialogue_audit(
         ))  # fmt: skip
     totals = _figures(
         ledger, data.checkins, sum(m.expected for m in managers),
-        sum(m.checked_in for m in managers), len(sample), count(pairs, RUBBER_STAMP_SECONDS),
+        sum(m.checked_in for m in managers), len(sample), decisions.counts(),
     )  # fmt: skip
     notes = _notes(session, [c.checkin_id for c in sample])
     return DialogueAudit(
