@@ -49,7 +49,7 @@ class ScoreSummary(BaseModel):
     scores: int = Field(description="Individual dimension scores.")
     mean: float | None = Field(description="Mean of the people's mean scores; None if none.")
     sd: float | None = Field(description="Sample standard deviation of the individual scores.")
-    distribution: dict[str, int] = Field(description="How many scores of each value.")
+    distribution: dict[str, int] = Field(description="How many scores fall in each whole point.")
 
 
 class ManagerCalibration(ScoreSummary):
@@ -84,8 +84,9 @@ class Calibration(BaseModel):
     dimensions: list[DimensionDistribution]
 
 
-def _label(score: float) -> str:
-    return f"{score:g}"
+def _bin(score: float) -> str:
+    # Whole points, rounded half up: on a 1–5 scale a 3.3 and a 3.4 are both a three.
+    return f"{math.floor(score + 0.5):d}"
 
 
 def _summary(people: Collection[list[float]]) -> ScoreSummary:
@@ -97,7 +98,7 @@ def _summary(people: Collection[list[float]]) -> ScoreSummary:
         scores=len(scores),
         mean=round(statistics.fmean(means), 3) if means else None,
         sd=round(statistics.stdev(scores), 3) if len(scores) >= 2 else None,
-        distribution=dict(sorted(Counter(_label(s) for s in scores).items())),
+        distribution=dict(sorted(Counter(_bin(s) for s in scores).items())),
     )
 
 
