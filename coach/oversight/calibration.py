@@ -129,10 +129,14 @@ def _slope(
 
 
 def _welch(mine: Sequence[float], rest: Sequence[float]) -> tuple[float, float]:
-    if statistics.variance(mine) == 0 and statistics.variance(rest) == 0:
-        return (math.inf if statistics.fmean(mine) != statistics.fmean(rest) else 0.0), 0.0
-    result = stats.ttest_ind(mine, rest, equal_var=False)
-    return float(result.statistic), float(result.pvalue)
+    """Welch's t and two-sided p; written out because a team rated all alike has no variance."""
+    a, b = statistics.variance(mine) / len(mine), statistics.variance(rest) / len(rest)
+    difference = statistics.fmean(mine) - statistics.fmean(rest)
+    if a + b == 0:
+        return (math.copysign(math.inf, difference) if difference else 0.0), float(difference == 0)
+    t = difference / math.sqrt(a + b)
+    df = (a + b) ** 2 / (a**2 / (len(mine) - 1) + b**2 / (len(rest) - 1))
+    return t, float(2 * stats.t.sf(abs(t), df))
 
 
 def _narrower(mine: Sequence[float], rest: Sequence[float]) -> tuple[float | None, float | None]:
