@@ -22,7 +22,7 @@ from coach.knowledge import (
     upload_documents,
 )
 from coach.oversight import dialogue
-from coach.oversight.calibration import calibration
+from coach.oversight.calibration import calibration, latest_review_cycle
 from coach.quality import check_comment
 
 from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
@@ -132,6 +132,8 @@ def calibration_page(
 ) -> Response:
     """Ratings per manager against everyone else's: who to discuss in calibration, and why."""
     require_role(user, Role.hr)
+    if cycle == "latest" and latest_review_cycle(session) is None:
+        return render(request, "hr/calibration.html", {"report": None, "plot": None}, user=user)
     report = calibration(session, cycle=cycle)
     plot = calibration_plot(report, low=settings.review_scale_min, high=settings.review_scale_max)
     return render(request, "hr/calibration.html", {"report": report, "plot": plot}, user=user)

@@ -189,6 +189,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cal_cycle": ("考核周期", "Review cycle"),
     "cal_discuss": ("校准会上要讨论的经理", "Managers to discuss in calibration"),
     "cal_nobody": ("没有经理的评分明显偏离。", "No manager's ratings stand out."),
+    "cal_no_reviews": (
+        "还没有导入绩效评分；导入后这里按经理比较评分。",
+        "No review scores yet; once imported, ratings are compared here per manager.",
+    ),
     "cal_chart": (
         "各经理平均分（空心：原始，实心：按客观达成调整后；竖线：全公司）",
         "Mean score per manager (hollow: raw, filled: adjusted for results; line: organisation)",

@@ -211,18 +211,19 @@ def _adjusted(
     }, slope
 
 
-def latest_review_cycle(session: Session) -> str:
-    """The newest cycle that has review scores."""
+def latest_review_cycle(session: Session) -> str | None:
+    """The newest cycle that has review scores; None before any are imported."""
     cycles = set(session.exec(select(ReviewScore.cycle).distinct()).all())
-    if not cycles:
-        raise NotFound("review cycle", "latest")
-    return max(cycles, key=lambda c: (c[:4], c[4:] or "Z"))
+    return max(cycles, key=lambda c: (c[:4], c[4:] or "Z")) if cycles else None
 
 
 def calibration(session: Session, *, cycle: str) -> Calibration:
     """Each manager's ratings of a cycle against everyone else's, with flags and reasons."""
     if cycle == "latest":
-        cycle = latest_review_cycle(session)
+        newest = latest_review_cycle(session)
+        if newest is None:
+            raise NotFound("review cycle", "latest")
+        cycle = newest
     elif not is_cycle(cycle):
         raise InvalidInput("cycle", f"{cycle!r} is not a cycle like {CYCLE_EXAMPLES}")
     employees = {e.employee_id: e for e in session.exec(select(Employee)).all()}

@@ -176,6 +176,13 @@ def test_hr_calibration_page_draws_every_manager_on_the_scale(web_app: WebApp) -
     assert bad.status_code == 422
 
 
+def test_calibration_page_before_any_review_scores_says_so(
+    app: FastAPI, tokens: dict[str, str]
+) -> None:
+    page = signed_in(app, tokens["hr"]).client.get("/hr/calibration")
+    assert page.status_code == 200 and "还没有导入绩效评分" in page.text and "<svg" not in page.text
+
+
 def test_language_toggle_sets_a_cookie(web_app: WebApp) -> None:
     app, tokens = web_app
     web = signed_in(app, tokens.manager)
