@@ -39,6 +39,7 @@ from .routes import (
     employees,
     health,
     imports,
+    insights,
     me,
     practices,
     records,
@@ -91,7 +92,7 @@ def create_app(
     install_docs(app)
     for module in (
         health, employees, imports, records, drafts, comments, practices, targets, me, audit,
-        coaching, batches, users,
+        coaching, batches, users, insights,
     ):  # fmt: skip
         app.include_router(module.router)
     install_web(app, secret_key=secret_key)

@@ -506,16 +506,21 @@ def audit_export(
 def audit_dialogues(
     month: Annotated[str, typer.Option(help="YYYY-MM, or latest.")] = "latest",
     sample_rate: Annotated[float, typer.Option(min=0.0001, max=1.0)] = 0.1,
+    min_per_manager: Annotated[
+        int, typer.Option(min=0, help="Sample at least this many records per manager.")
+    ] = 0,
     csv_out: Annotated[
-        Path | None, typer.Option("--csv", help="Write per-manager rows to this CSV file.")
+        Path | None, typer.Option("--csv", help="Write the audit to this CSV file.")
     ] = None,
 ) -> None:
     """HR dialogue-quality audit of a month, per manager."""
-    from coach.oversight.dialogue import dialogue_audit, record_csv_export, to_csv
+    from coach.oversight.dialogue import dialogue_audit, percent, record_csv_export, to_csv
 
     try:
         with session_scope(_ready_engine(_existing_settings())) as session:
-            report = dialogue_audit(session, month=month, sample_rate=sample_rate)
+            report = dialogue_audit(
+                session, month=month, sample_rate=sample_rate, min_per_manager=min_per_manager
+            )
             if csv_out is not None:
                 csv_out.write_text(to_csv(report), encoding="utf-8-sig")
                 record_csv_export(session, actor="cli", report=report, path=str(csv_out))
@@ -523,20 +528,22 @@ def audit_dialogues(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     table = Table(title=f"对话质量抽查 {report.month} (抽样 {report.sample_rate:.0%})")
-    for column in ("manager", "completion", "effective", "3 parts", "sampled", "AI as-is/edit/rej"):
+    columns = ("manager", "completion", "effective", "copies", "3 parts", "sampled")
+    for column in (*columns, "AI as-is/edit/rej"):
         table.add_column(column)
     for m in (*report.managers, None):
         row = m or report.overall
-        name = f"{m.manager_name} ({m.manager_id})" if m else "合计"
+        name = f"{m.manager_name} ({m.manager_id}) {' '.join(m.flags)}" if m else "合计"
         table.add_row(
-            name, f"{row.checked_in}/{row.expected} {row.completion:.0%}",
-            f"{row.effective}/{row.checkins} {row.effective_share:.0%}", f"{row.complete_share:.0%}",
-            str(row.sampled),
+            name, f"{row.checked_in}/{row.expected} {percent(row.completion)}",
+            f"{row.effective}/{row.checkins} {percent(row.effective_share)}", str(row.copies),
+            percent(row.complete_share), str(row.sampled),
             f"{row.drafts.as_is_share:.0%}/{row.drafts.edited_share:.0%}/{row.drafts.rejected_share:.0%}",
         )  # fmt: skip
     Console().print(table)
     if csv_out is not None:
-        typer.echo(f"{len(report.managers)} manager rows written to {csv_out}")
+        rows = f"{len(report.managers)} manager rows, {len(report.sample)} sampled records"
+        typer.echo(f"{rows} written to {csv_out}")
 
 
 @employee_app.command("export")

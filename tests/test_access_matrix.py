@@ -135,6 +135,8 @@ CASES += [
     Case("GET", "/v1/audit/approvals", frozenset({"hr"})),
     Case("GET", "/v1/audit/dialogues", frozenset({"hr"}), body=lambda _: {"params": {"month": "2026-10"}}),
     Case("POST", "/v1/audit/dialogues/C-MATRIX/notes", frozenset({"hr"}), body=_checkin_note),
+    Case("GET", "/v1/insights/calibration", frozenset({"hr"}), body=lambda _: {"params": {"cycle": "2026H1"}}),
+    Case("GET", "/v1/insights/warnings", frozenset({"hr", "manager", "other_manager"})),
 ]  # fmt: skip
 
 

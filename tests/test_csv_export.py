@@ -51,7 +51,8 @@ def _rename_managers(engine: Engine, names: list[str]) -> list[str]:
 
 
 def _names_in(text: str) -> dict[str, str]:
-    return {r["manager_id"]: r["manager_name"] for r in csv.DictReader(text.splitlines())}
+    managers = text.split("\r\n\r\n")[0]  # the manager rows come first, then the sample
+    return {r["经理编号"]: r["经理"] for r in csv.DictReader(managers.splitlines())}
 
 
 def test_dialogue_csv_neutralises_manager_names(engine: Engine, tmp_path: Path) -> None:

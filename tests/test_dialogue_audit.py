@@ -12,6 +12,7 @@ import math
 import re
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from coach.drafts.decisions import decide
 from coach.drafts.registry import DraftKind, register_kinds
 from coach.drafts.store import Provenance, create_draft
 from coach.org.users import Principal
-from coach.oversight.dialogue import dialogue_audit
+from coach.oversight.dialogue import add_note, dialogue_audit
 from tests.factories import auth
 
 runner = CliRunner()
@@ -65,12 +66,63 @@ NEEDS = {
 }
 
 
-def _label(feedback: str) -> tuple[bool, bool, bool]:
-    for template, label in LABELS.items():
+def _template(feedback: str) -> str:
+    for template in LABELS:
         pattern = re.escape(template).replace(r"\{client\}", ".+?").replace(r"\{n\}", r"\d+")
         if re.fullmatch(pattern, feedback):
-            return label
+            return template
     raise AssertionError(f"unlabelled demo feedback: {feedback!r}")
+
+
+def _label(feedback: str) -> tuple[bool, bool, bool]:
+    return LABELS[_template(feedback)]
+
+
+def _months_apart(a: date, b: date) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def _copies(checkins: list[CheckIn]) -> set[str]:
+    """A copy is the demo's same wording again from the same manager within two months before."""
+    copies: set[str] = set()
+    ordered = sorted(checkins, key=lambda c: (c.date, c.checkin_id))
+    for n, c in enumerate(ordered):
+        long_enough = len(re.sub(r"[\W_]+", "", c.manager_feedback)) >= 12
+        if not long_enough or (c.feedback_check or {}).get("vague") is True:
+            continue
+        if any(
+            e.manager_id == c.manager_id and _template(e.manager_feedback) == _template(c.manager_feedback)
+            and (e.feedback_check or {}).get("vague") is not True
+            and _months_apart(e.date, c.date) <= 2
+            for e in ordered[:n]
+        ):  # fmt: skip
+            copies.add(c.checkin_id)
+    return copies
+
+
+def _answered(checkins: list[CheckIn]) -> set[str]:
+    """The demo's only promise of support is the wording labelled with a resource need."""
+    offers = {c.checkin_id for c in checkins if _label(c.manager_feedback)[2]}
+    answered = set(offers)
+    for c in checkins:
+        later = sorted(
+            (e for e in checkins if e.employee_id == c.employee_id and (e.date, e.checkin_id) > (c.date, c.checkin_id)),
+            key=lambda e: (e.date, e.checkin_id),
+        )  # fmt: skip
+        if later and later[0].checkin_id in offers:
+            answered.add(c.checkin_id)
+    return answered
+
+
+def _hamilton(sizes: dict[str, float], rate: float) -> dict[str, float]:
+    target = int(Decimal(str(sum(sizes.values()) * rate)).quantize(Decimal(1), ROUND_HALF_UP))
+    quotas = {m: n * rate for m, n in sizes.items()}
+    taken = {m: float(math.floor(q)) for m, q in quotas.items()}
+    for m in sorted(quotas, key=lambda m: (-(quotas[m] - taken[m]), m)):
+        if sum(taken.values()) >= target:
+            break
+        taken[m] += 1
+    return taken
 
 
 def _recompute(session: Session, month: str, rate: float) -> dict[str, dict[str, float]]:
@@ -78,7 +130,9 @@ def _recompute(session: Session, month: str, rate: float) -> dict[str, dict[str,
     first = date(year, number, 1)
     next_first = date(year + number // 12, number % 12 + 1, 1)
     people = session.exec(select(Employee)).all()
-    checkins = [c for c in session.exec(select(CheckIn)).all() if first <= c.date < next_first]
+    everything = list(session.exec(select(CheckIn)).all())
+    copies, answered = _copies(everything), _answered(everything)
+    checkins = [c for c in everything if first <= c.date < next_first]
     rows: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for person in people:
         if person.manager_id and (person.hire_date is None or person.hire_date < next_first):
@@ -87,17 +141,23 @@ def _recompute(session: Session, month: str, rate: float) -> dict[str, dict[str,
                 rows[person.manager_id]["checked_in"] += 1
     for c in checkins:
         row = rows[c.manager_id or ""]
+        copied = c.checkin_id in copies
         positive, improvement, resource = _label(c.manager_feedback)
-        resource = resource or c.support_needed in NEEDS or c.employee_comment in NEEDS
+        positive = positive and not copied
+        need = resource or c.support_needed in NEEDS or c.employee_comment in NEEDS
+        resource = need and c.checkin_id in answered
         row["checkins"] += 1
-        row["effective"] += bool(c.feedback_check) and c.feedback_check["vague"] is False  # type: ignore[index]
+        row["copies"] += copied
+        row["effective"] += (
+            bool(c.feedback_check) and c.feedback_check["vague"] is False and not copied  # type: ignore[index]
+        )
         row["positive"] += positive
         row["improvement"] += improvement
         row["resource"] += resource
         row["complete"] += positive and improvement and resource
-    for row in rows.values():
-        n = row["checkins"]
-        row["sampled"] = min(n, max(1, math.floor(n * rate + 0.5))) if n else 0
+    sampled = _hamilton({m: r["checkins"] for m, r in rows.items() if r["checkins"]}, rate)
+    for manager, row in rows.items():
+        row["sampled"] = sampled.get(manager, 0)
     return rows
 
 
@@ -109,8 +169,8 @@ def demo(engine: Engine) -> str:
     return tokens.hr
 
 
-def _share(part: float, whole: float) -> float:
-    return round(part / whole, 4) if whole else 0.0
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 @pytest.mark.parametrize("month", ["2026-11", "2026-09", "2026-06"])
@@ -125,12 +185,13 @@ def test_per_manager_figures_match_an_independent_recomputation(
         want = expected[m.manager_id]
         n = want["checkins"]
         got = (m.expected, m.checked_in, m.completion, m.checkins, m.effective, m.effective_share,
-               m.positive_share, m.improvement_share, m.resource_share, m.complete_share, m.sampled)  # fmt: skip
+               m.copies, m.positive_share, m.improvement_share, m.resource_share, m.complete_share,
+               m.sampled)  # fmt: skip
         assert got == (
             want["expected"], want["checked_in"], _share(want["checked_in"], want["expected"]),
-            n, want["effective"], _share(want["effective"], n), _share(want["positive"], n),
-            _share(want["improvement"], n), _share(want["resource"], n),
-            _share(want["complete"], n), want["sampled"],
+            n, want["effective"], _share(want["effective"], n), want["copies"],
+            _share(want["positive"], n), _share(want["improvement"], n),
+            _share(want["resource"], n), _share(want["complete"], n), want["sampled"],
         ), m.manager_id  # fmt: skip
     total = report.overall
     assert total.checkins == sum(r["checkins"] for r in expected.values())
@@ -139,21 +200,27 @@ def test_per_manager_figures_match_an_independent_recomputation(
         sum(r["expected"] for r in expected.values()),
     )
     assert total.effective == sum(r["effective"] for r in expected.values())
-    # The demo is a realistic mix, not all of one kind.
-    assert 0 < total.effective_share < 1 and 0 < total.complete_share < 1
+    # The demo's feedback reuses a few wordings month after month, and those count as copies.
+    assert total.copies == sum(r["copies"] for r in expected.values()) > 0
 
 
 def test_the_sample_is_stratified_reproducible_and_month_seeded(engine: Engine, demo: str) -> None:
     with Session(engine) as session:
-        first = dialogue_audit(session, month="latest", sample_rate=0.1)
+        first = dialogue_audit(session, month="latest", sample_rate=0.1, today=date(2026, 11, 25))
         again = dialogue_audit(session, month="2026-11", sample_rate=0.1)
         other = dialogue_audit(session, month="2026-10", sample_rate=0.1)
         everything = dialogue_audit(session, month="2026-11", sample_rate=1.0)
+        floored = dialogue_audit(session, month="2026-11", sample_rate=0.1, min_per_manager=1)
     assert first.month == "2026-11"
     assert [s.checkin_id for s in first.sample] == [s.checkin_id for s in again.sample]
     assert first.seed != other.seed
+    # 10% of 26 records is 2.6: three are read, not one per manager.
+    assert first.overall.checkins == 26 and len(first.sample) == 3
+    assert sum(m.sampled for m in first.managers) == 3
     with_checkins = {m.manager_id for m in first.managers if m.checkins}
-    assert {s.manager_id for s in first.sample} == with_checkins  # at least one per manager
+    assert len(with_checkins) > 3
+    assert {s.manager_id for s in floored.sample} == with_checkins
+    assert len(floored.sample) == len(with_checkins) and floored.min_per_manager == 1
     assert all(s.date.strftime("%Y-%m") == "2026-11" for s in first.sample)
     assert len(everything.sample) == everything.overall.checkins
     assert [t.month for t in first.trend] == [
@@ -169,6 +236,22 @@ def test_the_sample_is_stratified_reproducible_and_month_seeded(engine: Engine, 
         first.top_vague_phrases
         and first.top_vague_phrases[0].count >= first.top_vague_phrases[-1].count
     )
+
+
+def test_latest_is_the_current_calendar_month_and_empty_figures_are_not_applicable(
+    engine: Engine, demo: str
+) -> None:
+    with Session(engine) as session:
+        report = dialogue_audit(session, month="latest", today=date(2026, 12, 3))
+    assert report.month == "2026-12" and report.overall.checkins == 0 and not report.sample
+    assert report.overall.expected > 0 and report.overall.completion == 0.0
+    for m in report.managers:
+        assert m.checkins == 0 and m.sampled == 0
+        assert (m.effective_share, m.positive_share, m.resource_share, m.complete_share) == (
+            None, None, None, None,
+        )  # fmt: skip
+    assert report.trend[-1].effective_share is None and report.trend[-2].effective_share is not None
+    assert set(report.definitions) >= {"completion", "effective_share", "complete_share", "copies"}
 
 
 def test_ai_draft_decisions_are_reported_per_manager(engine: Engine, demo: str) -> None:
@@ -206,7 +289,7 @@ def test_hr_notes_are_stored_audited_and_listed_in_the_sample(
     client: TestClient, engine: Engine, demo: str
 ) -> None:
     report = client.get(
-        "/v1/audit/dialogues?month=latest&sample_rate=0.1", headers=auth(demo)
+        "/v1/audit/dialogues?month=2026-11&sample_rate=0.1", headers=auth(demo)
     ).json()
     sampled = report["sample"][0]["checkin_id"]
     response = client.post(
@@ -230,16 +313,34 @@ def test_hr_notes_are_stored_audited_and_listed_in_the_sample(
     assert bad.status_code == 422
 
 
-def test_cli_writes_per_manager_csv(engine: Engine, demo: str, tmp_path: Path) -> None:
+def _sections(text: str) -> list[list[dict[str, str]]]:
+    blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return [list(csv.DictReader(b.splitlines())) for b in blocks]
+
+
+def test_cli_writes_the_audit_as_a_chinese_csv(engine: Engine, demo: str, tmp_path: Path) -> None:
+    with Session(engine) as session:
+        hr = session.exec(select(User).where(User.name == "demo-hr")).one()
+        principal = Principal(user_id=hr.id or 0, name=hr.name, role=Role.hr, employee_id=None)
+        noted = dialogue_audit(session, month="2026-11").sample[0].checkin_id
+        add_note(session, principal, checkin_id=noted, note="反馈空泛,需辅导")
+        session.commit()
     out = tmp_path / "dialogues.csv"
     result = runner.invoke(cli, ["audit", "dialogues", "--month", "2026-11", "--csv", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    managers, sample, terms = _sections(out.read_text(encoding="utf-8-sig"))
     with Session(engine) as session:
         report = dialogue_audit(session, month="2026-11")
         exported = session.exec(
             select(AuditEvent).where(AuditEvent.object_type == "dialogue_audit")
         ).one()
-    assert [r["manager_id"] for r in rows] == [m.manager_id for m in report.managers]
-    assert float(rows[0]["completion"]) == report.managers[0].completion
+    assert [r["经理编号"] for r in managers] == [m.manager_id for m in report.managers]
+    first = report.managers[0]
+    assert first.completion is not None
+    assert managers[0]["面谈完成率"] == f"{first.completion * 100:.1f}%"
+    assert all(r["有效反馈占比"].endswith("%") or r["有效反馈占比"] == "n/a" for r in managers)
+    assert [r["面谈记录编号"] for r in sample] == [s.checkin_id for s in report.sample]
+    noted_row = next(r for r in sample if r["面谈记录编号"] == noted)
+    assert noted_row["HR备注"] == "hr:demo-hr：反馈空泛,需辅导"
+    assert {r["指标"] for r in terms} >= {"面谈完成率", "有效反馈占比", "三要素齐全占比"}
     assert exported.action == "export" and exported.object_id == "2026-11"

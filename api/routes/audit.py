@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from coach.core import audit
 from coach.core.audit import AuditEventsPublic, EventFilter, UtcDatetime
 from coach.oversight import dialogue
-from coach.oversight.approvals import ApprovalReport, approval_report
+from coach.oversight.approvals import READING_CHARS_PER_SECOND, ApprovalReport, approval_report
 from coach.oversight.dialogue import DialogueAudit, DialogueNotePublic
 
 from ..deps import Auditor, EngineDep, HRUser, PageDep, SessionDep
@@ -17,7 +17,14 @@ from ..errors import error_responses
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-Month = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$", examples=["2026-10"])]
+Month = Annotated[
+    str,
+    Query(
+        pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$",
+        examples=["2026-10"],
+        description="A calendar month; `latest` is the current one (UTC).",
+    ),
+]
 
 _WITH_OFFSET = "ISO 8601 with a time zone, e.g. 2026-10-01T00:00:00+08:00 or …Z."
 
@@ -81,10 +88,12 @@ def approval_figures(
     session: SessionDep,
     _: HRUser,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-    rubber_stamp_seconds: Annotated[float, Query(gt=0, le=86400)] = 30.0,
+    chars_per_second: Annotated[
+        float, Query(gt=0, le=1000, description="Reading speed that still counts as reading.")
+    ] = READING_CHARS_PER_SECOND,
 ) -> ApprovalReport:
     """Per manager and kind: shares approved as is, edited and rejected; rubber stamps."""
-    return approval_report(session, month=month, rubber_stamp_seconds=rubber_stamp_seconds)
+    return approval_report(session, month=month, chars_per_second=chars_per_second)
 
 
 @router.get(
@@ -95,9 +104,12 @@ def dialogue_figures(
     _: HRUser,
     month: Month = "latest",
     sample_rate: Annotated[float, Query(gt=0, le=1)] = 0.1,
+    min_per_manager: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> DialogueAudit:
     """The month's dialogue-quality audit: per-manager figures, a stratified sample, the trend."""
-    return dialogue.dialogue_audit(session, month=month, sample_rate=sample_rate)
+    return dialogue.dialogue_audit(
+        session, month=month, sample_rate=sample_rate, min_per_manager=min_per_manager
+    )
 
 
 @router.post(

@@ -22,6 +22,7 @@ from coach.knowledge import (
     upload_documents,
 )
 from coach.oversight import dialogue
+from coach.oversight.calibration import calibration, latest_review_cycle
 from coach.quality import check_comment
 
 from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
@@ -35,11 +36,12 @@ from .core import (
     render,
     require_role,
 )
-from .present import marked
+from .present import calibration_plot, marked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 MonthQuery = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$")]
+CycleQuery = Annotated[str, Query(max_length=10)]
 PAGE = 50
 
 
@@ -118,6 +120,23 @@ def add_note(
     dialogue.add_note(session, user, checkin_id=checkin_id, note=note)
     flash(request, "flash_note_saved")
     return redirect(request, f"/hr/dialogues/{checkin_id}?month={month}")
+
+
+@router.get("/hr/calibration")
+def calibration_page(
+    request: Request,
+    session: WebSession,
+    user: WebUser,
+    settings: SettingsDep,
+    cycle: CycleQuery = "latest",
+) -> Response:
+    """Ratings per manager against everyone else's: who to discuss in calibration, and why."""
+    require_role(user, Role.hr)
+    if cycle == "latest" and latest_review_cycle(session) is None:
+        return render(request, "hr/calibration.html", {"report": None, "plot": None}, user=user)
+    report = calibration(session, cycle=cycle)
+    plot = calibration_plot(report, low=settings.review_scale_min, high=settings.review_scale_max)
+    return render(request, "hr/calibration.html", {"report": report, "plot": plot}, user=user)
 
 
 @router.get("/hr/events")

@@ -1,4 +1,5 @@
-"""Turning stored draft content into what a page shows: sections, items and cited evidence.
+"""Turning stored content into what a page shows: draft sections with cited evidence, and the
+geometry of the charts drawn on the server.
 
 Generic on purpose: it walks whatever a draft kind stores, so a new kind or a new field shows
 up without a template change. Evidence is looked up by id in the draft's inputs snapshot.
@@ -10,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.oversight.calibration import Calibration
 from coach.quality import CommentCheck
 
 _EVIDENCE_KEYS = ("evidence_ids", "summary_evidence_ids")
@@ -129,3 +131,51 @@ def marked(text: str, check: CommentCheck) -> list[tuple[str, int | None]]:
         cursor = finding.end
     pieces.append((text[cursor:], None))
     return [(segment, index) for segment, index in pieces if segment]
+
+
+@dataclass
+class ChartRow:
+    """One manager's line in the calibration dot plot, in SVG user units."""
+
+    label: str
+    y: float
+    mean_x: float | None
+    adjusted_x: float | None
+    flagged: bool
+
+
+@dataclass
+class DotPlot:
+    width: float
+    height: float
+    left: float
+    right: float
+    org_x: float | None
+    ticks: list[tuple[float, str]]
+    rows: list[ChartRow]
+
+
+def calibration_plot(report: Calibration, *, low: float, high: float) -> DotPlot:
+    """Where each manager's raw and adjusted mean fall on the score scale, and the org's mean."""
+    left, right, step = 120.0, 620.0, 28.0
+
+    def x(value: float | None) -> float | None:
+        if value is None or high <= low:
+            return None
+        return round(left + (right - left) * (value - low) / (high - low), 1)
+
+    rows = [
+        ChartRow(label=m.name, y=30 + step * n, mean_x=x(m.mean), adjusted_x=x(m.adjusted_mean),
+                 flagged=bool(m.flags))
+        for n, m in enumerate(report.managers)
+    ]  # fmt: skip
+    ticks = [(x(v) or left, f"{v:g}") for v in _steps(low, high)]
+    return DotPlot(
+        width=right + 30, height=30 + step * len(rows) + 20, left=left, right=right,
+        org_x=x(report.organisation.mean), ticks=ticks, rows=rows,
+    )  # fmt: skip
+
+
+def _steps(low: float, high: float) -> list[float]:
+    count = max(1, min(10, round(high - low)))
+    return [low + (high - low) * i / count for i in range(count + 1)]

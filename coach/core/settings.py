@@ -172,6 +172,23 @@ class Settings(BaseSettings):
         description="Drafts of one kind about one person that a caller who cannot read them "
         "(an employee asking about themselves, an admin) may have waiting for a decision.",
     )  # fmt: skip
+    checkin_cadence_days: int = Field(
+        default=35, ge=1, validation_alias="COACH_CHECKIN_CADENCE_DAYS",
+        description="Days between 1:1 check-ins before a gap is warned of (monthly plus a week).",
+    )  # fmt: skip
+    warning_kr_behind_points: int = Field(
+        default=15, ge=1, le=100, validation_alias="COACH_WARNING_KR_BEHIND_POINTS",
+        description="Percentage points a key result's progress may lag the time elapsed.",
+    )  # fmt: skip
+    warning_metric_decline: float = Field(
+        default=0.2, gt=0, lt=1, validation_alias="COACH_WARNING_METRIC_DECLINE",
+        description="Relative worsening of a metric against the same period a year before "
+        "that is warned of.",
+    )  # fmt: skip
+    warning_obstacle_checkins: int = Field(
+        default=3, ge=2, validation_alias="COACH_WARNING_OBSTACLE_CHECKINS",
+        description="Consecutive check-ins naming the same obstacle that are warned of.",
+    )  # fmt: skip
 
     secret_key: SecretStr | None = Field(
         default=None,

@@ -1,18 +1,29 @@
-"""How people decide on AI drafts: per-kind and per-manager decision patterns, rubber stamps."""
+"""How people decide on AI drafts: per-kind and per-manager decision patterns, rubber stamps.
+
+A rubber stamp is a draft approved as is faster than it can be read. The time a reviewer
+had for a draft is the shorter of the time since it was made and the time since their previous
+decision: sixteen approvals two seconds apart, minutes after generation, had two seconds each.
+Reading needs `len / READING_CHARS_PER_SECOND` seconds, at least `MIN_READING_SECONDS`; 25
+characters a second is skimming Chinese text (careful reading runs near 8, about 500 a minute),
+so anything faster was not read. `STREAK` or more stamps in a row by one reviewer are a streak.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from coach.chains.names import strings
 from coach.core.errors import InvalidInput
-from coach.core.models import ApprovalRecord, Decision, Draft, User
+from coach.core.models import ApprovalRecord, Decision, Draft, Employee, User
 
-RUBBER_STAMP_SECONDS = 30.0
+READING_CHARS_PER_SECOND = 25.0
+MIN_READING_SECONDS = 3.0
+STREAK = 5
 
 
 class DecisionCounts(BaseModel):
@@ -21,7 +32,7 @@ class DecisionCounts(BaseModel):
     edited: int = 0
     rejected: int = 0
     rubber_stamped: int = Field(
-        default=0, description="Approved as is within the rubber-stamp window of creation."
+        default=0, description="Approved as is faster than the draft can be read."
     )
     as_is_share: float = 0.0
     edited_share: float = 0.0
@@ -34,10 +45,12 @@ class KindDecisions(DecisionCounts):
 
 
 class ManagerDecisions(DecisionCounts):
-    reviewer: str
+    reviewer: str = Field(description="The approver's name as a person, else the account's.")
+    account: str = Field(description="The account that decided.")
     reviewer_id: int
     employee_id: str | None
     kinds: list[KindDecisions]
+    streaks: int = Field(description=f"Runs of {STREAK} or more rubber stamps in a row.")
 
 
 class RubberStamp(BaseModel):
@@ -45,16 +58,29 @@ class RubberStamp(BaseModel):
     kind: str
     employee_id: str
     reviewer: str
-    seconds: float
+    chars: int = Field(description="Characters of text in the draft.")
+    seconds: float = Field(
+        description="Time the reviewer had: since creation or their last decision."
+    )
+    needed_seconds: float = Field(description="Time needed to read the draft at the stated speed.")
+
+
+class Streak(BaseModel):
+    reviewer: str
+    draft_ids: list[str]
+    start: datetime
+    end: datetime
 
 
 class ApprovalReport(BaseModel):
     month: str | None
-    rubber_stamp_seconds: float
+    rule: str
+    reading_chars_per_second: float
     overall: DecisionCounts
     by_kind: list[KindDecisions]
     by_manager: list[ManagerDecisions]
     rubber_stamps: list[RubberStamp]
+    streaks: list[Streak]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -84,20 +110,45 @@ def seconds_to_decide(draft: Draft, record: ApprovalRecord) -> float:
     return (_aware(record.created_at) - _aware(draft.created_at)).total_seconds()
 
 
-def is_rubber_stamp(draft: Draft, record: ApprovalRecord, window: float) -> bool:
-    """Approved without a single edit within `window` seconds of the draft being made."""
-    return record.decision == Decision.approve and seconds_to_decide(draft, record) <= window
+def draft_chars(draft: Draft) -> int:
+    """Characters of text the reviewer had to read in a draft."""
+    return sum(len(text) for text in strings(draft.output))
 
 
-def count(pairs: Iterable[tuple[Draft, ApprovalRecord]], window: float) -> DecisionCounts:
-    """Decision counts and shares over (draft, decision) pairs."""
+Pair = tuple[Draft, ApprovalRecord]
+
+
+def rubber_stamps(pairs: list[Pair], chars_per_second: float) -> dict[int, RubberStamp]:
+    """The approvals, by record id, given less time than reading the draft needs."""
+    previous: dict[int, datetime] = {}
+    found: dict[int, RubberStamp] = {}
+    for draft, record in sorted(pairs, key=lambda p: (_aware(p[1].created_at), p[1].id or 0)):
+        decided = _aware(record.created_at)
+        had = seconds_to_decide(draft, record)
+        if record.reviewer_id in previous:
+            had = min(had, (decided - previous[record.reviewer_id]).total_seconds())
+        previous[record.reviewer_id] = decided
+        chars = draft_chars(draft)
+        needed = max(MIN_READING_SECONDS, chars / chars_per_second)
+        if record.decision == Decision.approve and had < needed and record.id is not None:
+            found[record.id] = RubberStamp(
+                draft_id=draft.id, kind=draft.kind, employee_id=draft.employee_id,
+                reviewer=record.reviewer_name, chars=chars, seconds=round(had, 1),
+                needed_seconds=round(needed, 1),
+            )  # fmt: skip
+    return found
+
+
+def count(pairs: Iterable[Pair], stamped: Iterable[int] = ()) -> DecisionCounts:
+    """Decision counts and shares over (draft, decision) pairs; `stamped` are rubber stamps."""
+    stamps = set(stamped)
     result = DecisionCounts()
     ratios: list[float] = []
-    for draft, record in pairs:
+    for _, record in pairs:
         result.decided += 1
         if record.decision == Decision.approve:
             result.as_is += 1
-            result.rubber_stamped += is_rubber_stamp(draft, record, window)
+            result.rubber_stamped += record.id in stamps
         elif record.decision == Decision.edit:
             result.edited += 1
             ratios.append(record.edit_ratio)
@@ -113,7 +164,7 @@ def count(pairs: Iterable[tuple[Draft, ApprovalRecord]], window: float) -> Decis
 
 def decisions_in(
     session: Session, *, start: datetime | None = None, end: datetime | None = None
-) -> list[tuple[Draft, ApprovalRecord]]:
+) -> list[Pair]:
     """Every (draft, decision) pair, decided in [start, end) when given, oldest first."""
     query = select(Draft, ApprovalRecord).join(
         ApprovalRecord, col(ApprovalRecord.draft_id) == col(Draft.id)
@@ -125,54 +176,97 @@ def decisions_in(
     return list(session.exec(query.order_by(col(ApprovalRecord.id))).all())
 
 
-def _by_kind(pairs: list[tuple[Draft, ApprovalRecord]], window: float) -> list[KindDecisions]:
-    groups: dict[str, list[tuple[Draft, ApprovalRecord]]] = defaultdict(list)
+def stamps_in(
+    session: Session, *, start: datetime | None, end: datetime | None, chars_per_second: float
+) -> dict[int, RubberStamp]:
+    """Rubber stamps decided in [start, end), each reviewer's previous decision considered."""
+    # A day before the start is enough: no draft needs a day to be read.
+    earlier = start - timedelta(days=1) if start is not None else None
+    return rubber_stamps(decisions_in(session, start=earlier, end=end), chars_per_second)
+
+
+def _by_kind(pairs: list[Pair], stamped: set[int]) -> list[KindDecisions]:
+    groups: dict[str, list[Pair]] = defaultdict(list)
     for draft, record in pairs:
         groups[draft.kind].append((draft, record))
     return [
-        KindDecisions(kind=kind, **count(items, window).model_dump())
+        KindDecisions(kind=kind, **count(items, stamped).model_dump())
         for kind, items in sorted(groups.items())
     ]
+
+
+def _streaks(pairs: list[Pair], stamped: set[int], names: dict[int, str]) -> list[Streak]:
+    by_reviewer: dict[int, list[Pair]] = defaultdict(list)
+    for pair in pairs:
+        by_reviewer[pair[1].reviewer_id].append(pair)
+    streaks: list[Streak] = []
+    for reviewer_id, items in sorted(by_reviewer.items()):
+        runs: list[list[Pair]] = [[]]
+        for pair in sorted(items, key=lambda p: _aware(p[1].created_at)):
+            if pair[1].id in stamped:
+                runs[-1].append(pair)
+            elif runs[-1]:
+                runs.append([])
+        for run in runs:
+            if len(run) >= STREAK:
+                streaks.append(Streak(
+                    reviewer=names.get(reviewer_id, run[0][1].reviewer_name),
+                    draft_ids=[d.id for d, _ in run], start=run[0][1].created_at,
+                    end=run[-1][1].created_at,
+                ))  # fmt: skip
+    return streaks
+
+
+def person_names(session: Session) -> dict[int, str]:
+    """Account id → the name of the person the account belongs to, where it is linked."""
+    people = {e.employee_id: e.name for e in session.exec(select(Employee)).all()}
+    return {
+        u.id: people[u.employee_id]
+        for u in session.exec(select(User)).all()
+        if u.id is not None and u.employee_id in people
+    }
 
 
 def approval_report(
     session: Session,
     *,
     month: str | None = None,
-    rubber_stamp_seconds: float = RUBBER_STAMP_SECONDS,
+    chars_per_second: float = READING_CHARS_PER_SECOND,
 ) -> ApprovalReport:
     """Per manager and per kind: the share approved as is, edited and rejected; rubber stamps."""
     start, end = month_bounds(month) if month else (None, None)
     pairs = decisions_in(session, start=start, end=end)
+    found = stamps_in(session, start=start, end=end, chars_per_second=chars_per_second)
+    stamps = {i: s for i, s in found.items() if i in {r.id for _, r in pairs}}
+    stamped = set(stamps)
     users = {u.id: u for u in session.exec(select(User)).all()}
-    by_reviewer: dict[int, list[tuple[Draft, ApprovalRecord]]] = defaultdict(list)
+    names = person_names(session)
+    by_reviewer: dict[int, list[Pair]] = defaultdict(list)
     for draft, record in pairs:
         by_reviewer[record.reviewer_id].append((draft, record))
     managers = []
     for reviewer_id, items in sorted(by_reviewer.items()):
         user = users.get(reviewer_id)
+        account = items[0][1].reviewer_name
         managers.append(ManagerDecisions(
-            reviewer=items[0][1].reviewer_name, reviewer_id=reviewer_id,
-            employee_id=user.employee_id if user else None,
-            kinds=_by_kind(items, rubber_stamp_seconds),
-            **count(items, rubber_stamp_seconds).model_dump(),
+            reviewer=names.get(reviewer_id, account), account=account, reviewer_id=reviewer_id,
+            employee_id=user.employee_id if user else None, kinds=_by_kind(items, stamped),
+            streaks=len(_streaks(items, stamped, names)), **count(items, stamped).model_dump(),
         ))  # fmt: skip
-    stamps = [
-        RubberStamp(
-            draft_id=draft.id,
-            kind=draft.kind,
-            employee_id=draft.employee_id,
-            reviewer=record.reviewer_name,
-            seconds=round(seconds_to_decide(draft, record), 1),
-        )
-        for draft, record in pairs
-        if is_rubber_stamp(draft, record, rubber_stamp_seconds)
-    ]
+    reviewer_of = {r.id: r.reviewer_id for _, r in pairs}
+    for record_id, stamp in stamps.items():
+        stamp.reviewer = names.get(reviewer_of[record_id], stamp.reviewer)
     return ApprovalReport(
         month=month,
-        rubber_stamp_seconds=rubber_stamp_seconds,
-        overall=count(pairs, rubber_stamp_seconds),
-        by_kind=_by_kind(pairs, rubber_stamp_seconds),
+        rule=(
+            f"原样通过且审阅时间（距草稿生成与距本人上一次决定，取较短者）少于"
+            f"“字数 ÷ {chars_per_second:g} 字/秒”（至少 {MIN_READING_SECONDS:g} 秒）即为橡皮图章；"
+            f"同一审批人连续 {STREAK} 次以上为连续橡皮图章。"
+        ),
+        reading_chars_per_second=chars_per_second,
+        overall=count(pairs, stamped),
+        by_kind=_by_kind(pairs, stamped),
         by_manager=managers,
-        rubber_stamps=stamps,
+        rubber_stamps=list(stamps.values()),
+        streaks=_streaks(pairs, stamped, names),
     )

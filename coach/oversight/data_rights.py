@@ -37,6 +37,7 @@ from coach.core.models import (
     utcnow,
 )
 from coach.org.users import hash_token
+from coach.oversight.dialogue import NEAR_COPIES, near_copies
 
 ERASED = {"erased": True}
 PSEUDONYM_PREFIX = "匿名-"
@@ -231,6 +232,7 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
     """Remove a person's personal data, keeping anonymised figures; the erasure is audited."""
     held = _Held(session, _load(session, employee_id))
     before = held.export(held.employee.updated_at).model_dump(mode="json")
+    copies = near_copies(session, held.checkins)  # while the texts and the name are still there
     name = held.employee.name
     pseudonym = PSEUDONYM_PREFIX + secrets.token_hex(4)
     changed: dict[str, int] = {}
@@ -246,10 +248,13 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
     changed["checkins"] = _blank(held.checkins, _CHECKIN_TEXT)
     for checkin in held.checkins:
         if checkin.feedback_check:
-            # Keep the verdict for the statistics; the findings quote the text.
+            # Keep the verdict for the statistics; the findings quote the text. Which records
+            # the feedback nearly equalled keeps the copy-paste figures without the words.
             checkin.feedback_check = {
                 k: v for k, v in checkin.feedback_check.items() if k != "findings"
-            }
+            } | (
+                {NEAR_COPIES: copies[checkin.checkin_id]} if copies.get(checkin.checkin_id) else {}
+            )
     changed["dialogue_notes"] = _blank(held.notes, ("note",))
     changed["key_events"] = _blank(held.key_events, ("description", "impact"))
     changed["review_comments"] = _blank(held.reviews, ("comment",))

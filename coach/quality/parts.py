@@ -33,13 +33,18 @@ _NO_NEED = re.compile(
     r"^(?:无|没有|暂无|暂时没有|不需要|暂不需要|没|none|no|n/?a|nothing|nil|-+|/|—+)[。.!!]?$",
     re.IGNORECASE,
 )
+# The manager taking on a support request: the answer to a need, not the need itself.
+_SUPPORT_OFFER = (
+    r"(?:我来|我会|我帮你|帮你|为你|给你)(?:去)?(?:协调|安排|对接|申请|争取)"
+    r"|\bI(?:'ll| will)\s+(?:arrange|set up|coordinate|get you|organi[sz]e)\b"
+)
 _RESOURCE = re.compile(
     r"(?:需要|希望|申请|缺少?|请求).{0,12}?(?:支持|培训|资源|协调|设备|预算|人手|指导|帮助|对接|机会)"
-    r"|(?:我来|我会|我帮你|帮你|为你|给你)(?:去)?(?:协调|安排|对接|申请|争取)"
     r"|\bneeds?\b.{0,20}\b(?:support|training|resources?|help|budget|headcount|coaching)\b"
-    r"|\bI(?:'ll| will)\s+(?:arrange|set up|coordinate|get you|organi[sz]e)\b",
+    rf"|{_SUPPORT_OFFER}",
     re.IGNORECASE,
 )
+_OFFER = re.compile(_SUPPORT_OFFER, re.IGNORECASE)
 
 
 class Parts(BaseModel):
@@ -71,6 +76,11 @@ def has_resource_need(support_needed: str, *texts: str) -> bool:
     if need and not _NO_NEED.match(need) and len(need) >= 4:
         return True
     return any(_RESOURCE.search(t) for t in (need, *texts) if t)
+
+
+def offers_support(text: str) -> bool:
+    """The text commits the writer to arranging support ("我来协调", "I'll arrange")."""
+    return bool(_OFFER.search(text))
 
 
 def dialogue_parts(

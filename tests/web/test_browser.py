@@ -167,6 +167,7 @@ def test_hr_dashboard_draws_its_charts(browser: Browser, live_server: LiveServer
     )
     assert kinds == ["bar", "line"]
     shot(page, "hr-dialogues-laptop")
+    page.goto(f"{live_server.url}/hr/dialogues?month=2026-11")  # the demo's last month
     page.locator("table a[href^='/hr/dialogues/']").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("面谈记录")
     page.get_by_label("添加备注").fill("反馈缺少具体事例,已与经理沟通")
@@ -174,14 +175,14 @@ def test_hr_dashboard_draws_its_charts(browser: Browser, live_server: LiveServer
     expect(page.get_by_role("status")).to_contain_text("备注已保存")
     expect(page.locator("body")).to_contain_text("反馈缺少具体事例")
     csv = page.request.get(f"{live_server.url}/hr/dialogues.csv")
-    assert csv.ok and "manager_name" in csv.text()
+    assert csv.ok and "经理编号" in csv.text()
     context.close()
 
 
 PAGES = {
     "manager": ["/team", "/team/E012", "/drafts", "/team/E012/checkin"],
     "employee": ["/me"],
-    "hr": ["/hr/dialogues", "/hr/events", "/practices?q=复盘"],
+    "hr": ["/hr/dialogues", "/hr/calibration", "/hr/events", "/practices?q=复盘"],
 }
 
 

@@ -21,6 +21,7 @@ from coach.core.settings import Settings
 from coach.demo import DemoTokens, seed_demo
 from coach.drafts.store import Provenance, create_draft
 from coach.org.users import Principal, session_signing_key
+from coach.oversight.calibration import calibration
 from coach.team import metric_history, team_overview
 from tests.factories import upgraded
 from tests.web.conftest import form_token, signed_in
@@ -157,6 +158,31 @@ def test_roles_get_friendly_403_and_unknown_pages_404(web_app: WebApp) -> None:
     assert hr.client.get("/team").status_code == 403  # the team list is a manager's
 
 
+def test_hr_calibration_page_draws_every_manager_on_the_scale(web_app: WebApp) -> None:
+    app, tokens = web_app
+    page = signed_in(app, tokens.hr).client.get("/hr/calibration")
+    assert page.status_code == 200 and "评分校准 · 2026H1" in page.text
+    chart = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    with Session(app.state.engine) as session:
+        managers = calibration(session, cycle="2026H1").managers
+    # A hollow (raw) and a filled (adjusted) dot per manager, inside the 1–5 scale's axis.
+    assert chart.count("<circle") == 2 * len(managers) > 0
+    xs = [float(x) for x in re.findall(r'cx="([\d.]+)"', chart)]
+    assert all(120 <= x <= 620 for x in xs)
+    assert all(m.name in chart for m in managers)
+    assert "Welch" in page.text and "少于 4 人不作判断" in page.text
+    assert signed_in(app, tokens.manager).client.get("/hr/calibration").status_code == 403
+    bad = signed_in(app, tokens.hr).client.get("/hr/calibration?cycle=H2")
+    assert bad.status_code == 422
+
+
+def test_calibration_page_before_any_review_scores_says_so(
+    app: FastAPI, tokens: dict[str, str]
+) -> None:
+    page = signed_in(app, tokens["hr"]).client.get("/hr/calibration")
+    assert page.status_code == 200 and "还没有导入绩效评分" in page.text and "<svg" not in page.text
+
+
 def test_language_toggle_sets_a_cookie(web_app: WebApp) -> None:
     app, tokens = web_app
     web = signed_in(app, tokens.manager)
@@ -171,7 +197,7 @@ def test_hr_csv_export_is_audited(web_app: WebApp) -> None:
     web = signed_in(app, tokens.hr)
     response = web.client.get("/hr/dialogues.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert "manager_name" in response.text and "陈静" in response.text
+    assert "经理编号" in response.text and "陈静" in response.text
     with Session(app.state.engine) as session:
         events = session.exec(
             select(AuditEvent).where(AuditEvent.object_type == "dialogue_audit")

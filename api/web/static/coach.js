@@ -44,7 +44,8 @@
   }
 
   function shareChart(canvas, d, labels, type) {
-    var pct = function (xs) { return xs.map(function (x) { return Math.round(x * 1000) / 10; }); };
+    // null is n/a (nothing to measure): a gap in the chart, never a 0% bar.
+    var pct = function (xs) { return xs.map(function (x) { return x === null ? null : Math.round(x * 1000) / 10; }); };
     return new Chart(canvas, {
       type: type,
       data: { labels: d.labels, datasets: [

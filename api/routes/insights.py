@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from coach.oversight.calibration import Calibration, calibration
+from coach.oversight.warnings import EarlyWarnings, early_warnings
+
+from ..deps import CurrentUser, HRUser, SessionDep, SettingsDep
+from ..errors import error_responses
+
+router = APIRouter(prefix="/v1/insights", tags=["insights"])
+
+Cycle = Annotated[
+    str,
+    Query(
+        max_length=10,
+        examples=["2026H1"],
+        description="A review cycle like 2026H1; `latest` is the newest with scores.",
+    ),
+]
+
+
+@router.get(
+    "/calibration", response_model=Calibration, responses=error_responses(401, 403, 404, 422)
+)
+def rating_calibration(session: SessionDep, _: HRUser, cycle: Cycle = "latest") -> Calibration:
+    """Each manager's ratings against everyone else's: lenient, severe, central tendency."""
+    return calibration(session, cycle=cycle)
+
+
+@router.get("/warnings", response_model=EarlyWarnings, responses=error_responses(401, 403, 422))
+def warnings(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    as_of: Annotated[dt.date | None, Query(description="As of this day; today if omitted.")] = None,
+) -> EarlyWarnings:
+    """Early warnings about the people you may see: managers their reports, HR everyone."""
+    return early_warnings(session, user, as_of=as_of or dt.date.today(), settings=settings)
