@@ -13,6 +13,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 from coach.knowledge.errors import DocumentError
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^heading\s*([1-6])$", re.I)
 _SENTENCE_END = "。！？；：.!?;:」）)"
+_MAX_PART_BYTES = 50 * 1024 * 1024
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -46,9 +48,25 @@ def decode_text(data: bytes, name: str) -> str:
 
 def _xml(archive: zipfile.ZipFile, member: str, name: str) -> ElementTree.Element | None:
     try:
-        raw = archive.read(member)
+        info = archive.getinfo(member)
     except KeyError:
         return None
+    # A zip's header states its unpacked size: refuse a bomb before inflating it.
+    if info.file_size > _MAX_PART_BYTES:
+        raise DocumentError(name, "file", f"{member} unpacks to more than {_MAX_PART_BYTES} bytes")
+    # zipfile signals a damaged or encrypted member with any of these (found by mutating
+    # valid files); each means the upload cannot be read, never a server error.
+    try:
+        raw = archive.read(info)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        ValueError,
+        NotImplementedError,
+        EOFError,
+        RuntimeError,
+    ) as exc:
+        raise DocumentError(name, "file", f"damaged Word file ({member}: {exc})") from exc
     # Entity declarations have no business in a Word part; refusing them rules out entity bombs.
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise DocumentError(name, "file", f"{member} declares XML entities; not a Word document")
@@ -90,7 +108,7 @@ def docx_to_markdown(data: bytes, name: str) -> str:
     """The paragraphs of a .docx as Markdown: headings as `#` lines, list items as `- ` lines."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
         raise DocumentError(name, "file", "not a Word .docx file (not a zip archive)") from exc
     with archive:
         document = _xml(archive, "word/document.xml", name)
@@ -145,7 +163,9 @@ def pdf_to_text(data: bytes, name: str) -> str:
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(name, "file", "the PDF is password-protected")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError) as exc:
+    # pypdf reports most damage as PyPdfError, but a mangled object can surface as one of
+    # these while it walks the file (found by mutating valid PDFs); each means "unreadable".
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise DocumentError(name, "file", f"not a readable PDF: {exc}") from exc
     text = "\n\n".join(_join_wrapped_lines(page) for page in pages if page.strip())
     if not text.strip():

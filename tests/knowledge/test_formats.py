@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -166,3 +167,26 @@ def test_a_mixed_folder_goes_through_one_upload_path_with_audit(
     with Session(engine_for(Settings())) as fresh:
         events = fresh.exec(select(AuditEvent.object_id)).all()
     assert sorted(events) == [f"acme/{i}" for i in sorted(titles)]
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("damaged.pdf", pdf_bytes(["结对复盘", "适用场景：同样的问题又出现。"])),
+        ("damaged.docx", docx_bytes([("1", "结对复盘"), ("", "同样的问题又出现。")])),
+    ],
+)
+def test_damaged_files_are_document_errors_never_crashes(name: str, valid: bytes) -> None:
+    rng = random.Random(4)
+    for _ in range(400):
+        data = bytearray(valid)
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 20)]
+        try:
+            parse_file(name, bytes(data))
+        except DocumentError as exc:
+            assert exc.file == name
