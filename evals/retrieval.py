@@ -59,7 +59,7 @@ class RetrievalCase(BaseModel):
 
     id: str
     query: str
-    lang: Literal["zh", "en"]
+    lang: Literal["zh", "en", "mixed"]
     kind: Literal["paraphrase", "symptom", "situation", "keyword", "english"]
     relevant: dict[str, int] = Field(min_length=1)
     split: Literal["dev", "test"] = "test"
