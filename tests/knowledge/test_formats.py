@@ -114,6 +114,7 @@ def test_pdf_text_layer_is_read() -> None:
         ("notes.rtf", b"{\\rtf1 x}", "only .md"),
         ("binary.txt", b"\x00\x01\x02\x03", "not a text file"),
     ],
+    ids=["scan", "broken-pdf", "broken-docx", "empty-docx", "rtf", "binary"],
 )
 def test_unreadable_files_are_named_with_the_reason(name: str, data: bytes, reason: str) -> None:
     with pytest.raises(DocumentError) as raised:
@@ -175,6 +176,7 @@ def test_a_mixed_folder_goes_through_one_upload_path_with_audit(
         ("damaged.pdf", pdf_bytes(["结对复盘", "适用场景：同样的问题又出现。"])),
         ("damaged.docx", docx_bytes([("1", "结对复盘"), ("", "同样的问题又出现。")])),
     ],
+    ids=["pdf", "docx"],
 )
 def test_damaged_files_are_document_errors_never_crashes(name: str, valid: bytes) -> None:
     rng = random.Random(4)
