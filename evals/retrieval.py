@@ -179,6 +179,7 @@ def evaluate(
         "ingest_seconds": round(ingest_s, 2),
         "overall": overall,
         "by_kind": by_kind,
+        "kind_counts": {kind: sum(c.kind == kind for c in cases) for kind in by_kind["hybrid"]},
         "hybrid_misses": misses,
     }
 
@@ -197,9 +198,10 @@ def _print_result(title: str, result: dict[str, object], *, show_misses: bool) -
             f"{mode:<8} {m['recall@1']:>9.3f} {m['recall@3']:>9.3f} "
             f"{m['mrr']:>7.3f} {m['ndcg@5']:>7.3f}"
         )
+    counts: dict[str, int] = result["kind_counts"]  # type: ignore[assignment]
     kinds = sorted(by_kind["hybrid"])
-    print("by query style, recall@1 / recall@3 (n):")
-    print(f"{'mode':<8} " + " ".join(f"{k:>16}" for k in kinds))
+    print("by query style, recall@1 / recall@3:")
+    print(f"{'mode':<8} " + " ".join(f"{f'{k} ({counts[k]})':>16}" for k in kinds))
     for mode in MODES:
         cells = " ".join(
             f"{by_kind[mode][k]['recall@1']:>9.2f} / {by_kind[mode][k]['recall@3']:.2f}"
