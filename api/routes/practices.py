@@ -96,7 +96,11 @@ async def _upload_from_request(
             if not isinstance(upload, str)
         ]
         if not files:
-            raise _document_error(DocumentError("(form)", "file", "no .md file was uploaded"))
+            raise _document_error(
+                DocumentError(
+                    "(form)", "file", "no practice file (.md, .txt, .docx, .pdf) was uploaded"
+                )
+            )
         return files, [], collection
     try:
         body = DocumentIn.model_validate(await request.json())
@@ -104,7 +108,7 @@ async def _upload_from_request(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.errors()) from exc
     except ValueError as exc:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "body: send JSON or a multipart .md upload"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "body: send JSON or a multipart file upload"
         ) from exc
     try:
         doc = PracticeDocument(**body.model_dump(exclude={"collection"}), source="(json)")

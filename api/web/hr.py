@@ -189,7 +189,7 @@ def upload_practice(
     settings: SettingsDep,
     file: UploadFile,
 ) -> Response:
-    """Add or replace a practice from a Markdown file with front matter (HR and admins)."""
+    """Add or replace a practice from a .md, .txt, .docx or .pdf file (HR and admins)."""
     require_role(user, Role.hr, Role.admin)
     # A plain `def` runs in the threadpool: parsing and embedding block it, not the event loop.
     # One byte over the limit is enough to tell that the file is too large.

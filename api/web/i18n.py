@@ -241,12 +241,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search": ("搜索", "Search"),
     "search_label": ("描述一个需要改进的方面", "Describe a gap to work on"),
     "search_empty": ("没有找到相关实践。", "No matching practice."),
+    "matched_sentence": ("匹配的句子:", "Matched sentence:"),
     "documents": ("全部实践({n})", "All practices ({n})"),
     "documents_empty": ("实践库还是空的。", "The library is empty."),
-    "upload": ("上传实践(.md)", "Upload a practice (.md)"),
+    "upload": (
+        "上传实践(.md/.txt/.docx/.pdf)",
+        "Upload a practice (.md/.txt/.docx/.pdf)",
+    ),
     "upload_help": (
-        "Markdown 文件,开头带 front matter(id、title、tags…)。同 id 会替换旧版本。",
-        "A Markdown file with front matter (id, title, tags…). The same id replaces the old version.",
+        "Markdown(可带 front matter:id、title、tags…)、纯文本、Word 或 PDF。"
+        "没有 front matter 时,标题取第一个标题行,id 取文件名。同 id 会替换旧版本。",
+        "Markdown (front matter optional: id, title, tags…), plain text, Word or PDF. Without "
+        "front matter the title is the first heading and the id the file name. The same id "
+        "replaces the old version.",
     ),
     "upload_button": ("上传", "Upload"),
     # flashes

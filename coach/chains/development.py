@@ -221,7 +221,10 @@ def _search(kb: KnowledgeBase, query: str) -> list[SearchHit]:
 
 def _match(kb: KnowledgeBase, gap: Gap, hit: SearchHit) -> Match:
     document = kb.get_document(hit.id)
-    practice = PracticeRecord(id=hit.id, title=hit.title, snippet=hit.snippet, tags=hit.tags)
+    practice = PracticeRecord(
+        id=hit.id, title=hit.title, snippet=hit.snippet, tags=hit.tags,
+        matched_sentence=hit.matched_sentence,
+    )  # fmt: skip
     steps = practice_steps(document.body) if document is not None else ()
     return Match(gap, practice, hit.score, steps)
 

@@ -161,6 +161,8 @@ class PracticeRecord(BaseModel):
     title: str
     snippet: str
     tags: list[str]
+    matched_sentence: str = ""
+    """The sentence of the practice that matched the gap, shown beside the suggestion."""
 
 
 class Calendar(BaseModel):

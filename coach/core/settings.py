@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         validation_alias="COACH_CHROMA_URL",
         description="Chroma server URL; empty means embedded Chroma under COACH_HOME.",
     )
+    knowledge_vocabulary: Path | None = Field(
+        default=None, validation_alias="COACH_KNOWLEDGE_VOCABULARY",
+        description="A YAML file of the company's own symptom → concept entries and English "
+        "glossary terms, used with the ones Coach ships for practice search.",
+    )  # fmt: skip
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024,
         validation_alias="COACH_MAX_UPLOAD_BYTES",

@@ -1,4 +1,4 @@
-"""Practice library: documents, embeddings, Chroma store and hybrid retrieval."""
+"""Practice library: documents in several formats, embeddings, Chroma store, hybrid retrieval."""
 
 from coach.knowledge.documents import (
     AUDIENCES,
@@ -7,6 +7,7 @@ from coach.knowledge.documents import (
     PracticeDocument,
     UploadError,
     UploadTooLarge,
+    parse_file,
     parse_markdown,
     parse_upload,
     read_documents,
@@ -23,6 +24,7 @@ from coach.knowledge.service import (
     upload_documents,
 )
 from coach.knowledge.store import CollectionNameError, StoreError, validate_collection_name
+from coach.knowledge.vocabulary import Vocabulary, load_vocabulary, shipped_vocabulary
 
 __all__ = [
     "AUDIENCES",
@@ -42,12 +44,16 @@ __all__ = [
     "StoreError",
     "UploadError",
     "UploadTooLarge",
+    "Vocabulary",
     "default_embedder",
     "ensure_shipped_library",
+    "load_vocabulary",
     "open_knowledge_base",
+    "parse_file",
     "parse_markdown",
     "parse_upload",
     "read_documents",
+    "shipped_vocabulary",
     "upload_documents",
     "validate_collection_name",
 ]

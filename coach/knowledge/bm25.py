@@ -7,7 +7,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,15 +78,19 @@ class BM25Index:
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query (zeros where nothing matches)."""
+        return self.weighted_scores(Counter(query_tokens))
+
+    def weighted_scores(self, terms: Mapping[str, float]) -> np.ndarray:
+        """BM25 with a weight per query term in place of its count in the query."""
         out = np.zeros(self.size, dtype=np.float32)
         if not self.size:
             return out
         norm = self.k1 * (1 - self.b + self.b * self._lengths / max(self._avg, 1e-9))
-        for term, qtf in Counter(query_tokens).items():
+        for term, weight in terms.items():
             postings = self._postings.get(term)
             if not postings:
                 continue
             idf = self.idf(term)
             for idx, tf in postings:
-                out[idx] += qtf * idf * tf * (self.k1 + 1) / (tf + norm[idx])
+                out[idx] += weight * idf * tf * (self.k1 + 1) / (tf + norm[idx])
         return out

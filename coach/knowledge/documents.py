@@ -1,6 +1,6 @@
-"""Practice documents: Markdown files with a YAML front matter block.
+"""Practice documents: Markdown (with or without a YAML front matter block), text, Word, PDF.
 
-A document looks like::
+A document with front matter looks like::
 
     ---
     id: five-whys
@@ -10,6 +10,9 @@ A document looks like::
     ---
     正文……
 
+Without front matter (how HR libraries usually arrive) the id comes from the file name, the
+title from the first heading (else a short first line, else the file name) and the practice
+is for every audience.
 Every problem is reported as a `DocumentError` naming the file and the field so that
 an author can fix the library without reading a traceback.
 """
@@ -28,6 +31,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coach.knowledge.errors import DocumentError, UploadError, UploadTooLarge
+from coach.knowledge.formats import decode_text, docx_to_markdown, pdf_to_text
+
 logger = logging.getLogger(__name__)
 
 Audience = Literal["个人", "团队", "管理者", "HR"]
@@ -36,24 +42,13 @@ AUDIENCES: tuple[str, ...] = ("个人", "团队", "管理者", "HR")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_FIELDS = {"id", "title", "tags", "applies_to", "competencies"}
-
-
-class DocumentError(ValueError):
-    """A practice document is invalid; names the file and the offending field."""
-
-    def __init__(self, file: str, field: str, reason: str) -> None:
-        self.file = file
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{file}: field '{field}': {reason}")
-
-
-class UploadError(DocumentError):
-    """An uploaded file is not a Markdown text file Coach can read (name, size or encoding)."""
-
-
-class UploadTooLarge(UploadError):
-    """An uploaded file is over the size limit."""
+_FRONT_MATTER_OPENING = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+_FRONT_MATTER_FIELD = re.compile(r"\A(?:id|title|applies_to)[ \t]*:")
+_H1 = re.compile(r"^#[ \t]+\S")
+_HEADING = re.compile(r"^#{1,6}[ \t]+")
+_TITLE_MAX = 40
+_NOT_A_TITLE_END = ("。", "！", "？", "；", "：", ".", "!", "?", ";", ":", "，", ",")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".md", ".markdown", ".txt", ".docx", ".pdf")
 
 
 class PracticeDocument(BaseModel):
@@ -126,11 +121,32 @@ def _as_list(meta: dict[str, object], key: str, filename: str) -> object:
     return value
 
 
+def _validated(data: dict[str, object], filename: str) -> PracticeDocument:
+    try:
+        return PracticeDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "document"
+        if data.get(field.split(".")[0]) is None and first["type"] in {"missing", "string_type"}:
+            reason = "is required"
+        else:
+            reason = first["msg"]
+        raise DocumentError(filename, field, reason) from exc
+
+
 def parse_markdown(text: str, filename: str) -> PracticeDocument:
     """Parse one Markdown practice document; raise `DocumentError` naming file and field."""
     match = _FRONT_MATTER.match(text)
     if not match:
-        raise DocumentError(filename, "front_matter", "missing '---' YAML block at the top")
+        if _FRONT_MATTER_OPENING.match(text) or _FRONT_MATTER_FIELD.match(text.lstrip("\ufeff")):
+            # An author who started front matter and got its fences wrong wants to hear so,
+            # not to find the YAML indexed as the practice's text.
+            raise DocumentError(
+                filename, "front_matter", "a front matter block needs a '---' line before and after"
+            )
+        title, body = _markdown_title(text)
+        # Without a heading, a Markdown file reads like a text file: a short first line titles it.
+        return _plain_document(title, body, filename) if title else parse_plain_text(body, filename)
     raw_meta, body = match.group(1), match.group(2).strip()
     try:
         meta = yaml.safe_load(raw_meta) or {}
@@ -154,16 +170,52 @@ def parse_markdown(text: str, filename: str) -> PracticeDocument:
     for key in ("id", "title"):
         if isinstance(data[key], int | float):
             data[key] = str(data[key])
-    try:
-        return PracticeDocument.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "document"
-        if data.get(field.split(".")[0]) is None and first["type"] in {"missing", "string_type"}:
-            reason = "is required"
-        else:
-            reason = first["msg"]
-        raise DocumentError(filename, field, reason) from exc
+    return _validated(data, filename)
+
+
+def parse_plain_text(text: str, filename: str) -> PracticeDocument:
+    """Parse a text practice: a short first line is its title, the rest its body."""
+    lines = text.lstrip("\ufeff").strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    if first and len(first) <= _TITLE_MAX and not first.endswith(_NOT_A_TITLE_END):
+        return _plain_document(first, "\n".join(lines[1:]).strip(), filename)
+    return _plain_document(None, text.strip(), filename)
+
+
+def _markdown_title(text: str) -> tuple[str | None, str]:
+    """The first level-1 heading (else a heading on the first line) and the body without it."""
+    lines = text.lstrip("\ufeff").strip().splitlines()
+    candidates = [i for i, line in enumerate(lines) if _H1.match(line)]
+    if not candidates and lines and _HEADING.match(lines[0]):
+        candidates = [0]
+    if not candidates:
+        return None, "\n".join(lines).strip()
+    at = candidates[0]
+    title = _HEADING.sub("", lines[at]).strip().strip("#").strip()
+    return title or None, "\n".join(lines[:at] + lines[at + 1 :]).strip()
+
+
+def file_stem_id(filename: str) -> str:
+    """A slug id from a file name; names that are not ASCII get a stable hash-based one."""
+    stem = Path(filename).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60].strip("-")
+    if len(slug) >= 2 and stem.isascii():
+        return slug
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:10]
+    return f"{slug}-{digest}" if len(slug) >= 2 else f"doc-{digest}"
+
+
+def _plain_document(title: str | None, body: str, filename: str) -> PracticeDocument:
+    data: dict[str, object] = {
+        "id": file_stem_id(filename),
+        "title": (title or Path(filename).stem)[:120],
+        "tags": [],
+        "applies_to": list(AUDIENCES),
+        "competencies": [],
+        "body": body,
+        "source": filename,
+    }
+    return _validated(data, filename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,18 +226,25 @@ class MarkdownFile:
     data: bytes
 
 
+def parse_file(name: str, data: bytes) -> PracticeDocument:
+    """Parse one practice file by its extension (.md, .markdown, .txt, .docx, .pdf)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return parse_markdown(decode_text(data, name), name)
+    if suffix == ".txt":
+        return parse_plain_text(decode_text(data, name), name)
+    if suffix == ".docx":
+        return parse_markdown(docx_to_markdown(data, name), name)
+    if suffix == ".pdf":
+        return parse_plain_text(pdf_to_text(data, name), name)
+    raise UploadError(name, "file", f"only {', '.join(SUPPORTED_SUFFIXES)} files are accepted")
+
+
 def parse_upload(upload: MarkdownFile, *, max_bytes: int | None) -> PracticeDocument:
-    """Parse one uploaded `.md` file (at most `max_bytes`); raise `UploadError` or `DocumentError`."""
-    name = upload.name
-    if not name.endswith(".md"):
-        raise UploadError(name, "file", "only .md files are accepted")
+    """Parse one uploaded practice file (at most `max_bytes`); raise `DocumentError`."""
     if max_bytes is not None and len(upload.data) > max_bytes:
-        raise UploadTooLarge(name, "file", f"larger than {max_bytes} bytes")
-    try:
-        text = upload.data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadError(name, "file", "not UTF-8 text") from exc
-    return parse_markdown(text, name)
+        raise UploadTooLarge(upload.name, "file", f"larger than {max_bytes} bytes")
+    return parse_file(upload.name, upload.data)
 
 
 def check_unique(docs: Iterable[PracticeDocument]) -> None:
@@ -200,17 +259,15 @@ def check_unique(docs: Iterable[PracticeDocument]) -> None:
 
 
 def read_documents(path: Path) -> list[PracticeDocument]:
-    """Load and validate every `*.md` file in `path` (sorted); fail on the first bad one."""
+    """Load and validate every practice file in `path` (sorted); fail on the first bad one."""
     if not path.is_dir():
         raise DocumentError(str(path), "path", "is not a directory")
     docs: list[PracticeDocument] = []
-    for file in sorted(path.glob("*.md")):
-        if file.name.lower() == "readme.md":
+    for file in sorted(path.iterdir()):
+        if not file.is_file() or file.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(file.name, "encoding", "file is not UTF-8") from exc
-        docs.append(parse_markdown(text, file.name))
+        if file.stem.lower() == "readme" or file.name.startswith((".", "~$")):
+            continue
+        docs.append(parse_file(file.name, file.read_bytes()))
     check_unique(docs)
     return docs

@@ -3,12 +3,18 @@
 Chunks are ranked first, then collapsed to their document (best chunk wins), and only
 then fused: fusing chunk lists would reward long documents with many similar chunks.
 Reciprocal rank fusion uses the customary k=60 and equal weights, so no score
-calibration between cosine similarities and BM25 is needed.
+calibration between cosine similarities and BM25 is needed (other k and weights were
+measured on the dev queries and did not help).
+
+Both lists see the query rewritten by the vocabulary (`coach.knowledge.vocabulary`): BM25
+weighs the added words at half a query word, the dense query embeds them with the query.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +28,7 @@ from coach.knowledge.store import StoredChunk
 SearchMode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 SNIPPET_CHARS = 160
+_SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
 
 
 class SearchHit(BaseModel):
@@ -31,6 +38,9 @@ class SearchHit(BaseModel):
     title: str
     score: float = Field(description="RRF score in hybrid mode, cosine or BM25 otherwise.")
     snippet: str = Field(description="The best matching passage, shortened.")
+    matched_sentence: str = Field(
+        default="", description="The sentence of the document that best matches the query."
+    )
     tags: list[str] = Field(default_factory=list)
     applies_to: list[str] = Field(default_factory=list)
 
@@ -59,6 +69,7 @@ class IndexSnapshot:
     bm25: BM25Index
     docs: dict[str, DocInfo]
     position: dict[str, int] = field(default_factory=dict)
+    sentences: dict[str, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, revision: str, chunks: Sequence[StoredChunk]) -> IndexSnapshot:
@@ -87,6 +98,7 @@ class IndexSnapshot:
             bm25=BM25Index([tokenize(c.text) for c in ordered]),
             docs=docs,
             position={c.id: i for i, c in enumerate(ordered)},
+            sentences=_document_sentences(ordered),
         )
 
     def allowed_docs(
@@ -101,6 +113,32 @@ class IndexSnapshot:
             for d in self.docs.values()
             if (not tag_set or tag_set & set(d.tags)) and (not who or who & set(d.applies_to))
         }
+
+
+def _document_sentences(
+    chunks: Sequence[StoredChunk],
+) -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Each document's sentences in order with their tokens, from its chunks."""
+    found: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for chunk in sorted(chunks, key=lambda c: int(c.metadata.get("chunk_index", 0) or 0)):
+        body = str(chunk.metadata.get("body_text", chunk.text))
+        doc = found.setdefault(str(chunk.metadata.get("doc_id", "")), [])
+        for sentence in (p.strip() for p in _SENTENCE.split(body)):
+            if len(sentence) >= 4:
+                doc.append((sentence, frozenset(tokenize(sentence))))
+    return found
+
+
+def matched_sentence(
+    sentences: Sequence[tuple[str, frozenset[str]]], terms: Mapping[str, float], bm25: BM25Index
+) -> str:
+    """The sentence sharing the most query weight (rarer words count more); first on ties."""
+    best, best_score = "", 0.0
+    for sentence, tokens in sentences:
+        score = sum(w * bm25.idf(t) for t, w in terms.items() if t in tokens)
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
 
 
 def _json_list(raw: object) -> list[str]:
@@ -122,12 +160,15 @@ def _collapse(
     return sorted(((d, s, p) for d, (s, p) in best.items()), key=lambda t: (-t[1], t[0]))
 
 
-def rrf_fuse(rankings: Sequence[Sequence[str]], *, k: int = RRF_K) -> dict[str, float]:
-    """Reciprocal rank fusion of ranked id lists: sum of 1 / (k + rank)."""
+def rrf_fuse(
+    rankings: Sequence[Sequence[str]], *, k: int = RRF_K, weights: Sequence[float] | None = None
+) -> dict[str, float]:
+    """Reciprocal rank fusion of ranked id lists: sum of weight / (k + rank)."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if weights is not None else 1.0
         for rank, doc_id in enumerate(ranking, start=1):
-            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (k + rank)
+            fused[doc_id] = fused.get(doc_id, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -136,7 +177,32 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
 
 
-DenseFn = Callable[[int, Sequence[str] | None], list[tuple[str, float]]]
+DenseFn = Callable[[str, int, Sequence[str] | None], list[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Fusion settings, chosen on the development query sets only (see `evals/retrieval.py`)."""
+
+    rrf_k: int = RRF_K
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    expansion_weight: float = 0.5
+    # The dense query embeds the vocabulary's words too: a complaint's vector moves towards
+    # the practice's words (hybrid recall@3 on the second dev set 0.881 → 0.927).
+    dense_expansion: bool = True
+
+
+DEFAULT_TUNING = Tuning()
+
+
+def query_terms(query: str, expansion: Sequence[str], weight: float) -> dict[str, float]:
+    """BM25 term weights: the query's own tokens by count, words the vocabulary added `weight`."""
+    terms: dict[str, float] = dict(Counter(tokenize(query)))
+    for token in tokenize(" ".join(expansion)):
+        if token not in terms:
+            terms[token] = weight
+    return terms
 
 
 def run_search(
@@ -149,19 +215,29 @@ def run_search(
     tags: Sequence[str] | None = None,
     applies_to: Sequence[str] | None = None,
     depth: int = 50,
+    expansion: Sequence[str] = (),
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> list[SearchHit]:
-    """Rank documents of `snapshot` for `query`; `dense(n, doc_ids)` returns chunk similarities."""
+    """Rank documents of `snapshot` for `query`; `dense(text, n, doc_ids)` gives chunk similarities.
+
+    `expansion` holds the words query rewriting added (`Vocabulary.expand`).
+    """
     allowed = snapshot.allowed_docs(tags, applies_to)
     if k <= 0 or not snapshot.chunk_ids or (allowed is not None and not allowed):
         return []
+    within = sorted(allowed) if allowed is not None else None
+    terms = query_terms(query, expansion, tuning.expansion_weight)
     lists: list[list[tuple[str, float, int]]] = []
+    weights: list[float] = []
     if mode in ("dense", "hybrid"):
+        text = " ".join([query, *expansion]) if tuning.dense_expansion and expansion else query
         # Several chunks per document, so ask for more chunks than documents needed.
-        hits = dense(max(depth, k) * 3, sorted(allowed) if allowed is not None else None)
+        hits = dense(text, max(depth, k) * 3, within)
         scored = [(snapshot.position[cid], sim) for cid, sim in hits if cid in snapshot.position]
         lists.append(_collapse(scored, snapshot.chunk_docs)[: max(depth, k)])
+        weights.append(tuning.dense_weight)
     if mode in ("bm25", "hybrid"):
-        scores = snapshot.bm25.scores(tokenize(query))
+        scores = snapshot.bm25.weighted_scores(terms)
         order = np.flatnonzero(scores > 0)
         scored = [
             (int(i), float(scores[i]))
@@ -169,9 +245,12 @@ def run_search(
             if allowed is None or snapshot.chunk_docs[int(i)] in allowed
         ]
         lists.append(_collapse(scored, snapshot.chunk_docs)[: max(depth, k)])
+        weights.append(tuning.bm25_weight)
 
     if mode == "hybrid":
-        fused = rrf_fuse([[d for d, _, _ in ranked] for ranked in lists])
+        fused = rrf_fuse(
+            [[d for d, _, _ in ranked] for ranked in lists], k=tuning.rrf_k, weights=weights
+        )
         best_pos = {}
         # Snippet from the dense list's best chunk when it has one (applied last, so it wins).
         for ranked in reversed(lists):
@@ -180,16 +259,20 @@ def run_search(
         rows = [(d, s, best_pos[d]) for d, s in final]
     else:
         rows = lists[0][:k]
-    return [_hit(snapshot, doc_id, score, pos) for doc_id, score, pos in rows]
+    return [_hit(snapshot, doc_id, score, pos, terms) for doc_id, score, pos in rows]
 
 
-def _hit(snapshot: IndexSnapshot, doc_id: str, score: float, pos: int) -> SearchHit:
+def _hit(
+    snapshot: IndexSnapshot, doc_id: str, score: float, pos: int, terms: Mapping[str, float]
+) -> SearchHit:
     info = snapshot.docs[doc_id]
+    sentence = matched_sentence(snapshot.sentences.get(doc_id, ()), terms, snapshot.bm25)
     return SearchHit(
         id=doc_id,
         title=info.title,
         score=round(float(score), 6),
         snippet=_snippet(snapshot.chunk_bodies[pos]),
+        matched_sentence=sentence,
         tags=list(info.tags),
         applies_to=list(info.applies_to),
     )

@@ -29,13 +29,16 @@ from coach.knowledge.documents import (
 )
 from coach.knowledge.embedding import Embedder, default_embedder
 from coach.knowledge.search import (
+    DEFAULT_TUNING,
     IndexSnapshot,
     SearchHit,
     SearchMode,
+    Tuning,
     doc_summary_fields,
     run_search,
 )
 from coach.knowledge.store import ChromaStore, StoredChunk, make_client, validate_collection_name
+from coach.knowledge.vocabulary import Vocabulary, shipped_vocabulary, vocabulary_with
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +81,18 @@ class KnowledgeBase:
     """Practice documents in Chroma plus an in-process BM25 cache derived from them."""
 
     def __init__(
-        self, path: Path | None = None, url: str | None = None, embedder: Embedder | None = None
+        self,
+        path: Path | None = None,
+        url: str | None = None,
+        embedder: Embedder | None = None,
+        *,
+        vocabulary: Vocabulary | None = None,
+        tuning: Tuning = DEFAULT_TUNING,
     ) -> None:
         self._store = ChromaStore(make_client(path, url or ""))
         self._embedder = embedder
+        self.vocabulary = vocabulary if vocabulary is not None else shipped_vocabulary()
+        self.tuning = tuning
         self._cache: dict[str, IndexSnapshot] = {}
         self._lock = threading.Lock()
 
@@ -265,12 +276,13 @@ class KnowledgeBase:
         col, snapshot = found
         embedder = self.embedder
 
-        def dense(n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
-            return self._store.query(col, embedder.embed_query(query), n=n, doc_ids=doc_ids)
+        def dense(text: str, n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
+            return self._store.query(col, embedder.embed_query(text), n=n, doc_ids=doc_ids)
 
         return run_search(
-            snapshot, query, dense=dense, k=k, mode=mode, tags=tags, applies_to=applies_to
-        )
+            snapshot, query, dense=dense, k=k, mode=mode, tags=tags, applies_to=applies_to,
+            expansion=self.vocabulary.expand(query), tuning=self.tuning,
+        )  # fmt: skip
 
 
 def _chunk_metadata(
@@ -295,12 +307,20 @@ def _chunk_metadata(
 
 
 def open_knowledge_base(
-    *, chroma_path: Path, chroma_url: str = "", embedder: Embedder | None = None
+    *,
+    chroma_path: Path,
+    chroma_url: str = "",
+    embedder: Embedder | None = None,
+    vocabulary_file: Path | None = None,
 ) -> KnowledgeBase:
-    """A `KnowledgeBase` on the Chroma server at `chroma_url`, else embedded at `chroma_path`."""
+    """A `KnowledgeBase` on the Chroma server at `chroma_url`, else embedded at `chroma_path`.
+
+    `vocabulary_file` is the company's addition to the shipped search vocabulary.
+    """
+    vocabulary = vocabulary_with(vocabulary_file)
     if chroma_url:
-        return KnowledgeBase(None, chroma_url, embedder)
-    return KnowledgeBase(chroma_path, None, embedder)
+        return KnowledgeBase(None, chroma_url, embedder, vocabulary=vocabulary)
+    return KnowledgeBase(chroma_path, None, embedder, vocabulary=vocabulary)
 
 
 def ensure_shipped_library(

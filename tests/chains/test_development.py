@@ -110,6 +110,17 @@ def test_a_gap_whose_best_practice_scores_low_gets_none() -> None:
     assert all(m.score >= development.MIN_SCORE for m in matches)
 
 
+def test_each_match_shows_the_sentence_of_the_practice_that_matched_its_gap() -> None:
+    sentence = "跨团队的工作每周同步一次进度，卡点当场提出。"
+    hit = SearchHit(
+        id="shared-cross-team-kr", title="跨团队共担", score=0.0328, snippet="…",
+        matched_sentence=sentence,
+    )  # fmt: skip
+    kb = RecordingKnowledge({"跨部门会议": [hit]})
+    (match,) = development.retrieve(kb, find_gaps(_snapshot(REVIEWS)))
+    assert match.practice.matched_sentence == sentence
+
+
 def test_practice_steps_keep_the_action_and_drop_examples_numbers_and_quotes() -> None:
     body = (Path(knowledge_dir()) / "five-whys.md").read_text(encoding="utf-8")
     steps = practice_steps(body)

@@ -79,10 +79,16 @@ def _upload(session: Session, kb: KnowledgeBase, *files: MarkdownFile) -> None:
 @pytest.mark.parametrize(
     ("bad", "error", "field"),
     [
-        (MarkdownFile("notes.txt", b"plain"), DocumentError, "file"),
+        (MarkdownFile("notes.rtf", b"{\\rtf1 plain}"), DocumentError, "file"),
         (MarkdownFile("big.md", b"x" * 4097), UploadTooLarge, "file"),
-        (MarkdownFile("latin.md", "---\n".encode("utf-16")), DocumentError, "file"),
-        (MarkdownFile("bare.md", "没有头部".encode()), DocumentError, "front_matter"),
+        (MarkdownFile("latin.md", b"caf\xe9 \x80"), DocumentError, "file"),
+        (MarkdownFile("scan.pdf", b"%PDF-1.4 not really"), DocumentError, "file"),
+        (MarkdownFile("memo.docx", b"PK not a zip"), DocumentError, "file"),
+        (
+            MarkdownFile("half.md", "id: x\ntitle: 半个头\n---\n正文".encode()),
+            DocumentError,
+            "front_matter",
+        ),
         (
             MarkdownFile("again.md", _markdown("weekly-review", "重复").encode()),
             DocumentError,
