@@ -405,7 +405,7 @@ def eval_retrieval(
 
 @eval_app.command("targets")
 def eval_targets(
-    variant: Annotated[str, typer.Option(help="base, shifted or both.")] = "both",
+    variant: Annotated[str, typer.Option(help="base, shifted, small, both or all.")] = "both",
     seed: Annotated[int, typer.Option(help="Seed of the generated company.")] = 7,
     employees: Annotated[int, typer.Option(min=10, help="People in the generated company.")] = 800,
     panel: Annotated[
