@@ -9,7 +9,9 @@ identity otherwise):
 * Seasonality `s` is estimated per role group (a role with enough people, else the whole
   metric) from the period effects of a robust two-way (person + period) decomposition,
   and kept only if season dummies explain the period effects beyond a linear trend
-  (F-test, p < 0.01, at least two full years of data).
+  (F-test, p < 0.01, at least two full years of data). Each person's own offsets around
+  it are shrunk toward none by empirical Bayes and kept only when they predicted the
+  group's last year better than the group's pattern alone (`_person_seasons`).
 * Ramp-up `r(tenure) = A*exp(-tenure/lambda)` is learned cross-sectionally: how far people
   at a given tenure sit from the median of their role+level peers in the same period.
   It is kept only if it beats a constant (F-test, p < 0.01).
@@ -93,6 +95,7 @@ RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
+SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 COLD_DOF = 30.0
 # Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
 # 3 = nearly a random walk observed without noise), a quarter decade apart.
@@ -273,6 +276,126 @@ def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonal
 
 
 @dataclass(frozen=True)
+class PersonSeasons:
+    """People's own seasonal offsets around their group's, shrunk by empirical Bayes."""
+
+    factors: FloatArray  # person x season (absolute: ordinal % season length)
+    var: FloatArray  # each person's posterior variance of one offset
+
+
+def _centred_moving_average(z: FloatArray, length: int) -> FloatArray:
+    """The 2 x `length` centred moving average of each row (NaN where a window has a gap)."""
+    out = np.full_like(z, np.nan)
+    if z.shape[1] <= length:
+        return out
+    weights = np.r_[0.5, np.ones(length - 1), 0.5] / length
+    windows = np.lib.stride_tricks.sliding_window_view(z, length + 1, axis=1)
+    half = length // 2
+    out[:, half : half + windows.shape[1]] = windows @ weights
+    return out
+
+
+def _person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSeasons:
+    """People's own offsets if they predict the group's last year better than none do.
+
+    The offsets are estimated without the last year and scored on it: each person's
+    deviations from their own mean that year, against the offsets (squared error, summed
+    over the people with the whole year). Only a win out of sample switches them on, and
+    the offsets then come from all the data.
+    """
+    none = PersonSeasons(np.zeros((zs.shape[0], length)), np.zeros(zs.shape[0]))
+    if zs.shape[1] < 3 * length:
+        return none
+    trial = _shrunk_person_seasons(zs[:, :-length], first_ordinal, length)
+    held = zs[:, -length:]
+    whole = np.isfinite(held).all(axis=1)
+    if whole.sum() < 3 or not trial.factors.any():
+        return none
+    season = (first_ordinal + zs.shape[1] - length + np.arange(length)) % length
+    actual = held[whole] - held[whole].mean(axis=1, keepdims=True)
+    predicted = trial.factors[whole][:, season]
+    predicted = predicted - predicted.mean(axis=1, keepdims=True)
+    if float(np.sum((actual - predicted) ** 2)) >= float(np.sum(actual**2)):
+        return none
+    return _shrunk_person_seasons(zs, first_ordinal, length)
+
+
+def _shrunk_person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSeasons:
+    """Each person's seasonal deviation from the group's, shrunk toward none.
+
+    Raw offsets are the person's mean detrended value (against a centred moving
+    average) per season over the last SEASON_YEARS, centred. The between-person spread of
+    true offsets (omega2) comes from alternate years' agreement; a person's offsets keep the weight omega2 / (omega2 + sampling variance), so people
+    with long, clearly seasonal histories keep their own pattern and the rest borrow the
+    group's. Series whose phase differs from the group's are the common case in pooled
+    real panels; one pattern per role was most of the loss there.
+    """
+    n_persons = zs.shape[0]
+    none = PersonSeasons(np.zeros((n_persons, length)), np.zeros(n_persons))
+    keep = min(zs.shape[1], SEASON_YEARS * length)
+    z = zs[:, zs.shape[1] - keep :]
+    first = first_ordinal + zs.shape[1] - keep
+    resid = z - _centred_moving_average(z, length)
+    season = (first + np.arange(keep)) % length
+    onehot = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
+    seen = np.isfinite(resid)
+    counts = seen.astype(np.float64) @ onehot
+    sums = np.where(seen, resid, 0.0) @ onehot
+    usable = (counts >= 2).all(axis=1)
+    if usable.sum() < 3:
+        return none
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    raw = np.where(usable[:, None], means - means.mean(axis=1, keepdims=True), 0.0)
+    errors = np.where(seen, resid - raw[:, season], np.nan)
+    dof = seen.sum(axis=1) - length
+    group_var = _robust_var(errors[usable].ravel())
+    if not math.isfinite(group_var) or group_var <= 0:
+        return none
+    own_ss = np.nansum(np.minimum(errors**2, (DROP_K**2) * group_var), axis=1)
+    noise = (NU0 * group_var + own_ss) / (NU0 + np.maximum(dof, 0))
+    with np.errstate(divide="ignore"):
+        sampling = noise * np.mean(1.0 / np.maximum(counts, 1.0), axis=1) * (length - 1) / length
+    omega2 = _between_person_season_var(resid, season, (first + np.arange(keep)) // length, length)
+    if omega2 <= 0:
+        return none
+    weight = np.where(usable, omega2 / (omega2 + sampling), 0.0)
+    post_var = np.where(usable, omega2 * (1.0 - weight), omega2)
+    return PersonSeasons(weight[:, None] * raw, post_var)
+
+
+def _centred_season_means(resid: FloatArray, onehot: FloatArray) -> FloatArray:
+    """Each row's mean per season, centred across seasons (NaN without every season)."""
+    seen = np.isfinite(resid)
+    counts = seen.astype(np.float64) @ onehot
+    sums = np.where(seen, resid, 0.0) @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+    return np.asarray(means - means.mean(axis=1, keepdims=True), dtype=np.float64)
+
+
+def _between_person_season_var(
+    resid: FloatArray, season: npt.NDArray[np.int64], year: npt.NDArray[np.int64], length: int
+) -> float:
+    """omega2 from the agreement of people's offsets in alternate years.
+
+    Offsets measured in even and in odd years share only the person's true pattern, so
+    the mean of their product estimates its variance without the bias a squared offset
+    less a modelled sampling variance carries (persistent drift and spikes leak into a
+    moving-average residual, which read as person-specific seasonality where everyone
+    shared one pattern).
+    """
+    onehot = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
+    even, odd = year % 2 == 0, year % 2 == 1
+    a = _centred_season_means(np.where(even[None, :], resid, np.nan), onehot)
+    b = _centred_season_means(np.where(odd[None, :], resid, np.nan), onehot)
+    both = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    if both.sum() < 3:
+        return 0.0
+    return max(0.0, float(np.mean((a[both] * b[both]).sum(axis=1))) / (length - 1))
+
+
+@dataclass(frozen=True)
 class Ramp:
     """Ramp-up offset A*exp(-tenure/lam) on the model scale (A = 0 when not detected)."""
 
@@ -398,6 +521,7 @@ class MetricFit:
     last_value: FloatArray
     own_median: FloatArray
     hire_months: FloatArray = field(repr=False)
+    own_seasons: PersonSeasons = field(repr=False)
 
 
 def _hire_months(emp: EmployeeInfo) -> float:
@@ -488,20 +612,25 @@ def _role_groups(
 
 def _deseasonalise_and_deramp(
     panel: _Panel, group_rows: GroupRows
-) -> tuple[FloatArray, dict[str, GroupFit]]:
-    """Pass A: seasonality and ramp per group, and the matrix with both removed."""
+) -> tuple[FloatArray, dict[str, GroupFit], PersonSeasons]:
+    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them."""
     season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
     xmat = np.full_like(panel.zmat, np.nan)
     groups: dict[str, GroupFit] = {}
+    person_season = np.zeros((panel.n_persons, panel.season_len))
+    person_season_var = np.zeros(panel.n_persons)
     for g, rows in group_rows.items():
         zg = panel.zmat[rows]
         seas = _seasonality(_two_way_period_effects(zg), panel.first, panel.season_len)
         zs = zg - seas.factors[season_of_col][None, :]
+        own = _person_seasons(zs, panel.first, panel.season_len)
+        person_season[rows], person_season_var[rows] = own.factors, own.var
+        zs = zs - own.factors[:, season_of_col]
         deviation = _deviation_from_peers(zs, panel.cells[rows])
         ramp = _fit_ramp(deviation, panel.tenure[rows])
         xmat[rows] = zs - ramp.at(panel.tenure[rows])
         groups[g] = GroupFit(seasonality=seas, ramp=ramp)
-    return xmat, groups
+    return xmat, groups, PersonSeasons(person_season, person_season_var)
 
 
 def _deviation_from_peers(zs: FloatArray, cells: npt.NDArray[np.str_]) -> FloatArray:
@@ -683,7 +812,7 @@ def _filter_levels(
 def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     panel = _panel(data, metric_id)
     group_of_role, person_group, group_rows = _role_groups(panel.emps)
-    xmat, groups = _deseasonalise_and_deramp(panel, group_rows)
+    xmat, groups, own_seasons = _deseasonalise_and_deramp(panel, group_rows)
     slopes = _fit_slopes(panel, xmat, groups, group_rows)
     peers, prior_mean, prior_info = _peer_priors(panel, slopes)
     levels = _filter_levels(slopes, prior_mean, groups, group_rows)
@@ -702,7 +831,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         last_ordinal_of=panel.first + panel.last_col,
         last_value=panel.ymat[rows, panel.last_col],
         own_median=_nanmedian(_right_aligned(panel.ymat, panel.last_col, slopes.width), axis=1),
-        hire_months=panel.hire,
+        hire_months=panel.hire, own_seasons=own_seasons,
     )  # fmt: skip
 
 
@@ -899,6 +1028,8 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
     steps = max(horizon, 0)
     damped = sum(PHI**j for j in range(1, steps + 1)) if horizon > 0 else float(horizon)
     season = float(group.seasonality.factors[ordinal % fit.season_len])
+    if row is not None:
+        season += float(fit.own_seasons.factors[row, ordinal % fit.season_len])
     hire = _hire_months(emp)
     mid = ordinal_midpoint_months(ordinal, fit.metric.period_type)
     tenure = max(0.0, mid - hire) if math.isfinite(hire) else None
@@ -928,6 +1059,8 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         dof = COLD_DOF
         weight = 1.0
     var += group.seasonality.var
+    if row is not None:
+        var += float(fit.own_seasons.var[row])
     mean = level + slope * damped + season + ramp
     return Forecast(
         mean=mean,

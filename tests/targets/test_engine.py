@@ -11,6 +11,7 @@ from coach.targets import (
     TargetSuggestion,
     suggest_target,
 )
+from coach.targets.engine import fit_metric
 from tests.targets.helpers import DEFECTS, QUARTERS, build, employee, peers, series
 
 
@@ -212,3 +213,37 @@ def test_a_period_nobody_reported_is_a_gap_not_a_warning() -> None:
     hist = [h for h in hist if h.period != QUARTERS[5]]
     s = _suggest(build(emps, hist), "P01")
     assert s.quantiles["0.2"] < s.quantiles["0.5"] < s.quantiles["0.8"]
+
+
+def _two_phase_role(n_each: int = 15, noise: float = 0.04) -> tuple[list, list]:
+    """One role whose people peak in Q4 (ids A..) or in Q2 (ids B..), four years each."""
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    patterns = {"A": (-0.15, 0.0, -0.05, 0.2), "B": (-0.05, 0.2, -0.15, 0.0)}
+    rng = np.random.default_rng(3)
+    emps, hist = [], []
+    for prefix, pattern in patterns.items():
+        for i in range(n_each):
+            emp = employee(f"{prefix}{i:02d}", team=f"T{i % 3}")
+            emps.append(emp)
+            ability = rng.normal(0, 0.1)
+            values = [100 * math.exp(ability + pattern[k % 4] + rng.normal(0, noise))
+                      for k in range(16)]  # fmt: skip
+            hist.extend(series(emp.employee_id, values, periods=quarters))
+    return emps, hist
+
+
+def test_people_keep_their_own_seasonal_pattern_when_it_differs_from_the_role() -> None:
+    data = build(*_two_phase_role())
+    a_q4, a_q2 = (_suggest(data, "A01", period=p) for p in ("2025Q4", "2025Q2"))
+    b_q4, b_q2 = (_suggest(data, "B01", period=p) for p in ("2025Q4", "2025Q2"))
+    # The role's average pattern has Q2 and Q4 equally high; each person's own does not.
+    assert a_q4.target > 1.12 * a_q2.target
+    assert b_q2.target > 1.12 * b_q4.target
+    assert a_q4.basis.seasonal_factor > 1.1 and b_q4.basis.seasonal_factor < 1.02
+
+
+def test_a_shared_pattern_adds_no_personal_seasonality() -> None:
+    emps, hist = peers(seasonal=(-0.15, 0.0, -0.05, 0.2), noise=0.05,
+                       periods=[f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)])  # fmt: skip
+    fit = fit_metric(build(emps, hist), "sales")
+    assert not fit.own_seasons.factors.any()
