@@ -17,7 +17,8 @@ identity otherwise):
   It is kept only if it beats a constant (F-test, p < 0.01).
 * Trend `b[i]` is a Theil-Sen slope over the person's last two years, shrunk toward the
   group's median slope by empirical Bayes (between-person slope variance against each
-  slope's sampling variance); forecasts damp it (phi = 0.9 per period).
+  slope's sampling variance); forecasts damp it (phi = 0.9 per period). How much of the
+  trend a group keeps (none, half, all) is chosen by rolling one-step validation.
 * `level` is a random walk observed with noise (local-level model). The lag-1 difference
   variance (2 eps + eta) is estimated per group robustly; its split, q = eta / eps, by
   the filter's prediction-error likelihood (Student-t) with each person's scale profiled
@@ -47,7 +48,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -95,6 +96,8 @@ RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
+TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
+TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 COLD_DOF = 30.0
 # Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
@@ -684,6 +687,36 @@ def _shrunk_slopes(
     return gf.slope + w * np.where(has, rs - gf.slope, 0.0), post_var + gf.slope_var
 
 
+def _trend_share(gf: GroupFit, xg: FloatArray, width: int, season_len: int) -> float:
+    """How much of the shrunk trend to keep (off, half, all), by rolling validation.
+
+    At each of the group's last TREND_ORIGINS columns, slopes from the window before it
+    (shrunk as the final ones are) project the mean of the last season's values forward;
+    the share with the smallest absolute one-step error over everyone wins. Trends in
+    real panels turn; a slope that only fits the past costs more than it earns.
+    """
+    n_cols = xg.shape[1]
+    errors = np.zeros(len(TREND_SHARES))
+    for c in range(max(3, n_cols - TREND_ORIGINS), n_cols):
+        window = xg[:, max(0, c - width) : c]
+        raw, sxx = _theil_sen(window)
+        n_window = np.isfinite(window).sum(axis=1)
+        slope, _ = _shrunk_slopes(replace(gf), raw, sxx, n_window)
+        recent = window[:, -max(1, season_len // 2) :]
+        age = (recent.shape[1] - np.arange(recent.shape[1]))[None, :].astype(np.float64)
+        ok = np.isfinite(xg[:, c]) & np.isfinite(raw) & np.isfinite(recent).any(axis=1)
+        if not ok.any():
+            continue
+        for k, share in enumerate(TREND_SHARES):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pred = np.nanmean(recent[ok] + share * slope[ok, None] * age, axis=1)
+            errors[k] += float(np.sum(np.abs(xg[ok, c] - pred)))
+    if not errors.any():
+        return 1.0
+    return TREND_SHARES[int(np.argmin(errors))]
+
+
 @dataclass(frozen=True)
 class _Slopes:
     """Pass B's result: people's slopes and the matrix with them removed."""
@@ -717,6 +750,10 @@ def _fit_slopes(
         gf.slope = float(np.median(rs[has])) if has.any() else 0.0
         _moment_variances(gf, xmat[rows])
         slope[rows], slope_var[rows] = _shrunk_slopes(gf, rs, sxx[rows], n_window[rows])
+        share = _trend_share(gf, xmat[rows], width, panel.season_len)
+        gf.slope *= share
+        slope[rows] *= share
+        slope_var[rows] *= share**2
     xstar = xmat - slope[:, None] * (cols[None, :] - (panel.n_cols - 1))
     prelim = _nanmedian(_right_aligned(xstar, panel.last_col, width), axis=1)
     return _Slopes(slope, slope_var, xstar, prelim, n_window, width)

@@ -247,3 +247,36 @@ def test_a_shared_pattern_adds_no_personal_seasonality() -> None:
                        periods=[f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)])  # fmt: skip
     fit = fit_metric(build(emps, hist), "sales")
     assert not fit.own_seasons.factors.any()
+
+
+def test_a_trend_that_stopped_is_not_projected_forward() -> None:
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    rng = np.random.default_rng(5)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        # Twelve quarters of 5% growth, then a year on a plateau.
+        values = [100 * math.exp(ability + 0.05 * min(k, 11) + rng.normal(0, 0.01))
+                  for k in range(16)]  # fmt: skip
+        hist.extend(series(emp.employee_id, values, periods=quarters))
+    data = build(emps, hist)
+    plateau = np.mean([p.value for p in hist if p.employee_id == "P01"][-4:])
+    s = _suggest(data, "P01", period="2025Q1")
+    assert 0.98 * plateau < s.target < 1.01 * plateau
+    assert abs(s.basis.trend_pct) < 0.005
+
+
+def test_a_steady_trend_is_still_projected() -> None:
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    rng = np.random.default_rng(6)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        values = [100 * math.exp(ability + 0.05 * k + rng.normal(0, 0.01)) for k in range(16)]
+        hist.extend(series(emp.employee_id, values, periods=quarters))
+    s = _suggest(build(emps, hist), "P01", period="2025Q1")
+    assert s.basis.trend_pct > 0.03
