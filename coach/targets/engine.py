@@ -59,6 +59,7 @@ from coach.targets.data import TargetData
 from coach.targets.errors import (
     InvalidPeriod,
     NoHistory,
+    NotApplicable,
     PeriodNotAfterHistory,
     TargetError,
 )
@@ -80,7 +81,7 @@ from coach.targets.ranges import (
 
 FloatArray = npt.NDArray[np.float64]
 ScaleKind = Literal["log", "logit", "additive"]
-PeerLevel = Literal["team", "role+level", "role", "all"]
+PeerLevel = Literal["team", "role+level", "role", "department", "all"]
 GroupRows = dict[str, npt.NDArray[np.int64]]  # each role group's person rows
 
 PHI = 0.9  # trend damping per period (damped-trend forecasting; 0.8-0.98 is the usual range)
@@ -455,6 +456,21 @@ class GroupFit:
     scale_mult: float = 1.0
 
 
+def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
+    """The peer cells a prior may come from, finest first, before everyone.
+
+    The department comes before the whole organisation: a metric two departments share
+    under the same name (a defect rate in software and in assembly) is not one scale.
+    """
+    cells: list[tuple[tuple[str, ...], PeerLevel]] = [
+        (("rl", emp.role, emp.level), "role+level"),
+        (("r", emp.role), "role"),
+    ]
+    if emp.department:
+        cells.append((("d", emp.department), "department"))
+    return cells
+
+
 @dataclass
 class PeerTable:
     """Medians of people's levels by peer cell, and team effects, for building priors."""
@@ -474,12 +490,9 @@ class PeerTable:
         self_count = 1 if own_dev is not None else 0
         cell: tuple[str, ...] = ("all",)
         level: PeerLevel = "all"
-        for key, name in (
-            (("rl", emp.role, emp.level), "role+level"),
-            (("r", emp.role), "role"),
-        ):
+        for key, name in _peer_cells(emp):
             if self.counts.get(key, 0) - self_count >= MIN_PEERS:
-                cell, level = key, name  # type: ignore[assignment]
+                cell, level = key, name
                 break
         mean = self.medians[cell]
         count = self.counts[cell] - self_count
@@ -874,7 +887,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
 
 def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:
     self_count = 1 if own else 0
-    for key in (("rl", emp.role, emp.level), ("r", emp.role)):
+    for key, _ in _peer_cells(emp):
         if peers.counts.get(key, 0) - self_count >= MIN_PEERS:
             return key
     return ("all",)
@@ -885,8 +898,8 @@ def _peer_table(
 ) -> tuple[PeerTable, FloatArray]:
     keyed: dict[tuple[str, ...], list[int]] = {("all",): list(range(len(emps)))}
     for p, e in enumerate(emps):
-        keyed.setdefault(("rl", e.role, e.level), []).append(p)
-        keyed.setdefault(("r", e.role), []).append(p)
+        for key, _ in _peer_cells(e):
+            keyed.setdefault(key, []).append(p)
     last_raw = ymat[np.arange(len(emps)), last_col]
     medians = {k: float(np.median(prelim[v])) for k, v in keyed.items()}
     counts = {k: len(v) for k, v in keyed.items()}
@@ -1140,6 +1153,10 @@ def suggest_target(
     fit = fit_metric(data, info.metric)
     emp_index = data.employee_index[emp.employee_id]
     row = fit.row_of.get(emp_index)
+    if row is None and emp.role and emp.role not in fit.group_of_role:
+        # A role that never reported the metric has no target for it (an assembler's
+        # story points), rather than one borrowed from other roles.
+        raise NotApplicable(info.metric, emp.employee_id, emp.role)
     # Own history: the period must follow the employee's last value. Cold start: it must
     # follow the metric's last period, since peers' latest values are the starting point.
     last = int(fit.last_ordinal_of[row]) if row is not None else fit.last_ordinal

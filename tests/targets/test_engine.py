@@ -280,3 +280,23 @@ def test_a_steady_trend_is_still_projected() -> None:
         hist.extend(series(emp.employee_id, values, periods=quarters))
     s = _suggest(build(emps, hist), "P01", period="2025Q1")
     assert s.basis.trend_pct > 0.03
+
+
+def test_peers_come_from_the_department_before_the_whole_company() -> None:
+    rng = np.random.default_rng(8)
+    emps, hist = [], []
+    groups = [("研发部", "dev-a", 3, 1.0), ("研发部", "dev-b", 3, 1.0), ("制造部", "asm", 30, 5.0)]
+    for department, role, n, base in groups:
+        for i in range(n):
+            emp = employee(f"{role}-{i}", role=role, team=role).model_copy(
+                update={"department": department}
+            )
+            emps.append(emp)
+            values = [base * math.exp(rng.normal(0, 0.1)) for _ in QUARTERS]
+            hist.extend(series(emp.employee_id, values, metric=DEFECTS))
+    fresh = employee("NEW", role="dev-a", level="L9", team="").model_copy(
+        update={"department": "研发部"}
+    )
+    s = _suggest(build([*emps, fresh], hist, [DEFECTS]), "NEW", metric="defects")
+    assert s.basis.peer_group == "department"
+    assert s.target < 2.0
