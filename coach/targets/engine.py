@@ -37,7 +37,10 @@ identity otherwise):
   lever on the level) and seasonal-factor uncertainty; quantiles use Student-t with
   NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
   monotone maps, so bounds and skew come for free).
-* Cold start (no own history): the peer prior itself, at the new hire's tenure.
+* Short histories (1..3 own values): the forecast's centre and spread are calibrated on
+  the group's standardised errors when its people had that few values (conformal-style).
+* Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
+  that never reported the metric gets `NotApplicable` instead.
 
 Hyperparameters are few and principled rather than tuned: PHI, NU0, the outlier
 thresholds, the two test levels, MIN_PEERS and MIN_GROUP.
@@ -96,6 +99,8 @@ SEASON_ALPHA = 0.01
 RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
+SHORT_HISTORY = 3  # histories this short get bands calibrated on peers' early errors
+MIN_CALIBRATION = 20  # errors a short-history calibration needs
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
 TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
 TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
@@ -111,6 +116,8 @@ _T_SCALE_ITERATIONS = 15
 _Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
 _PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
+_COUNT_UNITS = {"家", "件", "个", "单", "人", "次", "台", "笔", "张", "位", "名", "套", "份", "条",
+                "count", "pcs", "items", "deals", "clients", "tickets"}  # fmt: skip
 _RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
 _MAD = 1.4826
 # E[min(U^2, k^2)] for U ~ N(0,1): makes the clipped mean square consistent for the variance.
@@ -454,6 +461,9 @@ class GroupFit:
     slope_between: float = 0.0
     tau2: float = 0.0
     scale_mult: float = 1.0
+    # Per number of own values k (index k, 1..SHORT_HISTORY): (shift, spread) of the
+    # forecast in its own sd units, calibrated on peers' errors at the same k.
+    short: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
@@ -856,6 +866,42 @@ def _filter_levels(
         gf.scale_mult = float(res.su2.sum() / max(res.nu.sum(), 1)) / _SCALE_CONST
         gf.scale_mult = max(gf.scale_mult, 0.05)
         out.scale_mult[rows] = (NU0 * gf.scale_mult + res.su2 / _SCALE_CONST) / (NU0 + res.nu)
+        gf.short = _short_history_calibration(res.early_u, gf.scale_mult)
+    return out
+
+
+def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
+    """Counts get whole-number targets: the unit names a count, or every value is whole."""
+    # A count recorded with decimals (a quarter's average per month, "4.87家") is still
+    # a count: nobody can sign 4.87 new clients.
+    if metric.unit.strip().lower() in _COUNT_UNITS:
+        return True
+    return bool(np.all(values == np.round(values)))
+
+
+def _short_history_calibration(
+    early_u: FloatArray, scale_mult: float
+) -> dict[int, tuple[float, float]]:
+    """Conformal-style bands for people with 1..SHORT_HISTORY values, from peers' errors.
+
+    Each peer's standardised error when they had only k values is a draw of what a
+    forecast from k values misses by; its 0.2 and 0.8 quantiles, against the model's
+    own, give the shift and the spread that make such bands hold. A new hire's first
+    values carry ramp-up and peer-prior errors the model's Student-t does not know.
+    """
+    u = early_u[:, 1:]
+    u = u[np.isfinite(u)]
+    if u.size < MIN_CALIBRATION:
+        return {}
+    # One calibration for all short lengths: per length, small groups have too few errors.
+    lo, hi = np.quantile(u, (0.2, 0.8))
+    root = math.sqrt(max(scale_mult, 1e-12))
+    out: dict[int, tuple[float, float]] = {}
+    for k in range(1, SHORT_HISTORY + 1):
+        t80 = float(stats.t.ppf(0.8, NU0 + k))
+        spread = float(np.clip((hi - lo) / (2.0 * t80 * root), 0.5, 3.0))
+        shift = float(np.clip((hi + lo) / (2.0 * root), -1.0, 1.0))
+        out[k] = (shift, spread)
     return out
 
 
@@ -871,7 +917,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     return MetricFit(
         metric=panel.info, scale=panel.scale, season_len=panel.season_len,
         first_ordinal=panel.first, last_ordinal=panel.last,
-        integer_valued=bool(np.all(values == np.round(values))), groups=groups, peers=peers,
+        integer_valued=_integer_valued(panel.info, values), groups=groups, peers=peers,
         row_of={int(e): i for i, e in enumerate(panel.persons)}, group_of_role=group_of_role,
         default_group="*" if "*" in groups else max(group_rows, key=lambda g: group_rows[g].size),
         person_group=person_group, level=levels.level, level_var=levels.level_var,
@@ -942,6 +988,7 @@ class FilterResult:
     lever: FloatArray  # weighted age of the data in the level (in periods)
     later_u2: FloatArray  # squared standardised innovations after the first observation
     later_logf: FloatArray  # sum of log innovation variances over those observations
+    early_u: FloatArray  # person x k: signed standardised innovation of the (k+1)-th value
 
 
 def _robust_filter(
@@ -962,6 +1009,7 @@ def _robust_filter(
     age_lever = np.zeros(n)
     later_u2 = np.full(x.shape, np.nan)
     later_logf = np.zeros(n)
+    early_u = np.full((n, SHORT_HISTORY + 1), np.nan)
     for j in range(x.shape[1]):
         var = np.where(started, var + s2eta, var)
         obs = np.isfinite(x[:, j])
@@ -988,11 +1036,14 @@ def _robust_filter(
         nu += obs
         later = obs & started
         later_u2[:, j] = np.where(later, u * u, np.nan)
+        early = later & (nu <= SHORT_HISTORY + 1)
+        rows_k = np.flatnonzero(early)
+        early_u[rows_k, (nu[rows_k] - 1).astype(np.int64)] = u[rows_k]
         later_logf += np.where(later, np.log(f), 0.0)
         dropped += drop
         pending = np.where(obs, np.where(drop, sign, 0.0), pending)
         started |= obs
-    return FilterResult(m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf)
+    return FilterResult(m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf, early_u)
 
 
 def _innovation_criterion(result: FilterResult) -> float:
@@ -1112,9 +1163,14 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
     if row is not None:
         var += float(fit.own_seasons.var[row])
     mean = level + slope * damped + season + ramp
+    sd = math.sqrt(max(var, 1e-12))
+    if row is not None and int(fit.n_obs[row]) in group.short:
+        shift, spread = group.short[int(fit.n_obs[row])]
+        mean += shift * sd
+        sd *= spread
     return Forecast(
         mean=mean,
-        sd=math.sqrt(max(var, 1e-12)),
+        sd=sd,
         dof=dof,
         season_offset=season,
         ramp_offset=ramp,

@@ -300,3 +300,33 @@ def test_peers_come_from_the_department_before_the_whole_company() -> None:
     s = _suggest(build([*emps, fresh], hist, [DEFECTS]), "NEW", metric="defects")
     assert s.basis.peer_group == "department"
     assert s.target < 2.0
+
+
+def test_a_count_unit_gets_whole_numbers_even_from_fractional_history() -> None:
+    clients = MetricInfo(metric="clients", name="新签客户", unit="家", period_type="quarter")
+    emps, hist = peers(metric=clients, base=4.9)
+    s = _suggest(build(emps, hist, [clients]), "P03", metric="clients")
+    assert any(h.value != round(h.value) for h in hist)
+    assert s.target == int(s.target) and s.commit == int(s.commit) and s.stretch == int(s.stretch)
+
+
+def test_short_history_bands_are_as_wide_as_peers_early_errors() -> None:
+    rng = np.random.default_rng(9)
+    emps, hist = [], []
+    for i in range(60):
+        # Everyone's first three quarters in a role are far noisier than later ones.
+        start = int(rng.integers(0, 6))
+        emp = employee(f"P{i:02d}", team=f"T{i % 4}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        values: list[float | None] = [None] * start + [
+            100 * math.exp(ability + rng.normal(0, 0.3 if k < 3 else 0.03))
+            for k in range(12 - start)
+        ]
+        hist.extend(series(emp.employee_id, values))
+    newcomer = employee("NEW", hire_date=date(2024, 7, 1))
+    data = build([*emps, newcomer], hist + series("NEW", [95.0, 104.0]))
+    s = _suggest(data, "NEW")
+    assert s.basis.own_periods == 2
+    # The third value's spread is that of a noisy early value (sd 0.3), not a later one.
+    assert s.quantiles["0.8"] / s.quantiles["0.2"] > 1.45
