@@ -1,7 +1,7 @@
 """Forecast the distribution of an employee's next-period outcome on a metric.
 
-The model, per metric, on a transformed scale `z = g(y)` (log for positive metrics so
-effects are multiplicative, logit for rates/percentages so forecasts stay in bounds,
+The model, per metric, on a transformed scale `z = g(y)` (log for positive metrics, or
+non-negative ones with a few zeros, so effects are multiplicative, logit for rates/percentages so forecasts stay in bounds,
 identity otherwise):
 
     z[i,t] = level[i,t] + b[i]*(t - t0) + s[season(t)] + r(tenure[i,t]) + noise[i,t]
@@ -115,6 +115,7 @@ _T_DOF = 4.0
 _T_SCALE_ITERATIONS = 15
 _Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
+ZERO_SHARE_FOR_LOG = 0.1  # at most this share of zeros keeps a non-negative metric on log
 _PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
 _COUNT_UNITS = {"家", "件", "个", "单", "人", "次", "台", "笔", "张", "位", "名", "套", "份", "条",
                 "count", "pcs", "items", "deals", "clients", "tickets"}  # fmt: skip
@@ -134,11 +135,12 @@ class Scale:
     upper: float = 1.0
     eps: float = 1e-6
     nonnegative: bool = False
+    offset: float = 0.0  # log(y + offset) for non-negative values with zeros
 
     def forward(self, y: FloatArray) -> FloatArray:
         """g(y)."""
         if self.kind == "log":
-            return np.log(y)
+            return np.log(y + self.offset)
         if self.kind == "logit":
             p = np.clip(y / self.upper, self.eps, 1.0 - self.eps)
             return np.log(p) - np.log1p(-p)
@@ -147,7 +149,7 @@ class Scale:
     def inverse(self, z: FloatArray) -> FloatArray:
         """g^-1(z)."""
         if self.kind == "log":
-            return np.exp(z)
+            return np.maximum(np.exp(z) - self.offset, 0.0) if self.offset else np.exp(z)
         if self.kind == "logit":
             return self.upper * special.expit(z)
         return np.maximum(z, 0.0) if self.nonnegative else z
@@ -172,6 +174,12 @@ def choose_scale(metric: MetricInfo, values: FloatArray) -> Scale:
         return Scale("logit", upper=upper, eps=eps)
     if lo > 0:
         return Scale("log")
+    positive = values[values > 0]
+    if lo == 0 and positive.size and float(np.mean(values == 0)) < ZERO_SHARE_FOR_LOG:
+        # A few zeros (a closed month, a region without visitors) should not push a
+        # metric whose people differ by orders of magnitude onto an additive scale; the
+        # offset is small against typical values, so effects stay multiplicative.
+        return Scale("log", offset=float(np.quantile(positive, 0.05)) * 0.5)
     return Scale("additive", nonnegative=lo >= 0)
 
 

@@ -330,3 +330,20 @@ def test_short_history_bands_are_as_wide_as_peers_early_errors() -> None:
     assert s.basis.own_periods == 2
     # The third value's spread is that of a noisy early value (sd 0.3), not a later one.
     assert s.quantiles["0.8"] / s.quantiles["0.2"] > 1.45
+
+
+def test_a_few_zeros_keep_a_metric_on_the_log_scale() -> None:
+    rng = np.random.default_rng(10)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        size = 10 ** (3 * i / 29)  # people differ by three orders of magnitude
+        values = [size * math.exp(rng.normal(0, 0.05)) for _ in QUARTERS]
+        if i == 7:
+            values[4] = 0.0  # one closed quarter
+        hist.extend(series(emp.employee_id, values))
+    s = _suggest(build(emps, hist), "P02")
+    assert s.basis.scale == "log"
+    # The smallest people's bands are relative to their own size, not the company's spread.
+    assert s.quantiles["0.2"] > 0 and s.quantiles["0.8"] / s.quantiles["0.2"] < 1.3
