@@ -36,7 +36,8 @@ identity otherwise):
   noise, slope uncertainty (times the filter's weighted age of its data, the slope's
   lever on the level) and seasonal-factor uncertainty; quantiles use Student-t with
   NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
-  monotone maps, so bounds and skew come for free).
+  monotone maps, so bounds and skew come for free). The spread is then scaled by how
+  wide the group's one-step errors over its last columns ran against the model's own.
 * Short histories (1..3 own values): the forecast's centre and spread are calibrated on
   the group's standardised errors when its people had that few values (conformal-style).
 * Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
@@ -101,6 +102,7 @@ RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
 SHORT_HISTORY = 3  # histories this short get bands calibrated on peers' early errors
 MIN_CALIBRATION = 20  # errors a short-history calibration needs
+RECENT_COLUMNS = 4  # last columns whose one-step errors calibrate everyone's spread
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
 TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
 TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
@@ -472,6 +474,7 @@ class GroupFit:
     # Per number of own values k (index k, 1..SHORT_HISTORY): (shift, spread) of the
     # forecast in its own sd units, calibrated on peers' errors at the same k.
     short: dict[int, tuple[float, float]] = field(default_factory=dict)
+    spread: float = 1.0
 
 
 def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
@@ -875,6 +878,7 @@ def _filter_levels(
         gf.scale_mult = max(gf.scale_mult, 0.05)
         out.scale_mult[rows] = (NU0 * gf.scale_mult + res.su2 / _SCALE_CONST) / (NU0 + res.nu)
         gf.short = _short_history_calibration(res.early_u, gf.scale_mult)
+        gf.spread = _spread_calibration(res.recent_u, out.scale_mult[rows], res.nu)
     return out
 
 
@@ -885,6 +889,22 @@ def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
     if metric.unit.strip().lower() in _COUNT_UNITS:
         return True
     return bool(np.all(values == np.round(values)))
+
+
+def _spread_calibration(recent_u: FloatArray, scale_mult: FloatArray, nu: FloatArray) -> float:
+    """Ratio of the group's recent one-step 0.2..0.8 error range to the model's own.
+
+    The robust core scale is right for one noise shape; real panels' errors are often
+    wider in the middle (many small moves) or narrower (a few big ones), and the bands
+    we serve are exactly 0.2..0.8. Clipped to 0.7..1.5: a correction, not a new model.
+    """
+    z = recent_u / np.sqrt(np.maximum(scale_mult, 1e-12))[:, None]
+    z = z[np.isfinite(z)]
+    if z.size < MIN_CALIBRATION:
+        return 1.0
+    lo, hi = np.quantile(z, (0.2, 0.8))
+    t80 = float(stats.t.ppf(0.8, NU0 + float(np.median(nu))))
+    return float(np.clip((hi - lo) / (2.0 * t80), 0.7, 1.5))
 
 
 def _short_history_calibration(
@@ -997,6 +1017,7 @@ class FilterResult:
     later_u2: FloatArray  # squared standardised innovations after the first observation
     later_logf: FloatArray  # sum of log innovation variances over those observations
     early_u: FloatArray  # person x k: signed standardised innovation of the (k+1)-th value
+    recent_u: FloatArray  # person x column: signed standardised innovations, last columns
 
 
 def _robust_filter(
@@ -1018,6 +1039,8 @@ def _robust_filter(
     later_u2 = np.full(x.shape, np.nan)
     later_logf = np.zeros(n)
     early_u = np.full((n, SHORT_HISTORY + 1), np.nan)
+    recent_u = np.full((n, RECENT_COLUMNS), np.nan)
+    first_recent = x.shape[1] - RECENT_COLUMNS
     for j in range(x.shape[1]):
         var = np.where(started, var + s2eta, var)
         obs = np.isfinite(x[:, j])
@@ -1044,6 +1067,8 @@ def _robust_filter(
         nu += obs
         later = obs & started
         later_u2[:, j] = np.where(later, u * u, np.nan)
+        if j >= first_recent:
+            recent_u[:, j - first_recent] = np.where(later, u, np.nan)
         early = later & (nu <= SHORT_HISTORY + 1)
         rows_k = np.flatnonzero(early)
         early_u[rows_k, (nu[rows_k] - 1).astype(np.int64)] = u[rows_k]
@@ -1051,7 +1076,9 @@ def _robust_filter(
         dropped += drop
         pending = np.where(obs, np.where(drop, sign, 0.0), pending)
         started |= obs
-    return FilterResult(m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf, early_u)
+    return FilterResult(
+        m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf, early_u, recent_u
+    )
 
 
 def _innovation_criterion(result: FilterResult) -> float:
@@ -1176,6 +1203,8 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         shift, spread = group.short[int(fit.n_obs[row])]
         mean += shift * sd
         sd *= spread
+    elif row is not None:
+        sd *= group.spread
     return Forecast(
         mean=mean,
         sd=sd,

@@ -347,3 +347,19 @@ def test_a_few_zeros_keep_a_metric_on_the_log_scale() -> None:
     assert s.basis.scale == "log"
     # The smallest people's bands are relative to their own size, not the company's spread.
     assert s.quantiles["0.2"] > 0 and s.quantiles["0.8"] / s.quantiles["0.2"] < 1.3
+
+
+def test_bands_widen_when_everyones_recent_errors_grew() -> None:
+    rng = np.random.default_rng(11)
+    emps, hist = [], []
+    for i in range(40):
+        emp = employee(f"P{i:02d}", team=f"T{i % 4}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        # Calm for two years, then a year in which everyone's results swing twice as much.
+        values = [100 * math.exp(ability + rng.normal(0, 0.04 if k < 8 else 0.08))
+                  for k in range(12)]  # fmt: skip
+        hist.extend(series(emp.employee_id, values))
+    s = _suggest(build(emps, hist), "P01")
+    # The next value's 0.2..0.8 range at sd 0.08 alone is 0.135 wide on the log scale.
+    assert math.log(s.quantiles["0.8"] / s.quantiles["0.2"]) > 0.10
