@@ -421,12 +421,20 @@ def eval_retrieval(
 
 @eval_app.command("targets")
 def eval_targets(
-    variant: Annotated[str, typer.Option(help="base, shifted or both.")] = "both",
+    variant: Annotated[str, typer.Option(help="base, shifted, small, both or all.")] = "both",
     seed: Annotated[int, typer.Option(help="Seed of the generated company.")] = 7,
     employees: Annotated[int, typer.Option(min=10, help="People in the generated company.")] = 800,
+    panel: Annotated[
+        list[str] | None,
+        typer.Option(help="Real series instead (m1q, tourismq; m3q is the test split)."),
+    ] = None,
 ) -> None:
-    """Target ranges: rolling-origin backtest against three baselines."""
+    """Target ranges: rolling-origin backtest against baselines (generated or real series)."""
     # The eval parses its own arguments; the command line's are `coach eval targets ...`.
+    if panel:
+        argv = [arg for name in panel for arg in ("--panel", name)]
+        importlib.import_module(f"{shipped('evals')}.target_real").main(argv)
+        return
     argv = ["--variant", variant, "--seed", str(seed), "--employees", str(employees)]
     importlib.import_module(f"{shipped('evals')}.targets").main(argv)
 

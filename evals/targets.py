@@ -14,7 +14,9 @@ On the base variant a fifth row, ``ceiling``, is the oracle of `evals.target_cei
 the best forecast possible with the generator's own parameters, so the share of the
 baseline's loss it removes is the most any engine could show there.
 
-Run: ``python -m evals.targets`` (both generator variants) or ``--variant shifted``.
+The ``small`` variant is the base generator as five separate 34-person companies.
+
+Run: ``python -m evals.targets`` (base and shifted), ``--variant small`` or ``--variant all``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
 from coach.targets.periods import from_ordinal, to_ordinal
 
 from .target_ceiling import CeilingOracle
-from .target_data import SyntheticDataset, Variant, generate
+from .target_data import SyntheticDataset, generate
 
 LEVELS = (0.2, 0.5, 0.8)
 METHODS = ("engine", "last_x1.1", "own_quantiles", "peer_quantiles")
@@ -40,6 +42,10 @@ BASELINES = METHODS[1:]
 CEILING = "ceiling"
 Category = Literal["established", "new_hire", "cold_start"]
 ORIGINS = {"quarter": 4, "month": 6}  # forecast the last 4 quarters / 6 months one step ahead
+# "small": five companies of 34 people each, as a small customer would have them.
+EvalVariant = Literal["base", "shifted", "small"]
+SMALL_COMPANIES = 5
+SMALL_SIZE = 34
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Case:
     period: str
     actual: float
     category: Category
+    own_points: int = 0  # the person's values before the period
 
 
 @dataclass
@@ -131,7 +138,7 @@ def backtest(dataset: SyntheticDataset) -> dict[str, Scores]:
                 emp = employees[point.employee_id]
                 category = _category(emp, values, period, pt)
                 scores.cases.append(
-                    Case(metric.metric, emp.employee_id, period, point.value, category)
+                    Case(metric.metric, emp.employee_id, period, point.value, category, len(values))
                 )
                 q = suggestion.quantiles
                 scores.forecasts["engine"].append((q["0.2"], q["0.5"], q["0.8"]))
@@ -194,6 +201,24 @@ def summarise(results: dict[str, Scores]) -> dict[str, dict[str, dict[str, float
     return table
 
 
+SHORT_HISTORY = 3  # people with this many values or fewer have a short history
+
+
+def short_history_calibration(results: dict[str, Scores]) -> dict[str, float]:
+    """The engine's share of actuals below q0.2 and q0.8 for histories of 1..SHORT_HISTORY."""
+    below_low = below_high = n = 0
+    for scores in results.values():
+        f = np.array(scores.forecasts["engine"])
+        for i, case in enumerate(scores.cases):
+            if 1 <= case.own_points <= SHORT_HISTORY:
+                n += 1
+                below_low += case.actual < f[i, 0]
+                below_high += case.actual < f[i, 2]
+    if not n:
+        return {"n": 0.0, "below_q0.2": float("nan"), "below_q0.8": float("nan")}
+    return {"n": float(n), "below_q0.2": below_low / n, "below_q0.8": below_high / n}
+
+
 def by_category(results: dict[str, Scores]) -> dict[str, dict[str, float]]:
     """Engine vs best baseline total pinball per behaviour category (pooled over metrics)."""
     methods = _methods(results)
@@ -219,11 +244,29 @@ def by_category(results: dict[str, Scores]) -> dict[str, dict[str, float]]:
     return out
 
 
-def evaluate(*, variant: Variant = "base", seed: int = 7, n_employees: int = 800) -> dict:
+def backtest_small_companies(seed: int) -> dict[str, Scores]:
+    """The base generator as SMALL_COMPANIES separate companies of SMALL_SIZE people, pooled.
+
+    Each company is fitted on its own (no role reaches the engine's group size), and
+    their cases are scored together.
+    """
+    pooled: dict[str, Scores] = {}
+    for k in range(SMALL_COMPANIES):
+        for metric, scores in backtest(generate(seed=seed + k, n_employees=SMALL_SIZE)).items():
+            into = pooled.setdefault(metric, Scores())
+            into.cases.extend(scores.cases)
+            for method, forecasts in scores.forecasts.items():
+                into.forecasts[method].extend(forecasts)
+    return pooled
+
+
+def evaluate(*, variant: EvalVariant = "base", seed: int = 7, n_employees: int = 800) -> dict:
     """Generate data, backtest, and return the summary tables with the bars' verdicts."""
-    dataset = generate(seed=seed, n_employees=n_employees, variant=variant)
     started = time.perf_counter()
-    results = backtest(dataset)
+    if variant == "small":
+        results = backtest_small_companies(seed)
+    else:
+        results = backtest(generate(seed=seed, n_employees=n_employees, variant=variant))
     elapsed = time.perf_counter() - started
     table = summarise(results)
     total = table["TOTAL"]
@@ -236,6 +279,7 @@ def evaluate(*, variant: Variant = "base", seed: int = 7, n_employees: int = 800
         "seed": seed,
         "table": table,
         "categories": by_category(results),
+        "short_history": short_history_calibration(results),
         "best_baseline": best_name,
         "improvement_vs_best": improvement,
         "ceiling_vs_best": ceiling,
@@ -262,6 +306,11 @@ def render(report: dict) -> str:
     for category, row in report["categories"].items():
         cells = "  ".join(f"{m}={v:.4f}" for m, v in row.items() if m != "n")
         lines.append(f"  {category:<12} n={int(row['n']):<6d} {cells}")
+    short = report["short_history"]
+    lines.append(
+        f"short histories (<= {SHORT_HISTORY} values, n={int(short['n'])}): "
+        f"{short['below_q0.2']:.3f} below q0.2, {short['below_q0.8']:.3f} below q0.8"
+    )
     lines.append(
         f"engine vs best baseline ({report['best_baseline']}): "
         f"{report['improvement_vs_best']:.1%} lower total pinball "
@@ -281,11 +330,15 @@ def render(report: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Print the backtest tables for the requested generator variants (`argv`: sys.argv[1:])."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["base", "shifted", "both"], default="both")
+    parser.add_argument("--variant", choices=["base", "shifted", "small", "both", "all"],
+                        default="both")  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--employees", type=int, default=800)
     args = parser.parse_args(argv)
-    variants: list[Variant] = ["base", "shifted"] if args.variant == "both" else [args.variant]
+    named: dict[str, list[EvalVariant]] = {
+        "both": ["base", "shifted"], "all": ["base", "shifted", "small"],
+    }  # fmt: skip
+    variants = named.get(args.variant, [args.variant])
     for variant in variants:
         print(render(evaluate(variant=variant, seed=args.seed, n_employees=args.employees)))
         print()

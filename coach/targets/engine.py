@@ -1,7 +1,7 @@
 """Forecast the distribution of an employee's next-period outcome on a metric.
 
-The model, per metric, on a transformed scale `z = g(y)` (log for positive metrics so
-effects are multiplicative, logit for rates/percentages so forecasts stay in bounds,
+The model, per metric, on a transformed scale `z = g(y)` (log for positive metrics, or
+non-negative ones with a few zeros, so effects are multiplicative, logit for rates/percentages so forecasts stay in bounds,
 identity otherwise):
 
     z[i,t] = level[i,t] + b[i]*(t - t0) + s[season(t)] + r(tenure[i,t]) + noise[i,t]
@@ -9,13 +9,16 @@ identity otherwise):
 * Seasonality `s` is estimated per role group (a role with enough people, else the whole
   metric) from the period effects of a robust two-way (person + period) decomposition,
   and kept only if season dummies explain the period effects beyond a linear trend
-  (F-test, p < 0.01, at least two full years of data).
+  (F-test, p < 0.01, at least two full years of data). Each person's own offsets around
+  it are shrunk toward none by empirical Bayes and kept only when they predicted the
+  group's last year better than the group's pattern alone (`_person_seasons`).
 * Ramp-up `r(tenure) = A*exp(-tenure/lambda)` is learned cross-sectionally: how far people
   at a given tenure sit from the median of their role+level peers in the same period.
   It is kept only if it beats a constant (F-test, p < 0.01).
 * Trend `b[i]` is a Theil-Sen slope over the person's last two years, shrunk toward the
   group's median slope by empirical Bayes (between-person slope variance against each
-  slope's sampling variance); forecasts damp it (phi = 0.9 per period).
+  slope's sampling variance); forecasts damp it (phi = 0.9 per period). How much of the
+  trend a group keeps (none, half, all) is chosen by rolling one-step validation.
 * `level` is a random walk observed with noise (local-level model). The lag-1 difference
   variance (2 eps + eta) is estimated per group robustly; its split, q = eta / eps, by
   the filter's prediction-error likelihood (Student-t) with each person's scale profiled
@@ -33,8 +36,12 @@ identity otherwise):
   noise, slope uncertainty (times the filter's weighted age of its data, the slope's
   lever on the level) and seasonal-factor uncertainty; quantiles use Student-t with
   NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
-  monotone maps, so bounds and skew come for free).
-* Cold start (no own history): the peer prior itself, at the new hire's tenure.
+  monotone maps, so bounds and skew come for free). The spread is then scaled by how
+  wide the group's one-step errors over its last columns ran against the model's own.
+* Short histories (1..3 own values): the forecast's centre and spread are calibrated on
+  the group's standardised errors when its people had that few values (conformal-style).
+* Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
+  that never reported the metric gets `NotApplicable` instead.
 
 Hyperparameters are few and principled rather than tuned: PHI, NU0, the outlier
 thresholds, the two test levels, MIN_PEERS and MIN_GROUP.
@@ -45,7 +52,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -56,6 +63,7 @@ from coach.targets.data import TargetData
 from coach.targets.errors import (
     InvalidPeriod,
     NoHistory,
+    NotApplicable,
     PeriodNotAfterHistory,
     TargetError,
 )
@@ -77,7 +85,7 @@ from coach.targets.ranges import (
 
 FloatArray = npt.NDArray[np.float64]
 ScaleKind = Literal["log", "logit", "additive"]
-PeerLevel = Literal["team", "role+level", "role", "all"]
+PeerLevel = Literal["team", "role+level", "role", "department", "all"]
 GroupRows = dict[str, npt.NDArray[np.int64]]  # each role group's person rows
 
 PHI = 0.9  # trend damping per period (damped-trend forecasting; 0.8-0.98 is the usual range)
@@ -92,7 +100,13 @@ SEASON_ALPHA = 0.01
 RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
 MIN_PEERS = 5  # peers needed for a peer level to be used
+SHORT_HISTORY = 3  # histories this short get bands calibrated on peers' early errors
+MIN_CALIBRATION = 20  # errors a short-history calibration needs
+RECENT_COLUMNS = 4  # last columns whose one-step errors calibrate everyone's spread
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
+TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
+TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
+SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 COLD_DOF = 30.0
 # Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
 # 3 = nearly a random walk observed without noise), a quarter decade apart.
@@ -103,7 +117,10 @@ _T_DOF = 4.0
 _T_SCALE_ITERATIONS = 15
 _Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
+ZERO_SHARE_FOR_LOG = 0.1  # at most this share of zeros keeps a non-negative metric on log
 _PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
+_COUNT_UNITS = {"家", "件", "个", "单", "人", "次", "台", "笔", "张", "位", "名", "套", "份", "条",
+                "count", "pcs", "items", "deals", "clients", "tickets"}  # fmt: skip
 _RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
 _MAD = 1.4826
 # E[min(U^2, k^2)] for U ~ N(0,1): makes the clipped mean square consistent for the variance.
@@ -120,11 +137,12 @@ class Scale:
     upper: float = 1.0
     eps: float = 1e-6
     nonnegative: bool = False
+    offset: float = 0.0  # log(y + offset) for non-negative values with zeros
 
     def forward(self, y: FloatArray) -> FloatArray:
         """g(y)."""
         if self.kind == "log":
-            return np.log(y)
+            return np.log(y + self.offset)
         if self.kind == "logit":
             p = np.clip(y / self.upper, self.eps, 1.0 - self.eps)
             return np.log(p) - np.log1p(-p)
@@ -133,7 +151,7 @@ class Scale:
     def inverse(self, z: FloatArray) -> FloatArray:
         """g^-1(z)."""
         if self.kind == "log":
-            return np.exp(z)
+            return np.maximum(np.exp(z) - self.offset, 0.0) if self.offset else np.exp(z)
         if self.kind == "logit":
             return self.upper * special.expit(z)
         return np.maximum(z, 0.0) if self.nonnegative else z
@@ -158,6 +176,12 @@ def choose_scale(metric: MetricInfo, values: FloatArray) -> Scale:
         return Scale("logit", upper=upper, eps=eps)
     if lo > 0:
         return Scale("log")
+    positive = values[values > 0]
+    if lo == 0 and positive.size and float(np.mean(values == 0)) < ZERO_SHARE_FOR_LOG:
+        # A few zeros (a closed month, a region without visitors) should not push a
+        # metric whose people differ by orders of magnitude onto an additive scale; the
+        # offset is small against typical values, so effects stay multiplicative.
+        return Scale("log", offset=float(np.quantile(positive, 0.05)) * 0.5)
     return Scale("additive", nonnegative=lo >= 0)
 
 
@@ -273,6 +297,126 @@ def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonal
 
 
 @dataclass(frozen=True)
+class PersonSeasons:
+    """People's own seasonal offsets around their group's, shrunk by empirical Bayes."""
+
+    factors: FloatArray  # person x season (absolute: ordinal % season length)
+    var: FloatArray  # each person's posterior variance of one offset
+
+
+def _centred_moving_average(z: FloatArray, length: int) -> FloatArray:
+    """The 2 x `length` centred moving average of each row (NaN where a window has a gap)."""
+    out = np.full_like(z, np.nan)
+    if z.shape[1] <= length:
+        return out
+    weights = np.r_[0.5, np.ones(length - 1), 0.5] / length
+    windows = np.lib.stride_tricks.sliding_window_view(z, length + 1, axis=1)
+    half = length // 2
+    out[:, half : half + windows.shape[1]] = windows @ weights
+    return out
+
+
+def _person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSeasons:
+    """People's own offsets if they predict the group's last year better than none do.
+
+    The offsets are estimated without the last year and scored on it: each person's
+    deviations from their own mean that year, against the offsets (squared error, summed
+    over the people with the whole year). Only a win out of sample switches them on, and
+    the offsets then come from all the data.
+    """
+    none = PersonSeasons(np.zeros((zs.shape[0], length)), np.zeros(zs.shape[0]))
+    if zs.shape[1] < 3 * length:
+        return none
+    trial = _shrunk_person_seasons(zs[:, :-length], first_ordinal, length)
+    held = zs[:, -length:]
+    whole = np.isfinite(held).all(axis=1)
+    if whole.sum() < 3 or not trial.factors.any():
+        return none
+    season = (first_ordinal + zs.shape[1] - length + np.arange(length)) % length
+    actual = held[whole] - held[whole].mean(axis=1, keepdims=True)
+    predicted = trial.factors[whole][:, season]
+    predicted = predicted - predicted.mean(axis=1, keepdims=True)
+    if float(np.sum((actual - predicted) ** 2)) >= float(np.sum(actual**2)):
+        return none
+    return _shrunk_person_seasons(zs, first_ordinal, length)
+
+
+def _shrunk_person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSeasons:
+    """Each person's seasonal deviation from the group's, shrunk toward none.
+
+    Raw offsets are the person's mean detrended value (against a centred moving
+    average) per season over the last SEASON_YEARS, centred. The between-person spread of
+    true offsets (omega2) comes from alternate years' agreement; a person's offsets keep the weight omega2 / (omega2 + sampling variance), so people
+    with long, clearly seasonal histories keep their own pattern and the rest borrow the
+    group's. Series whose phase differs from the group's are the common case in pooled
+    real panels; one pattern per role was most of the loss there.
+    """
+    n_persons = zs.shape[0]
+    none = PersonSeasons(np.zeros((n_persons, length)), np.zeros(n_persons))
+    keep = min(zs.shape[1], SEASON_YEARS * length)
+    z = zs[:, zs.shape[1] - keep :]
+    first = first_ordinal + zs.shape[1] - keep
+    resid = z - _centred_moving_average(z, length)
+    season = (first + np.arange(keep)) % length
+    onehot = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
+    seen = np.isfinite(resid)
+    counts = seen.astype(np.float64) @ onehot
+    sums = np.where(seen, resid, 0.0) @ onehot
+    usable = (counts >= 2).all(axis=1)
+    if usable.sum() < 3:
+        return none
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    raw = np.where(usable[:, None], means - means.mean(axis=1, keepdims=True), 0.0)
+    errors = np.where(seen, resid - raw[:, season], np.nan)
+    dof = seen.sum(axis=1) - length
+    group_var = _robust_var(errors[usable].ravel())
+    if not math.isfinite(group_var) or group_var <= 0:
+        return none
+    own_ss = np.nansum(np.minimum(errors**2, (DROP_K**2) * group_var), axis=1)
+    noise = (NU0 * group_var + own_ss) / (NU0 + np.maximum(dof, 0))
+    with np.errstate(divide="ignore"):
+        sampling = noise * np.mean(1.0 / np.maximum(counts, 1.0), axis=1) * (length - 1) / length
+    omega2 = _between_person_season_var(resid, season, (first + np.arange(keep)) // length, length)
+    if omega2 <= 0:
+        return none
+    weight = np.where(usable, omega2 / (omega2 + sampling), 0.0)
+    post_var = np.where(usable, omega2 * (1.0 - weight), omega2)
+    return PersonSeasons(weight[:, None] * raw, post_var)
+
+
+def _centred_season_means(resid: FloatArray, onehot: FloatArray) -> FloatArray:
+    """Each row's mean per season, centred across seasons (NaN without every season)."""
+    seen = np.isfinite(resid)
+    counts = seen.astype(np.float64) @ onehot
+    sums = np.where(seen, resid, 0.0) @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1.0), np.nan)
+    return np.asarray(means - means.mean(axis=1, keepdims=True), dtype=np.float64)
+
+
+def _between_person_season_var(
+    resid: FloatArray, season: npt.NDArray[np.int64], year: npt.NDArray[np.int64], length: int
+) -> float:
+    """omega2 from the agreement of people's offsets in alternate years.
+
+    Offsets measured in even and in odd years share only the person's true pattern, so
+    the mean of their product estimates its variance without the bias a squared offset
+    less a modelled sampling variance carries (persistent drift and spikes leak into a
+    moving-average residual, which read as person-specific seasonality where everyone
+    shared one pattern).
+    """
+    onehot = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
+    even, odd = year % 2 == 0, year % 2 == 1
+    a = _centred_season_means(np.where(even[None, :], resid, np.nan), onehot)
+    b = _centred_season_means(np.where(odd[None, :], resid, np.nan), onehot)
+    both = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    if both.sum() < 3:
+        return 0.0
+    return max(0.0, float(np.mean((a[both] * b[both]).sum(axis=1))) / (length - 1))
+
+
+@dataclass(frozen=True)
 class Ramp:
     """Ramp-up offset A*exp(-tenure/lam) on the model scale (A = 0 when not detected)."""
 
@@ -327,6 +471,25 @@ class GroupFit:
     slope_between: float = 0.0
     tau2: float = 0.0
     scale_mult: float = 1.0
+    # Per number of own values k (index k, 1..SHORT_HISTORY): (shift, spread) of the
+    # forecast in its own sd units, calibrated on peers' errors at the same k.
+    short: dict[int, tuple[float, float]] = field(default_factory=dict)
+    spread: float = 1.0
+
+
+def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
+    """The peer cells a prior may come from, finest first, before everyone.
+
+    The department comes before the whole organisation: a metric two departments share
+    under the same name (a defect rate in software and in assembly) is not one scale.
+    """
+    cells: list[tuple[tuple[str, ...], PeerLevel]] = [
+        (("rl", emp.role, emp.level), "role+level"),
+        (("r", emp.role), "role"),
+    ]
+    if emp.department:
+        cells.append((("d", emp.department), "department"))
+    return cells
 
 
 @dataclass
@@ -348,12 +511,9 @@ class PeerTable:
         self_count = 1 if own_dev is not None else 0
         cell: tuple[str, ...] = ("all",)
         level: PeerLevel = "all"
-        for key, name in (
-            (("rl", emp.role, emp.level), "role+level"),
-            (("r", emp.role), "role"),
-        ):
+        for key, name in _peer_cells(emp):
             if self.counts.get(key, 0) - self_count >= MIN_PEERS:
-                cell, level = key, name  # type: ignore[assignment]
+                cell, level = key, name
                 break
         mean = self.medians[cell]
         count = self.counts[cell] - self_count
@@ -398,6 +558,7 @@ class MetricFit:
     last_value: FloatArray
     own_median: FloatArray
     hire_months: FloatArray = field(repr=False)
+    own_seasons: PersonSeasons = field(repr=False)
 
 
 def _hire_months(emp: EmployeeInfo) -> float:
@@ -488,20 +649,25 @@ def _role_groups(
 
 def _deseasonalise_and_deramp(
     panel: _Panel, group_rows: GroupRows
-) -> tuple[FloatArray, dict[str, GroupFit]]:
-    """Pass A: seasonality and ramp per group, and the matrix with both removed."""
+) -> tuple[FloatArray, dict[str, GroupFit], PersonSeasons]:
+    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them."""
     season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
     xmat = np.full_like(panel.zmat, np.nan)
     groups: dict[str, GroupFit] = {}
+    person_season = np.zeros((panel.n_persons, panel.season_len))
+    person_season_var = np.zeros(panel.n_persons)
     for g, rows in group_rows.items():
         zg = panel.zmat[rows]
         seas = _seasonality(_two_way_period_effects(zg), panel.first, panel.season_len)
         zs = zg - seas.factors[season_of_col][None, :]
+        own = _person_seasons(zs, panel.first, panel.season_len)
+        person_season[rows], person_season_var[rows] = own.factors, own.var
+        zs = zs - own.factors[:, season_of_col]
         deviation = _deviation_from_peers(zs, panel.cells[rows])
         ramp = _fit_ramp(deviation, panel.tenure[rows])
         xmat[rows] = zs - ramp.at(panel.tenure[rows])
         groups[g] = GroupFit(seasonality=seas, ramp=ramp)
-    return xmat, groups
+    return xmat, groups, PersonSeasons(person_season, person_season_var)
 
 
 def _deviation_from_peers(zs: FloatArray, cells: npt.NDArray[np.str_]) -> FloatArray:
@@ -555,6 +721,36 @@ def _shrunk_slopes(
     return gf.slope + w * np.where(has, rs - gf.slope, 0.0), post_var + gf.slope_var
 
 
+def _trend_share(gf: GroupFit, xg: FloatArray, width: int, season_len: int) -> float:
+    """How much of the shrunk trend to keep (off, half, all), by rolling validation.
+
+    At each of the group's last TREND_ORIGINS columns, slopes from the window before it
+    (shrunk as the final ones are) project the mean of the last season's values forward;
+    the share with the smallest absolute one-step error over everyone wins. Trends in
+    real panels turn; a slope that only fits the past costs more than it earns.
+    """
+    n_cols = xg.shape[1]
+    errors = np.zeros(len(TREND_SHARES))
+    for c in range(max(3, n_cols - TREND_ORIGINS), n_cols):
+        window = xg[:, max(0, c - width) : c]
+        raw, sxx = _theil_sen(window)
+        n_window = np.isfinite(window).sum(axis=1)
+        slope, _ = _shrunk_slopes(replace(gf), raw, sxx, n_window)
+        recent = window[:, -max(1, season_len // 2) :]
+        age = (recent.shape[1] - np.arange(recent.shape[1]))[None, :].astype(np.float64)
+        ok = np.isfinite(xg[:, c]) & np.isfinite(raw) & np.isfinite(recent).any(axis=1)
+        if not ok.any():
+            continue
+        for k, share in enumerate(TREND_SHARES):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pred = np.nanmean(recent[ok] + share * slope[ok, None] * age, axis=1)
+            errors[k] += float(np.sum(np.abs(xg[ok, c] - pred)))
+    if not errors.any():
+        return 1.0
+    return TREND_SHARES[int(np.argmin(errors))]
+
+
 @dataclass(frozen=True)
 class _Slopes:
     """Pass B's result: people's slopes and the matrix with them removed."""
@@ -588,6 +784,10 @@ def _fit_slopes(
         gf.slope = float(np.median(rs[has])) if has.any() else 0.0
         _moment_variances(gf, xmat[rows])
         slope[rows], slope_var[rows] = _shrunk_slopes(gf, rs, sxx[rows], n_window[rows])
+        share = _trend_share(gf, xmat[rows], width, panel.season_len)
+        gf.slope *= share
+        slope[rows] *= share
+        slope_var[rows] *= share**2
     xstar = xmat - slope[:, None] * (cols[None, :] - (panel.n_cols - 1))
     prelim = _nanmedian(_right_aligned(xstar, panel.last_col, width), axis=1)
     return _Slopes(slope, slope_var, xstar, prelim, n_window, width)
@@ -677,13 +877,66 @@ def _filter_levels(
         gf.scale_mult = float(res.su2.sum() / max(res.nu.sum(), 1)) / _SCALE_CONST
         gf.scale_mult = max(gf.scale_mult, 0.05)
         out.scale_mult[rows] = (NU0 * gf.scale_mult + res.su2 / _SCALE_CONST) / (NU0 + res.nu)
+        gf.short = _short_history_calibration(res.early_u, gf.scale_mult)
+        gf.spread = _spread_calibration(res.recent_u, out.scale_mult[rows], res.nu)
+    return out
+
+
+def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
+    """Counts get whole-number targets: the unit names a count, or every value is whole."""
+    # A count recorded with decimals (a quarter's average per month, "4.87家") is still
+    # a count: nobody can sign 4.87 new clients.
+    if metric.unit.strip().lower() in _COUNT_UNITS:
+        return True
+    return bool(np.all(values == np.round(values)))
+
+
+def _spread_calibration(recent_u: FloatArray, scale_mult: FloatArray, nu: FloatArray) -> float:
+    """Ratio of the group's recent one-step 0.2..0.8 error range to the model's own.
+
+    The robust core scale is right for one noise shape; real panels' errors are often
+    wider in the middle (many small moves) or narrower (a few big ones), and the bands
+    we serve are exactly 0.2..0.8. Clipped to 0.7..1.5: a correction, not a new model.
+    """
+    z = recent_u / np.sqrt(np.maximum(scale_mult, 1e-12))[:, None]
+    z = z[np.isfinite(z)]
+    if z.size < MIN_CALIBRATION:
+        return 1.0
+    lo, hi = np.quantile(z, (0.2, 0.8))
+    t80 = float(stats.t.ppf(0.8, NU0 + float(np.median(nu))))
+    return float(np.clip((hi - lo) / (2.0 * t80), 0.7, 1.5))
+
+
+def _short_history_calibration(
+    early_u: FloatArray, scale_mult: float
+) -> dict[int, tuple[float, float]]:
+    """Conformal-style bands for people with 1..SHORT_HISTORY values, from peers' errors.
+
+    Each peer's standardised error when they had only k values is a draw of what a
+    forecast from k values misses by; its 0.2 and 0.8 quantiles, against the model's
+    own, give the shift and the spread that make such bands hold. A new hire's first
+    values carry ramp-up and peer-prior errors the model's Student-t does not know.
+    """
+    u = early_u[:, 1:]
+    u = u[np.isfinite(u)]
+    if u.size < MIN_CALIBRATION:
+        return {}
+    # One calibration for all short lengths: per length, small groups have too few errors.
+    lo, hi = np.quantile(u, (0.2, 0.8))
+    root = math.sqrt(max(scale_mult, 1e-12))
+    out: dict[int, tuple[float, float]] = {}
+    for k in range(1, SHORT_HISTORY + 1):
+        t80 = float(stats.t.ppf(0.8, NU0 + k))
+        spread = float(np.clip((hi - lo) / (2.0 * t80 * root), 0.5, 3.0))
+        shift = float(np.clip((hi + lo) / (2.0 * root), -1.0, 1.0))
+        out[k] = (shift, spread)
     return out
 
 
 def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     panel = _panel(data, metric_id)
     group_of_role, person_group, group_rows = _role_groups(panel.emps)
-    xmat, groups = _deseasonalise_and_deramp(panel, group_rows)
+    xmat, groups, own_seasons = _deseasonalise_and_deramp(panel, group_rows)
     slopes = _fit_slopes(panel, xmat, groups, group_rows)
     peers, prior_mean, prior_info = _peer_priors(panel, slopes)
     levels = _filter_levels(slopes, prior_mean, groups, group_rows)
@@ -692,7 +945,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     return MetricFit(
         metric=panel.info, scale=panel.scale, season_len=panel.season_len,
         first_ordinal=panel.first, last_ordinal=panel.last,
-        integer_valued=bool(np.all(values == np.round(values))), groups=groups, peers=peers,
+        integer_valued=_integer_valued(panel.info, values), groups=groups, peers=peers,
         row_of={int(e): i for i, e in enumerate(panel.persons)}, group_of_role=group_of_role,
         default_group="*" if "*" in groups else max(group_rows, key=lambda g: group_rows[g].size),
         person_group=person_group, level=levels.level, level_var=levels.level_var,
@@ -702,13 +955,13 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         last_ordinal_of=panel.first + panel.last_col,
         last_value=panel.ymat[rows, panel.last_col],
         own_median=_nanmedian(_right_aligned(panel.ymat, panel.last_col, slopes.width), axis=1),
-        hire_months=panel.hire,
+        hire_months=panel.hire, own_seasons=own_seasons,
     )  # fmt: skip
 
 
 def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:
     self_count = 1 if own else 0
-    for key in (("rl", emp.role, emp.level), ("r", emp.role)):
+    for key, _ in _peer_cells(emp):
         if peers.counts.get(key, 0) - self_count >= MIN_PEERS:
             return key
     return ("all",)
@@ -719,8 +972,8 @@ def _peer_table(
 ) -> tuple[PeerTable, FloatArray]:
     keyed: dict[tuple[str, ...], list[int]] = {("all",): list(range(len(emps)))}
     for p, e in enumerate(emps):
-        keyed.setdefault(("rl", e.role, e.level), []).append(p)
-        keyed.setdefault(("r", e.role), []).append(p)
+        for key, _ in _peer_cells(e):
+            keyed.setdefault(key, []).append(p)
     last_raw = ymat[np.arange(len(emps)), last_col]
     medians = {k: float(np.median(prelim[v])) for k, v in keyed.items()}
     counts = {k: len(v) for k, v in keyed.items()}
@@ -763,6 +1016,8 @@ class FilterResult:
     lever: FloatArray  # weighted age of the data in the level (in periods)
     later_u2: FloatArray  # squared standardised innovations after the first observation
     later_logf: FloatArray  # sum of log innovation variances over those observations
+    early_u: FloatArray  # person x k: signed standardised innovation of the (k+1)-th value
+    recent_u: FloatArray  # person x column: signed standardised innovations, last columns
 
 
 def _robust_filter(
@@ -783,6 +1038,9 @@ def _robust_filter(
     age_lever = np.zeros(n)
     later_u2 = np.full(x.shape, np.nan)
     later_logf = np.zeros(n)
+    early_u = np.full((n, SHORT_HISTORY + 1), np.nan)
+    recent_u = np.full((n, RECENT_COLUMNS), np.nan)
+    first_recent = x.shape[1] - RECENT_COLUMNS
     for j in range(x.shape[1]):
         var = np.where(started, var + s2eta, var)
         obs = np.isfinite(x[:, j])
@@ -809,11 +1067,18 @@ def _robust_filter(
         nu += obs
         later = obs & started
         later_u2[:, j] = np.where(later, u * u, np.nan)
+        if j >= first_recent:
+            recent_u[:, j - first_recent] = np.where(later, u, np.nan)
+        early = later & (nu <= SHORT_HISTORY + 1)
+        rows_k = np.flatnonzero(early)
+        early_u[rows_k, (nu[rows_k] - 1).astype(np.int64)] = u[rows_k]
         later_logf += np.where(later, np.log(f), 0.0)
         dropped += drop
         pending = np.where(obs, np.where(drop, sign, 0.0), pending)
         started |= obs
-    return FilterResult(m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf)
+    return FilterResult(
+        m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf, early_u, recent_u
+    )
 
 
 def _innovation_criterion(result: FilterResult) -> float:
@@ -899,6 +1164,8 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
     steps = max(horizon, 0)
     damped = sum(PHI**j for j in range(1, steps + 1)) if horizon > 0 else float(horizon)
     season = float(group.seasonality.factors[ordinal % fit.season_len])
+    if row is not None:
+        season += float(fit.own_seasons.factors[row, ordinal % fit.season_len])
     hire = _hire_months(emp)
     mid = ordinal_midpoint_months(ordinal, fit.metric.period_type)
     tenure = max(0.0, mid - hire) if math.isfinite(hire) else None
@@ -928,10 +1195,19 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         dof = COLD_DOF
         weight = 1.0
     var += group.seasonality.var
+    if row is not None:
+        var += float(fit.own_seasons.var[row])
     mean = level + slope * damped + season + ramp
+    sd = math.sqrt(max(var, 1e-12))
+    if row is not None and int(fit.n_obs[row]) in group.short:
+        shift, spread = group.short[int(fit.n_obs[row])]
+        mean += shift * sd
+        sd *= spread
+    elif row is not None:
+        sd *= group.spread
     return Forecast(
         mean=mean,
-        sd=math.sqrt(max(var, 1e-12)),
+        sd=sd,
         dof=dof,
         season_offset=season,
         ramp_offset=ramp,
@@ -970,6 +1246,10 @@ def suggest_target(
     fit = fit_metric(data, info.metric)
     emp_index = data.employee_index[emp.employee_id]
     row = fit.row_of.get(emp_index)
+    if row is None and emp.role and emp.role not in fit.group_of_role:
+        # A role that never reported the metric has no target for it (an assembler's
+        # story points), rather than one borrowed from other roles.
+        raise NotApplicable(info.metric, emp.employee_id, emp.role)
     # Own history: the period must follow the employee's last value. Cold start: it must
     # follow the metric's last period, since peers' latest values are the starting point.
     last = int(fit.last_ordinal_of[row]) if row is not None else fit.last_ordinal

@@ -87,6 +87,21 @@ class NoHistory(TargetError):
         self.metric = metric
 
 
+class NotApplicable(TargetError):
+    """Neither the employee nor anyone in their role has ever reported the metric."""
+
+    code = "not_applicable"
+
+    def __init__(self, metric: str, employee_id: str, role: str) -> None:
+        super().__init__(
+            f"metric {metric!r} does not apply to employee {employee_id!r}: "
+            f"nobody in role {role!r} has reported it"
+        )
+        self.metric = metric
+        self.employee_id = employee_id
+        self.role = role
+
+
 class InvalidProbabilities(TargetError):
     """Commit/stretch probabilities outside 0 < stretch < 0.5 < commit < 1."""
 

@@ -73,7 +73,7 @@ class Basis(BaseModel):
 
     own_periods: int = Field(description="Periods of own history used.")
     peer_count: int = Field(description="Peers in the chosen comparison group.")
-    peer_group: Literal["team", "role+level", "role", "all"] = Field(
+    peer_group: Literal["team", "role+level", "role", "department", "all"] = Field(
         description=(
             "Finest peer group with enough members; 'team' means that group plus a team "
             "effect that carries at least half weight."

@@ -42,11 +42,9 @@ def quantile_levels(
 
 
 def display_decimals(value: float, *, integer_valued: bool) -> int:
-    """Decimals that show about three significant digits (none for counts of 10 or more)."""
+    """Decimals that show about three significant digits (none for counts)."""
     magnitude = abs(value)
-    if magnitude == 0 or not math.isfinite(magnitude):
-        return 0
-    if integer_valued and magnitude >= 10:
+    if magnitude == 0 or not math.isfinite(magnitude) or integer_valued:
         return 0
     return int(min(4, max(0, 2 - math.floor(math.log10(magnitude)))))
 

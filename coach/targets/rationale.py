@@ -13,9 +13,10 @@ from coach.targets.models import Basis, MetricInfo
 from coach.targets.ranges import display_decimals
 
 _PEER_LABELS = {
-    "zh": {"team": "同团队同岗同级", "role+level": "同岗同级", "role": "同岗位", "all": "全部"},
+    "zh": {"team": "同团队同岗同级", "role+level": "同岗同级", "role": "同岗位",
+           "department": "同部门", "all": "全部"},
     "en": {"team": "same-team, same-role-and-level", "role+level": "same role and level",
-           "role": "same-role", "all": "all"},
+           "role": "same-role", "department": "same-department", "all": "all"},
 }  # fmt: skip
 
 

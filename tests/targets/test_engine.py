@@ -11,6 +11,7 @@ from coach.targets import (
     TargetSuggestion,
     suggest_target,
 )
+from coach.targets.engine import fit_metric
 from tests.targets.helpers import DEFECTS, QUARTERS, build, employee, peers, series
 
 
@@ -212,3 +213,153 @@ def test_a_period_nobody_reported_is_a_gap_not_a_warning() -> None:
     hist = [h for h in hist if h.period != QUARTERS[5]]
     s = _suggest(build(emps, hist), "P01")
     assert s.quantiles["0.2"] < s.quantiles["0.5"] < s.quantiles["0.8"]
+
+
+def _two_phase_role(n_each: int = 15, noise: float = 0.04) -> tuple[list, list]:
+    """One role whose people peak in Q4 (ids A..) or in Q2 (ids B..), four years each."""
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    patterns = {"A": (-0.15, 0.0, -0.05, 0.2), "B": (-0.05, 0.2, -0.15, 0.0)}
+    rng = np.random.default_rng(3)
+    emps, hist = [], []
+    for prefix, pattern in patterns.items():
+        for i in range(n_each):
+            emp = employee(f"{prefix}{i:02d}", team=f"T{i % 3}")
+            emps.append(emp)
+            ability = rng.normal(0, 0.1)
+            values = [100 * math.exp(ability + pattern[k % 4] + rng.normal(0, noise))
+                      for k in range(16)]  # fmt: skip
+            hist.extend(series(emp.employee_id, values, periods=quarters))
+    return emps, hist
+
+
+def test_people_keep_their_own_seasonal_pattern_when_it_differs_from_the_role() -> None:
+    data = build(*_two_phase_role())
+    a_q4, a_q2 = (_suggest(data, "A01", period=p) for p in ("2025Q4", "2025Q2"))
+    b_q4, b_q2 = (_suggest(data, "B01", period=p) for p in ("2025Q4", "2025Q2"))
+    # The role's average pattern has Q2 and Q4 equally high; each person's own does not.
+    assert a_q4.target > 1.12 * a_q2.target
+    assert b_q2.target > 1.12 * b_q4.target
+    assert a_q4.basis.seasonal_factor > 1.1 and b_q4.basis.seasonal_factor < 1.02
+
+
+def test_a_shared_pattern_adds_no_personal_seasonality() -> None:
+    emps, hist = peers(seasonal=(-0.15, 0.0, -0.05, 0.2), noise=0.05,
+                       periods=[f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)])  # fmt: skip
+    fit = fit_metric(build(emps, hist), "sales")
+    assert not fit.own_seasons.factors.any()
+
+
+def test_a_trend_that_stopped_is_not_projected_forward() -> None:
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    rng = np.random.default_rng(5)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        # Twelve quarters of 5% growth, then a year on a plateau.
+        values = [100 * math.exp(ability + 0.05 * min(k, 11) + rng.normal(0, 0.01))
+                  for k in range(16)]  # fmt: skip
+        hist.extend(series(emp.employee_id, values, periods=quarters))
+    data = build(emps, hist)
+    plateau = np.mean([p.value for p in hist if p.employee_id == "P01"][-4:])
+    s = _suggest(data, "P01", period="2025Q1")
+    assert 0.98 * plateau < s.target < 1.01 * plateau
+    assert abs(s.basis.trend_pct) < 0.005
+
+
+def test_a_steady_trend_is_still_projected() -> None:
+    quarters = [f"{2021 + k // 4}Q{k % 4 + 1}" for k in range(16)]
+    rng = np.random.default_rng(6)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        values = [100 * math.exp(ability + 0.05 * k + rng.normal(0, 0.01)) for k in range(16)]
+        hist.extend(series(emp.employee_id, values, periods=quarters))
+    s = _suggest(build(emps, hist), "P01", period="2025Q1")
+    assert s.basis.trend_pct > 0.03
+
+
+def test_peers_come_from_the_department_before_the_whole_company() -> None:
+    rng = np.random.default_rng(8)
+    emps, hist = [], []
+    groups = [("研发部", "dev-a", 3, 1.0), ("研发部", "dev-b", 3, 1.0), ("制造部", "asm", 30, 5.0)]
+    for department, role, n, base in groups:
+        for i in range(n):
+            emp = employee(f"{role}-{i}", role=role, team=role).model_copy(
+                update={"department": department}
+            )
+            emps.append(emp)
+            values = [base * math.exp(rng.normal(0, 0.1)) for _ in QUARTERS]
+            hist.extend(series(emp.employee_id, values, metric=DEFECTS))
+    fresh = employee("NEW", role="dev-a", level="L9", team="").model_copy(
+        update={"department": "研发部"}
+    )
+    s = _suggest(build([*emps, fresh], hist, [DEFECTS]), "NEW", metric="defects")
+    assert s.basis.peer_group == "department"
+    assert s.target < 2.0
+
+
+def test_a_count_unit_gets_whole_numbers_even_from_fractional_history() -> None:
+    clients = MetricInfo(metric="clients", name="新签客户", unit="家", period_type="quarter")
+    emps, hist = peers(metric=clients, base=4.9)
+    s = _suggest(build(emps, hist, [clients]), "P03", metric="clients")
+    assert any(h.value != round(h.value) for h in hist)
+    assert s.target == int(s.target) and s.commit == int(s.commit) and s.stretch == int(s.stretch)
+
+
+def test_short_history_bands_are_as_wide_as_peers_early_errors() -> None:
+    rng = np.random.default_rng(9)
+    emps, hist = [], []
+    for i in range(60):
+        # Everyone's first three quarters in a role are far noisier than later ones.
+        start = int(rng.integers(0, 6))
+        emp = employee(f"P{i:02d}", team=f"T{i % 4}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        values: list[float | None] = [None] * start + [
+            100 * math.exp(ability + rng.normal(0, 0.3 if k < 3 else 0.03))
+            for k in range(12 - start)
+        ]
+        hist.extend(series(emp.employee_id, values))
+    newcomer = employee("NEW", hire_date=date(2024, 7, 1))
+    data = build([*emps, newcomer], hist + series("NEW", [95.0, 104.0]))
+    s = _suggest(data, "NEW")
+    assert s.basis.own_periods == 2
+    # The third value's spread is that of a noisy early value (sd 0.3), not a later one.
+    assert s.quantiles["0.8"] / s.quantiles["0.2"] > 1.45
+
+
+def test_a_few_zeros_keep_a_metric_on_the_log_scale() -> None:
+    rng = np.random.default_rng(10)
+    emps, hist = [], []
+    for i in range(30):
+        emp = employee(f"P{i:02d}", team=f"T{i % 3}")
+        emps.append(emp)
+        size = 10 ** (3 * i / 29)  # people differ by three orders of magnitude
+        values = [size * math.exp(rng.normal(0, 0.05)) for _ in QUARTERS]
+        if i == 7:
+            values[4] = 0.0  # one closed quarter
+        hist.extend(series(emp.employee_id, values))
+    s = _suggest(build(emps, hist), "P02")
+    assert s.basis.scale == "log"
+    # The smallest people's bands are relative to their own size, not the company's spread.
+    assert s.quantiles["0.2"] > 0 and s.quantiles["0.8"] / s.quantiles["0.2"] < 1.3
+
+
+def test_bands_widen_when_everyones_recent_errors_grew() -> None:
+    rng = np.random.default_rng(11)
+    emps, hist = [], []
+    for i in range(40):
+        emp = employee(f"P{i:02d}", team=f"T{i % 4}")
+        emps.append(emp)
+        ability = rng.normal(0, 0.1)
+        # Calm for two years, then a year in which everyone's results swing twice as much.
+        values = [100 * math.exp(ability + rng.normal(0, 0.04 if k < 8 else 0.08))
+                  for k in range(12)]  # fmt: skip
+        hist.extend(series(emp.employee_id, values))
+    s = _suggest(build(emps, hist), "P01")
+    # The next value's 0.2..0.8 range at sd 0.08 alone is 0.135 wide on the log scale.
+    assert math.log(s.quantiles["0.8"] / s.quantiles["0.2"]) > 0.10

@@ -7,6 +7,7 @@ from coach.targets import (
     InvalidProbabilities,
     MetricInfo,
     NoHistory,
+    NotApplicable,
     PeriodNotAfterHistory,
     TargetError,
     TargetRequest,
@@ -80,3 +81,17 @@ def test_build_rejects_rows_it_cannot_place() -> None:
         build(emps, [bad_period])
     with pytest.raises(UnknownEmployee):
         build(emps, [bad_employee])
+
+
+def test_a_metric_the_role_never_reported_is_not_applicable() -> None:
+    emps, hist = peers(n=10)
+    assembler = employee("ASM", role="assembler")
+    newcomer = employee("REP", role="rep")
+    data = build([*emps, assembler, newcomer], hist)
+    with pytest.raises(NotApplicable) as info:
+        suggest_target(data, TargetRequest(employee_id="ASM", metric="sales", period="2025Q1"))
+    assert info.value.code == "not_applicable" and status_for(info.value) == 422
+    assert "assembler" in str(info.value) and "sales" in str(info.value)
+    # A newcomer whose role does report the metric still gets a cold-start range.
+    request = TargetRequest(employee_id="REP", metric="sales", period="2025Q1")
+    assert isinstance(suggest_target(data, request), TargetSuggestion)
