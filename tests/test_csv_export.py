@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,9 @@ def _rename_managers(engine: Engine, names: list[str]) -> list[str]:
 
 
 def _names_in(text: str) -> dict[str, str]:
-    managers = text.split("\r\n\r\n")[0]  # the manager rows come first, then the sample
+    # The manager rows come first, then a blank line and the sample; reading a file in text
+    # mode has turned its \r\n line ends into \n.
+    managers = re.split(r"\r?\n\r?\n", text)[0]
     return {r["经理编号"]: r["经理"] for r in csv.DictReader(managers.splitlines())}
 
 
