@@ -124,7 +124,8 @@ def test_vague_feedback_gets_a_hint_while_typing(browser: Browser, live_server: 
     feedback.press_sequentially("表现良好，继续努力", delay=20)
     check = page.locator("#feedback-check")
     expect(check.locator("mark").first).to_have_text("表现良好")
-    expect(check).to_contain_text("补充一个具体事例")
+    expect(check).to_contain_text("请补充具体事例")
+    expect(check).to_contain_text("“表现良好”")  # the hint quotes what it flagged
     expect(check.locator(".verdict")).to_have_attribute("data-vague", "true")
     shot(page, "checkin-hint-laptop")
     feedback.fill("")
