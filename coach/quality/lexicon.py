@@ -323,7 +323,8 @@ ZH_PSEUDO = [
 EN_PSEUDO = [
     r"\b(?:the|a|one)\s+(?:recent|certain|particular)\s+(?:project|incident|meeting|initiative"
     r"|launch|deal|case|situation|event)\b",
-    r"\b(?:several|various|multiple|many|numerous|some)\s+(?:important\s+|key\s+|critical\s+)?"
+    r"\b(?:several|various|multiple|many|numerous|some)\s+(?:[a-z]+-[a-z]+\s+|important\s+|key\s+|critical\s+"
+    r"|major\s+|strategic\s+|people\s+|cross-functional\s+){0,2}"
     r"(?:projects|initiatives|tasks|meetings|clients|customers|issues|deliverables|efforts|occasions)\b",
     r"\bplay(?:s|ed|ing)?\s+(?:a\s+|an\s+)?(?:key|important|critical|vital|pivotal|central)\s+role"
     r"(?:\s+in\s+(?:our|the)\s+[a-z]+(?:\s+[a-z]+)?)?",
@@ -331,9 +332,13 @@ EN_PSEUDO = [
     r"|greater|higher)\s+[a-z]+(?:\s+(?:for|across|outcomes|satisfaction)\b(?:\s+the\s+[a-z]+)?)?",
     r"\b(?:(?:have|has)\s+)?(?:led|leading|lead)\s+to\s+(?:improved|better|stronger|increased"
     r"|smoother|positive|greater)\s+[a-z]+(?:\s+and\s+(?:better|stronger)\s+[a-z]+)?",
-    r"\b(?:drive|drove|driving|drives)\s+(?:alignment|collaboration|improvements?|results|growth"
+    r"\b(?:drive|drove|driving|drives)\s+(?:measurable\s+|significant\s+|real\s+|meaningful\s+)?"
+    r"(?:alignment|collaboration|improvements?|results|growth"
     r"|success|change|outcomes|efficiency)(?:\s+across\s+(?:the\s+)?[a-z]+)?",
-    r"\bvaluable\s+contributions?\b|\bcontribut(?:ed|es|ing)\s+(?:significantly|positively|greatly)\b",
+    r"\b(?:was|is|been|were)\s+instrumental\s+in\b|\b(?:made|makes|making)\s+(?:important|significant|valuable"
+    r"|key|great|meaningful|major)\s+contributions?\b|\bhelped\s+the\s+team\s+(?:hit|reach|meet|achieve)\s+"
+    r"(?:its|their|our|the)\s+(?:goals|targets|numbers|objectives)\b|\bbenefit(?:ed|ing|s)?\s+(?:many|all|our)\s+\w+\b"
+    r"|\bvaluable\s+contributions?\b|\bcontribut(?:ed|es|ing)\s+(?:significantly|positively|greatly)\b",
     r"\bcontribut(?:ed|es|ing)\s+to\s+(?:the\s+team's\s+success|our\s+goals|a\s+culture\s+of\s+\w+)",
     r"\bhandled\s+(?:things|it|everything|the\s+situation)\s+well\b|\bhelped\s+the\s+team\s+move\s+forward\b",
     r"\b(?:exceeded|achieved|reached|attained)\s+(?:the\s+|all\s+|her\s+|his\s+|their\s+)?"

@@ -50,7 +50,8 @@ class Finding(BaseModel):
     severity: Severity = Field(
         default="problem",
         description="problem (makes or marks vagueness), warning (a remark on a protected"
-        " attribute, to remove) or note (a gentle suggestion on a specific comment).",
+        " attribute, to remove, or sarcasm, to say plainly) or note (a gentle suggestion on a"
+        " specific comment).",
     )
 
 

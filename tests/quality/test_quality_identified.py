@@ -197,3 +197,17 @@ def test_unnamed_occasions_and_unquantified_gains_are_vague(text: str) -> None:
     result = check_comment(text)
     assert result.vague
     assert "pseudo_specific" in {f.category for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She was instrumental in the spring onboarding push and helped the team reach its targets.",
+        "Made significant contributions to several cross-functional efforts that benefited many customers.",
+        "In Q3 he led multiple high-visibility initiatives that drove measurable improvements.",
+    ],
+)
+def test_english_contribution_boilerplate_is_vague(text: str) -> None:
+    result = check_comment(text)
+    assert result.vague
+    assert "pseudo_specific" in {f.category for f in result.findings}
