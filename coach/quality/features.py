@@ -24,7 +24,7 @@ _CONTENT = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _NUM = r"(?:\d{1,15}(?:[.,]\d{1,15}){0,5}|[一二两三四五六七八九十百千半几]{1,10})"
 _UNIT = (
     r"(?:%|％|个百分点|万|亿|千|元|块|美元|台币|ms|秒|分钟|分种|小时|天|周|个月|月|年|次|个|人|家|条|件|单|张"
-    r"|位|场|台|批|篇|倍|通|箱|公里|km|k|x|名|辆|套|成|轮|号|工单|份|笔|项|道|页|点|qps|号线|号机"
+    r"|位|场|台|批|篇|倍|通|箱|公里|km|k|x|名|辆|套|成|轮|号(?![线机])|工单|份|笔|项|道|页|点|qps"
     r"|遍|趟|例|处|圈)"
 )
 # "二十余例", "三十多单": an approximate count is still a count.
@@ -242,7 +242,7 @@ _ZH_MOVED = re.compile(
 # "送了甜品". Abstract or quantity-only objects ("得到了提升", "了不少") are not objects.
 # Gains without a figure ("降低了成本", "推动了进展") are what pseudo-specific text is made of.
 _ZH_DONE_TO = re.compile(
-    r"(?<![太很真好极多少得])(?![低高升善化强进动展长大])[\u4e00-\u9fff]了([\u4e00-\u9fff]{1,4})"
+    r"(?<![太很真好极多少得])(?![低高升善化强进动展长大来])[\u4e00-\u9fff]了([\u4e00-\u9fff]{0,3}[^\W的地得\d_A-Za-z])"
     r"(?=[,,。.!!;;\s]|$)"
 )
 _ABSTRACT_OBJECT = re.compile(
@@ -314,6 +314,10 @@ _LOOSE_PERIOD = re.compile(
 )
 
 
+# "3号线", "5号机", "2号仓": a number that names a place or a machine measures nothing.
+_PLACE_NUMBER = re.compile(r"\d+\s*号(?:线|机|工位|仓|门|库|楼|房|桌|窗口|柜台)")
+
+
 def concrete_results(masked: str, times: list[tuple[int, int]] | None = None) -> int:
     """Count checkable results: measured numbers that are not dates, changes, concrete outcomes.
 
@@ -322,6 +326,7 @@ def concrete_results(masked: str, times: list[tuple[int, int]] | None = None) ->
     if times is None:
         times = [m.span() for m in _STRONG_TIME.finditer(masked)]
     untimed = _LOOSE_PERIOD.sub(" ", _YEAR.sub(" ", mask(masked, times)))
+    untimed = _PLACE_NUMBER.sub(" ", untimed)
     outcome = len(_CONCRETE_RESULT.findall(untimed))
     return _meaningful_numbers(untimed) + len(_CHANGE.findall(untimed)) + outcome
 

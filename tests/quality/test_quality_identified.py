@@ -211,3 +211,15 @@ def test_english_contribution_boilerplate_is_vague(text: str) -> None:
     result = check_comment(text)
     assert result.vague
     assert "pseudo_specific" in {f.category for f in result.findings}
+
+
+# A line or machine number says where, not how much; "带来了显著的" has no object.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在3号线的安全整改中起到了带头作用,带来了明显的改善。",
+        "上半年我 own 了多个核心 feature,带来了显著的 revenue 和体验提升。",
+    ],
+)
+def test_a_place_number_or_a_modifier_is_no_result_or_object(text: str) -> None:
+    assert check_comment(text).vague
