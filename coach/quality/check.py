@@ -58,9 +58,12 @@ def analyse(text: str) -> Analysis:
     folded = to_simplified(text)
     spans = find_spans(folded)
     vague = [(s.start, s.end) for s in spans if s.category in VAGUE_CATEGORIES]
+    # A sarcastic praise word or a remark on a protected attribute is no evidence of what the
+    # person did, nor vagueness of its own: the rest of the comment decides.
+    warned = [(s.start, s.end) for s in spans if s.category in WARNING_CATEGORIES]
     labels = sum(s.category == "personality_label" for s in spans)
     scores = sum(s.category == "score_without_evidence" for s in spans)
-    sig = signals(folded, vague, labels=labels, scores=scores)
+    sig = signals(folded, vague, labels=labels, scores=scores, hidden=warned)
     return Analysis(text, spans, sig, ngrams(folded), feature_vector(sig))
 
 
@@ -99,22 +102,32 @@ def _has(a: Analysis, categories: frozenset[str] | set[str]) -> bool:
     return any(sp.category in categories for sp in a.spans)
 
 
+def _stock_runs(a: Analysis) -> int:
+    return sum(sp.category in VAGUE_CATEGORIES for sp in _merge(a.text, a.spans))
+
+
 def _decide(a: Analysis, proba: float) -> tuple[bool, float]:
     """Settle what the rules can; the classifier decides only the comments left over."""
     s = a.signals
     if not s.content or _has(a, {"empty_template"}):
         return True, min(proba, 0.02)
-    if _has(a, {"sarcasm"}):
-        return True, min(proba, 0.1)
     if s.labels and not s.behavior:
         # A personality label without an observed action is vague however it is phrased.
         return True, min(proba, 0.3)
-    identified = s.acts > 0 or s.results > 0
+    identified = s.acts > 0 or s.results > 0 or s.objects > 0
+    if not identified and _has(a, {"possible_bias"}):
+        # "别让她牵头" after a remark on her leave is the remark acted on, not a next step.
+        return True, min(proba, 0.2)
     if not identified and (s.vague_spans or _has(a, WARNING_CATEGORIES)) and not s.suggestion:
         # Stock phrases, pseudo-specific wording or a bare rating, and nothing outside them that
         # names an act or a result: a date or an occasion word does not overrule them.
         return True, min(proba, 0.2)
-    if (s.acts > 0 or s.suggestion) and not s.vague_spans:
+    if s.objects > 0 and not _has(a, WARNING_CATEGORIES):
+        # Praise on a particular named thing says what the praise is for.
+        return False, max(proba, 0.7)
+    # More reported acts than runs of stock phrases ("非常棒,值得表扬" is one run): a report of
+    # what happened with some praise in it.
+    if (s.acts > 0 or s.suggestion) and (not s.vague_spans or s.acts > _stock_runs(a)):
         return False, max(proba, 0.8)
     return proba < THRESHOLD, proba
 

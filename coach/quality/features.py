@@ -24,9 +24,11 @@ _CONTENT = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]")
 _NUM = r"(?:\d{1,15}(?:[.,]\d{1,15}){0,5}|[一二两三四五六七八九十百千半几]{1,10})"
 _UNIT = (
     r"(?:%|％|个百分点|万|亿|千|元|块|美元|台币|ms|秒|分钟|分种|小时|天|周|个月|月|年|次|个|人|家|条|件|单|张"
-    r"|位|场|台|批|篇|倍|通|箱|公里|km|k|x|名|辆|套|成|轮|号|工单|份|笔|项|道|页|点|qps|号线|号机)"
+    r"|位|场|台|批|篇|倍|通|箱|公里|km|k|x|名|辆|套|成|轮|号(?![线机])|工单|份|笔|项|道|页|点|qps"
+    r"|遍|趟|例|处|圈)"
 )
-_MEASURED = re.compile(rf"(?<![A-Za-z]){_NUM}\s*{_UNIT}", re.IGNORECASE)
+# "二十余例", "三十多单": an approximate count is still a count.
+_MEASURED = re.compile(rf"(?<![A-Za-z]){_NUM}\s*(?:余|多)?\s*{_UNIT}", re.IGNORECASE)
 _EN_COUNTED = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred|half"
     r"|twice|a\s+dozen)\s+(?:\w+\s+)?(?:days?|weeks?|hours?|minutes?|months?|times|customers?|clients?"
@@ -54,7 +56,8 @@ _STRONG_TIME = re.compile(
     r"|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend"
     r"|(?:in\s+)?(?:january|february|march|april|june|july|august|september|october|november|december)"
     r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|may\s+\d|mid-quarter"
-    r"|month-end|year-end|overnight|this\s+week)\b",
+    r"|month-end|year-end|overnight|this\s+week"
+    r"|(?:on\s+)?the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+[a-z]+)?|\d{1,2}(?:st|nd|rd|th)\s+of\s+[a-z]+)\b",
     re.IGNORECASE,
 )
 _WEAK_TIME = re.compile(
@@ -227,17 +230,41 @@ def _zh_actions(masked: str) -> int:
 # whatever the verb. "把X转给了Y", "没核对就…", "Left the dock door open". Abstract verbs that
 # only sound like acts (推动, 发挥, demonstrated, contributed) are not among them.
 _ZH_BA_ACT = re.compile(
-    r"把[^,,。;;!!??]{1,20}?[\u4e00-\u9fff](?:了|成|到|给|进|在|掉|错|反|回|下来|出来|上去)"
+    r"把[^,,。;;!!??]{1,20}?[\u4e00-\u9fff](?:了|成|到|给|进|在|掉|错|反|回|下来|出来|上去|整齐|干净|清楚"
+    r"|妥当|标[示注出明])"
 )
+# Moving a thing somewhere ("端回厨房", "寄回去了", "送到仓库") is a deed on that thing.
+_ZH_MOVED = re.compile(
+    r"[端送寄拿搬退放带领推转递抬拉扛运](?:回|到|去|给|进)(?!来说|说|[不没])"
+    r"|[\u4e00-\u9fff](?:回去|回来|过去|过来|出去|进去|上去|下来|出来)了"
+)
+# A perfective verb on a short, concrete object at the end of a clause: "盖了防水布",
+# "送了甜品". Abstract or quantity-only objects ("得到了提升", "了不少") are not objects.
+# Gains without a figure ("降低了成本", "推动了进展") are what pseudo-specific text is made of.
+_ZH_DONE_TO = re.compile(
+    r"(?<![太很真好极多少得])(?![低高升善化强进动展长大来])[\u4e00-\u9fff]了([\u4e00-\u9fff]{0,3}[^\W的地得\d_A-Za-z])"
+    r"(?=[,,。.!!;;\s]|$)"
+)
+_ABSTRACT_OBJECT = re.compile(
+    r"提升|提高|改善|认可|好评|表扬|锻炼|成长|进步|肯定|不少|很多|一些|许多|大家|自己|进一步|更多|一定|情绪"
+    r"|经验|信心|氛围|士气|基础|作用|贡献|关系|能力|水平|效率|质量|心态|意识|思路|视野|方向|成绩|成果|价值"
+)
+# "别让她牵头", "不要派他去": an instruction not to do something reports no act.
+_PROHIBITION = re.compile(
+    r"(?:别|不要|不让|不必|不用|勿)(?:再|先)?(?:让|给|派|安排|叫)?(?:她们|他们|她|他)?[\u4e00-\u9fff]{0,3}"
+)
+# "忘锁后门" is a lapse as much as "忘了锁"; "不忘初心" and "难忘" are not.
 _ZH_LAPSE = re.compile(
-    r"(?:没有?|未|忘了|忘记|漏了?)(?:按规定|按时|提前|当面|及时|先)?(?:戴|核对|检查|验|带|加|说|跑|写|发"
-    r"|通知|确认|锁|关|做|道歉|按|巡检|联系|核实|报|交|回)"
+    r"(?:没有?|未|(?<![不难健])忘(?:了|记了?)?|漏了?)(?:按规定|按时|提前|当面|及时|先)?(?:戴|核对|检查|验|带"
+    r"|加|说|跑|写|发|通知|确认|锁|关|做|道歉|按|巡检|联系|核实|报|交|回|清理|清|还|归还|放回|登记|记录|记|签"
+    r"|打卡|收|盖|擦|倒|熄|断|拔|拿|取|退)"
 )
 _ZH_DEED = re.compile(
     r"(?:发现|定位|修复|修好|回滚|停机|停线|下架|退回|换了|改成|改回|删掉|加上|补上|补齐|补发|续上|拍了照"
     r"|写进|发到|发给|转给|录错|填错|发反|算错|拿出|查明|查到|打断|挂断|争辩|吵了|扔在|问了|约了|陪|带着"
     r"|当场|当天就|上门|换到|换上|做成|录成|贴在|写了|画了|拆成|砍掉|重新排|重排|调整了|排查|回访|访谈"
-    r"|面试|拜访|主导|牵头|搭建|重构|迁移|签下|拿下|挽回|拦截|接手|核对|清点|说服|打电话|回复了|答复)"
+    r"|面试|拜访|主导|牵头|搭建|重构|迁移|签下|拿下|挽回|拦截|接手|核对|清点|说服|打电话|回复了|答复"
+    r"|[上写发算打填记听看]成了|[写弄搞拿放看听记发送退上装贴标]错)"
 )
 _EN_ACT = re.compile(
     r"\b(?!(?:demonstrat|show|contribut|support|help|work|play|exceed|improv|deliver|handl|driv|increas"
@@ -259,9 +286,25 @@ _CONCRETE_RESULT = re.compile(
 )
 
 
+# A particular thing named by its owner: "the indemnity cap in the Orion draft", "the retry
+# logic of the Hermes gateway". The capitalised name is what makes it one thing, not a kind.
+_NAMED_OBJECT = re.compile(
+    r"\bthe\s+(?:[a-z][a-z-]*\s+){1,3}(?:in|of|on|for|from|behind)\s+(?:the\s+|our\s+)?"
+    r"(?!(?:Team|Company|Year|Quarter|Department|Group|Office|Q[1-4]|FY)\b)[A-Z][A-Za-z0-9]+"
+)
+
+
+def named_objects(masked: str) -> int:
+    """Count particular objects named by a proper name, outside stock phrases."""
+    return len(_NAMED_OBJECT.findall(masked))
+
+
 def concrete_acts(masked: str) -> int:
     """Count reported acts on particular objects, outside stock phrases."""
+    masked = _PROHIBITION.sub(lambda m: " " * len(m.group()), masked)
     zh = len(_ZH_BA_ACT.findall(masked)) + len(_ZH_LAPSE.findall(masked))
+    zh += len(_ZH_MOVED.findall(masked))
+    zh += sum(1 for obj in _ZH_DONE_TO.findall(masked) if not _ABSTRACT_OBJECT.search(obj))
     return zh + len(_ZH_DEED.findall(masked)) + len(_EN_ACT.findall(masked))
 
 
@@ -269,6 +312,10 @@ def concrete_acts(masked: str) -> int:
 _LOOSE_PERIOD = re.compile(
     r"(?:过去|这|近|整整)?[一几半]\s*(?:年|个月|个季度|段时间)(?:来|里|中|以来|多)?"
 )
+
+
+# "3号线", "5号机", "2号仓": a number that names a place or a machine measures nothing.
+_PLACE_NUMBER = re.compile(r"\d+\s*号(?:线|机|工位|仓|门|库|楼|房|桌|窗口|柜台)")
 
 
 def concrete_results(masked: str, times: list[tuple[int, int]] | None = None) -> int:
@@ -279,6 +326,7 @@ def concrete_results(masked: str, times: list[tuple[int, int]] | None = None) ->
     if times is None:
         times = [m.span() for m in _STRONG_TIME.finditer(masked)]
     untimed = _LOOSE_PERIOD.sub(" ", _YEAR.sub(" ", mask(masked, times)))
+    untimed = _PLACE_NUMBER.sub(" ", untimed)
     outcome = len(_CONCRETE_RESULT.findall(untimed))
     return _meaningful_numbers(untimed) + len(_CHANGE.findall(untimed)) + outcome
 
@@ -385,6 +433,7 @@ class Signals:
     content: bool
     acts: int = 0
     results: int = 0
+    objects: int = 0
 
     @property
     def behavior(self) -> bool:
@@ -413,9 +462,15 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: int) -> Signals:
-    """Run every detector on ``text`` with ``vague_spans`` masked out."""
-    masked = mask(text, vague_spans)
+def signals(
+    text: str,
+    vague_spans: list[tuple[int, int]],
+    labels: int,
+    scores: int,
+    hidden: list[tuple[int, int]] | None = None,
+) -> Signals:
+    """Run every detector on ``text`` with ``vague_spans`` and ``hidden`` masked out."""
+    masked = mask(text, [*vague_spans, *(hidden or [])])
     times = [m.span() for m in _STRONG_TIME.finditer(masked)]
     marker, suggestion = find_suggestion(masked, FEEDBACK_SUGGESTION)
     return Signals(
@@ -438,6 +493,7 @@ def signals(text: str, vague_spans: list[tuple[int, int]], labels: int, scores: 
         content=has_content(text),
         acts=concrete_acts(masked),
         results=concrete_results(masked, times),
+        objects=named_objects(masked),
     )
 
 

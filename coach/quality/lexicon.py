@@ -11,7 +11,7 @@ import re
 _ADV = r"(?:很|非常|十分|特别|比较|较|挺|相当|极其|超|蛮|还|更|最|都|也|真|太)?"
 _ZH_GOOD = (
     r"(?:好|棒|不错|良好|优秀|出色|突出|积极|认真|端正|扎实|强|到位|满意|可以|还行|给力|靠谱"
-    r"|细致|用心|踏实|稳定|专业|高效|顺畅|融洽|稳重|过硬|过关|高|优良|优异|合格|称职|漂亮|稳)"
+    r"|细致|用心|踏实|稳定|专业|高效|顺畅|融洽|稳重|过硬|过关|高|优良|优异|合格|称职|漂亮|稳|亮眼|抢眼)"
 )
 _ZH_ASPECT = (
     r"(?:工作|表现|态度|能力|业务|技术|服务|沟通|执行力?|学习能力|团队合作|协作|配合度?|整体|总体"
@@ -57,6 +57,18 @@ ZH_PRAISE = [
     # Numbers that measure devotion, not a result: "100%的投入", "365天在线".
     r"\d+\s*[%％]\s*的?(?:投入|热情|努力|付出|精力|用心|专注|认真)",
     r"(?:一年)?365天(?:都|全年)?(?:在线|无休)?|随叫随到|24\s*小时(?:在线|待命)|全年无休",
+    # First-person self-appraisal boilerplate: the year, the role and the resolutions, no deed.
+    r"本人(?:自|从)?入职以来|自入职以来|(?:在)?过去的?一年(?:中|里|来|间)|作为一名[\u4e00-\u9fff]{1,6}?(?=[,,、我])",
+    r"虚心地?(?:向[\u4e00-\u9fff]{1,6}?)?(?:请教|学习)[\u4e00-\u9fff]{0,6}|(?:较快|很快|迅速)地?适应了?"
+    r"[\u4e00-\u9fff]{0,6}",
+    r"坚持原则|依法依规(?:办事)?|爱岗敬业|服从(?:上级)?安排|团结(?:协作|同事)|严谨细致|细致认真|认真细致",
+    r"(?:认真|努力|用心)(?:对待|做好|履行|学习|贯彻(?:落实)?|服务好?)(?:好)?[\u4e00-\u9fff]{0,4}?"
+    r"(?:每一[\u4e00-\u9fff]{1,4}|各项[\u4e00-\u9fff]{0,4}|[\u4e00-\u9fff]{0,8}?(?:职责|工作|制度|流程|部署"
+    r"|任务|规定))",
+    r"(?:今后|新的一年里?|来年|以后)(?:我)?(?:将|会|要)?(?:继续|进一步|不断)?(?:加强|努力|提升|提高|改进|学习)"
+    r"[\u4e00-\u9fff]{0,6}",
+    r"圆满地?完成了?[\u4e00-\u9fff]{0,10}?(?:任务|工作|指标)|不断(?:加强|提高|提升|学习|改进)[\u4e00-\u9fff]{0,8}",
+    r"积极(?:参与|参加|配合)[\u4e00-\u9fff]{0,10}?(?:活动|工作|安排|部署)",
 ]
 EN_PRAISE = [
     r"\b(?:good|great|nice|excellent|awesome|amazing|fantastic|solid|outstanding|grate|top)"
@@ -95,6 +107,10 @@ EN_PRAISE = [
     r"\bpositive\s+(?:mindset|outlook)\b|\b(?:always\s+)?looking\s+for\s+ways\s+to\s+improve\b",
     r"\bwillingness\s+to\s+(?:help|learn)\b|\b(?:consistently\s+|very\s+)?impressed\s+(?:by|with)\b",
     r"\ball\s+good\b",
+    r"\b(?:fantastic|wonderful|great|amazing|brilliant|terrific|incredible|superb|awesome)\s+(?:energy"
+    r"|presence|vibes?|spirit|enthusiasm|contributions?|support|efforts?|attitude|impact)\b",
+    r"\b(?:really\s+)?made\s+a\s+(?:real\s+|big\s+|huge\s+)?difference\b"
+    r"|\blift(?:ed|s)?\s+(?:everyone|everybody|the\s+team|the\s+room|(?:our|the\s+team's)\s+spirits)\b",
 ]
 ZH_CRITICISM = [
     r"(?:有待|需要|需|要|还需|还要|还需要|仍需|必须|亟待|要多|需多)(?:进一步)?(?:再)?"
@@ -177,9 +193,12 @@ ZH_BIAS = [
     r"作为(?:一个)?(?:女|男)(?:生|人|性|孩子|同志)?",
     r"年纪(?:大|轻|小)了?|岁数大|年龄(?:大|偏大)|快退休|(?<![0-9])(?:[5-9]0|[5-9]5|00|05)后",
     r"(?:刚)?生(?:完)?(?:孩子|娃|二胎)|产假|怀孕|孕期|哺乳期|有娃|带孩子|结婚|已婚|未婚|离异|家里事多",
-    r"长得|长相|颜值|形象好|身材|(?:人|她|他)(?:很|挺|真|比较)?(?:漂亮|帅)|(?:人|她|他)(?:有点|太|比较)?胖|矮",
-    r"(?:快|都)?[三四五六]十(?:岁|多岁)?了|年轻人|太年轻|单亲|宝爸|二胎|备孕|坐月子|已育|婚育|生育",
-    r"少数民族|民族|宗教|信仰|信教|穆斯林|基督徒|佛教徒|外地人|农村来的|口音",
+    r"长得|长相|颜值|形象好|身材|(?:人|她|他)(?:很|挺|真|比较)?(?:漂亮|帅)|(?:人|她|他)(?:有点|太|比较)?胖|矮"
+    r"|胖(?:一点|点|乎乎)?的|胖子|姑娘|订婚|婚礼|新婚|蜜月|要结婚",
+    r"(?:快|都|已经)?[三四五六七]十(?:多|几)?岁?了|年轻人|太年轻|单亲|宝爸|二胎|备孕|坐月子|已育|婚育|生育",
+    r"少数民族|民族|宗教|信仰|信教|穆斯林|基督徒|佛教徒|外地人|农村来的|口音|外地户口|户籍|农村户口",
+    # Religious dress or practice: "戴头巾", "做礼拜".
+    r"头巾|面纱|包头|十字架|清真|斋月|做礼拜|念经",
     r"残疾|残障|身体(?:一直)?不(?:太)?好|经常请病假|病号|抑郁|精神(?:有)?问题|慢性病",
 ]
 EN_BIAS = [
@@ -189,11 +208,13 @@ EN_BIAS = [
     r"\b(?:for\s+)?someone\s+(?:his|her)\s+age\b|\b(?:his|her)\s+age\b",
     r"\bpretty\b(?!\s+(?:good|well|much|bad|solid|strong|quick|fast|slow|sure|often|close|hard))",
     r"\b(?:nice\s+smile|good-looking|attractive|her\s+looks|his\s+looks)\b",
-    r"\b(?:married|has\s+kids|with\s+kids|family\s+commitments)\b",
+    r"\b(?:married|has\s+kids|with\s+kids|family\s+commitments|got\s+engaged|just\s+engaged|engagement\s+ring"
+    r"|wedding|honeymoon|(?:her|his)\s+(?:husband|wife|fianc[ée]e?|boyfriend|girlfriend))\b",
     r"\b(?:(?:close\s+to|near(?:ing)?|almost\s+at)\s+retirement(?:\s+age)?|retirement\s+age)\b",
     r"\b(?:mom|mum|mother|father|dad)\s+of\s+(?:two|three|four|\d|young)\b",
     r"\b(?:single\s+(?:mom|mum|mother|dad|parent)|she'?s\s+pregnant|young\s+and\s+energetic"
-    r"|religio\w*|ethnic\w*|disabilit\w*|disabled|wheelchair|his\s+accent|her\s+accent"
+    r"|religio\w*|ethnic\w*|hijab|headscarf|head\s+scarf|turban|yarmulke|kippah|burqa|niqab"
+    r"|disabilit\w*|disabled|wheelchair|his\s+accent|her\s+accent"
     r"|too\s+old|old\s+for|health\s+(?:issues|problems)|sick\s+leave|mental\s+health)\b",
 ]
 SCORE = [
@@ -262,23 +283,31 @@ _ZH_GENERIC_PLACE = (
 _ZH_ABSTRACT_GAIN = (
     r"(?:水平|效率|氛围|发展|进步|开展|落地|改变|活力|价值|影响|成果|成绩|满意度|质量|进行|成长|优化"
     r"|迭代|能力|业绩|正能量|士气|凝聚力|协作|合作|顺畅|顺利|提升|提高|改善|推进|贡献|作用|效果|保障"
+    r"|对齐|共识|统一|收益|效益|回报|增长|稳定性|性能|体验|成本|风险"
     r"|管理水平|服务水平|工作效率|团队氛围|整体水平|积极影响|显著的?价值|很多改变|不少改变)"
 )
 ZH_PSEUDO = [
     r"某(?:次|个|些|一|段|位|项)[\u4e00-\u9fff]{0,6}",
-    r"(?:多个|若干|一些|各类|各项|各种|相关|诸多|许多|不少)(?:重要|关键|大型|核心)?的?"
-    r"(?:项目|工作|任务|会议|活动|环节|节点|客户|事务|问题|需求|设计任务|技术难题|难题|场合|举措)",
+    r"(?:多个|若干|一些|各类|各项|各种|相关|诸多|许多|不少)(?:重要|关键|大型|核心)?的?\s*"
+    r"(?:项目|工作|任务|会议|活动|环节|节点|客户|事务|问题|需求|设计任务|技术难题|难题|场合|举措|模块|系统"
+    r"|功能|流程|产品|projects?|tasks?|initiatives?|features?|deliverables|accounts?|deals?|cases?)",
+    # An occasion that names no particular one: "在今年的旺季期间", "在这次调整过程中".
+    r"(?:在|于)[^,,。;;!!??]{0,10}?(?:期间|过程中|当中)",
     r"(?:在|于)[\u4e00-\u9fff]{0,6}?" + _ZH_GENERIC_PLACE + r"[\u4e00-\u9fff]{0,4}?"
     r"(?:过程中|期间|当中|方面|中|里|上)(?=[,,、\s]|$|[\u4e00-\u9fff])",
-    r"(?:推动|带动|促进|提升|提高|带来|改善|优化|加强|增强|助力|保障|确保)(?:了|着)?"
-    r"(?:[\u4e00-\u9fffA-Za-z]{0,10}?的)?[\u4e00-\u9fff]{0,6}?" + _ZH_ABSTRACT_GAIN + r"(?![\d%])",
-    r"(?:发挥|起到)了?(?:很|非常)?(?:重要|关键|积极|一定|很大|骨干|重大)?的?(?:作用|角色)",
+    r"(?:推动|带动|促进|提升|提高|带来|改善|优化|加强|增强|助力|保障|确保|降低|减少|节约|节省)(?:了|着)?"
+    r"(?:[\u4e00-\u9fffA-Za-z ]{0,16}?的)?[\u4e00-\u9fff]{0,6}?" + _ZH_ABSTRACT_GAIN + r"(?![\d%])",
+    r"实现了?(?:显著|明显|较大|大幅|稳步|持续|快速)?的?(?:增长|提升|提高|突破|改善|进步)"
+    r"|(?:进一步|不断|持续)(?:优化|提升|完善|改善|提高)|得到了?(?:明显|显著|很大|较大|一定)?的?(?:提升|提高|改善|锻炼)",
+    r"贡献了?(?:关键|重要|很大|一份|自己)?的?力量",
+    r"(?:发挥|起到)了?(?:很|非常)?(?:重要|关键|积极|一定|很大|骨干|重大|带头|表率|模范|示范|引领)?的?(?:作用|角色)",
     r"(?:做出|作出|贡献)了?(?:很|非常)?(?:重要|一定|很大|突出|积极|显著)?的?贡献",
     r"(?:承担|担任|扮演)了?(?:很|非常)?(?:关键|重要|核心)的?(?:角色|职责|作用)",
     r"中坚力量|骨干作用|中流砥柱|有力保障|顺利(?:进行|开展|推进|交付|完成)|有序开展",
     r"超额完成了?(?:设定|既定|预定|年初|公司)?的?(?:目标|任务|指标|业绩)",
     r"(?:取得|获得)了?(?:不错|良好|显著|一定|很好|较好|可喜)的?(?:成果|成绩|效果|进展)",
-    r"(?:得到|获得)了?(?:相关方|各方|客户|领导)的?(?:认可|好评)",
+    r"(?:得到|获得|受到)了?(?:相关方|各方|客户|领导|客人|顾客|用户|同事|大家|上级)的?(?:一致)?(?:认可|好评|表扬"
+    r"|肯定|赞扬|称赞)",
     r"有效(?:提升|提高|改善|推动)了?",
     r"(?:能够|可以)?顾全大局|协调各方资源|积极配合团队|承担责任|解决了一些[\u4e00-\u9fff]{0,4}",
     # Abilities and habits are not an act: "能够快速找到原因", "多次主动加班".
@@ -287,11 +316,15 @@ ZH_PSEUDO = [
     r"(?:保证|确保)了?(?:项目|工作|任务|团队)?的?(?:按时|顺利|正常|高质量)[\u4e00-\u9fff]{0,4}",
     r"诠释了?[\u4e00-\u9fff]{0,10}|走得更远|责任与担当|克服(?:了)?(?:重重|各种|诸多|许多)?困难"
     r"|令人瞩目的?(?:成绩|成果)?|在你的带领下|充满挑战的?",
+    # A verb whose object is only a quantity of "things": "协调了很多事情", "做了大量工作".
+    r"[\u4e00-\u9fff]{1,2}了(?:很多|不少|大量|许多|一些|各种|诸多|好多|大大小小|更多)的?(?:[\u4e00-\u9fff]{0,4}?"
+    r"(?:事情|事儿|事|工作|力|功夫|努力|准备|东西|心血|精力|贡献|尝试|改进|优化|活儿?)|\s*[A-Za-z]+)",
 ]
 EN_PSEUDO = [
     r"\b(?:the|a|one)\s+(?:recent|certain|particular)\s+(?:project|incident|meeting|initiative"
     r"|launch|deal|case|situation|event)\b",
-    r"\b(?:several|various|multiple|many|numerous|some)\s+(?:important\s+|key\s+|critical\s+)?"
+    r"\b(?:several|various|multiple|many|numerous|some)\s+(?:[a-z]+-[a-z]+\s+|important\s+|key\s+|critical\s+"
+    r"|major\s+|strategic\s+|people\s+|cross-functional\s+){0,2}"
     r"(?:projects|initiatives|tasks|meetings|clients|customers|issues|deliverables|efforts|occasions)\b",
     r"\bplay(?:s|ed|ing)?\s+(?:a\s+|an\s+)?(?:key|important|critical|vital|pivotal|central)\s+role"
     r"(?:\s+in\s+(?:our|the)\s+[a-z]+(?:\s+[a-z]+)?)?",
@@ -299,9 +332,13 @@ EN_PSEUDO = [
     r"|greater|higher)\s+[a-z]+(?:\s+(?:for|across|outcomes|satisfaction)\b(?:\s+the\s+[a-z]+)?)?",
     r"\b(?:(?:have|has)\s+)?(?:led|leading|lead)\s+to\s+(?:improved|better|stronger|increased"
     r"|smoother|positive|greater)\s+[a-z]+(?:\s+and\s+(?:better|stronger)\s+[a-z]+)?",
-    r"\b(?:drive|drove|driving|drives)\s+(?:alignment|collaboration|improvements?|results|growth"
+    r"\b(?:drive|drove|driving|drives)\s+(?:measurable\s+|significant\s+|real\s+|meaningful\s+)?"
+    r"(?:alignment|collaboration|improvements?|results|growth"
     r"|success|change|outcomes|efficiency)(?:\s+across\s+(?:the\s+)?[a-z]+)?",
-    r"\bvaluable\s+contributions?\b|\bcontribut(?:ed|es|ing)\s+(?:significantly|positively|greatly)\b",
+    r"\b(?:was|is|been|were)\s+instrumental\s+in\b|\b(?:made|makes|making)\s+(?:important|significant|valuable"
+    r"|key|great|meaningful|major)\s+contributions?\b|\bhelped\s+the\s+team\s+(?:hit|reach|meet|achieve)\s+"
+    r"(?:its|their|our|the)\s+(?:goals|targets|numbers|objectives)\b|\bbenefit(?:ed|ing|s)?\s+(?:many|all|our)\s+\w+\b"
+    r"|\bvaluable\s+contributions?\b|\bcontribut(?:ed|es|ing)\s+(?:significantly|positively|greatly)\b",
     r"\bcontribut(?:ed|es|ing)\s+to\s+(?:the\s+team's\s+success|our\s+goals|a\s+culture\s+of\s+\w+)",
     r"\bhandled\s+(?:things|it|everything|the\s+situation)\s+well\b|\bhelped\s+the\s+team\s+move\s+forward\b",
     r"\b(?:exceeded|achieved|reached|attained)\s+(?:the\s+|all\s+|her\s+|his\s+|their\s+)?"
@@ -329,8 +366,8 @@ EN_PSEUDO = [
 # Praise said with quotes or a mocking intensifier, next to facts that say the opposite.
 ZH_SARCASM = [
     r"(?:真是|可真是|可真|真)(?:太|够|很|好)?[\"“'‘「『][^\"”'’」』]{1,8}[\"”'’」』](?:了|啊|呀|呢)?",
-    r"[\"“'‘「『](?:靠谱|积极|积极主动|主动|好|高效|负责|准时|认真|专业|用心|细心|给力|勤快|能干)"
-    r"[\"”'’」』]",
+    r"[\"“'‘「『][\u4e00-\u9fff]{0,3}(?:靠谱|积极|主动|好|高效|负责|准时|认真|专业|用心|细心|给力|勤快"
+    r"|能干|严谨|仔细|贴心|周到|热情|效率|利索|麻利|稳|快)[\"”'’」』]",
     r"(?:效率|速度|态度|服务态度|效果|执行力|记性)真(?:是)?(?:太)?(?:高|快|好|强|棒)(?:啊|呀|呢|了)",
     r"(?:真是|可真是|可真)(?:太|够|好)(?:靠谱|积极|负责|准时|能干|厉害|给力)了?(?:啊|呀|呢)?",
     r"(?:好|真|太)(?:厉害|棒|行|能干|优秀|牛)(?:哦|啊|呀|呢|了)+(?=[,,!!~～])",
@@ -342,7 +379,8 @@ EN_SARCASM = [
 ]
 SARCASM_FACTS = re.compile(
     r"延期|延误|投诉|才回|才交|才到|催|错|漏|迟到|返工|又|一个礼拜|一个星期|不回|没回|忘|挂|丢"
-    r"|还没|仍未|没人|一次都没"
+    r"|还没|仍未|没人|一次都没|退回|打回|[搞弄]错|弄混|[上写发算打填记]成了|白跑|扣了|扣款|超时|没下文"
+    r"|被(?:客户|客人|领导|人)?(?:说|骂|退|投诉)"
     r"|\b(?:missed|wrong|again|late|failed|forgot|complain\w*|every\s+deadline|lost|broke|ignored)\b"
     r"|\b(?:no\s+(?:reply|answer|response)|still\s+(?:no|not)|never\s+(?:replied|showed|answered))\b",
     re.IGNORECASE,

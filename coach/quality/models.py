@@ -18,11 +18,12 @@ CATEGORIES: tuple[str, ...] = (
     "sarcasm",
     "next_step",
 )
-"""Every finding category. The first five, pseudo_specific and sarcasm make a comment vague;
-possible_bias is a warning; next_step is a gentle note on a comment that is already specific."""
+"""Every finding category. The first five and pseudo_specific make a comment vague; possible_bias
+and sarcasm are warnings, whose comment is vague or specific by what else it identifies;
+next_step is a gentle note on a comment that is already specific."""
 
-VAGUE_CATEGORIES: frozenset[str] = frozenset((*CATEGORIES[:5], "pseudo_specific", "sarcasm"))
-WARNING_CATEGORIES: frozenset[str] = frozenset({"possible_bias"})
+VAGUE_CATEGORIES: frozenset[str] = frozenset((*CATEGORIES[:5], "pseudo_specific"))
+WARNING_CATEGORIES: frozenset[str] = frozenset({"possible_bias", "sarcasm"})
 NOTE_CATEGORIES: frozenset[str] = frozenset({"next_step"})
 
 Severity = Literal["problem", "warning", "note"]
@@ -49,7 +50,8 @@ class Finding(BaseModel):
     severity: Severity = Field(
         default="problem",
         description="problem (makes or marks vagueness), warning (a remark on a protected"
-        " attribute, to remove) or note (a gentle suggestion on a specific comment).",
+        " attribute, to remove, or sarcasm, to say plainly) or note (a gentle suggestion on a"
+        " specific comment).",
     )
 
 

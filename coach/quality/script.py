@@ -48,7 +48,10 @@ _SIMPLIFIED = (
     "饺饼饿余馅馆喂饥饶马冯驯驳驻驾驶驼骑骗腾骚驱骄验惊骤髅脏体发松胡须斗闹郁鱼鲁鲜鲸鳞鸟凤鸦鸭鸿鸽鹅鹏鹤鹰咸盐丽麦面么黄点党"
     "黪霉冬鼹齐斋齿龄出龙庞龟"
 )
-_TABLE = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+# Written Cantonese particles and pronouns, one character each, read as their Mandarin forms
+# so that "寫咗感謝卡" is the same reported act as "写了感谢卡".
+_CANTONESE, _MANDARIN = "咗嘅佢喺唔冇", "了的他在不没"
+_TABLE = str.maketrans(_TRADITIONAL + _CANTONESE, _SIMPLIFIED + _MANDARIN)
 _TRADITIONAL_SET = frozenset(_TRADITIONAL)
 
 
