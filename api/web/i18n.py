@@ -149,7 +149,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The model's internal figures, for managers and HR to check; employees never see them.",
     ),
     "engine_rationale": ("引擎给出的说明", "The engine's explanation"),
-    "i_quantiles": ("两成 / 五成 / 八成把握的取值", "Values at 20% / 50% / 80%"),
+    "i_quantiles": ("预测分布的分位数", "Predicted percentiles"),
     "i_method": ("模型", "Model"),
     "i_scale": ("计算尺度", "Scale"),
     "i_own_median": ("本人近期中位数", "Own recent median"),

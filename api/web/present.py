@@ -303,7 +303,10 @@ def _internals(output: dict[str, Any], unit: str, lang: Lang) -> list[tuple[str,
     quantiles = output.get("quantiles") or {}
     rows: list[tuple[str, str]] = []
     if quantiles:
-        shown = " / ".join(_quantity(quantiles[q], unit, lang) for q in sorted(quantiles))
+        shown = " · ".join(
+            f"{float(q) * 100:.0f}%: {_quantity(v, unit, lang)}"
+            for q, v in sorted(quantiles.items(), key=lambda pair: float(pair[0]))
+        )
         rows.append((t("i_quantiles"), shown))
     numbers: list[tuple[str, str, Any]] = [
         ("i_own_median", "value", basis.get("own_median")),
