@@ -112,7 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cites records that are not in the inputs: {ids}",
     ),
     "own_history": ("依据的历史数据", "History it rests on"),
-    "history_value": ("{metric}({unit})", "{metric} ({unit})"),
+    "with_unit": ("{name}({unit})", "{name} ({unit})"),
     "target_for": ("{name} · {metric} · {period}", "{name} · {metric} · {period}"),
     "target_levels": ("建议的三档目标", "The three suggested levels"),
     "level_value": ("{value}{unit}", "{value} {unit}"),

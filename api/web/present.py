@@ -256,9 +256,12 @@ def likelihood(probability: float, lang: Lang) -> str:
     return t("likely", share=f"{_CHINESE_TENTHS[tenths - 1]}成", pct=tenths * 10)
 
 
-def number_text(value: float) -> str:
-    """A number at display precision; a whole number reads as one ("5家", not "5.00家")."""
-    return str(int(value)) if float(value).is_integer() else format_display(float(value))
+def number_text(value: float, exact: bool = False) -> str:
+    """A number at display precision (or as recorded, if `exact`); whole numbers read as one
+    ("5家", not "5.00家")."""
+    if float(value).is_integer():
+        return str(int(value))
+    return str(value) if exact else format_display(float(value))
 
 
 def _quantity(value: Any, unit: str, lang: Lang) -> str:

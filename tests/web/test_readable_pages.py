@@ -101,9 +101,15 @@ def test_target_basis_is_two_sentences_and_internals_sit_behind_a_disclosure(
 def test_target_history_column_is_headed_by_the_metric_and_its_unit(web_app: WebApp) -> None:
     app, tokens = web_app
     web = signed_in(app, tokens.manager)
-    page = web.client.get(f"/drafts/{_suggest(web, 'new_customers')}").text
+    draft_id = _suggest(web, "revenue")
+    page = web.client.get(f"/drafts/{draft_id}").text
     headers = re.findall(r'<th scope="col">([^<]*)</th>', page)
-    assert headers == ["周期", "新签客户数(家)"]
+    assert headers == ["周期", "销售回款(万元)"]
+    recorded = web.client.get(
+        f"/v1/drafts/{draft_id}", headers={"Authorization": f"Bearer {tokens.manager}"}
+    ).json()["inputs"]["own_history"]
+    shown = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
+    assert [(p, float(v)) for p, v in shown] == [(h["period"], h["value"]) for h in recorded]
 
 
 def test_target_levels_are_edited_as_numbers_and_reach_the_employee(web_app: WebApp) -> None:
