@@ -130,13 +130,13 @@ def web_user(request: Request, session: WebSession) -> Principal:
     """The signed-in user of this browser session."""
     session_id = request.session.get("sid")
     principal = web_session_principal(session, str(session_id)) if session_id else None
-    # Ends the read's transaction: a page that then parses an upload or waits on an LLM must
-    # not hold one open (PostgreSQL ends a transaction left idle for too long).
     if principal is not None:
         # The header names the person, not the account ("陈静", not "demo-manager").
         request.state.person_name = people_behind(session, [principal.name]).get(
             principal.name, principal.name
         )
+    # Ends the read's transaction: a page that then parses an upload or waits on an LLM must
+    # not hold one open (PostgreSQL ends a transaction left idle for too long).
     session.commit()
     if principal is None:
         raise SignInRequired

@@ -201,6 +201,8 @@ def approve(
         if missing:
             raise InvalidInput(missing[0], "give all three levels: 承诺值、目标值、挑战值")
         draft = get_draft(session, user, draft_id)
+        if draft.kind != TARGET_KIND:
+            raise InvalidInput("commit", "only a target range has levels to change")
         changed = {**draft.output, **levels}
         edited = None if changed == draft.output else changed
     elif content is not None and content.strip():

@@ -121,6 +121,8 @@ def test_target_levels_are_edited_as_numbers_and_reach_the_employee(web_app: Web
     unordered = {"commit": "120", "target": "100", "stretch": "140", "csrf_token": web.csrf}
     refused = web.client.post(f"/drafts/{draft_id}/approve", data=unordered)
     assert refused.status_code == 422
+    not_a_number = {"commit": "nan", "target": "100", "stretch": "140", "csrf_token": web.csrf}
+    assert web.client.post(f"/drafts/{draft_id}/approve", data=not_a_number).status_code == 422
     partial = {"commit": "90", "csrf_token": web.csrf}
     refused = web.client.post(f"/drafts/{draft_id}/approve", data=partial)
     assert refused.status_code == 422 and "target" in refused.text
@@ -129,6 +131,19 @@ def test_target_levels_are_edited_as_numbers_and_reach_the_employee(web_app: Web
     assert done.status_code == 200 and "修改后批准" in _visible(done.text)
     me = _visible(signed_in(app, tokens.employee).client.get("/me").text)
     assert "销售回款 2026Q4 90万元 110万元 140万元" in me
+
+
+def test_only_a_target_draft_takes_levels(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    made = web.client.post(
+        "/team/E012/generate/feedback", data={"csrf_token": web.csrf}, follow_redirects=False
+    )
+    draft_id = made.headers["location"].rsplit("/", 1)[-1]
+    levels = {"commit": "1", "target": "2", "stretch": "3", "csrf_token": web.csrf}
+    refused = web.client.post(f"/drafts/{draft_id}/approve", data=levels)
+    assert refused.status_code == 422 and "commit" in refused.text
+    assert 'class="badge status-pending"' in web.client.get(f"/drafts/{draft_id}").text
 
 
 def test_employee_page_shows_names_not_ids_accounts_or_internals(web_app: WebApp) -> None:
