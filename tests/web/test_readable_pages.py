@@ -186,3 +186,13 @@ def test_likelihood_in_words() -> None:
     assert likelihood(0.5, "en") == "about 50% likely to be reached"
     assert likelihood(0.99, "zh") == "几乎一定能达到"
     assert likelihood(0.01, "zh") == "很难达到"
+
+
+def test_inbox_writes_creation_times_in_the_page_language(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    _suggest(web, "revenue")
+    today = utcnow().date()
+    assert f"{today.year}年{today.month}月{today.day}日" in _visible(web.client.get("/drafts").text)
+    english = _visible(web.client.get("/drafts?lang=en").text)
+    assert today.isoformat() in english
