@@ -8,6 +8,7 @@ tokens; a page never accepts one.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
@@ -20,17 +21,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from sqlalchemy.exc import DBAPIError
 
 from coach.core.db import busy_from
 from coach.core.errors import CoachError, Forbidden
 from coach.core.models import Role
-from coach.org.users import Principal, web_session_principal
+from coach.org.users import Principal, people_behind, web_session_principal
 
 from ..deps import SessionDep
 from ..errors import status_for
-from .i18n import LANGS, STRINGS, Lang, field_label, translator, value_label
+from .i18n import LANGS, STRINGS, Lang, date_text, field_label, translator, value_label
+from .present import number_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -43,6 +46,16 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+@pass_context
+def _day(context: Context, value: dt.date, time: bool = False) -> str:
+    return date_text(value, context["lang"], time=time)
+
+
+# Dates are written by the app, never left to the browser's locale.
+_env.filters["day"] = _day
+_env.filters["number"] = number_text
 templates = Jinja2Templates(env=_env)
 
 
@@ -86,6 +99,7 @@ def render(
         "request": request, "lang": lang, "t": t, "user": user,
         "csrf_token": csrf_token(request), "flash": request.session.pop("flash", None),
         "Role": Role, "label": lambda key: field_label(key, lang),
+        "signed_in_as": request.state.person_name if user else "",
         "value_label": lambda key, value: value_label(key, value, lang),
         "kind_label": lambda kind: t(f"kind_{kind}") if f"kind_{kind}" in STRINGS else kind,
         "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
@@ -116,6 +130,11 @@ def web_user(request: Request, session: WebSession) -> Principal:
     """The signed-in user of this browser session."""
     session_id = request.session.get("sid")
     principal = web_session_principal(session, str(session_id)) if session_id else None
+    if principal is not None:
+        # The header names the person, not the account ("陈静", not "demo-manager").
+        request.state.person_name = people_behind(session, [principal.name]).get(
+            principal.name, principal.name
+        )
     # Ends the read's transaction: a page that then parses an upload or waits on an LLM must
     # not hold one open (PostgreSQL ends a transaction left idle for too long).
     session.commit()

@@ -5,13 +5,16 @@ Everything AI-made here comes out of `coach.drafts.gate`, with who approved it a
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from coach.drafts import gate
+from coach.org.users import people_behind
 
 from .core import WebRoute, WebSession, WebUser, render
-from .present import sections
+from .present import EMPLOYEE_HIDDEN, metrics_by_id, sections
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -22,8 +25,13 @@ def me(request: Request, session: WebSession, user: WebUser) -> Response:
     targets = gate.my_targets(session, user)
     feedback = gate.my_approved(session, user, kind=gate.FEEDBACK)
     plans = gate.my_approved(session, user, kind=gate.DEVELOPMENT)
+    approvers = [o.approved_by for o in targets.official] + [
+        a.approved_by for a in feedback + plans
+    ]
     return render(
         request, "employee/me.html",
-        {"targets": targets, "feedback": feedback, "plans": plans, "sections": sections},
+        {"targets": targets, "feedback": feedback, "plans": plans,
+         "sections": partial(sections, hidden=EMPLOYEE_HIDDEN),
+         "metrics": metrics_by_id(session), "approvers": people_behind(session, approvers)},
         user=user,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Literal
 
@@ -111,6 +112,61 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cites records that are not in the inputs: {ids}",
     ),
     "own_history": ("依据的历史数据", "History it rests on"),
+    "with_unit": ("{name}({unit})", "{name} ({unit})"),
+    "target_for": ("{name} · {metric} · {period}", "{name} · {metric} · {period}"),
+    "target_levels": ("建议的三档目标", "The three suggested levels"),
+    "level_value": ("{value}{unit}", "{value} {unit}"),
+    "likely": ("约{share}把握达到", "about {pct}% likely to be reached"),
+    "likely_sure": ("几乎一定能达到", "almost certain to be reached"),
+    "likely_hardly": ("很难达到", "hardly likely to be reached"),
+    "lower_is_better": ("这项指标越低越好。", "Lower is better for this metric."),
+    "basis_title": ("为什么是这个区间", "Why this range"),
+    "basis_own": (
+        "依据{name}近 {periods} 期的{metric},最近一期({period})为 {value}。",
+        "It rests on {name}'s last {periods} periods of {metric}; the latest ({period}) was {value}.",
+    ),
+    "basis_own_none": (
+        "{name}还没有{metric}的历史数据,区间按同事的水平估算。",
+        "{name} has no {metric} history yet, so the range is estimated from peers.",
+    ),
+    "basis_peers": (
+        "同时参考了 {count} 位{group}同事的水平(中位数 {median}){extra}。",
+        "It also weighs {count} {group} peers (median {median}){extra}.",
+    ),
+    "basis_no_peers": (
+        "没有可比的同事数据,只按本人的历史估算{extra}。",
+        "No comparable peers were found, so only the person's own history counts{extra}.",
+    ),
+    "basis_trend": (",并考虑了每期约 {pct} 的变化趋势", ", with a trend of about {pct} a period"),
+    "basis_season": (",并按季节规律做了调整", ", adjusted for the season"),
+    "peer_team": ("同团队", "same-team"),
+    "peer_role+level": ("同岗位同职级", "same role and level"),
+    "peer_role": ("同岗位", "same-role"),
+    "peer_all": ("全公司", "company-wide"),
+    "internals": ("计算依据", "How it was calculated"),
+    "internals_help": (
+        "模型内部的数值,供经理和 HR 核对;员工看不到这部分。",
+        "The model's internal figures, for managers and HR to check; employees never see them.",
+    ),
+    "engine_rationale": ("引擎给出的说明", "The engine's explanation"),
+    "i_quantiles": ("预测分布的分位数", "Predicted percentiles"),
+    "i_method": ("模型", "Model"),
+    "i_scale": ("计算尺度", "Scale"),
+    "i_own_median": ("本人近期中位数", "Own recent median"),
+    "i_peer_median": ("同事中位数", "Peer median"),
+    "i_shrinkage": ("同事数据的参考权重", "Weight given to peers"),
+    "i_trend": ("每期趋势", "Trend per period"),
+    "i_seasonal_factor": ("季节系数", "Seasonal factor"),
+    "i_horizon": ("预测跨度(期)", "Horizon (periods)"),
+    "i_tenure": ("到目标期的司龄(月)", "Tenure at the target period (months)"),
+    "i_ramp": ("新人爬坡系数", "Ramp-up factor"),
+    "i_outliers": ("降权的异常值", "Outliers down-weighted"),
+    "i_sd": ("预测标准差(模型尺度)", "Predictive SD (model scale)"),
+    "edit_numbers": ("修改三档目标后批准", "Change the levels and approve"),
+    "edit_numbers_help": (
+        "填写数字即可;说明文字仍是引擎按原数字写的,请在备注里说明修改原因。",
+        "Enter numbers only; the explanation still quotes the engine's numbers, so say why in the note.",
+    ),
     "decide": ("审批", "Decide"),
     "jump_decide": ("去审批 ↓", "Go to the decision ↓"),
     "approve_as_is": ("直接批准", "Approve as is"),
@@ -161,13 +217,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "el_impact": ("影响", "impact"),
     "el_suggestion": ("建议", "suggestion"),
     # employee
-    "me_title": ("我的绩效", "My performance"),
-    "me_targets": ("我的目标", "My targets"),
-    "me_targets_empty": ("还没有经审批的目标。", "No approved targets yet."),
-    "me_feedback": ("我收到的反馈", "Feedback for me"),
-    "me_feedback_empty": ("还没有经审批的反馈。", "No approved feedback yet."),
-    "me_development": ("我的发展计划", "My development plan"),
-    "me_development_empty": ("还没有经审批的发展计划。", "No approved development plan yet."),
+    "me_title": ("你的绩效", "Your performance"),
+    "me_intro": (
+        "这里是经理审批过、给到你的目标、反馈和发展计划。",
+        "Here are the targets, feedback and development plan your manager approved for you.",
+    ),
+    "me_targets": ("你的目标", "Your targets"),
+    "me_targets_empty": ("你的经理还没有批准目标。", "Your manager has not approved a target yet."),
+    "me_feedback": ("给你的反馈", "Feedback for you"),
+    "me_feedback_empty": ("你还没有经审批的反馈。", "You have no approved feedback yet."),
+    "me_development": ("你的发展计划", "Your development plan"),
+    "me_development_empty": (
+        "你还没有经审批的发展计划。",
+        "You have no approved development plan yet.",
+    ),
     "approved_by": ("由 {who} 于 {when} 审批", "Approved by {who} on {when}"),
     "edited_badge": ("经理修改过", "edited by the manager"),
     "col_metric": ("指标", "Metric"),
@@ -324,3 +387,15 @@ def field_label(key: str, lang: Lang) -> str:
     """A content field's label, or the key itself when it has none."""
     pair = FIELD_LABELS.get(key)
     return pair[0 if lang == "zh" else 1] if pair else key
+
+
+def date_text(value: dt.date, lang: Lang, *, time: bool = False) -> str:
+    """A date as the page language writes it (2026年12月1日 / 2026-12-01), with HH:MM if asked."""
+    day = (
+        f"{value.year}年{value.month}月{value.day}日"
+        if lang == "zh"
+        else value.strftime("%Y-%m-%d")
+    )
+    if time and isinstance(value, dt.datetime):
+        return f"{day} {value:%H:%M}"
+    return day

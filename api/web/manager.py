@@ -19,8 +19,10 @@ from coach.drafts.decisions import decide
 from coach.drafts.gate import DraftReceipt, sees_pending
 from coach.drafts.store import get_draft, list_drafts, to_public
 from coach.org.access import get_employee, manages
+from coach.org.users import people_behind
 from coach.quality import check_comment
 from coach.targets import TargetRequest
+from coach.targets.service import DRAFT_KIND as TARGET_KIND
 from coach.targets.service import suggest_and_draft
 
 from ..deps import MAX_OFFSET, ChatEngineDep, EngineDep, KnowledgeDep, SettingsDep
@@ -35,7 +37,7 @@ from .core import (
     render,
     require_role,
 )
-from .present import evidence_index, marked, pretty_json, sections
+from .present import evidence_index, marked, metric_name, pretty_json, sections, target_view
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -160,12 +162,19 @@ def draft_page(draft_id: str, request: Request, session: WebSession, user: WebUs
     person = get_employee(session, user, draft.employee_id)
     evidence = evidence_index(public.inputs)
     editable = {k: v for k, v in public.output.items() if k != "quality_flags"}
+    target = None
+    if public.kind == TARGET_KIND:
+        target = target_view(
+            public.output, person=person.name, lang=lang_of(request),
+            metric_name=metric_name(session, str(public.output.get("metric") or "")),
+        )  # fmt: skip
     return render(
         request, "manager/draft.html",
         {"draft": public, "person": person, "sections": sections(public.output, evidence),
-         "history": public.inputs.get("own_history") or [],
+         "target": target, "history": public.inputs.get("own_history") or [],
          "flags": public.output.get("quality_flags") or [],
          "edit_json": pretty_json(editable),
+         "reviewers": people_behind(session, (d.reviewer for d in public.decisions)),
          "can_decide": public.status == DraftStatus.pending and manages(session, user, draft.employee_id),
          "error": None},
         user=user,
@@ -180,10 +189,23 @@ def approve(
     user: PostUser,
     content: Annotated[str | None, Form(max_length=200_000)] = None,
     note: Annotated[str, Form(max_length=2000)] = "",
+    commit: Annotated[float | None, Form(allow_inf_nan=False)] = None,
+    target: Annotated[float | None, Form(allow_inf_nan=False)] = None,
+    stretch: Annotated[float | None, Form(allow_inf_nan=False)] = None,
 ) -> Response:
-    """Approve as is (no content) or with the edited JSON."""
+    """Approve as is (no content), with a target's three levels changed, or with edited JSON."""
     edited = None
-    if content is not None and content.strip():
+    levels = {"commit": commit, "target": target, "stretch": stretch}
+    if any(v is not None for v in levels.values()):
+        missing = [k for k, v in levels.items() if v is None]
+        if missing:
+            raise InvalidInput(missing[0], "give all three levels: 承诺值、目标值、挑战值")
+        draft = get_draft(session, user, draft_id)
+        if draft.kind != TARGET_KIND:
+            raise InvalidInput("commit", "only a target range has levels to change")
+        changed = {**draft.output, **levels}
+        edited = None if changed == draft.output else changed
+    elif content is not None and content.strip():
         try:
             edited = json.loads(content)
         except json.JSONDecodeError as exc:

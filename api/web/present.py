@@ -11,8 +11,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session
+
+from coach.core.models import Metric
 from coach.oversight.calibration import Calibration
 from coach.quality import CommentCheck
+from coach.records import list_metrics
+from coach.targets.ranges import format_display
+
+from .i18n import STRINGS, Lang, translator
 
 _EVIDENCE_KEYS = ("evidence_ids", "summary_evidence_ids")
 # The data sufficiency has its own note on the draft page, above the content.
@@ -98,9 +105,15 @@ def _item(value: dict[str, Any], evidence: dict[str, Evidence], ids_key: str) ->
     )
 
 
-def sections(content: dict[str, Any], evidence: dict[str, Evidence] | None = None) -> list[Section]:
+def sections(
+    content: dict[str, Any],
+    evidence: dict[str, Evidence] | None = None,
+    *,
+    hidden: frozenset[str] = frozenset(),
+) -> list[Section]:
     """Content as sections: one per list of items, plus one for the top-level fields."""
     evidence = evidence or {}
+    content = _without(content, hidden) if hidden else content
     top = _item(content, evidence, "summary_evidence_ids")
     top.fields = [
         (k, _scalar(v)) for k, v in content.items()
@@ -112,6 +125,18 @@ def sections(content: dict[str, Any], evidence: dict[str, Evidence] | None = Non
             continue
         out.append(Section(key, [_item(v, evidence, "evidence_ids") for v in value]))
     return out
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [_without(v, keys) for v in value]
+    return value
+
+
+# Codes a person reading their own plan has no use for; the title beside each says the same.
+EMPLOYEE_HIDDEN = frozenset({"practice_id"})
 
 
 def pretty_json(value: Any) -> str:
@@ -179,3 +204,156 @@ def calibration_plot(report: Calibration, *, low: float, high: float) -> DotPlot
 def _steps(low: float, high: float) -> list[float]:
     count = max(1, min(10, round(high - low)))
     return [low + (high - low) * i / count for i in range(count + 1)]
+
+
+def metrics_by_id(session: Session) -> dict[str, Metric]:
+    """Metric definitions by id, so pages show 销售回款 and 万元 rather than `revenue`."""
+    rows, _ = list_metrics(session, limit=10_000)
+    return {m.metric: m for m in rows}
+
+
+def metric_name(session: Session, metric: str) -> str:
+    """One metric's own name, or its id when the definition is gone."""
+    known = metrics_by_id(session).get(metric)
+    return known.name if known else metric
+
+
+# --- target drafts in words --------------------------------------------------------------
+
+_CHINESE_TENTHS = "一两三四五六七八九"
+
+
+@dataclass
+class Level:
+    key: str
+    value: str
+    likely: str
+
+
+@dataclass
+class TargetView:
+    """A target draft as a manager reads it: levels in words, the basis in two sentences,
+    and the model's internals apart, for the "how it was calculated" disclosure."""
+
+    metric_name: str
+    unit: str
+    period: str
+    levels: list[Level]
+    lower_is_better: bool
+    basis: list[str]
+    internals: list[tuple[str, str]]
+    rationale: str
+
+
+def likelihood(probability: float, lang: Lang) -> str:
+    """A probability as people say it: "约八成把握达到" / "about 80% likely to be reached"."""
+    t = translator(lang)
+    tenths = round(probability * 10)
+    if tenths >= 10:
+        return t("likely_sure")
+    if tenths <= 0:
+        return t("likely_hardly")
+    return t("likely", share=f"{_CHINESE_TENTHS[tenths - 1]}成", pct=tenths * 10)
+
+
+def number_text(value: float, exact: bool = False) -> str:
+    """A number at display precision (or as recorded, if `exact`); whole numbers read as one
+    ("5家", not "5.00家")."""
+    if float(value).is_integer():
+        return str(int(value))
+    return str(value) if exact else format_display(float(value))
+
+
+def _quantity(value: Any, unit: str, lang: Lang) -> str:
+    if not isinstance(value, int | float):
+        return ""
+    return translator(lang)("level_value", value=number_text(value), unit=unit).strip()
+
+
+def _basis_sentences(
+    basis: dict[str, Any], *, person: str, metric: str, unit: str, lang: Lang
+) -> list[str]:
+    t = translator(lang)
+    periods = int(basis.get("own_periods") or 0)
+    if periods and basis.get("last_value") is not None:
+        own = t(
+            "basis_own", name=person, periods=periods, metric=metric,
+            period=basis.get("last_period") or "", value=_quantity(basis["last_value"], unit, lang),
+        )  # fmt: skip
+    else:
+        own = t("basis_own_none", name=person, metric=metric)
+    extra = ""
+    if abs(float(basis.get("trend_pct") or 0)) >= 0.005:
+        extra += t("basis_trend", pct=f"{float(basis['trend_pct']) * 100:+.1f}%")
+    if basis.get("seasonality"):
+        extra += t("basis_season")
+    count = int(basis.get("peer_count") or 0)
+    if count and basis.get("peer_median") is not None:
+        group_key = f"peer_{basis.get('peer_group')}"
+        peers = t(
+            "basis_peers", count=count, extra=extra,
+            group=t(group_key) if group_key in STRINGS else "",
+            median=_quantity(basis["peer_median"], unit, lang),
+        )  # fmt: skip
+    else:
+        peers = t("basis_no_peers", extra=extra)
+    return [own, peers]
+
+
+def _internals(output: dict[str, Any], unit: str, lang: Lang) -> list[tuple[str, str]]:
+    t = translator(lang)
+    basis = output.get("basis") or {}
+    quantiles = output.get("quantiles") or {}
+    rows: list[tuple[str, str]] = []
+    if quantiles:
+        shown = " · ".join(
+            f"{float(q) * 100:.0f}%: {_quantity(v, unit, lang)}"
+            for q, v in sorted(quantiles.items(), key=lambda pair: float(pair[0]))
+        )
+        rows.append((t("i_quantiles"), shown))
+    numbers: list[tuple[str, str, Any]] = [
+        ("i_own_median", "value", basis.get("own_median")),
+        ("i_peer_median", "value", basis.get("peer_median")),
+        ("i_shrinkage", "pct", basis.get("shrinkage_weight")),
+        ("i_trend", "value", basis.get("trend")),
+        ("i_seasonal_factor", "plain", basis.get("seasonal_factor")),
+        ("i_horizon", "plain", basis.get("horizon")),
+        ("i_tenure", "plain", basis.get("tenure_months")),
+        ("i_ramp", "plain", basis.get("ramp_factor")),
+        ("i_outliers", "plain", basis.get("outliers_dropped")),
+        ("i_sd", "plain", basis.get("predictive_sd")),
+    ]
+    for key, how, value in numbers:
+        if not isinstance(value, int | float):
+            continue
+        if how == "value":
+            text = _quantity(value, unit, lang)
+        elif how == "pct":
+            text = f"{value * 100:.0f}%"
+        else:
+            text = number_text(value)
+        rows.append((t(key), text))
+    if basis.get("method"):
+        rows.append((t("i_method"), f"{basis['method']} ({basis.get('scale', '')})"))
+    return rows
+
+
+def target_view(output: dict[str, Any], *, person: str, metric_name: str, lang: Lang) -> TargetView:
+    """A target draft's content in words, for the draft page."""
+    unit = str(output.get("unit") or "")
+    metric = metric_name or str(output.get("metric") or "")
+    levels = [
+        Level("commit", _quantity(output.get("commit"), unit, lang),
+              likelihood(float(output["commit_probability"]), lang)),
+        # The target is the middle of the predicted distribution: even odds by construction.
+        Level("target", _quantity(output.get("target"), unit, lang), likelihood(0.5, lang)),
+        Level("stretch", _quantity(output.get("stretch"), unit, lang),
+              likelihood(float(output["stretch_probability"]), lang)),
+    ]  # fmt: skip
+    return TargetView(
+        metric_name=metric, unit=unit, period=str(output.get("period") or ""), levels=levels,
+        lower_is_better=output.get("direction") == "lower_is_better",
+        basis=_basis_sentences(output.get("basis") or {}, person=person, metric=metric,
+                               unit=unit, lang=lang),
+        internals=_internals(output, unit, lang), rationale=str(output.get("rationale") or ""),
+    )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -120,6 +121,19 @@ def list_users(session: Session) -> UsersPublic:
     """Every user, by name."""
     users = [_public(u) for u in session.exec(select(User).order_by(col(User.name))).all()]
     return UsersPublic(data=users, count=len(users))
+
+
+def people_behind(session: Session, accounts: Iterable[str]) -> dict[str, str]:
+    """Account name → the name of the person it belongs to, for the linked ones among these."""
+    wanted = set(accounts)
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(User.name, Employee.name)
+        .join(Employee, col(Employee.employee_id) == col(User.employee_id))
+        .where(col(User.name).in_(wanted))
+    ).all()
+    return dict(rows)
 
 
 def _user_named(session: Session, name: str) -> User:

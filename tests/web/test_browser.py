@@ -25,7 +25,7 @@ def test_each_role_signs_in_to_its_start_page(browser: Browser, live_server: Liv
     tokens = live_server.tokens
     for token, path, heading in (
         (tokens.manager, "/team", "我的团队"),
-        (tokens.employee, "/me", "我的绩效"),
+        (tokens.employee, "/me", "你的绩效"),
         (tokens.hr, "/hr/dialogues", "对话质量"),
         (tokens.admin, "/hr/events", "审计日志"),
     ):
@@ -90,7 +90,7 @@ def test_feedback_draft_reaches_the_employee_only_after_approval(
 
     employee.goto(f"{live_server.url}/me")
     expect(employee.locator("body")).to_contain_text(marker)
-    expect(employee.locator(".approval").first).to_contain_text("demo-manager")
+    expect(employee.locator(".approval").first).to_contain_text("陈静")
     expect(employee.locator(".approval").first).to_contain_text("经理修改过")
     shot(employee, "me-approved-laptop")
     emp_context.close()
