@@ -394,7 +394,10 @@ def _run_eval(module: str) -> None:
 @eval_app.command("comments")
 def eval_comments(
     split: Annotated[
-        list[str] | None, typer.Option(help="blind_v2 (the test split), blind, old or dev2 (repeatable); all by default.")
+        list[str] | None,
+        typer.Option(
+            help="blind_v2 (the test split), blind, old or dev2 (repeatable); all by default."
+        ),
     ] = None,
     errors: Annotated[bool, typer.Option(help="List the misclassified comments.")] = False,
 ) -> None:
