@@ -21,6 +21,7 @@ from coach.knowledge import (
     UploadError,
     upload_documents,
 )
+from coach.org.users import employee_names
 from coach.oversight import dialogue
 from coach.oversight.calibration import calibration, latest_review_cycle
 from coach.quality import check_comment
@@ -64,7 +65,13 @@ def dialogues(
             "effective": [p.effective_share for p in report.trend],
         },
     }
-    return render(request, "hr/dialogues.html", {"report": report, "charts": charts}, user=user)
+    names = employee_names(session, (s.employee_id for s in report.sample))
+    return render(
+        request,
+        "hr/dialogues.html",
+        {"report": report, "charts": charts, "names": names},
+        user=user,
+    )
 
 
 @router.get("/hr/dialogues.csv")
@@ -98,9 +105,10 @@ def dialogue_record(
         raise NotFound("sampled check-in", checkin_id)
     text = record.manager_feedback
     check = check_comment(text) if text.strip() else None
+    names = employee_names(session, [record.employee_id, record.manager_id or ""])
     return render(
         request, "hr/dialogue.html",
-        {"report": report, "record": record, "check": check,
+        {"report": report, "record": record, "check": check, "names": names,
          "pieces": marked(text, check) if check else []},
         user=user,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from coach.drafts.decisions import decide
 from coach.drafts.gate import DraftReceipt, sees_pending
 from coach.drafts.store import get_draft, list_drafts, to_public
 from coach.org.access import get_employee, manages
-from coach.org.users import people_behind
+from coach.org.users import employee_names, people_behind
 from coach.quality import check_comment
 from coach.targets import TargetRequest
 from coach.targets.service import DRAFT_KIND as TARGET_KIND
@@ -147,9 +147,11 @@ def inbox(
         session, user, status=DraftStatus.pending, employee_id=employee_id or None,
         offset=offset, limit=50,
     )  # fmt: skip
+    names = employee_names(session, (d.employee_id for d in rows))
     return render(
         request, "manager/inbox.html",
-        {"drafts": rows, "count": count, "offset": offset, "employee_id": employee_id or ""},
+        {"drafts": rows, "count": count, "offset": offset, "employee_id": employee_id or "",
+         "names": names},
         user=user,
     )  # fmt: skip
 

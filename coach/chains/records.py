@@ -39,6 +39,7 @@ from coach.core.models import (
     ProgressUpdate,
     ReviewScore,
 )
+from coach.org.users import employee_names
 
 CoachingKind = Literal["checkin_topics", "feedback", "development"]
 Lang = Literal["zh", "en"]
@@ -267,13 +268,6 @@ def load_names(session: Session, snapshot: Snapshot) -> Directory:
     return Directory(people=org.people_in(text), org=org)
 
 
-def _names(session: Session, ids: set[str]) -> dict[str, str]:
-    rows = session.exec(
-        select(Employee.employee_id, Employee.name).where(col(Employee.employee_id).in_(ids))
-    ).all()
-    return dict(rows)
-
-
 def _kr_record(
     kr: KeyResult, goal: Goal, as_of: date, updates: list[ProgressUpdate], ever_updated: bool
 ) -> KeyResultRecord:
@@ -394,7 +388,7 @@ def load_snapshot(
     window = _window(session, subject, draft_kind, as_of, cycle)
     checkin_rows = _checkin_rows(session, employee_id, window)[: _CHECKIN_LIMIT[draft_kind]]
     event_rows = _event_rows(session, employee_id, window)[:_EVENT_LIMIT]
-    people = _names(session, _people_referred_to(subject, checkin_rows, event_rows))
+    people = employee_names(session, _people_referred_to(subject, checkin_rows, event_rows))
     reviews = _reviews(session, subject, window, draft_kind, lang)
     snapshot = Snapshot(
         draft_kind=draft_kind,

@@ -123,6 +123,17 @@ def list_users(session: Session) -> UsersPublic:
     return UsersPublic(data=users, count=len(users))
 
 
+def employee_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Employee id → the person's name, for the known ones among these ids."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Employee.employee_id, Employee.name).where(col(Employee.employee_id).in_(wanted))
+    ).all()
+    return dict(rows)
+
+
 def people_behind(session: Session, accounts: Iterable[str]) -> dict[str, str]:
     """Account name → the name of the person it belongs to, for the linked ones among these."""
     wanted = set(accounts)

@@ -196,3 +196,19 @@ def test_inbox_writes_creation_times_in_the_page_language(web_app: WebApp) -> No
     assert f"{today.year}年{today.month}月{today.day}日" in _visible(web.client.get("/drafts").text)
     english = _visible(web.client.get("/drafts?lang=en").text)
     assert today.isoformat() in english
+
+
+def test_the_inbox_and_the_hr_sample_name_people_not_ids(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    _suggest(web, "revenue")
+    inbox = _visible(web.client.get("/drafts").text)
+    assert "李强" in inbox and "E012" not in inbox
+    hr = signed_in(app, tokens.hr)
+    page = hr.client.get("/hr/dialogues?month=2026-11&sample_rate=0.5").text
+    sampled = re.findall(r'href="/hr/dialogues/([^"?]+)\?', page)
+    assert sampled, "the month has sampled check-ins"
+    person_id = re.compile(r"(?<![\w-])E0\d\d(?![\w-])")  # not inside a record id
+    assert not person_id.search(_visible(page))
+    record = _visible(hr.client.get(f"/hr/dialogues/{sampled[0]}?month=2026-11").text)
+    assert not person_id.search(record)
