@@ -47,16 +47,21 @@ def _pg_template(worker_id: str) -> Iterator[tuple[pg.Databases, str] | None]:
     databases.close()
 
 
-@pytest.fixture(autouse=True)
-def database_url(_pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
-    """Empty for SQLite under COACH_HOME; else a fresh PostgreSQL database, dropped afterwards."""
-    if _pg_template is None:
+def fresh_database_url(pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
+    """Empty for SQLite; else a fresh PostgreSQL database from the template, dropped afterwards."""
+    if pg_template is None:
         yield ""
         return
-    databases, template = _pg_template
+    databases, template = pg_template
     name = databases.create(template=template)
     yield databases.url_for(name)
     databases.drop(name)
+
+
+@pytest.fixture(autouse=True)
+def database_url(_pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
+    """Empty for SQLite under COACH_HOME; else a fresh PostgreSQL database, dropped afterwards."""
+    yield from fresh_database_url(_pg_template)
 
 
 @pytest.fixture(autouse=True)

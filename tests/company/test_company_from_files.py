@@ -36,7 +36,6 @@ from coach.core.models import (
 from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
 from coach.org.users import create_user
-from tests import pg
 from tests.company.generator import (
     AS_OF,
     COLUMNS,
@@ -95,18 +94,6 @@ def _upload(client: TestClient, token: str, export: ExportFile) -> Upload:
             files={"file": (export.path.name, handle, export.content_type)},
         )
     return Upload(response.status_code, response.json())
-
-
-@pytest.fixture(scope="module")
-def _database(_pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
-    """The company's own database for the module: empty for SQLite, else a fresh PostgreSQL one."""
-    if _pg_template is None:
-        yield ""
-        return
-    databases, template = _pg_template
-    name = databases.create(template=template)
-    yield databases.url_for(name)
-    databases.drop(name)
 
 
 @pytest.fixture(scope="module")

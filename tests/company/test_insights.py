@@ -23,7 +23,6 @@ from coach.core.models import Role
 from coach.core.settings import Settings
 from coach.org.users import Principal, create_user
 from coach.oversight.warnings import early_warnings
-from tests import pg
 from tests.company.generator import IMPORT_ORDER, Company, Row, build_company, write_files
 from tests.conftest import _ENV_VARS
 from tests.factories import auth, upgraded
@@ -168,17 +167,6 @@ class Office:
     hr: str
     managers: dict[str, str]
     employee: str
-
-
-@pytest.fixture(scope="module")
-def _database(_pg_template: tuple[pg.Databases, str] | None) -> Iterator[str]:
-    if _pg_template is None:
-        yield ""
-        return
-    databases, template = _pg_template
-    name = databases.create(template=template)
-    yield databases.url_for(name)
-    databases.drop(name)
 
 
 @pytest.fixture(scope="module")
