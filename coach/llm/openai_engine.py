@@ -182,9 +182,7 @@ class OpenAIEngine(ChatEngine):
                     cast_to=httpx.Response,
                 )
             except openai.APIError as exc:
-                error = _classify(exc)
-                if not self.learn(error, method):
-                    raise error from exc
+                error = self._refusal_to_learn_from(exc, method)
                 self._log(call, started, error.outcome, error=str(error))
                 continue
             return self._answer(call, response.text)
@@ -201,13 +199,19 @@ class OpenAIEngine(ChatEngine):
                     cast_to=httpx.Response,
                 )
             except openai.APIError as exc:
-                error = _classify(exc)
-                if not self.learn(error, method):
-                    raise error from exc
+                error = self._refusal_to_learn_from(exc, method)
                 await asyncio.to_thread(self._log, call, started, error.outcome, error=str(error))
                 continue
             return self._answer(call, response.text)
         raise LLMError("the endpoint kept refusing the request", outcome="unsupported")
+
+    def _refusal_to_learn_from(self, exc: openai.APIError, method: Method) -> LLMError:
+        """The fault of a failed request once learned from, so the next request differs;
+        raised instead when nothing can be learned from it."""
+        error = _classify(exc)
+        if not self.learn(error, method):
+            raise error from exc
+        return error
 
     @staticmethod
     def _answer(call: StructuredCall[T], text: str) -> tuple[T, int | None, int | None]:
