@@ -748,9 +748,9 @@ _PREVENTED = re.compile(
 _QUOTATION = re.compile(r"「([^「」]+)」|“([^“”]+)”|\"([^\"]+)\"")
 
 
-def quoted_record_spans(sentence: str, records: PersonRecords) -> list[tuple[int, int]]:
-    """Where the sentence quotes one of the person's check-ins or key events verbatim."""
-    texts = [text.lower() for _, text in _record_texts(records)]
+def quoted_record_spans(sentence: str, record_texts: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the sentence quotes one of these record texts (check-ins, key events) verbatim."""
+    texts = [text.lower() for text in record_texts]
     spans = []
     for m in _QUOTATION.finditer(sentence):
         inner = next(g for g in m.groups() if g is not None).strip().lower()
@@ -772,12 +772,12 @@ def _masked(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _frequency_claims(sentence: str, path: str, records: PersonRecords) -> list[Claim]:
-    quoted = quoted_record_spans(sentence, records)
+    texts = _record_texts(records)
+    quoted = quoted_record_spans(sentence, [t for _, t in texts])
     m = next((w for w in _FREQUENCY_RE.finditer(sentence) if not _inside(w.start(), quoted)), None)
     if m is None or _PREVENTED.search(sentence[: m.start()]):
         return []
     word = m.group(0)
-    texts = _record_texts(records)
     topic_text = sentence[: m.start()] + " " + sentence[m.end() :]
     phrase = longest_shared_phrase(topic_text, [t for _, t in texts])
     if not _phrase_long_enough(phrase):
@@ -918,7 +918,8 @@ def _direction_claim(
 def _strength_claims(sentence: str, path: str, records: PersonRecords) -> list[Claim]:
     claims = []
     sentence = _without_key_result_titles(sentence, records)
-    masked = _masked(sentence, quoted_record_spans(sentence, records))
+    texts = [t for _, t in _record_texts(records)]
+    masked = _masked(sentence, quoted_record_spans(sentence, texts))
     for _, metric in _metric_in(masked, records):
         chosen = compared_periods(sentence, metric)
         if chosen is None:

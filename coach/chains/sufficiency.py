@@ -103,9 +103,10 @@ def _reason_en(snapshot: Snapshot, level: str) -> str:
         (len(snapshot.key_results), "key result"),
         (len(snapshot.events), "key event"),
     ]
+    behind, negative = _behind(snapshot), _negative(snapshot)
     notes = {
-        "key result": f" ({_behind(snapshot)} behind plan)" if _behind(snapshot) else "",
-        "key event": f" ({_negative(snapshot)} negative)" if _negative(snapshot) else "",
+        "key result": f" ({behind} behind plan)" if behind else "",
+        "key event": f" ({negative} negative)" if negative else "",
     }
     present = ", ".join(
         f"{n} {name}{'s' if n > 1 else ''}{notes.get(name, '')}" for n, name in counted if n
