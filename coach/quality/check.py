@@ -122,12 +122,13 @@ def _decide(a: Analysis, proba: float) -> tuple[bool, float]:
         # Stock phrases, pseudo-specific wording or a bare rating, and nothing outside them that
         # names an act or a result: a date or an occasion word does not overrule them.
         return True, min(proba, 0.2)
-    if s.objects > 0 and not _has(a, WARNING_CATEGORIES):
-        # Praise on a particular named thing says what the praise is for.
+    if (s.objects > 0 or (s.results > 0 and not s.vague_spans)) and not _has(a, {"possible_bias"}):
+        # Praise on a particular named thing says what the praise is for; a measured result
+        # with no stock phrase around it is a fact the reader can check, sarcastic or not.
         return False, max(proba, 0.7)
     # More reported acts than runs of stock phrases ("非常棒,值得表扬" is one run): a report of
     # what happened with some praise in it.
-    if (s.acts > 0 or s.suggestion) and (not s.vague_spans or s.acts > _stock_runs(a)):
+    if (s.acts > 0 or s.suggestion) and (not s.vague_spans or s.acts + s.results > _stock_runs(a)):
         return False, max(proba, 0.8)
     return proba < THRESHOLD, proba
 

@@ -28,11 +28,16 @@ _UNIT = (
     r"|遍|趟|例|处|圈)"
 )
 # "二十余例", "三十多单": an approximate count is still a count.
-_MEASURED = re.compile(rf"(?<![A-Za-z]){_NUM}\s*(?:余|多)?\s*{_UNIT}", re.IGNORECASE)
+_MEASURED = re.compile(
+    rf"(?<![A-Za-z]){_NUM}\s*(?:余|多)?\s*{_UNIT}|百分之[零一二两三四五六七八九十百点\d.]{{1,8}}",
+    re.IGNORECASE,
+)
 _EN_COUNTED = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|hundred|half"
     r"|twice|a\s+dozen)\s+(?:\w+\s+)?(?:days?|weeks?|hours?|minutes?|months?|times|customers?|clients?"
-    r"|accounts?|deals?|tickets?|orders?|people|bugs?|calls?|shifts?|afternoons?|members?)\b|\btwice\b",
+    r"|accounts?|deals?|tickets?|orders?|people|bugs?|calls?|shifts?|afternoons?|members?)\b|\btwice\b"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|dozen)\s+(?:[a-z]+\s+)?(?!things|ways|areas|aspects|years|others|times)[a-z]{3,}s\b",
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"(?<![A-Za-z])[$¥€£]?\d+(?:[.,]\d+)*\s*(?:%|k\b|m\b|x\b|ms\b|s\b)?")
@@ -152,7 +157,7 @@ _CAUSAL = re.compile(
 )
 _SUGGEST = re.compile(
     r"建议|下次|下回|以后|下周|下个?月|下季度|下个?迭代|下个?sprint|(?<![申邀聘宴提])请(?!假|病假|示)|可以试试|可以尝试|试试|不妨|务必|记得"
-    r"|\b(?:next\s+(?:time|sprint|month|week|quarter)|try|please|i\s+suggest|suggest|recommend|consider"
+    r"|\b(?:next\s+(?:time|sprint|month|week|quarter)|(?<!\bi\s)(?<!always\s)(?<!\bwe\s)try|please|i\s+suggest|suggest|recommend|consider"
     r"|going\s+forward|from\s+(?:monday|now\s+on|next)|make\s+sure|before\s+(?:you|the\s+next|sending)"
     r"|starting\s+next|instead\s+of|block\s+\d+)\b",
     re.IGNORECASE,
@@ -236,7 +241,8 @@ _ZH_BA_ACT = re.compile(
 # Moving a thing somewhere ("端回厨房", "寄回去了", "送到仓库") is a deed on that thing.
 _ZH_MOVED = re.compile(
     r"[端送寄拿搬退放带领推转递抬拉扛运](?:回|到|去|给|进)(?!来说|说|[不没])"
-    r"|[\u4e00-\u9fff](?:回去|回来|过去|过来|出去|进去|上去|下来|出来)了"
+    # "挺过来了", "熬过去了" are getting through a hard time, not moving a thing.
+    r"|(?<![挺熬撑走缓醒活混])[\u4e00-\u9fff](?:回去|回来|过去|过来|出去|进去|上去|下来|出来)了"
 )
 # A perfective verb on a short, concrete object at the end of a clause: "盖了防水布",
 # "送了甜品". Abstract or quantity-only objects ("得到了提升", "了不少") are not objects.
@@ -248,6 +254,7 @@ _ZH_DONE_TO = re.compile(
 _ABSTRACT_OBJECT = re.compile(
     r"提升|提高|改善|认可|好评|表扬|锻炼|成长|进步|肯定|不少|很多|一些|许多|大家|自己|进一步|更多|一定|情绪"
     r"|经验|信心|氛围|士气|基础|作用|贡献|关系|能力|水平|效率|质量|心态|意识|思路|视野|方向|成绩|成果|价值"
+    r"|^(?:下来|起来|下去|过来|过去|出来|上来|回来|很多|许多)$"
 )
 # "别让她牵头", "不要派他去": an instruction not to do something reports no act.
 _PROHIBITION = re.compile(
@@ -255,16 +262,27 @@ _PROHIBITION = re.compile(
 )
 # "忘锁后门" is a lapse as much as "忘了锁"; "不忘初心" and "难忘" are not.
 _ZH_LAPSE = re.compile(
-    r"(?:没有?|未|(?<![不难健])忘(?:了|记了?)?|漏了?)(?:按规定|按时|提前|当面|及时|先)?(?:戴|核对|检查|验|带"
+    r"(?:没有?|未|(?<![不难健])忘(?:了|记了?)?|漏了?)(?:按规定|按时|提前|当面|及时|先)?(?!发现|发生)(?:戴|核对|检查|验|带"
     r"|加|说|跑|写|发|通知|确认|锁|关|做|道歉|按|巡检|联系|核实|报|交|回|清理|清|还|归还|放回|登记|记录|记|签"
-    r"|打卡|收|盖|擦|倒|熄|断|拔|拿|取|退)"
+    r"|打卡|收|盖|擦|倒|熄|断|拔|拿|取|退|办结|办理|申请|履行|复核|审核|上报|交接|提交|更新|消毒|执行|备案|归档"
+    r"|请示|报备|核查|测试|验收)"
+    # Going ahead before the step that should come first: "没等监理验收就浇筑", "未经审批就发货".
+    r"|(?:没有?|未|还没)(?:等|经|经过|得到|通知|确认|核实|请示)[^,,。;;!!??]{1,14}?就"
 )
 _ZH_DEED = re.compile(
     r"(?:发现|定位|修复|修好|回滚|停机|停线|下架|退回|换了|改成|改回|删掉|加上|补上|补齐|补发|续上|拍了照"
     r"|写进|发到|发给|转给|录错|填错|发反|算错|拿出|查明|查到|打断|挂断|争辩|吵了|扔在|问了|约了|陪|带着"
     r"|当场|当天就|上门|换到|换上|做成|录成|贴在|写了|画了|拆成|砍掉|重新排|重排|调整了|排查|回访|访谈"
     r"|面试|拜访|主导|牵头|搭建|重构|迁移|签下|拿下|挽回|拦截|接手|核对|清点|说服|打电话|回复了|答复"
-    r"|[上写发算打填记听看]成了|[写弄搞拿放看听记发送退上装贴标]错)"
+    r"|[上写发算打填记听看]成了|[写弄搞拿放看听记发送退上装贴标]错"
+    r"|[看玩刷]手机|抽烟|吸烟|打瞌睡|吼了|骂了|摔了|记住了|记下了|[删关下扔撤拆换]掉了?"
+    # A Latin verb used in a Chinese sentence: "cc 了其他人", "revert 了那次提交".
+    r"|(?<![A-Za-z])[a-z]{2,12}\s?了(?!很多|不少|一些|大量|许多|好多|挺多|很大|一下)(?=[\u4e00-\u9fff])"
+    # "把同一品牌的不同口味按颜色排列": a particular way of handling a particular thing.
+    r"|把[^,,。;;!!??]{2,20}?(?:按|照着?|依)[^,,。;;!!??]{1,8}?(?:排|放|摆|分|归|贴|挂|整理|标)"
+    r"|按(?:照)?[\u4e00-\u9fff]{1,6}?(?:排序|排列|分类|归类|分组|编号|标注|标记)"
+    # A procedure followed step by step: "先核实再退", "先备份后升级".
+    r"|先[\u4e00-\u9fff]{1,6}?(?:再|后|然后)[\u4e00-\u9fff])"
 )
 _EN_ACT = re.compile(
     r"\b(?!(?:demonstrat|show|contribut|support|help|work|play|exceed|improv|deliver|handl|driv|increas"
@@ -275,13 +293,33 @@ _EN_ACT = re.compile(
     r"[a-z]{3,}ed\s+(?:\w+\s+)?(?:the|a|an|his|her|their|our|its|every|all|two|three|both|each|to|on"
     r"|up|down|out|off|directly|\d)\b"
     r"|\b(?:left|sent|gave|forgot|hung|ran|wrote|built|caught|set\s+up|found|cut|shut|told|sold|spent"
-    r"|lost|broke|threw|paid|rewrote)\b(?!['’])",
+    r"|lost|broke|threw|paid|rewrote)\b(?!['’])"
+    # A step left out, the English "没有按…": "Didn't escalate the outage", "never logged the call".
+    r"|\b(?:didn'?t|did\s+not|never|failed\s+to)\s+(?!(?:show|demonstrat|meet|seem|try|want|need|care"
+    r"|contribut|improv|help|support|communicat|engag|tak|mak|do|have|be|get|go)\w*\s)[a-z]{3,}\s+"
+    r"(?:up\s+|back\s+|out\s+)?(?:the|a|an|his|her|their|any|either)\b"
+    # A terse note that starts with what was done: "Put the caller on hold…", "Put up the tape…".
+    r"|(?:^|[.;]\s+)(?:put|set|cut|shut|hit|let|read|swept|dug|tore|hung|lit|spilt|spilled)"
+    r"\s+(?:up\s+|down\s+|away\s+|back\s+|out\s+|off\s+|on\s+)?(?:the|a|an|his|her|their|two|three|all)\b",
+    re.IGNORECASE,
+)
+# "She shares her lesson plans a week ahead": a habit described by what is done to what.
+_EN_HABIT = re.compile(
+    r"\b(?:she|he|they)\s+(?:always\s+|usually\s+|often\s+|now\s+|still\s+|never\s+)?"
+    r"(?!(?:show|demonstrat|bring|work|handl|tak|keep|mak|giv|get|treat|approach|seem|care|love|like|want"
+    r"|tri|know|feel|think|believ|hope|need|lead|own|manag|maintain|deliver|exceed|meet|continu|remain"
+    r"|stay|go|do|has|is|was|help|support|contribut|driv|communicat|collaborat|put|puts)\w*\s)"
+    r"[a-z]{3,}s\s+(?:her|his|their|the|every|each|all)\s+[a-z]",
     re.IGNORECASE,
 )
 _CONCRETE_RESULT = re.compile(
     r"报错|宕机|挂了|白屏|超时|投诉|差评|延误|漏发|错发|退货|罚款|返工|停产|到账|催款|没买|少了|多了|恢复"
     r"|再没|按时送达|当天就出|看懂了|找到了|就能|当场同意|同意续签|写了感谢|谢谢"
-    r"|\b(?:broke|crashed|failed|complained|refunded|returned|arrived\s+late|left\s+without|now\s+\w+)\b",
+    r"|(?:满意度|调查|测评|考试|测验|问卷)[^,,。;;]{0,14}?(?:[零一二两三四五六七八九十百]{1,4}|\d{1,3})\s*分(?!钟)"
+    r"|\b(?:broke|crashed|failed|complained|refunded|returned|arrived\s+late|left\s+without|now\s+\w+"
+    r"|the\s+wrong\s+[a-z]{3,}"
+    r"|(?:didn'?t|did\s+not|doesn'?t|wasn'?t|weren'?t)\s+(?:work|load|arrive|match|add\s+up|print|ship|open"
+    r"|start|save|sync|balance|pass|compile)\w*|stopped\s+working|went\s+down|was\s+down)\b",
     re.IGNORECASE,
 )
 
@@ -305,7 +343,8 @@ def concrete_acts(masked: str) -> int:
     zh = len(_ZH_BA_ACT.findall(masked)) + len(_ZH_LAPSE.findall(masked))
     zh += len(_ZH_MOVED.findall(masked))
     zh += sum(1 for obj in _ZH_DONE_TO.findall(masked) if not _ABSTRACT_OBJECT.search(obj))
-    return zh + len(_ZH_DEED.findall(masked)) + len(_EN_ACT.findall(masked))
+    en = len(_EN_ACT.findall(masked)) + len(_EN_HABIT.findall(masked))
+    return zh + len(_ZH_DEED.findall(masked)) + en
 
 
 # "过去一年里", "几个月来": a stretch of time, not a measured result.

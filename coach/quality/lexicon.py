@@ -109,6 +109,14 @@ EN_PRAISE = [
     r"\ball\s+good\b",
     r"\b(?:fantastic|wonderful|great|amazing|brilliant|terrific|incredible|superb|awesome)\s+(?:energy"
     r"|presence|vibes?|spirit|enthusiasm|contributions?|support|efforts?|attitude|impact)\b",
+    r"\bperform(?:ed|s|ing)?\s+(?:satisfactorily|adequately|admirably|well|strongly|consistently)\b"
+    r"|\b(?:demonstrat|show|display|exhibit)\w*\s+(?:appropriate|acceptable|good|professional)\s+(?:conduct"
+    r"|behaviou?r|judg(?:e)?ment)\b|\bagainst\s+(?:the\s+)?role\s+requirements\b",
+    # Workplace buzzwords carry praise, not a fact, in English and inside Chinese sentences alike.
+    r"\b(?:proactive(?:ly)?|customer[- ]centric|growth\s+mindset|level\s+up|go-to\s+(?:person|guy|girl)"
+    r"|10x\s+engineer|self[- ]starter|synerg(?:y|ies)|high[- ]impact|impactful|thought\s+leader(?:ship)?"
+    r"|(?:strong|great|good|real)\s+(?:sense\s+of\s+)?ownership|ownership\s*(?:意识|精神|感)"
+    r"|owner\s*意识|(?:很|非常|更|超)有\s*(?:impact|ownership|sense|energy|passion|drive))",
     r"\b(?:really\s+)?made\s+a\s+(?:real\s+|big\s+|huge\s+)?difference\b"
     r"|\blift(?:ed|s)?\s+(?:everyone|everybody|the\s+team|the\s+room|(?:our|the\s+team's)\s+spirits)\b",
 ]
@@ -169,6 +177,9 @@ ZH_LABEL = [
     r"脾气(?:不好|差|大|急|太大)",
     r"不合群|不够外向|直来直去|斤斤计较|爱计较|难相处|没有进取心|拖延症|心态不好|格局不够大?|格局小"
     r"|不够大气|负能量|容易得罪人",
+    # A nickname of praise is a label too: "我们组的灵魂人物", "部门的「宝藏」".
+    r"(?:我们|咱们)?(?:组|部门|团队|公司|科室|班组|店|项目组)?(?:里|里面)?的?[\"“「『']?(?:宝藏|灵魂人物|顶梁柱|大神|天花板"
+    r"|福星|救星|开心果|定海神针|主心骨|万金油|老黄牛|活雷锋|拼命三郎)[\"”」』']?",
 ]
 EN_LABEL = [
     r"\b(?:too\s+|very\s+|a\s+bit\s+|quite\s+|so\s+)?(?:abrasive|introvert(?:ed)?|lazy|arrogant|stubborn"
@@ -191,6 +202,9 @@ EN_ABSOLUTE = [
 ZH_BIAS = [
     r"小姑娘|女孩子|小女生|女生|女同志|女人|男人|小伙子|男孩子|宝妈|老同志|老员工了",
     r"作为(?:一个)?(?:女|男)(?:生|人|性|孩子|同志)?",
+    # Work handed out or withheld by gender: "女同事喝酒不行", "还是安排男同事去".
+    r"(?:女|男)(?:同事|员工|下属|职员)(?=[^,,。;;]{0,12}(?:不行|不适合|不方便|吃不消|干不了|不能|不会|不够))"
+    r"|(?:安排|让|派|找|招)(?:个|一个)?(?:男|女)(?:同事|员工|的|生)",
     r"年纪(?:大|轻|小)了?|岁数大|年龄(?:大|偏大)|快退休|(?<![0-9])(?:[5-9]0|[5-9]5|00|05)后",
     r"(?:刚)?生(?:完)?(?:孩子|娃|二胎)|产假|怀孕|孕期|哺乳期|有娃|带孩子|结婚|已婚|未婚|离异|家里事多",
     r"长得|长相|颜值|形象好|身材|(?:人|她|他)(?:很|挺|真|比较)?(?:漂亮|帅)|(?:人|她|他)(?:有点|太|比较)?胖|矮"
@@ -225,9 +239,14 @@ SCORE = [
     r"\b\d+(?:\.\d+)?\s*/\s*(?:5|10|100)\b",
     r"\d\s*(?:星|stars?)\b|五星",
     r"\b110\s*%|\b100\s*%(?=\s*(?:满意|effort|recommend|的?努力|投入|认可|of\s+the\s+time))",
-    r"(?:rating|rated|scored|score|评分|得分|评级|打分)\s*[::]?\s*(?:\d+(?:\.\d+)?|[A-DS][+-]?)",
+    # An appraisal grade with its scale: "绩效评定B+", "综合评价3.5分", "rating: 3 out of 5".
+    r"(?:\b(?:rating|rated|scored|score)|评分|得分|评级|打分|评定|考评|考核结果|考核等级|绩效等级|等级|评价|评为)"
+    r"\s*(?:为|是)?\s*[::]?\s*(?:\d+(?:\.\d+)?\s*(?:分(?!钟)|(?:out\s+of|/)\s*\d+)?|[A-DS][+-]?(?![A-Za-z]))",
+    # A grade word as the whole verdict: "综合评价为称职", "考核结果:合格".
+    r"(?:评价|评定|考评|考核结果|考核等级|评为|定为)\s*(?:为|是)?\s*[::]?\s*(?:基本)?(?:称职|合格|良好|优秀|胜任|达标"
+    r"|不称职|不合格|需改进|待改进)",
     r"\b[A-DS][+-](?=\s|$|[,.!,。!])|给个\s*[A-DS][+-]?",
-    r"(?:给|打)(?:个|了)?\s*满分",
+    r"(?:给|打)(?:个|了)?\s*满分|给(?:个|你|他|她)\s*\d+(?:\.\d+)?(?=\s*(?:吧|啊|呀|了|分)|\s*[。,,!!]|\s*$)",
     r"\b\d+\s*out\s+of\s+\d+\b",
     r"第一名的",
     # A rating dropped into a chatty sentence: "给你打个B+", "总体给个良好吧".
@@ -304,7 +323,14 @@ ZH_PSEUDO = [
     r"(?:做出|作出|贡献)了?(?:很|非常)?(?:重要|一定|很大|突出|积极|显著)?的?贡献",
     r"(?:承担|担任|扮演)了?(?:很|非常)?(?:关键|重要|核心)的?(?:角色|职责|作用)",
     r"中坚力量|骨干作用|中流砥柱|有力保障|顺利(?:进行|开展|推进|交付|完成)|有序开展",
-    r"超额完成了?(?:设定|既定|预定|年初|公司)?的?(?:目标|任务|指标|业绩)",
+    r"超额完成了?(?:设定|既定|预定|年初|公司|全年|年度|本季度|季度)?的?[\u4e00-\u9fff]{0,4}?(?:目标|任务|指标|业绩)",
+    # A completion rate of the scorecard as a whole names no result: "KPI完成率105%".
+    r"(?:KPI|OKR|绩效|考核|指标|整体|综合|总体|各项)(?:指标)?(?:完成率|达成率|完成度|得分率)(?:达到|达|为|是)?了?\s*"
+    r"\d+(?:\.\d+)?\s*[%％]",
+    r"维护了?[\u4e00-\u9fff]{0,4}?(?:形象|声誉|利益|口碑|荣誉|稳定|秩序)",
+    # Advice to learn more, from anyone, with no say of what: "多向老师傅请教", "取长补短".
+    r"多(?:向|跟|和|找)[\u4e00-\u9fff]{1,5}?(?:请教|学习|取经|交流)|多(?:参加|听听?|看看?|读|练练?|交流|学习|总结|思考|积累)"
+    r"(?:[\u4e00-\u9fff]{0,6}?(?:培训|课|书|经验|案例))?|取长补短|尽快(?:提高|提升|熟悉|适应)[\u4e00-\u9fff]{0,6}",
     r"(?:取得|获得)了?(?:不错|良好|显著|一定|很好|较好|可喜)的?(?:成果|成绩|效果|进展)",
     r"(?:得到|获得|受到)了?(?:相关方|各方|客户|领导|客人|顾客|用户|同事|大家|上级)的?(?:一致)?(?:认可|好评|表扬"
     r"|肯定|赞扬|称赞)",
@@ -373,7 +399,8 @@ ZH_SARCASM = [
     r"(?:好|真|太)(?:厉害|棒|行|能干|优秀|牛)(?:哦|啊|呀|呢|了)+(?=[,,!!~～])",
 ]
 EN_SARCASM = [
-    r"\b(?:wow|oh|so|super|really|very|great),?\s+(?:super\s+|so\s+|very\s+|really\s+)?[\"“'‘][^\"”'’]{1,20}[\"”'’]",
+    r"\b(?:wow|oh|so|super|really|very|great|nice|thanks),?\s+(?:super\s+|so\s+|very\s+|really\s+|job\s+|work\s+"
+    r"|for\s+)?[\"“'‘][^\"”'’]{1,20}[\"”'’]",
     r"[\"“'‘](?:reliable|proactive|helpful|great|punctual|responsive|organi[sz]ed|fast)[\"”'’]",
     r"\b(?:great|nice|wonderful|brilliant|excellent|impressive)\s+[a-z ]{0,20},\s+as\s+always\b",
 ]
@@ -382,7 +409,9 @@ SARCASM_FACTS = re.compile(
     r"|还没|仍未|没人|一次都没|退回|打回|[搞弄]错|弄混|[上写发算打填记]成了|白跑|扣了|扣款|超时|没下文"
     r"|被(?:客户|客人|领导|人)?(?:说|骂|退|投诉)"
     r"|\b(?:missed|wrong|again|late|failed|forgot|complain\w*|every\s+deadline|lost|broke|ignored)\b"
-    r"|\b(?:no\s+(?:reply|answer|response)|still\s+(?:no|not)|never\s+(?:replied|showed|answered))\b",
+    r"|\b(?:no\s+(?:reply|answer|response)|still\s+(?:no|not)|never\s+(?:replied|showed|answered))\b"
+    r"|\b(?:didn'?t|did\s+not|doesn'?t|wasn'?t|weren'?t)\s+(?:work|load|show|arrive|reply|answer|run|match"
+    r"|add\s+up|print|ship|open|start|save|sync|balance|pass|compile)\w*\b",
     re.IGNORECASE,
 )
 """Negative facts that turn quoted praise into sarcasm."""

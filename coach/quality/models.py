@@ -55,6 +55,17 @@ class Finding(BaseModel):
     )
 
 
+class SecondOpinion(BaseModel):
+    """A language model's verdict on a borderline comment, beside the offline one."""
+
+    provider: str = Field(description="Who answered: the LLM provider, or offline.")
+    model: str
+    offline_vague: bool = Field(description="The offline check's verdict.")
+    vague: bool | None = Field(default=None, description="The model's verdict, when it answered.")
+    used: bool = Field(description="Whether the model's verdict is the one reported.")
+    reason: str = Field(description="The model's reason, or why no model verdict is used.")
+
+
 class CommentCheck(BaseModel):
     """Verdict of the vague-comment check for one comment."""
 
@@ -63,3 +74,7 @@ class CommentCheck(BaseModel):
     elements: Elements = Field(description="Specific-feedback ingredients found.")
     findings: list[Finding] = Field(description="Flagged spans, ordered by start offset.")
     lang: Literal["zh", "en"] = Field(description="Language used for messages and hints.")
+    second_opinion: SecondOpinion | None = Field(
+        default=None,
+        description="Present when a second opinion was asked for and the score was borderline.",
+    )

@@ -1,0 +1,62 @@
+"""A verdict rests on what the comment identifies, not on what merely sounds specific.
+
+Each comment here is written for this test; none comes from an evaluation split.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.quality import check_comment
+
+VAGUE = [
+    # Grades and scorecard figures name no act or result.
+    "二季度绩效评定A-,和去年差不多。",
+    "Q4 rating: 4 out of 5. In line with last year.",
+    "综合评价为基本称职。",
+    "KPI完成率112%,继续保持。",
+    "超额完成了年度的回款目标,成绩突出。",
+    # Advice to learn from anyone, about anything.
+    "建议多向资深同事请教,尽快提高业务熟练度。",
+    # Occasions and gains that identify nothing.
+    "在重要场合表现得体,维护了公司形象。",
+    # Buzzwords and nicknames of praise.
+    "这一年 ownership 意识很强,做事很 proactive,跟大家 collaboration 也很顺畅。",
+    "他简直是我们店里的顶梁柱,没他不行。",
+    # A self-appraisal of effort; "try" here is no advice.
+    "I always try to stay calm and help my colleagues wherever I can, and I have grown a lot.",
+    "今年挺难的,但我都熬过来了,明年继续努力。",
+]
+
+SPECIFIC = [
+    # Going ahead before the step that should come first.
+    "未经审批就开始施工。",
+    # Lapses named by the step that was skipped.
+    "交接班记录未更新,也未上报护士长。",
+    # Misconduct observed, with no number or date.
+    "值班时在护士站刷手机。",
+    # A Latin verb in a Chinese sentence is still an act.
+    "在群里 cc 了客户的私人邮箱。",
+    # Handling a thing a particular way.
+    "把退货单按日期排列,找起来快多了。",
+    "先核对身份再发卡,没有一次漏核。",
+    # Terse English notes and habits that say what is done to what.
+    "She files the incident reports before every handover.",
+    "Put the pallet jack in front of the fire exit.",
+    # Sarcasm with the facts that contradict it.
+    "Great job 'checking' the invoice: the totals didn't match the order.",
+    # Measured results written in words.
+    "客户回访问卷里给了她九十二分。",
+    "报表误差控制在百分之二以内。",
+    "Two shipment labels were printed with the old address.",
+]
+
+
+@pytest.mark.parametrize("text", VAGUE)
+def test_comments_that_identify_nothing_are_vague(text: str) -> None:
+    assert check_comment(text).vague, text
+
+
+@pytest.mark.parametrize("text", SPECIFIC)
+def test_comments_that_identify_an_act_or_result_are_specific(text: str) -> None:
+    assert not check_comment(text).vague, text
