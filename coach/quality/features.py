@@ -157,7 +157,7 @@ _CAUSAL = re.compile(
 )
 _SUGGEST = re.compile(
     r"建议|下次|下回|以后|下周|下个?月|下季度|下个?迭代|下个?sprint|(?<![申邀聘宴提])请(?!假|病假|示)|可以试试|可以尝试|试试|不妨|务必|记得"
-    r"|\b(?:next\s+(?:time|sprint|month|week|quarter)|(?<!\bi\s)(?<!always\s)(?<!\bwe\s)try|please|i\s+suggest|suggest|recommend|consider"
+    r"|明天|明早|\b(?:tomorrow|next\s+(?:time|sprint|month|week|quarter)|(?<!\bi\s)(?<!always\s)(?<!\bwe\s)try|please|i\s+suggest|suggest|recommend|consider"
     r"|going\s+forward|from\s+(?:monday|now\s+on|next)|make\s+sure|before\s+(?:you|the\s+next|sending)"
     r"|starting\s+next|instead\s+of|block\s+\d+)\b",
     re.IGNORECASE,
@@ -240,7 +240,7 @@ _ZH_BA_ACT = re.compile(
 )
 # Moving a thing somewhere ("端回厨房", "寄回去了", "送到仓库") is a deed on that thing.
 _ZH_MOVED = re.compile(
-    r"[端送寄拿搬退放带领推转递抬拉扛运](?:回|到|去|给|进)(?!来说|说|[不没])"
+    r"[端送寄拿搬退放带领推转递抬拉扛运换拎](?:回|到|去|给|进|成)(?!来说|说|[不没])"
     # "挺过来了", "熬过去了" are getting through a hard time, not moving a thing.
     r"|(?<![挺熬撑走缓醒活混])[\u4e00-\u9fff](?:回去|回来|过去|过来|出去|进去|上去|下来|出来)了"
 )
@@ -281,6 +281,13 @@ _ZH_DEED = re.compile(
     # "把同一品牌的不同口味按颜色排列": a particular way of handling a particular thing.
     r"|把[^,,。;;!!??]{2,20}?(?:按|照着?|依)[^,,。;;!!??]{1,8}?(?:排|放|摆|分|归|贴|挂|整理|标)"
     r"|按(?:照)?[\u4e00-\u9fff]{1,6}?(?:排序|排列|分类|归类|分组|编号|标注|标记)"
+    # Acting at once or ahead of time on something: "顺手拿吸油棉擦了", "提前打印好装订".
+    r"|(?:提前|顺手|即刻|马上|立刻|立即|当即|随手|事先)(?:给|帮|把|拿|拎|跟|和|问|打印|准备|留|换|擦|叫|停|打|写|发"
+    r"|关|锁|备|送|做|包|放|收|站|确认|检查|通知|联系|报|挪|清|贴|补)"
+    # A habit or lapse stated as the act itself: "老是不说引流管的量", "每天收工不清理钢筋头".
+    r"|(?:老是|总是|每次都?|每天都?|每回|次次都?|经常|一直|从来)[\u4e00-\u9fff]{0,4}?(?:不|没|没有)(?:说|讲|清理|清|写|交|查"
+    r"|锁|关|带|戴|擦|放|报|问|回|核对|检查|记录|登记|签|填|洗|收|盖|扫|拿|还|交接|提醒|通知)"
+    r"|(?:都会|总会|会主动|都先|都会先)(?:跟|和|给|帮|问|把|站|留|写|拿|换|提醒|确认|检查|核对|准备|打)"
     # A procedure followed step by step: "先核实再退", "先备份后升级".
     r"|先[\u4e00-\u9fff]{1,6}?(?:再|后|然后)[\u4e00-\u9fff])"
 )
@@ -298,6 +305,12 @@ _EN_ACT = re.compile(
     r"|\b(?:didn'?t|did\s+not|never|failed\s+to)\s+(?!(?:show|demonstrat|meet|seem|try|want|need|care"
     r"|contribut|improv|help|support|communicat|engag|tak|mak|do|have|be|get|go)\w*\s)[a-z]{3,}\s+"
     r"(?:up\s+|back\s+|out\s+)?(?:the|a|an|his|her|their|any|either)\b"
+    # A terse note of a habit: "Greets people at the door.", "Labels every bin before lunch."
+    r"|(?:^|[.;]\s+)(?!(?:Is|Has|Does|Shows|Works|Needs|Seems|Takes|Makes|Brings|Remains|Stays|Keeps"
+    r"|Continues|Demonstrates|Gets|Goes|Tries|Wants|Loves|Likes|Cares|Helps|Supports|Exceeds|Meets"
+    r"|Delivers|Handles|Leads|Manages|Communicates|Contributes|Displays|Exhibits|Knows|Says|Thinks|Feels"
+    r"|Gives|Puts|Sets|Owns|Drives|Treats|Approaches|Values|Respects|Wins|Earns|Inspires)\b)[A-Z][a-z]{2,}s\s+"
+    r"(?:people|customers|guests|patients|callers|visitors|clients|the|every|each|all|his|her|their)\b"
     # A terse note that starts with what was done: "Put the caller on hold…", "Put up the tape…".
     r"|(?:^|[.;]\s+)(?:put|set|cut|shut|hit|let|read|swept|dug|tore|hung|lit|spilt|spilled)"
     r"\s+(?:up\s+|down\s+|away\s+|back\s+|out\s+|off\s+|on\s+)?(?:the|a|an|his|her|their|two|three|all)\b",
@@ -315,6 +328,8 @@ _EN_HABIT = re.compile(
 _CONCRETE_RESULT = re.compile(
     r"报错|宕机|挂了|白屏|超时|投诉|差评|延误|漏发|错发|退货|罚款|返工|停产|到账|催款|没买|少了|多了|恢复"
     r"|再没|按时送达|当天就出|看懂了|找到了|就能|当场同意|同意续签|写了感谢|谢谢"
+    r"|(?:全年级|全校|全组|全公司|全店|全区|全市|全省|全国|全行|全厂|全部门|全班)(?:第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+"
+    r"|最高|最低|排名第)"
     r"|(?:满意度|调查|测评|考试|测验|问卷)[^,,。;;]{0,14}?(?:[零一二两三四五六七八九十百]{1,4}|\d{1,3})\s*分(?!钟)"
     r"|\b(?:broke|crashed|failed|complained|refunded|returned|arrived\s+late|left\s+without|now\s+\w+"
     r"|the\s+wrong\s+[a-z]{3,}"
@@ -332,9 +347,25 @@ _NAMED_OBJECT = re.compile(
 )
 
 
+# One occasion pinned to a day: "昨晚那个抢救", "上周六的flash sale", "the wedding party last
+# night". A month or a quarter holds many meetings, so "10月的会议上" does not pin one down.
+_DAY = (
+    r"(?:昨晚|昨天|今天|今早|前天|刚才|那天|上周[一二三四五六日天]|周[一二三四五六日天]|星期[一二三四五六日天]"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号])"
+)
+_PINNED_OCCASION = re.compile(
+    _DAY + r"(?:的|那个|那场|那次|那台|那单|那位)?\s*[\u4e00-\u9fffA-Za-z ]{0,8}?"
+    r"(?:抢救|手术|会议|例会|演示|发布|活动|盘点|培训|验收|检查|谈判|接待|婚宴|宴会|直播|促销|sale|event|party"
+    r"|故障|事故|投诉|夜班|早班|晚班|值班|交接|面试|汇报|路演|展会|考试|巡检|抽检|审计)"
+    r"|\b(?:the|that)\s+(?:[a-z]+\s+){0,2}(?:party|event|meeting|demo|launch|outage|incident|shift|call"
+    r"|sale|audit|inspection|visit|presentation)\s+(?:last\s+night|yesterday|this\s+morning|on\s+[A-Z][a-z]+day)\b",
+    re.IGNORECASE,
+)
+
+
 def named_objects(masked: str) -> int:
-    """Count particular objects named by a proper name, outside stock phrases."""
-    return len(_NAMED_OBJECT.findall(masked))
+    """Count particular objects named by a proper name, or occasions pinned to a day."""
+    return len(_NAMED_OBJECT.findall(masked)) + len(_PINNED_OCCASION.findall(masked))
 
 
 def concrete_acts(masked: str) -> int:

@@ -223,7 +223,7 @@ EN_BIAS = [
     r"\bpretty\b(?!\s+(?:good|well|much|bad|solid|strong|quick|fast|slow|sure|often|close|hard))",
     r"\b(?:nice\s+smile|good-looking|attractive|her\s+looks|his\s+looks)\b",
     r"\b(?:married|has\s+kids|with\s+kids|family\s+commitments|got\s+engaged|just\s+engaged|engagement\s+ring"
-    r"|wedding|honeymoon|(?:her|his)\s+(?:husband|wife|fianc[ée]e?|boyfriend|girlfriend))\b",
+    r"|wedding(?!\s+(?:party|parties|banquet|reception|guests?|booking|event))|honeymoon|(?:her|his)\s+(?:husband|wife|fianc[ée]e?|boyfriend|girlfriend))\b",
     r"\b(?:(?:close\s+to|near(?:ing)?|almost\s+at)\s+retirement(?:\s+age)?|retirement\s+age)\b",
     r"\b(?:mom|mum|mother|father|dad)\s+of\s+(?:two|three|four|\d|young)\b",
     r"\b(?:single\s+(?:mom|mum|mother|dad|parent)|she'?s\s+pregnant|young\s+and\s+energetic"
@@ -241,12 +241,15 @@ SCORE = [
     r"\b110\s*%|\b100\s*%(?=\s*(?:满意|effort|recommend|的?努力|投入|认可|of\s+the\s+time))",
     # An appraisal grade with its scale: "绩效评定B+", "综合评价3.5分", "rating: 3 out of 5".
     r"(?:\b(?:rating|rated|scored|score)|评分|得分|评级|打分|评定|考评|考核结果|考核等级|绩效等级|等级|评价|评为)"
-    r"\s*(?:为|是)?\s*[::]?\s*(?:\d+(?:\.\d+)?\s*(?:分(?!钟)|(?:out\s+of|/)\s*\d+)?|[A-DS][+-]?(?![A-Za-z]))",
+    r"\s*(?:为|是|系)?\s*[::]?\s*(?:\d+(?:\.\d+)?\s*(?:分(?!钟)|(?:out\s+of|/)\s*\d+)?|[A-DS][+-]?(?![A-Za-z]))",
     # A grade word as the whole verdict: "综合评价为称职", "考核结果:合格".
     r"(?:评价|评定|考评|考核结果|考核等级|评为|定为)\s*(?:为|是)?\s*[::]?\s*(?:基本)?(?:称职|合格|良好|优秀|胜任|达标"
     r"|不称职|不合格|需改进|待改进)",
     r"\b[A-DS][+-](?=\s|$|[,.!,。!])|给个\s*[A-DS][+-]?",
-    r"(?:给|打)(?:个|了)?\s*满分|给(?:个|你|他|她)\s*\d+(?:\.\d+)?(?=\s*(?:吧|啊|呀|了|分)|\s*[。,,!!]|\s*$)",
+    r"(?:给|打)(?:个|了)?\s*满分|给(?:个|你|他|她)?\s*\d+(?:\.\d+)?(?=\s*(?:吧|啊|呀|了|分)|\s*[。,,!!]|\s*$)",
+    r"(?:报|给|评|打|定)(?:个|了|为)?\s*(?:基本)?(?:称职|合格|胜任|达标)(?=[吧了啊。,,!!\s]|$)|系数\s*\d+(?:\.\d+)?",
+    r"\b(?:CSAT|NPS|AHT|FCR|KPIs?|OKRs?|QA\s+score)\s*(?:score\s*)?(?:of\s*|at\s*|[:=]\s*)?\d+(?:\.\d+)?\s*%?"
+    r"|\b(?:AHT|CSAT|KPIs?)\s+(?:within|above|below|on)\s+target\b|(?:^|[.:]\s*)(?:Meets|Exceeds)\.?\s*$",
     r"\b\d+\s*out\s+of\s+\d+\b",
     r"第一名的",
     # A rating dropped into a chatty sentence: "给你打个B+", "总体给个良好吧".
@@ -325,8 +328,10 @@ ZH_PSEUDO = [
     r"中坚力量|骨干作用|中流砥柱|有力保障|顺利(?:进行|开展|推进|交付|完成)|有序开展",
     r"超额完成了?(?:设定|既定|预定|年初|公司|全年|年度|本季度|季度)?的?[\u4e00-\u9fff]{0,4}?(?:目标|任务|指标|业绩)",
     # A completion rate of the scorecard as a whole names no result: "KPI完成率105%".
-    r"(?:KPI|OKR|绩效|考核|指标|整体|综合|总体|各项)(?:指标)?(?:完成率|达成率|完成度|得分率)(?:达到|达|为|是)?了?\s*"
+    r"[\u4e00-\u9fffA-Za-z]{0,8}?(?:完成率|达成率|达标率|完成度|得分率|出勤率)(?:达到|达|为|是)?了?\s*"
     r"\d+(?:\.\d+)?\s*[%％]",
+    # A change with no size and nothing named: "客诉有所减少", "现场管理有一定提高".
+    r"有(?:所|一定|些|很大|明显|较大)的?(?:提高|提升|改善|进步|减少|下降|增长|增加|好转|改进)",
     r"维护了?[\u4e00-\u9fff]{0,4}?(?:形象|声誉|利益|口碑|荣誉|稳定|秩序)",
     # Advice to learn more, from anyone, with no say of what: "多向老师傅请教", "取长补短".
     r"多(?:向|跟|和|找)[\u4e00-\u9fff]{1,5}?(?:请教|学习|取经|交流)|多(?:参加|听听?|看看?|读|练练?|交流|学习|总结|思考|积累)"

@@ -26,6 +26,14 @@ VAGUE = [
     # A self-appraisal of effort; "try" here is no advice.
     "I always try to stay calm and help my colleagues wherever I can, and I have grown a lot.",
     "今年挺难的,但我都熬过来了,明年继续努力。",
+    # Scorecard figures and grades, however they are put.
+    "上季度考核系数1.05,等级A。",
+    "门店达标率99%,值得肯定。",
+    "这次先给3.25吧。",
+    "今年就报个合格吧。",
+    "October: NPS 62, AHT within target. Meets.",
+    # A change with no size and nothing named.
+    "退货率有所下降,服务意识有一定提高。",
 ]
 
 SPECIFIC = [
@@ -49,6 +57,16 @@ SPECIFIC = [
     "客户回访问卷里给了她九十二分。",
     "报表误差控制在百分之二以内。",
     "Two shipment labels were printed with the old address.",
+    # Habits and lapses told as the act itself.
+    "老是不写交接本上的体温记录。",
+    "每次都提前把会议室的投影调好。",
+    "都会跟病人确认过敏史再配药。",
+    "Labels every bin before the morning pick.",
+    # One occasion pinned to a day.
+    "前天那场直播你控场控得很稳。",
+    "Nice recovery on the launch call yesterday.",
+    # A ranking is a checkable result.
+    "这个月回款全组第一。",
 ]
 
 
