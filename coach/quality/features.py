@@ -275,14 +275,17 @@ _ZH_DEED = re.compile(
     r"|当场|当天就|上门|换到|换上|做成|录成|贴在|写了|画了|拆成|砍掉|重新排|重排|调整了|排查|回访|访谈"
     r"|面试|拜访|主导|牵头|搭建|重构|迁移|签下|拿下|挽回|拦截|接手|核对|清点|说服|打电话|回复了|答复"
     r"|[上写发算打填记听看]成了|[写弄搞拿放看听记发送退上装贴标]错"
-    r"|[看玩刷]手机|抽烟|吸烟|打瞌睡|吼了|骂了|摔了|记住了|记下了|[删关下扔撤拆换]掉了?"
+    r"|[看玩刷]手机|抽烟|吸烟|打瞌睡|吼了|骂了|摔了|记住了|记下了|[删关下扔撤拆换]掉了?|只回|只写|只发|只说"
+    r"|(?:老|总|总是|老是|经常|常常|比较常|动不动就)请假|叫不动"
+    # "模具是他周末来换的": who did it, told as a cleft.
+    r"|是[\u4e00-\u9fff]{0,6}?(?:换|修|写|做|改|装|调|拆|搬|送|画|查|补)的"
     # A Latin verb used in a Chinese sentence: "cc 了其他人", "revert 了那次提交".
     r"|(?<![A-Za-z])[a-z]{2,12}\s?了(?!很多|不少|一些|大量|许多|好多|挺多|很大|一下)(?=[\u4e00-\u9fff])"
     # "把同一品牌的不同口味按颜色排列": a particular way of handling a particular thing.
     r"|把[^,,。;;!!??]{2,20}?(?:按|照着?|依)[^,,。;;!!??]{1,8}?(?:排|放|摆|分|归|贴|挂|整理|标)"
     r"|按(?:照)?[\u4e00-\u9fff]{1,6}?(?:排序|排列|分类|归类|分组|编号|标注|标记)"
     # Acting at once or ahead of time on something: "顺手拿吸油棉擦了", "提前打印好装订".
-    r"|(?:提前|顺手|即刻|马上|立刻|立即|当即|随手|事先)(?:给|帮|把|拿|拎|跟|和|问|打印|准备|留|换|擦|叫|停|打|写|发"
+    r"|(?:提前|顺手|即刻|马上|立刻|立即|当即|随手|事先|先)(?:给|帮|把|拿|拎|跟|和|问|打印|准备|保留|留|换|擦|叫|停|打|写|发"
     r"|关|锁|备|送|做|包|放|收|站|确认|检查|通知|联系|报|挪|清|贴|补)"
     # A habit or lapse stated as the act itself: "老是不说引流管的量", "每天收工不清理钢筋头".
     r"|(?:老是|总是|每次都?|每天都?|每回|次次都?|经常|一直|从来)[\u4e00-\u9fff]{0,4}?(?:不|没|没有)(?:说|讲|清理|清|写|交|查"
@@ -306,7 +309,8 @@ _EN_ACT = re.compile(
     r"|contribut|improv|help|support|communicat|engag|tak|mak|do|have|be|get|go)\w*\s)[a-z]{3,}\s+"
     r"(?:up\s+|back\s+|out\s+)?(?:the|a|an|his|her|their|any|either)\b"
     # A terse note of a habit: "Greets people at the door.", "Labels every bin before lunch."
-    r"|(?:^|[.;]\s+)(?!(?:Is|Has|Does|Shows|Works|Needs|Seems|Takes|Makes|Brings|Remains|Stays|Keeps"
+    r"|\bkept\s+[a-z]+ing\s+(?:the|a|an|his|her|their|me|us|them)\b"
+    r"|(?:^|[.;]\s+)(?:(?:always|usually|often|still|now)\s+)?(?!(?:Is|Has|Does|Shows|Works|Needs|Seems|Takes|Makes|Brings|Remains|Stays|Keeps"
     r"|Continues|Demonstrates|Gets|Goes|Tries|Wants|Loves|Likes|Cares|Helps|Supports|Exceeds|Meets"
     r"|Delivers|Handles|Leads|Manages|Communicates|Contributes|Displays|Exhibits|Knows|Says|Thinks|Feels"
     r"|Gives|Puts|Sets|Owns|Drives|Treats|Approaches|Values|Respects|Wins|Earns|Inspires)\b)[A-Z][a-z]{2,}s\s+"

@@ -21,6 +21,7 @@ _ZH_ASPECT = (
 
 # Stock praise: words that could be written about anyone without knowing what they did.
 ZH_PRAISE = [
+    r"(?:都|全)?看在眼里|达到(?:了)?(?:标准|要求)|符合(?:标准|要求)",
     _ZH_ASPECT + r"\s*" + _ADV + _ADV + _ZH_GOOD + r"+",
     r"(?:做得|干得|完成得|处理得|维护得)" + _ADV + _ZH_GOOD,
     r"再接再[厉厲]",
@@ -236,11 +237,13 @@ SCORE = [
     r"(?<!客户)(?<!回访)(?<!满意度)(?<!用户)(?:打|给|评|得)(?:个|了)?\s*\d+(?:\.\d+)?\s*分(?!钟|種|种)",
     r"^\s*\d+(?:\.\d+)?\s*分(?!钟)",
     r"\d+(?:\.\d+)?\s*分(?:的努力|的态度)",
-    r"\b\d+(?:\.\d+)?\s*/\s*(?:5|10|100)\b",
+    r"\b\d+(?:\.\d+)?\s*/\s*(?:5|10|100)\b(?:,?\s*(?:up|down)\s+from\s+\d+(?:\.\d+)?)?",
+    r"(?:给你|给他|给她)?打\s*\d(?:\.\d+)?(?=\s*[,,。;;!!\s]|$)",
+    r"\brated\s+(?:as\s+)?(?:outstanding|exceeds|exceptional|meets|excellent|good|satisfactory|strong|solid)\b",
     r"\d\s*(?:星|stars?)\b|五星",
     r"\b110\s*%|\b100\s*%(?=\s*(?:满意|effort|recommend|的?努力|投入|认可|of\s+the\s+time))",
     # An appraisal grade with its scale: "绩效评定B+", "综合评价3.5分", "rating: 3 out of 5".
-    r"(?:\b(?:rating|rated|scored|score)|评分|得分|评级|打分|评定|考评|考核结果|考核等级|绩效等级|等级|评价|评为)"
+    r"(?:\b(?:rating|rated|scored|score)|评分|得分|评级|打分|评定|考评|考核结果|考核等级|绩效等级|等级|评价|评为|考核)"
     r"\s*(?:为|是|系)?\s*[::]?\s*(?:\d+(?:\.\d+)?\s*(?:分(?!钟)|(?:out\s+of|/)\s*\d+)?|[A-DS][+-]?(?![A-Za-z]))",
     # A grade word as the whole verdict: "综合评价为称职", "考核结果:合格".
     r"(?:评价|评定|考评|考核结果|考核等级|评为|定为)\s*(?:为|是)?\s*[::]?\s*(?:基本)?(?:称职|合格|良好|优秀|胜任|达标"
@@ -330,6 +333,11 @@ ZH_PSEUDO = [
     # A completion rate of the scorecard as a whole names no result: "KPI完成率105%".
     r"[\u4e00-\u9fffA-Za-z]{0,8}?(?:完成率|达成率|达标率|完成度|得分率|出勤率)(?:达到|达|为|是)?了?\s*"
     r"\d+(?:\.\d+)?\s*[%％]",
+    # Growth of a whole figure against last year or plan names no act: "销售额同比增长20%".
+    r"(?:同比|环比|较去年|比去年|较上季度)(?:增长|提升|上升|下降|增加|减少)了?\s*\d+(?:\.\d+)?\s*[%％]",
+    r"\b(?:hit|reached|achieved|at|delivered)\s+\d+(?:\.\d+)?\s*%\s+(?:of\s+)?(?:the\s+)?(?:target|quota|plan|goal)s?\b"
+    r"|\bmet\s+(?:all|every|most)\s+(?:of\s+(?:her|his|their|the)\s+)?(?:KPIs|targets|goals|SLAs|metrics)\b"
+    r"|\b\d+(?:\.\d+)?\s*%\s+on[- ]time\b",
     # A change with no size and nothing named: "客诉有所减少", "现场管理有一定提高".
     r"有(?:所|一定|些|很大|明显|较大)的?(?:提高|提升|改善|进步|减少|下降|增长|增加|好转|改进)",
     r"维护了?[\u4e00-\u9fff]{0,4}?(?:形象|声誉|利益|口碑|荣誉|稳定|秩序)",

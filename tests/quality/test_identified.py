@@ -34,6 +34,11 @@ VAGUE = [
     "October: NPS 62, AHT within target. Meets.",
     # A change with no size and nothing named.
     "退货率有所下降,服务意识有一定提高。",
+    "回款同比增长15%,成绩喜人。",
+    "技能考核88分,良好。",
+    "Reached 104% of quota. Great quarter.",
+    "Rated Exceeds. Well earned.",
+    "你的努力大家都看在眼里,明年会更好。",
 ]
 
 SPECIFIC = [
@@ -65,6 +70,10 @@ SPECIFIC = [
     # One occasion pinned to a day.
     "前天那场直播你控场控得很稳。",
     "Nice recovery on the launch call yesterday.",
+    "每次周报都只回一个“收到”,从来不看内容。",
+    "这台叉车的电池是她下班后来换的。",
+    "Kept telling the customer to restart the router without checking the line.",
+    "Always checks the fridge temperature log before the lunch rush.",
     # A ranking is a checkable result.
     "这个月回款全组第一。",
 ]
