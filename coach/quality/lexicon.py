@@ -335,9 +335,6 @@ ZH_PSEUDO = [
     r"\d+(?:\.\d+)?\s*[%％]",
     # Growth of a whole figure against last year or plan names no act: "销售额同比增长20%".
     r"(?:同比|环比|较去年|比去年|较上季度)(?:增长|提升|上升|下降|增加|减少)了?\s*\d+(?:\.\d+)?\s*[%％]",
-    r"\b(?:hit|reached|achieved|at|delivered)\s+\d+(?:\.\d+)?\s*%\s+(?:of\s+)?(?:the\s+)?(?:target|quota|plan|goal)s?\b"
-    r"|\bmet\s+(?:all|every|most)\s+(?:of\s+(?:her|his|their|the)\s+)?(?:KPIs|targets|goals|SLAs|metrics)\b"
-    r"|\b\d+(?:\.\d+)?\s*%\s+on[- ]time\b",
     # A change with no size and nothing named: "客诉有所减少", "现场管理有一定提高".
     r"有(?:所|一定|些|很大|明显|较大)的?(?:提高|提升|改善|进步|减少|下降|增长|增加|好转|改进)",
     r"维护了?[\u4e00-\u9fff]{0,4}?(?:形象|声誉|利益|口碑|荣誉|稳定|秩序)",
@@ -360,6 +357,10 @@ ZH_PSEUDO = [
     r"(?:事情|事儿|事|工作|力|功夫|努力|准备|东西|心血|精力|贡献|尝试|改进|优化|活儿?)|\s*[A-Za-z]+)",
 ]
 EN_PSEUDO = [
+    # A share of the quota or plan as a whole names no act: "Hit 103% of target".
+    r"\b(?:hit|reached|achieved|at|delivered)\s+\d+(?:\.\d+)?\s*%\s+(?:of\s+)?(?:the\s+)?(?:target|quota|plan|goal)s?\b"
+    r"|\bmet\s+(?:all|every|most)\s+(?:of\s+(?:her|his|their|the)\s+)?(?:KPIs|targets|goals|SLAs|metrics)\b"
+    r"|\b\d+(?:\.\d+)?\s*%\s+on[- ]time\b",
     r"\b(?:the|a|one)\s+(?:recent|certain|particular)\s+(?:project|incident|meeting|initiative"
     r"|launch|deal|case|situation|event)\b",
     r"\b(?:several|various|multiple|many|numerous|some)\s+(?:[a-z]+-[a-z]+\s+|important\s+|key\s+|critical\s+"
