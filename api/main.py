@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -24,6 +25,8 @@ from coach.kinds import register_all
 from coach.knowledge import KnowledgeBase, open_knowledge_base
 from coach.llm import ChatEngine, DatabaseCallLog, build_engine
 from coach.org.users import session_signing_key
+from coach.reminders import missed_today, next_run, reminder_day, scheduled_round
+from coach.reminders.channels import senders
 
 from .deps import DatabaseSlots
 from .docs import install_docs
@@ -122,7 +125,8 @@ def _ascii_titled(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run this process's batch worker and audit sealer; on shutdown, stop both.
+    """Run this process's batch worker, audit sealer and (if scheduled) reminders; on
+    shutdown, stop them.
 
     The worker's items go to other workers (or the next start); the chains stay as sealed.
     """
@@ -134,6 +138,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks[0].add_done_callback(_log_if_stopped)
     if interval := state.settings.audit_seal_interval:
         tasks.append(asyncio.create_task(_seal_every(state.engine, interval), name="audit-sealer"))
+    if state.settings.remind_at:
+        tasks.append(
+            asyncio.create_task(_remind_on_schedule(state.engine, state.settings), name="reminders")
+        )
     yield
     for task in tasks:
         task.cancel()
@@ -154,6 +162,22 @@ async def _seal_every(engine: Engine, seconds: float) -> None:
             await asyncio.to_thread(seal_chain, engine)
         except (CoachError, SQLAlchemyError) as exc:  # the next round tries again
             logger.warning("audit seal skipped: %s", exc)
+
+
+async def _remind_on_schedule(engine: Engine, settings: Settings) -> None:
+    """Send the digests at each COACH_REMIND_AT (today's at once if started after it); every
+    worker wakes, and each delivery goes out once."""
+    channels = senders(settings)
+    at = missed_today(datetime.now(UTC), settings) or next_run(datetime.now(UTC), settings)
+    while at is not None:
+        await asyncio.sleep(max(0.0, (at - datetime.now(UTC)).total_seconds()))
+        try:
+            await asyncio.to_thread(
+                scheduled_round, engine, settings, channels, day=reminder_day(at, settings)
+            )
+        except (CoachError, SQLAlchemyError) as exc:  # the failed rows stay for the next round
+            logger.error("scheduled reminders stopped: %s", exc)
+        at = next_run(datetime.now(UTC), settings)
 
 
 def _knowledge_provider(

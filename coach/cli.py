@@ -31,10 +31,11 @@ from coach.knowledge import (
     upload_documents,
     validate_collection_name,
 )
-from coach.org.users import create_user, list_users, rotate_token, set_disabled
+from coach.org.users import create_user, list_users, rotate_token, set_contact, set_disabled
 
 if TYPE_CHECKING:
     from coach.core.audit import SealPublic
+    from coach.reminders import Outcome
 
 app = typer.Typer(
     help="Coach 绩效教练: AI drafts for performance coaching; people decide.", no_args_is_help=True
@@ -638,6 +639,98 @@ def batches_resume() -> None:
     chat = build_engine(settings, DatabaseCallLog(engine))
     ids = asyncio.run(resume_unfinished(engine, chat=chat, settings=settings, knowledge=knowledge))
     typer.echo(f"resumed {len(ids)} batch(es)" + (f": {', '.join(ids)}" if ids else ""))
+
+
+@user_app.command("contact")
+def user_contact(
+    name: UserName,
+    email: Annotated[str | None, typer.Option(help='Where digests are mailed; "" clears.')] = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(help='The user\'s own group bot (instead of COACH_WEBHOOK_URL); "" clears.'),
+    ] = None,
+) -> None:
+    """Set where `coach remind` reaches a user."""
+
+    def change(session: Session) -> str:
+        set_contact(session, name=name, email=email, webhook_url=webhook, actor="cli")
+        return name
+
+    _change_user(change)
+    typer.echo(f"contact of {name!r} updated")
+
+
+@app.command()
+def remind(
+    dry_run: Annotated[bool, typer.Option(help="Print each digest instead of sending it.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Send the failed (and abandoned) deliveries again.")
+    ] = False,
+    day: Annotated[
+        str | None, typer.Option(help="The day (YYYY-MM-DD) the digests are as of; default today.")
+    ] = None,
+) -> None:
+    """Send each manager their digest: check-ins due, drafts waiting, warnings about their people."""
+    from coach import reminders
+    from coach.reminders.channels import senders
+
+    settings = _existing_settings()
+    channels = senders(settings)
+    if not channels:
+        err.print(
+            "[red]no reminder channel is configured:[/red] set COACH_WEBHOOK_KIND (and "
+            "COACH_WEBHOOK_URL or each manager's own webhook) or COACH_SMTP_HOST"
+        )
+        raise typer.Exit(2)
+    engine = _ready_engine(settings)
+    if retry_failed:
+        outcomes = reminders.retry_failed(engine, settings, channels)
+        label = f"{len(outcomes)} failed deliveries retried"
+    else:
+        report = reminders.send_reminders(
+            engine, settings, channels, day=_reminder_day(day, settings), dry_run=dry_run
+        )
+        outcomes, label = report.outcomes, f"digests for {report.day}"
+    _print_outcomes(label, outcomes)
+    with session_scope(engine) as session:
+        still = [
+            f"{d.day} {d.channel} {d.destination}: {d.last_error}"
+            for d in reminders.failed_deliveries(session)
+        ]
+    if still:
+        err.print(
+            f"[red]{len(still)} deliveries failed[/red] (`coach remind --retry-failed`): "
+            + "; ".join(still),
+            soft_wrap=True,
+        )
+    if still or any(o.status in reminders.NOT_DELIVERED for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _reminder_day(day: str | None, settings: Settings):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from coach.reminders import reminder_day
+
+    if day is None:
+        return reminder_day(dt.datetime.now(dt.UTC), settings)
+    try:
+        return dt.date.fromisoformat(day)
+    except ValueError as exc:
+        err.print(f"[red]--day must be YYYY-MM-DD, not {day!r}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _print_outcomes(label: str, outcomes: list[Outcome]) -> None:
+    typer.echo(f"{label}: {len(outcomes)}")
+    for o in outcomes:
+        tries = f", tries: {o.attempts}" if o.attempts else ""
+        typer.echo(
+            f"- {o.manager} via {o.channel} to {o.destination}: {o.status}{tries}"
+            + (f" ({o.detail})" if o.detail else "")
+        )
+        if o.body:
+            typer.echo("\n".join(f"    {line}" for line in o.body.splitlines()))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ itself: `DocumentError` and `CollectionNameError` (coach.knowledge) are ValueErr
 API, the upload page and the CLI each report with the file and field they concern;
 `StoreError` is the vector store refusing, which callers report with the collection (or,
 at start-up, as a bad store setting); `ArtifactError` (coach.quality) is a broken install,
-not anything a request did, so it should stay a 500 with its traceback.
+not anything a request did, so it should stay a 500 with its traceback; `SendFailed`
+(coach.reminders) is one failed try at delivering a reminder, recorded on its delivery.
 """
 
 from __future__ import annotations

@@ -88,6 +88,10 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     disabled: bool = False
     token_rotated_at: datetime | None = None
+    # Where `coach remind` reaches this person: their e-mail, and their own group bot (a
+    # group only they read) instead of COACH_WEBHOOK_URL.
+    email: str | None = Field(default=None, max_length=320)
+    webhook_url: str | None = Field(default=None, max_length=1000)
 
 
 class WebSession(SQLModel, table=True):
@@ -554,3 +558,41 @@ class OfficialTarget(SQLModel, table=True):
     draft_id: str = Field(foreign_key="drafts.id", max_length=64)
     approved_by: str = Field(max_length=200)
     approved_at: datetime = Field(default_factory=utcnow)
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    """sending (claimed by one process) -> sent | failed; a failed one may be claimed again."""
+
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class ReminderDelivery(SQLModel, table=True):
+    """One digest to one account on one channel for one day, and how sending it went."""
+
+    __tablename__ = "reminder_deliveries"
+    # The per-day key: of several processes sending the same day's reminders, one inserts it
+    # and sends; the others find it taken.
+    __table_args__ = (
+        UniqueConstraint(
+            "day", "user_id", "channel", name="uq_reminder_deliveries_day_user_channel"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    channel: str = Field(max_length=20)
+    destination: str = Field(max_length=320, description="The address, or the bot's host, shown.")
+    title: str = Field(max_length=200)
+    body: str
+    status: DeliveryStatus = Field(sa_type=_enum(DeliveryStatus, 20), index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

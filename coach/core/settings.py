@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +31,9 @@ DEFAULT_DB_MAX_OVERFLOW = 5
 
 
 DEFAULT_MAX_OPEN_REQUESTS = 3
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 class Settings(BaseSettings):
@@ -195,6 +200,60 @@ class Settings(BaseSettings):
         description="Consecutive check-ins naming the same obstacle that are warned of.",
     )  # fmt: skip
 
+    webhook_url: str = Field(
+        default="", validation_alias="COACH_WEBHOOK_URL",
+        description="The group bot that receives managers' digests (an account's own webhook "
+        "wins); empty: none.",
+    )  # fmt: skip
+    webhook_kind: Literal["feishu", "dingtalk", "wecom"] | None = Field(
+        default=None, validation_alias="COACH_WEBHOOK_KIND",
+        description="Which platform's group bot the webhooks are: feishu, dingtalk or wecom.",
+    )  # fmt: skip
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="COACH_WEBHOOK_SECRET",
+        description="The bot's signing secret (飞书 签名校验, 钉钉 加签); unset: unsigned.",
+    )  # fmt: skip
+    smtp_host: str = Field(
+        default="", validation_alias="COACH_SMTP_HOST",
+        description="Mail server for digests by e-mail; empty: no e-mail.",
+    )  # fmt: skip
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="COACH_SMTP_PORT")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", validation_alias="COACH_SMTP_SECURITY",
+        description="starttls (port 587), ssl (port 465) or none (a relay on a trusted network).",
+    )  # fmt: skip
+    smtp_user: str = Field(default="", validation_alias="COACH_SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="COACH_SMTP_PASSWORD")
+    smtp_from: str = Field(
+        default="", validation_alias="COACH_SMTP_FROM", description="The digests' From address."
+    )
+    remind_attempts: int = Field(
+        default=3, ge=1, le=10, validation_alias="COACH_REMIND_ATTEMPTS",
+        description="Tries per digest before it is recorded as failed (`coach remind --retry-failed`).",
+    )  # fmt: skip
+    remind_backoff: float = Field(
+        default=2.0, ge=0, validation_alias="COACH_REMIND_BACKOFF",
+        description="Seconds before the second try; doubles per try (the bots allow about 20 "
+        "messages a minute).",
+    )  # fmt: skip
+    remind_timeout: float = Field(
+        default=10.0, gt=0, validation_alias="COACH_REMIND_TIMEOUT",
+        description="Seconds one try may take.",
+    )  # fmt: skip
+    remind_at: str = Field(
+        default="", validation_alias="COACH_REMIND_AT",
+        description="HH:MM at which `coach serve` sends the digests on COACH_REMIND_DAYS; "
+        "empty: never (run `coach remind` yourself).",
+    )  # fmt: skip
+    remind_days: str = Field(
+        default="mon", validation_alias="COACH_REMIND_DAYS",
+        description="Comma list of mon, tue, wed, thu, fri, sat, sun: the days of COACH_REMIND_AT.",
+    )  # fmt: skip
+    remind_timezone: str = Field(
+        default="Asia/Shanghai", validation_alias="COACH_REMIND_TIMEZONE",
+        description="The time zone of COACH_REMIND_AT and of a digest's day.",
+    )  # fmt: skip
+
     secret_key: SecretStr | None = Field(
         default=None,
         validation_alias="COACH_SECRET_KEY",
@@ -242,6 +301,70 @@ class Settings(BaseSettings):
                     "(for a local server such as Ollama or vLLM any non-empty value works)."
                 )
         return self
+
+    @model_validator(mode="after")
+    def _webhook_is_complete(self) -> Settings:
+        if self.webhook_url and self.webhook_kind is None:
+            raise ValueError(
+                "COACH_WEBHOOK_URL needs COACH_WEBHOOK_KIND=feishu, dingtalk or wecom "
+                "(which platform's group bot it is)"
+            )
+        if self.webhook_kind == "wecom" and self.webhook_secret is not None:
+            raise ValueError(
+                "COACH_WEBHOOK_SECRET: 企业微信 group bots are not signed (the key is part of "
+                "COACH_WEBHOOK_URL); unset it"
+            )
+        if self.webhook_url and not self.webhook_url.startswith(("https://", "http://")):
+            raise ValueError(
+                f"COACH_WEBHOOK_URL must be the bot's http(s) address, not {self.webhook_url!r}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_is_complete(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("COACH_SMTP_HOST needs COACH_SMTP_FROM, the digests' From address")
+        if bool(self.smtp_user) != bool(self.smtp_password):
+            raise ValueError(
+                "COACH_SMTP_USER and COACH_SMTP_PASSWORD go together: set both or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _schedule_is_readable(self) -> Settings:
+        try:
+            ZoneInfo(self.remind_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"COACH_REMIND_TIMEZONE {self.remind_timezone!r} is not a time zone "
+                "(for example Asia/Shanghai)"
+            ) from exc
+        if self.remind_at and not _HH_MM.fullmatch(self.remind_at):
+            raise ValueError(
+                f"COACH_REMIND_AT must be HH:MM (for example 09:00), not {self.remind_at!r}"
+            )
+        if self.remind_at and not (self.webhook_kind or self.smtp_host):
+            raise ValueError(
+                "COACH_REMIND_AT needs a channel to send on: COACH_WEBHOOK_KIND (with "
+                "COACH_WEBHOOK_URL or each manager's own webhook) or COACH_SMTP_HOST"
+            )
+        unknown = set(self.remind_weekdays_named) - set(WEEKDAYS)
+        if unknown or not self.remind_weekdays_named:
+            raise ValueError(
+                f"COACH_REMIND_DAYS must list days among {', '.join(WEEKDAYS)}, "
+                f"not {self.remind_days!r}"
+            )
+        return self
+
+    @property
+    def remind_weekdays_named(self) -> list[str]:
+        """The day names of COACH_REMIND_DAYS, as written."""
+        return [d.strip().lower() for d in self.remind_days.split(",") if d.strip()]
+
+    @property
+    def remind_weekdays(self) -> frozenset[int]:
+        """The days of COACH_REMIND_DAYS as `date.weekday()` numbers (Monday is 0)."""
+        return frozenset(WEEKDAYS.index(d) for d in self.remind_weekdays_named)
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,6 +9,7 @@ the key signing the cookies (unless COACH_SECRET_KEY gives one), so every worker
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -192,6 +193,37 @@ def rotate_token(session: Session, *, name: str, actor: str) -> tuple[UserPublic
         detail={"name": user.name},
     )  # fmt: skip
     return _public(user), token
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def set_contact(
+    session: Session, *, name: str, email: str | None, webhook_url: str | None, actor: str
+) -> None:
+    """Set where reminders reach a user (None leaves a field as it is, "" clears it)."""
+    user = _user_named(session, name)
+    if email:
+        if len(email) > 320 or not _EMAIL.fullmatch(email.strip()):
+            raise InvalidInput("email", f"{email!r} is not an e-mail address")
+        user.email = email.strip()
+    elif email == "":
+        user.email = None
+    if webhook_url:
+        if len(webhook_url) > 1000 or not webhook_url.startswith(("https://", "http://")):
+            raise InvalidInput(
+                "webhook", "must be the group bot's http(s) address, at most 1000 characters"
+            )
+        user.webhook_url = webhook_url.strip()
+    elif webhook_url == "":
+        user.webhook_url = None
+    session.add(user)
+    session.flush()
+    # The webhook's address is its key: the audit trail says only whether one is set.
+    record_event(
+        session, actor=actor, action="set_contact", object_type="user", object_id=str(user.id),
+        after={"email": user.email, "webhook": user.webhook_url is not None},
+    )  # fmt: skip
 
 
 # --- web sessions -----------------------------------------------------------------------
