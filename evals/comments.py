@@ -1,14 +1,14 @@
 """Eval of the vague-comment check per split and language, beside two one-line rules.
 
-Splits: `blind_v5` is the test split: written from the product's definition by someone who
+Splits: `blind_v6` is the test split: written from the product's definition by someone who
 had read neither the rules nor any data, frozen (evals/data/BLIND.md), never tuned on. `blind`,
-`blind_v2`, `blind_v3` and `blind_v4` were the earlier such splits; once their results had been read they
+`blind_v2` … `blind_v5` were the earlier such splits; once their results had been read they
 became development splits. `old`
 is the test half of the team's first set (the classifier trains on its other half); `dev2` is a
 second set the team wrote in styles unlike the first. The rules a checker must beat are "no
 digit → vague" and "shorter than 30 characters → vague".
 
-Run: ``python -m evals.comments [--split blind_v5|blind_v4|blind_v3|blind_v2|blind|old|dev2 ...] [--errors]``.
+Run: ``python -m evals.comments [--split blind_v6|blind_v5|blind_v4|blind_v3|blind_v2|blind|old|dev2 ...] [--errors]``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from coach.quality.script import is_traditional
 DATA_DIR = Path(__file__).with_name("data")
 DATA = DATA_DIR / "comments.jsonl"
 SPLITS: dict[str, tuple[Path, str | None]] = {
+    "blind_v6": (DATA_DIR / "comments_blind_v6.jsonl", None),
     "blind_v5": (DATA_DIR / "comments_blind_v5.jsonl", None),
     "blind_v4": (DATA_DIR / "comments_blind_v4.jsonl", None),
     "blind_v3": (DATA_DIR / "comments_blind_v3.jsonl", None),

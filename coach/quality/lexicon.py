@@ -21,6 +21,7 @@ _ZH_ASPECT = (
 
 # Stock praise: words that could be written about anyone without knowing what they did.
 ZH_PRAISE = [
+    r"履职尽责|团结同志|廉洁自律|廉洁自持|恪遵法令|勇于承担|敢于担当|作风务实|以人民为中心|奋发有为|圆满完成|功不可没",
     r"(?:都|全)?看在眼里|达到(?:了)?(?:标准|要求)|符合(?:标准|要求)",
     _ZH_ASPECT + r"\s*" + _ADV + _ADV + _ZH_GOOD + r"+",
     r"(?:做得|干得|完成得|处理得|维护得)" + _ADV + _ZH_GOOD,
@@ -72,6 +73,9 @@ ZH_PRAISE = [
     r"积极(?:参与|参加|配合)[\u4e00-\u9fff]{0,10}?(?:活动|工作|安排|部署)",
 ]
 EN_PRAISE = [
+    r"\b(?:above\s+and\s+beyond|upheld\s+the\s+values|(?:positive|healthy|supportive)\s+work\s+environment"
+    r"|energy\s+and\s+positivity|customer[- ]first\s+mindset|integrity,?\s+(?:and\s+)?diligence"
+    r"|both\s+personally\s+and\s+professionally|continuous\s+improvement|with\s+professionalism\s+and\s+dedication)\b",
     r"\b(?:good|great|nice|excellent|awesome|amazing|fantastic|solid|outstanding|grate|top)"
     r"\s+(?:job|work|performance|performer|contributor|year|effort|attitude|team\s*player|stuff"
     r"|results?|teammate|colleague|person|guy|hire|manager|leader|quarter|communicator)\b",
@@ -162,7 +166,8 @@ EN_CRITICISM = [
     r"\bstep\s+up\b",
     r"\b(?:more\s+focus|better\s+follow-through|ups\s+and\s+downs)\b",
     r"\bnot\s+always\s+(?:been\s+)?consistent\b",
-    r"\b(?:consider|try)\s+(?:taking\s+)?(?:some\s+|more\s+)?(?:training|courses?)\b",
+    r"\b(?:consider|try|recommend|suggest)\s+(?:taking\s+|attending\s+|doing\s+)?(?:some\s+|more\s+|a\s+)?"
+    r"(?:training|courses?|workshops?)\b",
     r"\bimprove\s+(?:your\s+|his\s+|her\s+)?(?:communication|time\s+management|leadership"
     r"|presentation|people)\s*(?:skills?)?\b|\bto\s+improve\s+(?:your|his|her)\s+\w+\s+skills\b",
     r"\b(?:try\s+to\s+)?be\s+more\s+(?:proactive|organi[sz]ed|responsive|careful|confident|strategic)\b",
@@ -246,7 +251,7 @@ SCORE = [
     r"(?:\b(?:rating|rated|scored|score)|评分|得分|评级|打分|评定|考评|考核结果|考核等级|绩效等级|等级|评价|评为|考核)"
     r"\s*(?:为|是|系)?\s*[::]?\s*(?:\d+(?:\.\d+)?\s*(?:分(?!钟)|(?:out\s+of|/)\s*\d+)?|[A-DS][+-]?(?![A-Za-z]))",
     # A grade word as the whole verdict: "综合评价为称职", "考核结果:合格".
-    r"(?:评价|评定|考评|考核结果|考核等级|评为|定为)\s*(?:为|是)?\s*[::]?\s*(?:基本)?(?:称职|合格|良好|优秀|胜任|达标"
+    r"(?:评价|评定|考评|考核结果|考核等级|考核|评为|定为)\s*(?:为|是)?\s*[::]?\s*(?:基本)?(?:称职|合格|良好|优秀|胜任|达标|优等|甲等|乙等"
     r"|不称职|不合格|需改进|待改进)",
     r"\b[A-DS][+-](?=\s|$|[,.!,。!])|给个\s*[A-DS][+-]?",
     r"(?:给|打)(?:个|了)?\s*满分|给(?:个|你|他|她)?\s*\d+(?:\.\d+)?(?=\s*(?:吧|啊|呀|了|分)|\s*[。,,!!]|\s*$)",
@@ -259,7 +264,7 @@ SCORE = [
     r"(?:打|给|评)(?:了|个|你|他|她|为)*\s*(?:[A-DS][+-]?(?![A-Za-z])|(?:优秀|良好|合格|及格|中等)(?=[吧了啊。,,!!\s]|$))",
     r"\b(?:put|rate|rated|give|giving|gave)\s+(?:you|him|her|them)\s+(?:at\s+)?(?:an?\s+)?"
     r"(?:\d(?:\.\d)?|[A-D][+-]?)(?![\w.])",
-    r"\brating\s*[:：]\s*(?:meets|exceeds|below|outstanding|strong|solid)\b",
+    r"\brating\s*[:：]?\s*(?:meets|exceeds|below|outstanding|strong|solid)\b",
 ]
 # Whole-comment non-answers with a little variation ("同意主管意见", "暂时没有").
 TEMPLATE_PATTERN = re.compile(
@@ -331,10 +336,12 @@ ZH_PSEUDO = [
     r"中坚力量|骨干作用|中流砥柱|有力保障|顺利(?:进行|开展|推进|交付|完成)|有序开展",
     r"超额完成了?(?:设定|既定|预定|年初|公司|全年|年度|本季度|季度)?的?[\u4e00-\u9fff]{0,4}?(?:目标|任务|指标|业绩)",
     # A completion rate of the scorecard as a whole names no result: "KPI完成率105%".
-    r"[\u4e00-\u9fffA-Za-z]{0,8}?(?:完成率|达成率|达标率|完成度|得分率|出勤率)(?:达到|达|为|是)?了?\s*"
+    r"[\u4e00-\u9fffA-Za-z]{0,8}?(?:完成率|达成率|达标率|完成度|得分率|出勤率|满意度|好评率|合格率)"
+    r"(?:达到|达|为|是|均在|均为|均达|都在|都达到)?了?\s*"
     r"\d+(?:\.\d+)?\s*[%％]",
     # Growth of a whole figure against last year or plan names no act: "销售额同比增长20%".
     r"(?:同比|环比|较去年|比去年|较上季度)(?:增长|提升|上升|下降|增加|减少)了?\s*\d+(?:\.\d+)?\s*[%％]",
+    r"(?:target|目标|指标|KPI|任务)\s*完成(?:了)?\s*\d+(?:\.\d+)?\s*[%％]",
     # A change with no size and nothing named: "客诉有所减少", "现场管理有一定提高".
     r"有(?:所|一定|些|很大|明显|较大)的?(?:提高|提升|改善|进步|减少|下降|增长|增加|好转|改进)",
     r"维护了?[\u4e00-\u9fff]{0,4}?(?:形象|声誉|利益|口碑|荣誉|稳定|秩序)",
@@ -358,6 +365,9 @@ ZH_PSEUDO = [
 ]
 EN_PSEUDO = [
     # A share of the quota or plan as a whole names no act: "Hit 103% of target".
+    r"\b(?:sales|revenue|conversion(?:\s+rate)?|portfolio(?:\s+growth)?|growth|NPS|CSAT|margin|volume|bookings)"
+    r"\s+(?:(?:was|is)\s+)?(?:up|down|of|grew|rose|fell|increased|decreased)\s+(?:by\s+)?\d+(?:\.\d+)?\s*%"
+    r"(?:\s*(?:QoQ|YoY|MoM))?",
     r"\b(?:hit|reached|achieved|at|delivered)\s+\d+(?:\.\d+)?\s*%\s+(?:of\s+)?(?:the\s+)?(?:target|quota|plan|goal)s?\b"
     r"|\bmet\s+(?:all|every|most)\s+(?:of\s+(?:her|his|their|the)\s+)?(?:KPIs|targets|goals|SLAs|metrics)\b"
     r"|\b\d+(?:\.\d+)?\s*%\s+on[- ]time\b",

@@ -39,6 +39,11 @@ VAGUE = [
     "Reached 104% of quota. Great quarter.",
     "Rated Exceeds. Well earned.",
     "你的努力大家都看在眼里,明年会更好。",
+    "团结同志,履职尽责,圆满完成了各项工作任务。",
+    "全年各项指标完成率均在100%以上,值得表扬。",
+    "Recommend attending a workshop to enhance presentation skills.",
+    "Revenue up 11% YoY. Keep it up!",
+    "I always go above and beyond and bring energy and positivity to the team.",
 ]
 
 SPECIFIC = [
@@ -74,6 +79,9 @@ SPECIFIC = [
     "这台叉车的电池是她下班后来换的。",
     "Kept telling the customer to restart the router without checking the line.",
     "Always checks the fridge temperature log before the lunch rush.",
+    "没有核实身份就办理了挂失。",
+    "卸货时没有戴安全帽。",
+    "她把过期药品用黄色袋子单独封存。",
     # A ranking is a checkable result.
     "这个月回款全组第一。",
 ]
