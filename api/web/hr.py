@@ -142,8 +142,9 @@ def calibration_page(
     require_role(user, Role.hr)
     if cycle == "latest" and latest_review_cycle(session) is None:
         return render(request, "hr/calibration.html", {"report": None, "plot": None}, user=user)
-    report = calibration(session, cycle=cycle)
-    plot = calibration_plot(report, low=settings.review_scale_min, high=settings.review_scale_max)
+    low, high = settings.review_scale_min, settings.review_scale_max
+    report = calibration(session, cycle=cycle, scale=(low, high))
+    plot = calibration_plot(report, low=low, high=high)
     return render(request, "hr/calibration.html", {"report": report, "plot": plot}, user=user)
 
 
