@@ -8,7 +8,8 @@ Three rates per group, each over records about the group's people:
   reviewers together) with at least one critical comment.
 
 A group of fewer than `MIN_GROUP` people is shown as n/a, counts and all, since its figures
-would describe nearly named people; its records still count in "everyone else". A group is
+would describe nearly named people; its records are left out of "everyone else" as well, or
+subtracting the shown groups from a comparison would give them back. A group is
 flagged on a rate when it is higher than everyone else's by a two-proportion z-test at
 p < `ALPHA` (two-sided, pooled) *and* by at least `MIN_GAP`, with `MIN_RECORDS` records on each
 side: the floor keeps a large company from flagging a trivial gap. Only the higher side is
@@ -51,7 +52,10 @@ DEFINITIONS: dict[str, str] = {
     "critical_review_share": (
         "批评性评语占比（考评）：一人一个周期的全部评语算一份考评，其中至少一条评语指出不足或要求改变的比例。"
     ),
-    "min_group": f"人数少于 {MIN_GROUP} 人的组显示 n/a：数字几乎能对应到具体的人，为保护隐私不显示；其记录仍计入“其他人”。",
+    "min_group": (
+        f"人数少于 {MIN_GROUP} 人的组显示 n/a：数字几乎能对应到具体的人，为保护隐私不显示；"
+        "其记录也不计入比较里的“其他人”，以免用相减的办法算出来。"
+    ),
 }
 RULE = (
     f"每组与其他所有人比较：两比例 z 检验（合并方差）双侧 p < {ALPHA}，且比其他人高至少 "
@@ -164,6 +168,10 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> tuple[float, floa
     return z, float(2 * stats.norm.sf(abs(z)))
 
 
+def _p_text(p: float) -> str:
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+
+
 def _disparity(measure: Measure, value: str, mine: Rate, rest: Rate) -> Disparity | None:
     if mine.total < MIN_RECORDS or rest.total < MIN_RECORDS:
         return None
@@ -180,7 +188,7 @@ def _disparity(measure: Measure, value: str, mine: Rate, rest: Rate) -> Disparit
         gap=round(gap, 4), z=round(z, 3), p=round(p, 4),
         message=f"「{value}」组的{MEASURE_NAMES[measure]}为 {share:.0%}（{mine.count}/{mine.total}），"
         f"其他人为 {rest_share:.0%}（{rest.count}/{rest.total}），高 {gap * 100:.0f} 个百分点"
-        f"（z={z:.2f}，p={p:.3f}）。请结合具体记录核查。",
+        f"（z={z:.2f}，{_p_text(p)}）。请结合具体记录核查。",
     )  # fmt: skip
 
 
@@ -205,13 +213,13 @@ def fairness(session: Session, *, attribute: str, period: str | None = None) -> 
         raise InvalidInput("period", f"{period!r} is not a cycle like {CYCLE_EXAMPLES}")
     chosen: Attribute = attribute  # type: ignore[assignment]
     groups, missing = _groups(session, chosen)
-    everyone = [p for ids in groups.values() for p in ids]
-    tallies = _measures(session, everyone, period or None)
+    shown = [p for ids in groups.values() if len(ids) >= MIN_GROUP for p in ids]
+    tallies = _measures(session, shown, period or None)
     figures, disparities = [], []
     for value, ids in groups.items():
         suppressed = len(ids) < MIN_GROUP
         mine = set(ids)
-        rest = [p for p in everyone if p not in mine]
+        rest = [p for p in shown if p not in mine]
         rates: dict[str, Rate | None] = {}
         for measure, tally in tallies.items():
             rates[measure] = None if suppressed else tally.rate(ids)

@@ -19,6 +19,7 @@ from datetime import date
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect, sync_playwright
 from sqlmodel import Session, select
 
 from api.main import create_app
@@ -28,7 +29,7 @@ from coach.org.users import create_user
 from tests.company.generator import IMPORT_ORDER, Company, build_company, write_files
 from tests.conftest import _ENV_VARS
 from tests.factories import auth, upgraded
-from tests.web.conftest import signed_in
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, LAPTOP, serving, shot, signed_in
 
 WOMEN = {
     "YH1003", "YH2001", "YH2004", "YH2006", "YH2102", "YH2104", "YH2201", "YH2203", "YH2205",
@@ -242,11 +243,7 @@ def _calibration(desk: HRDesk) -> dict[str, object]:
     return dict(response.json())
 
 
-def test_the_nine_box_appears_only_once_potential_is_imported(desk: HRDesk) -> None:
-    assert _calibration(desk)["nine_box"] is None
-    web = signed_in(desk.app, desk.hr).client
-    page = web.get(f"/hr/calibration?cycle={REVIEW_CYCLE}")
-    assert page.status_code == 200 and 'id="nine-box"' not in page.text
+def _import_potential(desk: HRDesk) -> dict[str, int]:
     rated = sorted({str(r["employee_id"]) for r in desk.company.rows["reviews"]})
     potential = {p: 1 + n % 3 for n, p in enumerate(rated)}
     desk.upload(
@@ -254,18 +251,23 @@ def test_the_nine_box_appears_only_once_potential_is_imported(desk: HRDesk) -> N
         _csv(["cycle", "employee_id", "potential"],
              [[REVIEW_CYCLE, p, v] for p, v in potential.items()]),
     )  # fmt: skip
+    return potential
+
+
+def test_the_nine_box_places_everyone_rated_once_potential_is_imported(desk: HRDesk) -> None:
+    potential = _import_potential(desk)  # without it there is no nine-box: see test_insights
     box = _calibration(desk)["nine_box"]
     assert box is not None and len(box["cells"]) == 9  # type: ignore[index, arg-type]
     placed = {p["employee_id"]: c for c in box["cells"] for p in c["people"]}  # type: ignore[index]
     # The director's scores name no reviewer, so calibration has no rating of him to place.
-    assert set(placed) == set(rated) - {"YH1001"}
+    assert set(placed) == set(potential) - {"YH1001"}
     assert (box["without_rating"], box["without_potential"]) == (1, 0)  # type: ignore[index]
     assert all(placed[p]["potential"] == v for p, v in potential.items() if p in placed)
     for person, cell in placed.items():
         score = next(x["performance"] for x in cell["people"] if x["employee_id"] == person)
         assert cell["performance"] == min(3, 1 + int(3 * (score - 1) / 4))
-    page = web.get(f"/hr/calibration?cycle={REVIEW_CYCLE}")
-    assert 'id="nine-box"' in page.text and "潜力" in page.text
+    page = signed_in(desk.app, desk.hr).client.get(f"/hr/calibration?cycle={REVIEW_CYCLE}")
+    assert 'id="nine-box"' in page.text and "明星" in page.text
 
 
 # --- attributes stay with HR ------------------------------------------------------------
@@ -304,3 +306,65 @@ def test_attributes_are_absent_from_manager_and_employee_pages_and_prompts(desk:
     for sent in facts:
         for word in ("性别", "年龄段", "gender", "age_band", "35-44"):
             assert word not in sent, word
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def test_the_hr_pages_show_the_figures_with_their_definitions(desk: HRDesk) -> None:
+    web = signed_in(desk.app, desk.hr).client
+    fair = web.get("/hr/fairness?attribute=gender")
+    assert fair.status_code == 200, fair.text[:300]
+    assert "不是结论" in fair.text and "两比例 z 检验" in fair.text
+    vague = fair.text[fair.text.index('id="fairness-vague_share"') :]
+    vague = vague[: vague.index("</svg>")]
+    assert vague.count('class="bar flagged"') == 1 and vague.count("<rect") == 2
+    ages = web.get("/hr/fairness?attribute=age_band")
+    assert "不足 5 人,不显示" in ages.text and "没有达到标记规则的差异" in ages.text
+    assert web.get("/hr/fairness?attribute=salary").status_code == 422
+    themes = web.get(f"/hr/themes?month={MONTH}")
+    assert themes.status_code == 200 and themes.text.count("<rect") == 2
+    assert all(i in themes.text for i in _ids(OBSTACLE_PEOPLE) + _ids(SUPPORT_PEOPLE))
+    warnings = web.get("/hr/warnings?as_of=2026-05-20")
+    assert warnings.status_code == 200 and 'id="warnings-chart"' in warnings.text
+    assert "个百分点" in warnings.text and "天没有面谈记录" in warnings.text
+    manager = signed_in(desk.app, desk.managers["YH1003"]).client
+    for path in ("/hr/fairness", "/hr/themes", "/hr/warnings"):
+        assert manager.get(path).status_code == 403, path
+
+
+@pytest.mark.browser
+def test_the_hr_pages_open_in_a_browser_and_fit_a_laptop(desk: HRDesk) -> None:
+    _import_potential(desk)
+    paths = {
+        "hr-warnings": "/hr/warnings?as_of=2026-05-20",
+        "hr-fairness-gender": "/hr/fairness?attribute=gender",
+        "hr-fairness-age": "/hr/fairness?attribute=age_band",
+        "hr-themes": f"/hr/themes?month={MONTH}",
+        "hr-nine-box": f"/hr/calibration?cycle={REVIEW_CYCLE}",
+    }
+    with serving(desk.app) as url, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport=LAPTOP, locale="zh-CN")  # type: ignore[arg-type]
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto(f"{url}/signin")
+        page.get_by_label("API 令牌").fill(desk.hr)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        page.get_by_role("link", name="公平性").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("公平性监测 · 性别")
+        for name, path in paths.items():
+            page.goto(f"{url}{path}")
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("svg.dot-plot").first).to_be_visible()
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} is {overflow}px wider than the screen"
+            shot(page, f"{name}-laptop")
+        page.goto(f"{url}/hr/fairness?attribute=gender")
+        expect(page.locator("#disparities")).to_contain_text("「女」组的空泛反馈占比")
+        page.get_by_label("分组属性").select_option("age_band")
+        page.get_by_role("button", name="查看").click()
+        expect(page.locator("#disparities")).to_contain_text("没有达到标记规则的差异")
+        context.close()
+        chromium.close()
