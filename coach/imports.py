@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sqlmodel._compat import SQLModelConfig
 
 from coach.checkins import annotate_feedback
 from coach.core.audit import record_event
-from coach.core.cycles import CYCLE_EXAMPLES
+from coach.core.cycles import CYCLE_EXAMPLES, is_cycle
 from coach.core.db import RECORDS_LOCK, write_lock
 from coach.core.errors import CoachError
 from coach.core.models import (
@@ -35,6 +36,7 @@ from coach.core.models import (
     CheckInBase,
     Direction,
     Employee,
+    EmployeeAttributes,
     EmployeeBase,
     Goal,
     KeyEvent,
@@ -42,6 +44,7 @@ from coach.core.models import (
     Metric,
     MetricValue,
     PeriodType,
+    PotentialRating,
     ProgressUpdate,
     ReviewScore,
     utcnow,
@@ -75,6 +78,8 @@ class ImportKind(StrEnum):
     progress = "progress"
     reviews = "reviews"
     key_events = "key_events"
+    attributes = "attributes"
+    potential = "potential"
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,20 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("kind", "类型", "positive(正面)、negative(负面)或 neutral(中性),默认 neutral", ("事件类型",)),
         Column("author_id", "记录人", "可空;记录人的员工编号", ("记录人编号",)),
     ),
+    # HR-only: read by fairness monitoring, never shown to managers or employees nor prompted.
+    ImportKind.attributes: (
+        Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
+        Column("gender", "性别", "可空;男、女或其他(也可 male、female、other)", required=False),
+        Column("age_band", "年龄段", "可空;年龄区间如 25-34 或 55+,不填具体年龄", ("年龄区间",), required=False),
+    ),
+    ImportKind.potential: (
+        Column("cycle", "周期", "必填;" + _CYCLE_NOTE, ("考核周期",)),
+        Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
+        Column("potential", "潜力", "必填;1(低)、2(中)、3(高),也可填 低、中、高", ("潜力评级",)),
+    ),
 }  # fmt: skip
+
+ATTRIBUTES = ("gender", "age_band")
 
 REQUIRED_COLUMNS: dict[ImportKind, tuple[str, ...]] = {
     kind: tuple(c.name for c in columns if c.required) for kind, columns in COLUMNS.items()
@@ -265,6 +283,75 @@ class CheckInRow(CheckInBase):
     _date = field_validator("date", mode="before")(spreadsheet_date)
 
 
+_GENDERS = {
+    "男": "男", "male": "男", "m": "男", "女": "女", "female": "女", "f": "女",
+    "其他": "其他", "other": "其他",
+}  # fmt: skip
+_AGE_BAND = re.compile(r"^(\d{1,2})\s*[-–~至]\s*(\d{1,2})\s*岁?$|^(\d{1,2})\s*(?:\+|岁以上)$")
+
+
+def _gender(value: Any) -> Any:
+    if blank_to_none(value) is None:
+        return None
+    known = _GENDERS.get(str(value).strip().lower())
+    if known is None:
+        raise ValueError(f"{value!r} is not a gender this file takes: 男, 女 or 其他")
+    return known
+
+
+def _age_band(value: Any) -> Any:
+    if blank_to_none(value) is None:
+        return None
+    text = str(value).strip()
+    match = _AGE_BAND.match(text)
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not an age band like 25-34 or 55+ (an exact age is not taken)"
+        )
+    low, high, open_from = match.groups()
+    if open_from is not None:
+        return f"{int(open_from)}+"
+    if int(low) >= int(high):
+        raise ValueError(f"{text!r}: the band's lower bound must be below its upper bound")
+    return f"{int(low)}-{int(high)}"
+
+
+class AttributesRow(_Row):
+    employee_id: str = RECORD_ID
+    gender: str | None = None
+    age_band: str | None = None
+
+    _gender = field_validator("gender", mode="before")(_gender)
+    _age_band = field_validator("age_band", mode="before")(_age_band)
+
+
+_POTENTIAL_WORDS = {"低": 1, "中": 2, "高": 3}
+
+
+def _potential(value: Any) -> Any:
+    text = str(value).strip()
+    if text in _POTENTIAL_WORDS:
+        return _POTENTIAL_WORDS[text]
+    if text not in ("1", "2", "3"):
+        raise ValueError(f"{text!r} is not a potential rating: 1 (低), 2 (中) or 3 (高)")
+    return int(text)
+
+
+class PotentialRow(_Row):
+    cycle: str = Field(min_length=1, max_length=10)
+    employee_id: str = RECORD_ID
+    potential: int
+
+    _potential = field_validator("potential", mode="before")(_potential)
+
+    @field_validator("cycle")
+    @classmethod
+    def _known_cycle(cls, value: str) -> str:
+        if not is_cycle(value):
+            raise ValueError(f"{value!r} is not a cycle like {CYCLE_EXAMPLES}")
+        return value
+
+
 ROW_SCHEMAS: dict[ImportKind, type[BaseModel]] = {
     ImportKind.employees: EmployeeRow,
     ImportKind.metrics: MetricRow,
@@ -275,6 +362,8 @@ ROW_SCHEMAS: dict[ImportKind, type[BaseModel]] = {
     ImportKind.progress: ProgressCreate,
     ImportKind.reviews: ReviewCreate,
     ImportKind.key_events: KeyEventCreate,
+    ImportKind.attributes: AttributesRow,
+    ImportKind.potential: PotentialRow,
 }
 
 
@@ -630,6 +719,20 @@ def _check_key_events(session: Session, rows: list[tuple[int, KeyEventCreate]]) 
     )
 
 
+def _check_attributes(session: Session, rows: list[tuple[int, AttributesRow]]) -> list[RowError]:
+    errors = _duplicates(rows, lambda r: (r.employee_id,), "employee_id")
+    errors += _unknown(rows, "employee_id", _employee_ids(session), "employee")
+    if rows and not set(ATTRIBUTES) & rows[0][1].model_fields_set:
+        errors.append(RowError(row=1, column="", reason="the file has neither 性别 nor 年龄段"))
+    return errors
+
+
+def _check_potential(session: Session, rows: list[tuple[int, PotentialRow]]) -> list[RowError]:
+    return _duplicates(rows, lambda r: (r.cycle, r.employee_id), "employee_id") + _unknown(
+        rows, "employee_id", _employee_ids(session), "employee"
+    )
+
+
 Counts = tuple[int, int, int]
 
 
@@ -708,6 +811,13 @@ def _write_progress(session: Session, rows: list[ProgressCreate]) -> Counts:
     return counts
 
 
+def _write_attributes(session: Session, rows: list[AttributesRow]) -> Counts:
+    # Only the columns the file has: a file of genders leaves the stored age bands alone.
+    given = {"employee_id", *(set(ATTRIBUTES) & rows[0].model_fields_set)}
+    records = [r.model_dump(include=given) for r in rows]
+    return _upsert(session, EmployeeAttributes, ("employee_id",), records, stamp="updated_at")
+
+
 _REVIEW_KEY = ("cycle", "employee_id", "dimension", "reviewer_id")
 
 _WRITES: dict[ImportKind, Callable[[Session, list[Any]], Counts]] = {
@@ -727,6 +837,10 @@ _WRITES: dict[ImportKind, Callable[[Session, list[Any]], Counts]] = {
     ImportKind.progress: _write_progress,
     ImportKind.reviews: lambda s, rows: _upsert(s, ReviewScore, _REVIEW_KEY, _dumps(rows), pk="id"),
     ImportKind.key_events: lambda s, rows: _upsert(s, KeyEvent, ("event_id",), _dumps(rows)),
+    ImportKind.attributes: _write_attributes,
+    ImportKind.potential: lambda s, rows: _upsert(
+        s, PotentialRating, ("employee_id", "cycle"), _dumps(rows)
+    ),
 }
 
 
@@ -741,6 +855,8 @@ def _checks(scale: ScoreScale) -> dict[ImportKind, Callable[[Session, Any], list
         ImportKind.progress: _check_progress,
         ImportKind.reviews: partial(_check_reviews, scale=scale),
         ImportKind.key_events: _check_key_events,
+        ImportKind.attributes: _check_attributes,
+        ImportKind.potential: _check_potential,
     }
 
 

@@ -137,6 +137,8 @@ CASES += [
     Case("POST", "/v1/audit/dialogues/C-MATRIX/notes", frozenset({"hr"}), body=_checkin_note),
     Case("GET", "/v1/insights/calibration", frozenset({"hr"}), body=lambda _: {"params": {"cycle": "2026H1"}}),
     Case("GET", "/v1/insights/warnings", frozenset({"hr", "manager", "other_manager"})),
+    Case("GET", "/v1/insights/fairness", frozenset({"hr"}), body=lambda _: {"params": {"attribute": "gender"}}),
+    Case("GET", "/v1/insights/themes", frozenset({"hr", "manager", "other_manager"})),
 ]  # fmt: skip
 
 

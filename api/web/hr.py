@@ -3,6 +3,8 @@ and the practice library (search for everyone, upload for HR and admins)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,24 +26,31 @@ from coach.knowledge import (
 from coach.org.users import employee_names
 from coach.oversight import dialogue
 from coach.oversight.calibration import calibration, latest_review_cycle
+from coach.oversight.fairness import ATTRIBUTE_NAMES, ATTRIBUTES, MEASURE_NAMES, Fairness, fairness
+from coach.oversight.themes import Themes, themes
+from coach.oversight.warnings import EarlyWarnings, early_warnings
 from coach.quality import check_comment
 
 from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
+from .charts import BarChart, BarInput, bar_chart
 from .core import (
     PostUser,
     WebRoute,
     WebSession,
     WebUser,
     flash,
+    lang_of,
     redirect,
     render,
     require_role,
 )
+from .i18n import translator
 from .present import calibration_plot, marked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 MonthQuery = Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2])|latest)$")]
+AttributeQuery = Annotated[str, Query(max_length=20)]
 CycleQuery = Annotated[str, Query(max_length=10)]
 PAGE = 50
 
@@ -142,9 +151,118 @@ def calibration_page(
     require_role(user, Role.hr)
     if cycle == "latest" and latest_review_cycle(session) is None:
         return render(request, "hr/calibration.html", {"report": None, "plot": None}, user=user)
-    report = calibration(session, cycle=cycle)
-    plot = calibration_plot(report, low=settings.review_scale_min, high=settings.review_scale_max)
+    low, high = settings.review_scale_min, settings.review_scale_max
+    report = calibration(session, cycle=cycle, scale=(low, high))
+    plot = calibration_plot(report, low=low, high=high)
     return render(request, "hr/calibration.html", {"report": report, "plot": plot}, user=user)
+
+
+WARNING_KINDS = (
+    "kr_off_track", "checkin_gap", "metric_decline", "repeated_obstacle", "unmet_support",
+)  # fmt: skip
+
+
+def _warnings_chart(report: EarlyWarnings, t: Callable[..., str]) -> BarChart:
+    counts = {kind: sum(w.kind == kind for w in report.data) for kind in WARNING_KINDS}
+    items = [BarInput(t(f"warn_{k}"), n, f"{n}", flagged=n > 0) for k, n in counts.items()]
+    return bar_chart(items, maximum=max([*counts.values(), 5]))
+
+
+@router.get("/hr/warnings")
+def warnings_page(
+    request: Request,
+    session: WebSession,
+    user: WebUser,
+    settings: SettingsDep,
+    as_of: Annotated[dt.date | None, Query()] = None,
+) -> Response:
+    """Early warnings about everyone, by kind, each with its reason and evidence."""
+    require_role(user, Role.hr)
+    report = early_warnings(session, user, as_of=as_of or dt.date.today(), settings=settings)
+    t = translator(lang_of(request))
+    definitions = {
+        "kr_off_track": t("warn_def_kr_off_track", points=settings.warning_kr_behind_points),
+        "checkin_gap": t("warn_def_checkin_gap", days=settings.checkin_cadence_days),
+        "metric_decline": t(
+            "warn_def_metric_decline", share=f"{settings.warning_metric_decline:.0%}"
+        ),
+        "repeated_obstacle": t(
+            "warn_def_repeated_obstacle", times=settings.warning_obstacle_checkins
+        ),
+        "unmet_support": t("warn_def_unmet_support", days=settings.checkin_cadence_days),
+    }
+    return render(
+        request, "hr/warnings.html",
+        {"report": report, "chart": _warnings_chart(report, t), "definitions": definitions,
+         "kinds": WARNING_KINDS},
+        user=user,
+    )  # fmt: skip
+
+
+def _fairness_charts(report: Fairness, t: Callable[..., str]) -> dict[str, BarChart]:
+    flagged = {(d.measure, d.value) for d in report.disparities}
+    charts = {}
+    for measure in MEASURE_NAMES:
+        items = []
+        for group in report.groups:
+            rate = group.rates.get(measure)
+            if rate is None:
+                items.append(BarInput(group.value, None, t("fair_withheld", n=report.min_group)))
+            else:
+                text = (
+                    "n/a"
+                    if rate.share is None
+                    else f"{rate.share:.0%}（{rate.count}/{rate.total}）"
+                )
+                items.append(
+                    BarInput(group.value, rate.share, text, (measure, group.value) in flagged)
+                )
+        charts[measure] = bar_chart(items, maximum=1.0, percent=True)
+    return charts
+
+
+@router.get("/hr/fairness")
+def fairness_page(
+    request: Request,
+    session: WebSession,
+    user: WebUser,
+    attribute: AttributeQuery = "gender",
+    period: CycleQuery = "",
+) -> Response:
+    """Vague and critical feedback rates per group, with the gaps worth examining."""
+    require_role(user, Role.hr)
+    report = fairness(session, attribute=attribute, period=period or None)
+    return render(
+        request, "hr/fairness.html",
+        {"report": report, "charts": _fairness_charts(report, translator(lang_of(request))),
+         "measures": MEASURE_NAMES, "attributes": ATTRIBUTES, "attribute_names": ATTRIBUTE_NAMES},
+        user=user,
+    )  # fmt: skip
+
+
+def _themes_chart(report: Themes) -> BarChart:
+    items = [
+        BarInput(
+            f"{team.team}·{theme.text[:6]}…",
+            theme.people,
+            f"{theme.people} 人 / {theme.count} 次",
+        )
+        for team in report.teams
+        for theme in team.themes
+    ]
+    return bar_chart(items, maximum=max([5, *(i.value or 0 for i in items)]))
+
+
+@router.get("/hr/themes")
+def themes_page(
+    request: Request, session: WebSession, user: WebUser, month: MonthQuery = "latest"
+) -> Response:
+    """Obstacles and support requests several people of a team raised in a month."""
+    require_role(user, Role.hr)
+    report = themes(session, user, month=month)
+    return render(
+        request, "hr/themes.html", {"report": report, "chart": _themes_chart(report)}, user=user
+    )
 
 
 @router.get("/hr/events")

@@ -596,3 +596,31 @@ class ReminderDelivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+# --- HR-only attributes -----------------------------------------------------------------
+
+
+class EmployeeAttributes(SQLModel, table=True):
+    """Optional attributes HR imports for fairness monitoring; read by HR insight alone.
+
+    A table of its own, not columns of `employees`, so that no employee shape a manager,
+    an employee or a prompt sees can carry them.
+    """
+
+    __tablename__ = "employee_attributes"
+
+    employee_id: str = Field(foreign_key="employees.employee_id", primary_key=True, max_length=64)
+    gender: str | None = Field(default=None, max_length=10)
+    age_band: str | None = Field(default=None, max_length=20)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PotentialRating(SQLModel, table=True):
+    """HR's potential rating of a person in a review cycle (1 低, 2 中, 3 高), for the nine-box."""
+
+    __tablename__ = "potential_ratings"
+
+    employee_id: str = Field(foreign_key="employees.employee_id", primary_key=True, max_length=64)
+    cycle: str = Field(primary_key=True, max_length=10)
+    potential: int

@@ -13,6 +13,11 @@ Rules, each needing `MIN_PEOPLE` people rated by the manager and as many by ever
 - `central_tendency`: the standard deviation of the manager's scores is at most
   `MAX_SD_RATIO` of everyone else's, and the one-sided F-test of the two variances gives
   p < `ALPHA`. Scores here are all the individual scores, since bunching is about the scale.
+
+When HR has imported potential ratings for the cycle, a nine-box places each person by
+performance (their calibrated rating: the mean over reviewers of each reviewer's mean score,
+less the reviewer's difference from everyone else when flagged lenient or severe) in thirds
+of the score scale, and by potential (1 低, 2 中, 3 高).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from coach.core.cycles import CYCLE_EXAMPLES, is_cycle
 from coach.core.errors import InvalidInput, NotFound
-from coach.core.models import Employee, Goal, KeyResult, ReviewScore
+from coach.core.models import Employee, Goal, KeyResult, PotentialRating, ReviewScore
 
 MIN_PEOPLE = 4
 ALPHA = 0.05
@@ -71,6 +76,34 @@ class DimensionDistribution(ScoreSummary):
     dimension: str
 
 
+BOX_NAMES: dict[tuple[int, int], str] = {
+    (3, 3): "明星", (2, 3): "潜力之星", (1, 3): "待发挥的潜力",
+    (3, 2): "绩效骨干", (2, 2): "中坚力量", (1, 2): "需要提升",
+    (3, 1): "专业能手", (2, 1): "稳定贡献者", (1, 1): "需要关注",
+}  # fmt: skip
+LEVEL_NAMES = {1: "低", 2: "中", 3: "高"}
+
+
+class BoxPerson(BaseModel):
+    employee_id: str
+    name: str
+    performance: float = Field(description="The calibrated rating.")
+
+
+class NineBoxCell(BaseModel):
+    performance: int = Field(description="1 低, 2 中, 3 高: the third of the score scale.")
+    potential: int = Field(description="1 低, 2 中, 3 高, as HR imported it.")
+    label: str
+    people: list[BoxPerson]
+
+
+class NineBox(BaseModel):
+    rule: str
+    cells: list[NineBoxCell] = Field(description="All nine, high potential first.")
+    without_rating: int = Field(description="People with a potential but no score this cycle.")
+    without_potential: int = Field(description="People rated this cycle with no potential.")
+
+
 class Calibration(BaseModel):
     cycle: str
     rule: str
@@ -82,6 +115,9 @@ class Calibration(BaseModel):
     organisation: ScoreSummary
     managers: list[ManagerCalibration]
     dimensions: list[DimensionDistribution]
+    nine_box: NineBox | None = Field(
+        default=None, description="Performance × potential; only with potential imported."
+    )
 
 
 def _bin(score: float) -> str:
@@ -211,13 +247,62 @@ def _adjusted(
     }, slope
 
 
+def _calibrated(people: Rated, managers: list[ManagerCalibration]) -> dict[str, float]:
+    """Each person's rating with the leniency or severity of a flagged reviewer taken out."""
+    offset = {
+        m.manager_id: m.difference or 0.0 for m in managers if {"lenient", "severe"} & set(m.flags)
+    }
+    means: dict[str, list[float]] = defaultdict(list)
+    for reviewer, rated in people.items():
+        for person, scores in rated.items():
+            means[person].append(statistics.fmean(scores) - offset.get(reviewer, 0.0))
+    return {person: statistics.fmean(values) for person, values in means.items()}
+
+
+def _third(value: float, low: float, high: float) -> int:
+    if high <= low:
+        return 2
+    return max(1, min(3, 1 + int(3 * (value - low) / (high - low))))
+
+
+def _nine_box(
+    potential: dict[str, int], performance: dict[str, float], names: dict[str, str],
+    scale: tuple[float, float],
+) -> NineBox:  # fmt: skip
+    low, high = scale
+    step = (high - low) / 3
+    cells = {
+        key: NineBoxCell(performance=key[0], potential=key[1], label=label, people=[])
+        for key, label in BOX_NAMES.items()
+    }
+    for person in sorted(set(potential) & set(performance)):
+        score = performance[person]
+        cells[_third(score, low, high), potential[person]].people.append(
+            BoxPerson(
+                employee_id=person, name=names.get(person, person), performance=round(score, 2)
+            )
+        )
+    rule = (
+        f"绩效 = 校准后的评分：各评分人所给平均分的平均，评分人被判为宽松或严格时先减去其与其他人的差值；"
+        f"按评分量表三等分：低 < {low + step:.2f} ≤ 中 < {low + 2 * step:.2f} ≤ 高。潜力 = HR 导入的潜力评级。"
+    )
+    return NineBox(
+        rule=rule,
+        cells=sorted(cells.values(), key=lambda c: (-c.potential, c.performance)),
+        without_rating=len(set(potential) - set(performance)),
+        without_potential=len(set(performance) - set(potential)),
+    )
+
+
 def latest_review_cycle(session: Session) -> str | None:
     """The newest cycle that has review scores; None before any are imported."""
     cycles = set(session.exec(select(ReviewScore.cycle).distinct()).all())
     return max(cycles, key=lambda c: (c[:4], c[4:] or "Z")) if cycles else None
 
 
-def calibration(session: Session, *, cycle: str) -> Calibration:
+def calibration(
+    session: Session, *, cycle: str, scale: tuple[float, float] = (1.0, 5.0)
+) -> Calibration:
     """Each manager's ratings of a cycle against everyone else's, with flags and reasons."""
     if cycle == "latest":
         newest = latest_review_cycle(session)
@@ -242,6 +327,14 @@ def calibration(session: Session, *, cycle: str) -> Calibration:
         for m in sorted(people)
     ]
     everyone = {(m, e): s for m, rated in people.items() for e, s in rated.items()}
+    potential = dict(
+        session.exec(
+            select(PotentialRating.employee_id, PotentialRating.potential).where(
+                col(PotentialRating.cycle) == cycle
+            )
+        ).all()
+    )
+    names = {e: p.name for e, p in employees.items()}
     return Calibration(
         cycle=cycle,
         rule=RULE,
@@ -254,4 +347,7 @@ def calibration(session: Session, *, cycle: str) -> Calibration:
             DimensionDistribution(dimension=d, **_summary(rated.values()).model_dump())
             for d, rated in sorted(by_dimension.items())
         ],
+        nine_box=_nine_box(potential, _calibrated(people, managers), names, scale)
+        if potential
+        else None,
     )

@@ -1,9 +1,10 @@
 """Data-subject rights: export everything held about a person, or erase it.
 
 Erasure keeps what the organisation may keep without knowing who it was (numbers: metric
-values, scores, target ranges, decision statistics) under the same key with a pseudonymous
-name, blanks free text, scrubs AI drafts about the person, and replaces the person's name
-where others' records mention it. Audit events are never rewritten: they hold hashes, not
+values, scores, potential ratings, target ranges, decision statistics) under the same key
+with a pseudonymous name, deletes HR's attributes (gender, age band), blanks free text,
+scrubs AI drafts about the person, and replaces the person's name where others' records
+mention it. Audit events are never rewritten: they hold hashes, not
 content, so the chain still verifies afterwards.
 """
 
@@ -26,11 +27,13 @@ from coach.core.models import (
     DialogueNote,
     Draft,
     Employee,
+    EmployeeAttributes,
     Goal,
     KeyEvent,
     KeyResult,
     MetricValue,
     OfficialTarget,
+    PotentialRating,
     ProgressUpdate,
     ReviewScore,
     User,
@@ -65,6 +68,8 @@ class PersonalData(BaseModel):
     approval_records: list[dict[str, Any]]
     official_targets: list[dict[str, Any]]
     audit_events: list[dict[str, Any]]
+    attributes: dict[str, Any] | None = None
+    potential_ratings: list[dict[str, Any]] = []
 
 
 class ErasureReport(BaseModel):
@@ -117,6 +122,10 @@ class _Held:
                 select(ApprovalRecord).where(col(ApprovalRecord.draft_id).in_(draft_ids))
             ).all()
         )
+        self.attributes = session.get(EmployeeAttributes, eid)
+        self.potential = list(
+            session.exec(select(PotentialRating).where(PotentialRating.employee_id == eid)).all()
+        )
         self.targets = list(
             session.exec(select(OfficialTarget).where(OfficialTarget.employee_id == eid)).all()
         )
@@ -150,6 +159,8 @@ class _Held:
             approval_records=_dump(self.approvals),
             official_targets=_dump(self.targets),
             audit_events=_dump(self.events),
+            attributes=_dump([self.attributes])[0] if self.attributes else None,
+            potential_ratings=_dump(self.potential),
         )
 
 
@@ -264,6 +275,10 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
     for draft in held.drafts:
         draft.inputs, draft.output = {}, dict(ERASED)
     changed["drafts"] = len(held.drafts)
+    # Gender and age band identify a person among few; unlike scores they are not kept.
+    changed["attributes"] = int(held.attributes is not None)
+    if held.attributes is not None:
+        session.delete(held.attributes)
     for record in held.approvals:
         record.final_content = dict(ERASED) if record.final_content is not None else None
         record.reason = ""

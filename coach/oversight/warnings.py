@@ -46,7 +46,8 @@ class EarlyWarnings(BaseModel):
     count: int
 
 
-def _people(session: Session, principal: Principal) -> list[Employee]:
+def people_in_view(session: Session, principal: Principal) -> list[Employee]:
+    """The people a principal may see insight about: HR everyone, a manager those below them."""
     if principal.role == Role.hr:
         return list(session.exec(select(Employee).order_by(col(Employee.employee_id))).all())
     if principal.role == Role.manager and principal.employee_id:
@@ -57,7 +58,7 @@ def _people(session: Session, principal: Principal) -> list[Employee]:
             .order_by(col(Employee.employee_id))
         ).all()
         return list(rows)
-    raise Forbidden(f"early warnings are for HR and managers, not a {principal.role.value}")
+    raise Forbidden(f"insight about people is for HR and managers, not a {principal.role.value}")
 
 
 def _off_track(session: Session, person: Employee, as_of: date, points: int) -> list[EarlyWarning]:
@@ -133,9 +134,9 @@ def _repeated(person: Employee, checkins: list[CheckIn], times: int) -> list[Ear
     recent = checkins[-times:]
     if len(recent) < times or not all(c.obstacles.strip() for c in recent):
         return []
-    latest = trigrams(_squash(recent[-1].obstacles))
+    latest = trigrams(squash(recent[-1].obstacles))
     if not all(
-        similarity(trigrams(_squash(c.obstacles)), latest) >= OBSTACLE_SIMILARITY for c in recent
+        similarity(trigrams(squash(c.obstacles)), latest) >= OBSTACLE_SIMILARITY for c in recent
     ):
         return []
     return [EarlyWarning(
@@ -145,7 +146,8 @@ def _repeated(person: Employee, checkins: list[CheckIn], times: int) -> list[Ear
     )]  # fmt: skip
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """Lower-case letters and digits only, so punctuation and spacing do not split a match."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
@@ -171,7 +173,7 @@ def early_warnings(
     session: Session, principal: Principal, *, as_of: date, settings: Settings
 ) -> EarlyWarnings:
     """Warnings about the people the principal may see, as of a day."""
-    people = _people(session, principal)
+    people = people_in_view(session, principal)
     ids = [p.employee_id for p in people]
     checkins: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in session.exec(

@@ -45,6 +45,15 @@ _RESOURCE = re.compile(
     re.IGNORECASE,
 )
 _OFFER = re.compile(_SUPPORT_OFFER, re.IGNORECASE)
+# A shortfall named or a change of behaviour asked for: what the fairness research counts as
+# critical feedback, whether or not it says what to do instead.
+_CRITICISM = re.compile(
+    r"不够|不足|欠缺|太慢|偏慢|要再|还要|还需|需要改进|有待(?:提高|改进|加强)|不达标|低于预期"
+    r"|没有达到|未达到|未达标|延误|粗心|马虎|不到位|不端正|端正|太急|强势"
+    r"|\bnot enough\b|\bfell short\b|\bneeds? to improve\b|\bbelow expectations\b"
+    r"|\btoo (?:slow|aggressive|abrasive)\b",
+    re.IGNORECASE,
+)
 
 
 class Parts(BaseModel):
@@ -76,6 +85,11 @@ def has_resource_need(support_needed: str, *texts: str) -> bool:
     if need and not _NO_NEED.match(need) and len(need) >= 4:
         return True
     return any(_RESOURCE.search(t) for t in (need, *texts) if t)
+
+
+def has_criticism(text: str) -> bool:
+    """The text names a shortfall or asks for a change: a criticism cue or an improvement suggestion."""
+    return bool(_CRITICISM.search(text)) or has_improvement(text)
 
 
 def offers_support(text: str) -> bool:

@@ -262,6 +262,7 @@ def test_the_lenient_manager_alone_is_flagged_after_adjusting_for_results(office
     # The director rated three managers: too few to judge, and said so.
     assert rows["YH1001"]["p"] is None and "少于 4 人" in rows["YH1001"]["reasons"][0]
     assert sum(d["scores"] for d in report["dimensions"]) == report["organisation"]["scores"]
+    assert report["nine_box"] is None  # no potential ratings imported
 
 
 def test_calibration_is_for_hr_only(office: Office) -> None:

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,10 +60,9 @@ def demo_app(home: Path) -> tuple[FastAPI, DemoTokens]:
     return app, tokens
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn on a free loopback port of this worker, stopped at the end of the session."""
-    app, tokens = demo_app(tmp_path_factory.mktemp("web-home"))
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """uvicorn serving `app` on a free loopback port, in a thread; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -77,10 +77,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app, tokens=tokens)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo app served on a free loopback port of this worker for the whole session."""
+    app, tokens = demo_app(tmp_path_factory.mktemp("web-home"))
+    with serving(app) as url:
+        yield LiveServer(url=url, app=app, tokens=tokens)
 
 
 @pytest.fixture(scope="module")

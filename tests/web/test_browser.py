@@ -183,7 +183,15 @@ def test_hr_dashboard_draws_its_charts(browser: Browser, live_server: LiveServer
 PAGES = {
     "manager": ["/team", "/team/E012", "/drafts", "/team/E012/checkin"],
     "employee": ["/me"],
-    "hr": ["/hr/dialogues", "/hr/calibration", "/hr/events", "/practices?q=复盘"],
+    "hr": [
+        "/hr/dialogues",
+        "/hr/calibration",
+        "/hr/warnings",
+        "/hr/fairness",
+        "/hr/themes",
+        "/hr/events",
+        "/practices?q=复盘",
+    ],
 }
 
 

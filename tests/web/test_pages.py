@@ -171,6 +171,7 @@ def test_hr_calibration_page_draws_every_manager_on_the_scale(web_app: WebApp) -
     assert all(120 <= x <= 620 for x in xs)
     assert all(m.name in chart for m in managers)
     assert "Welch" in page.text and "少于 4 人不作判断" in page.text
+    assert 'id="nine-box"' not in page.text  # the demo imports no potential ratings
     assert signed_in(app, tokens.manager).client.get("/hr/calibration").status_code == 403
     bad = signed_in(app, tokens.hr).client.get("/hr/calibration?cycle=H2")
     assert bad.status_code == 422
