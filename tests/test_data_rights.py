@@ -129,3 +129,41 @@ def test_delete_removes_personal_data_and_keeps_figures_and_the_chain(engine: En
             PERSON,
         )
         assert last.before_hash and last.detail["changed"]["drafts"] == 1
+
+
+def test_delete_clears_where_the_person_is_reached_and_the_digests_about_them(
+    engine: Engine,
+) -> None:
+    from datetime import date
+
+    from coach.core.models import DeliveryStatus, ReminderDelivery, User
+    from coach.oversight.data_rights import erase_person, export_person
+
+    register_kinds([DraftKind("erasure_test")])
+    with Session(engine) as session:
+        seed_demo(session)
+        manager, _ = create_user(session, name="冯博经理", role=Role.manager, employee_id=PERSON)
+        other, _ = create_user(session, name="另一位经理", role=Role.manager, employee_id="E031")
+        manager.email, manager.webhook_url = "fb@example.com", "https://bot.example/hook?key=k"
+        assert manager.id is not None and other.id is not None
+        other_id = other.id
+        session.add_all([
+            manager,
+            ReminderDelivery(day=date(2026, 11, 30), user_id=manager.id, channel="email",
+                             destination="fb@example.com", title="待办", body="三件事",
+                             status=DeliveryStatus.failed),
+            ReminderDelivery(day=date(2026, 11, 30), user_id=other.id, channel="email",
+                             destination="x@example.com", title="待办", body=f"{NAME}待面谈",
+                             status=DeliveryStatus.failed),
+        ])  # fmt: skip
+        session.commit()
+        exported = export_person(session, employee_id=PERSON, actor="hr")
+        assert all("webhook_url" not in u for u in exported.users)  # the bot's key stays secret
+        report = erase_person(session, employee_id=PERSON, actor="hr")
+        session.commit()
+        user = session.exec(select(User).where(User.employee_id == PERSON)).one()
+        left = session.exec(select(ReminderDelivery)).all()
+    assert user.email is None and user.webhook_url is None
+    assert report.changed["reminder_deliveries"] == 1
+    assert [d.user_id for d in left] == [other_id]
+    assert NAME not in left[0].body and report.pseudonym in left[0].body

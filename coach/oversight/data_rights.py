@@ -35,6 +35,7 @@ from coach.core.models import (
     OfficialTarget,
     PotentialRating,
     ProgressUpdate,
+    ReminderDelivery,
     ReviewScore,
     User,
     utcnow,
@@ -146,7 +147,8 @@ class _Held:
         return PersonalData(
             exported_at=now,
             employee=_dump([self.employee])[0],
-            users=_dump(self.users, exclude={"token_hash"}),
+            # A bot's address holds its key: a secret of the account, not data about the person.
+            users=_dump(self.users, exclude={"token_hash", "webhook_url"}),
             metric_values=_dump(self.metric_values),
             goals=_dump(self.goals),
             key_results=_dump(self.key_results),
@@ -203,6 +205,8 @@ def _mentions(session: Session, name: str, pseudonym: str) -> int:
         (Goal, ("title",)),
         (KeyResult, ("title",)),
         (ProgressUpdate, ("note",)),
+        # A digest that has not gone out yet keeps its text, which names the people in it.
+        (ReminderDelivery, ("body",)),
     ):
         clauses = [col(getattr(model, f)).like(pattern) for f in fields]
         for row in session.exec(select(model).where(or_(*clauses))).all():
@@ -255,7 +259,17 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
         user.name = f"{pseudonym}-{user.id}"
         user.disabled = True
         user.token_hash = hash_token(secrets.token_urlsafe(32))  # the old token stops working
+        user.email = None
+        user.webhook_url = None
     changed["users"] = len(held.users)
+    # Digests addressed to the person are about their team; none is kept once they are erased.
+    user_ids = [u.id for u in held.users if u.id is not None]
+    deliveries = session.exec(
+        select(ReminderDelivery).where(col(ReminderDelivery.user_id).in_(user_ids))
+    ).all()
+    for delivery in deliveries:
+        session.delete(delivery)
+    changed["reminder_deliveries"] = len(deliveries)
     changed["checkins"] = _blank(held.checkins, _CHECKIN_TEXT)
     for checkin in held.checkins:
         if checkin.feedback_check:
