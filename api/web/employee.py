@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from coach.drafts import gate
-from coach.org.users import people_behind
 
 from .core import WebRoute, WebSession, WebUser, render
 from .present import EMPLOYEE_HIDDEN, metrics_by_id, sections
@@ -25,13 +24,10 @@ def me(request: Request, session: WebSession, user: WebUser) -> Response:
     targets = gate.my_targets(session, user)
     feedback = gate.my_approved(session, user, kind=gate.FEEDBACK)
     plans = gate.my_approved(session, user, kind=gate.DEVELOPMENT)
-    approvers = [o.approved_by for o in targets.official] + [
-        a.approved_by for a in feedback + plans
-    ]
     return render(
         request, "employee/me.html",
         {"targets": targets, "feedback": feedback, "plans": plans,
          "sections": partial(sections, hidden=EMPLOYEE_HIDDEN),
-         "metrics": metrics_by_id(session), "approvers": people_behind(session, approvers)},
+         "metrics": metrics_by_id(session)},
         user=user,
     )  # fmt: skip

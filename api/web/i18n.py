@@ -231,7 +231,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "你还没有经审批的发展计划。",
         "You have no approved development plan yet.",
     ),
-    "approved_by": ("由 {who} 于 {when} 审批", "Approved by {who} on {when}"),
+    "ai_label": (
+        "AI 辅助起草 · 经 {who} 于 {when} 审批",
+        "AI-assisted draft · approved by {who} on {when}",
+    ),
     "edited_badge": ("经理修改过", "edited by the manager"),
     "col_metric": ("指标", "Metric"),
     "col_period": ("周期", "Period"),

@@ -36,6 +36,7 @@ from coach.core.models import (
     User,
     utcnow,
 )
+from coach.drafts.gate import APPROVING, AiLabel, ai_label
 from coach.org.users import hash_token
 from coach.oversight.dialogue import NEAR_COPIES, near_copies
 
@@ -117,6 +118,7 @@ class _Held:
                 select(ApprovalRecord).where(col(ApprovalRecord.draft_id).in_(draft_ids))
             ).all()
         )
+        self.labels = _labels(session, self.drafts, self.approvals)
         self.targets = list(
             session.exec(select(OfficialTarget).where(OfficialTarget.employee_id == eid)).all()
         )
@@ -146,11 +148,24 @@ class _Held:
             dialogue_notes=_dump(self.notes),
             review_scores=_dump(self.reviews),
             key_events=_dump(self.key_events),
-            drafts=_dump(self.drafts),
+            drafts=[
+                draft | {"ai_label": label.model_dump(mode="json") if label else None}
+                for draft, label in zip(
+                    _dump(self.drafts), (self.labels.get(d.id) for d in self.drafts), strict=True
+                )
+            ],
             approval_records=_dump(self.approvals),
             official_targets=_dump(self.targets),
             audit_events=_dump(self.events),
         )
+
+
+def _labels(
+    session: Session, drafts: Sequence[Draft], approvals: Sequence[ApprovalRecord]
+) -> dict[str, AiLabel]:
+    """The AI label of each approved draft, as the employee's pages show it."""
+    approving = {r.draft_id: r for r in approvals if r.decision in APPROVING}
+    return {d.id: ai_label(session, d, approving[d.id]) for d in drafts if d.id in approving}
 
 
 def _load(session: Session, employee_id: str) -> Employee:
