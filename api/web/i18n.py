@@ -236,6 +236,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "AI-assisted draft · approved by {who} on {when}",
     ),
     "edited_badge": ("经理修改过", "edited by the manager"),
+    "responses_title": ("员工的意见与异议", "The employee's comments and objections"),
+    "response_comment": ("意见", "Comment"),
+    "response_objection": ("异议", "Objection"),
+    "respond_summary": ("对这条内容有意见或异议?", "A comment on this, or an objection?"),
+    "respond_kind": ("类型", "Kind"),
+    "respond_text": ("你想说的话", "What you want to say"),
+    "respond_button": ("提交给经理和 HR", "Send to my manager and HR"),
     "col_metric": ("指标", "Metric"),
     "col_period": ("周期", "Period"),
     # HR
@@ -335,6 +342,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "flash_rejected": ("已驳回。", "Rejected."),
     "flash_checkin_saved": ("面谈已保存。", "Check-in saved."),
     "flash_note_saved": ("备注已保存。", "Note saved."),
+    "flash_response_saved": (
+        "已记录,你的经理和 HR 会看到。",
+        "Recorded: your manager and HR will see it.",
+    ),
     "flash_uploaded": ("实践已上传。", "Practice uploaded."),
 }
 

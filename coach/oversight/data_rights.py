@@ -25,6 +25,7 @@ from coach.core.models import (
     CheckIn,
     DialogueNote,
     Draft,
+    DraftResponse,
     Employee,
     Goal,
     KeyEvent,
@@ -64,6 +65,7 @@ class PersonalData(BaseModel):
     key_events: list[dict[str, Any]]
     drafts: list[dict[str, Any]]
     approval_records: list[dict[str, Any]]
+    draft_responses: list[dict[str, Any]]
     official_targets: list[dict[str, Any]]
     audit_events: list[dict[str, Any]]
 
@@ -118,6 +120,13 @@ class _Held:
                 select(ApprovalRecord).where(col(ApprovalRecord.draft_id).in_(draft_ids))
             ).all()
         )
+        self.responses = list(
+            session.exec(
+                select(DraftResponse)
+                .where(DraftResponse.employee_id == eid)
+                .order_by(col(DraftResponse.id))
+            ).all()
+        )
         self.labels = _labels(session, self.drafts, self.approvals)
         self.targets = list(
             session.exec(select(OfficialTarget).where(OfficialTarget.employee_id == eid)).all()
@@ -155,6 +164,7 @@ class _Held:
                 )
             ],
             approval_records=_dump(self.approvals),
+            draft_responses=_dump(self.responses),
             official_targets=_dump(self.targets),
             audit_events=_dump(self.events),
         )
@@ -207,6 +217,7 @@ def _mentions(session: Session, name: str, pseudonym: str) -> int:
         (Goal, ("title",)),
         (KeyResult, ("title",)),
         (ProgressUpdate, ("note",)),
+        (DraftResponse, ("text",)),
     ):
         clauses = [col(getattr(model, f)).like(pattern) for f in fields]
         for row in session.exec(select(model).where(or_(*clauses))).all():
@@ -284,10 +295,11 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
         record.reason = ""
         record.diff = ""
     changed["approval_records"] = len(held.approvals)
+    changed["draft_responses"] = _blank(held.responses, ("text",))
     session.add_all(
         [held.employee, *held.users, *held.checkins, *held.notes, *held.key_events,
          *held.reviews, *held.goals, *held.key_results, *held.progress_updates, *held.drafts,
-         *held.approvals]
+         *held.approvals, *held.responses]
     )  # fmt: skip
     session.flush()
     changed["mentions"] = _mentions(session, name, pseudonym) if name else 0
