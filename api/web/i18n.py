@@ -237,6 +237,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "edited_badge": ("经理修改过", "edited by the manager"),
     "responses_title": ("员工的意见与异议", "The employee's comments and objections"),
+    "responses_mine": ("你的意见与异议", "Your comments and objections"),
     "response_comment": ("意见", "Comment"),
     "response_objection": ("异议", "Objection"),
     "respond_summary": ("对这条内容有意见或异议?", "A comment on this, or an objection?"),
