@@ -59,10 +59,9 @@ def demo_app(home: Path) -> tuple[FastAPI, DemoTokens]:
     return app, tokens
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn on a free loopback port of this worker, stopped at the end of the session."""
-    app, tokens = demo_app(tmp_path_factory.mktemp("web-home"))
+def serve(home: Path) -> Iterator[LiveServer]:
+    """uvicorn with the demo app on a free loopback port, until the generator is closed."""
+    app, tokens = demo_app(home)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -81,6 +80,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server per worker for the session; a module that changes what others expect to
+    find (approved content) overrides this fixture with its own `serve`."""
+    yield from serve(tmp_path_factory.mktemp("web-home"))
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,24 @@ manager and HR then see the objection; the pages an employee opens show no inter
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.web.conftest import PHONE, SCREENSHOTS, LiveServer, shot, sign_in, signed_in
+from tests.web.conftest import PHONE, SCREENSHOTS, LiveServer, serve, shot, sign_in, signed_in
 from tests.web.test_readable_pages import MODEL_INTERNALS
 
 pytestmark = pytest.mark.browser
 OBJECTION = "反馈里说我三季度没有跟进老客户,但 9 月的回访记录都在系统里。"
 NEVER_FOR_EMPLOYEES = (*MODEL_INTERNALS, "demo-manager", "demo-employee", "revenue", "E012",
                        "E011", "practice_id", "实践 ID", '{"', "draft.")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of its own: the feedback approved here must not reach other modules' pages."""
+    yield from serve(tmp_path_factory.mktemp("answer-home"))
 
 
 def _approved(server: LiveServer, kind: str = "feedback") -> str:
