@@ -14,9 +14,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from coach.core.models import (
+    ApprovalRecord,
     BatchJob,
     BatchStatus,
     CheckIn,
+    Decision,
+    Draft,
+    DraftStatus,
     Goal,
     KeyResult,
     Metric,
@@ -125,11 +129,42 @@ def _checkin_note(engine: Engine) -> dict[str, object]:
 
 
 LINKED = frozenset({"manager", "other_manager", "employee"})  # users who are an employee
+APPROVED_DRAFT = "D-MATRIX-APPROVED"
+
+
+def _approved_draft(engine: Engine) -> None:
+    """Feedback about A1 approved by M1's user, so A1 may answer it."""
+    with Session(engine) as session:
+        if session.get(Draft, APPROVED_DRAFT) is None:
+            reviewer = session.exec(select(User).where(User.employee_id == "M1")).one()
+            content = {"summary": "已批准"}
+            session.add(Draft(id=APPROVED_DRAFT, kind="feedback", employee_id="A1",
+                              output=content, status=DraftStatus.approved))  # fmt: skip
+            session.flush()
+            session.add(ApprovalRecord(draft_id=APPROVED_DRAFT, reviewer_id=reviewer.id or 0,
+                                       reviewer_name=reviewer.name, decision=Decision.approve,
+                                       final_content=content))  # fmt: skip
+            session.commit()
+
+
+def _answer(engine: Engine) -> dict[str, object]:
+    _approved_draft(engine)
+    return {"json": {"kind": "comment", "text": "我补充一点背景"}}
+
+
+def _answers(engine: Engine) -> dict[str, object]:
+    _approved_draft(engine)
+    return {}
+
+
 CASES += [
     Case("GET", "/v1/drafts", frozenset({"hr", "manager", "other_manager"})),
     Case("GET", "/v1/me/feedback", LINKED),
     Case("GET", "/v1/me/development", LINKED),
     Case("GET", "/v1/me/targets", LINKED),
+    # Only the person the approved content is about may answer it or read their answers.
+    Case("POST", f"/v1/me/drafts/{APPROVED_DRAFT}/responses", frozenset({"employee"}), body=_answer),
+    Case("GET", f"/v1/me/drafts/{APPROVED_DRAFT}/responses", frozenset({"employee"}), body=_answers),
     Case("GET", "/v1/audit/events", frozenset({"admin", "hr"})),
     Case("GET", "/v1/audit/events/export", frozenset({"admin", "hr"})),
     Case("GET", "/v1/audit/approvals", frozenset({"hr"})),

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coach.drafts import gate
+from coach.drafts import gate, responses
 from coach.drafts.gate import ApprovedContent, ApprovedContentsPublic, MyTargets
+from coach.drafts.responses import DraftResponseCreate, DraftResponsePublic, DraftResponsesPublic
 
 from ..deps import CurrentUser, Page, PageDep, SessionDep
 from ..errors import error_responses
@@ -33,3 +34,26 @@ def my_development(session: SessionDep, user: CurrentUser, page: PageDep) -> App
 def my_targets(session: SessionDep, user: CurrentUser) -> MyTargets:
     """My approved target drafts and official target ranges."""
     return gate.my_targets(session, user)
+
+
+@router.post(
+    "/drafts/{draft_id}/responses", response_model=DraftResponsePublic, status_code=201,
+    responses=error_responses(400, 401, 403, 404, 422),
+)  # fmt: skip
+def answer_draft(
+    draft_id: str, body: DraftResponseCreate, session: SessionDep, user: CurrentUser
+) -> DraftResponsePublic:
+    """Comment on, or object to, approved content about me; my manager and HR see it."""
+    return responses.respond(session, user, draft_id=draft_id, answer=body)
+
+
+@router.get(
+    "/drafts/{draft_id}/responses", response_model=DraftResponsesPublic,
+    responses=error_responses(401, 403, 404, 422),
+)  # fmt: skip
+def my_answers(
+    draft_id: str, session: SessionDep, user: CurrentUser, page: PageDep
+) -> DraftResponsesPublic:
+    """My comments on and objections to approved content about me, oldest first."""
+    answers = responses.my_responses(session, user, draft_id)
+    return DraftResponsesPublic(data=page.of(answers), count=len(answers))

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from coach.org.users import SESSION_LIFETIME
 
-from . import employee, hr, manager, pages
+from . import employee, hr, manager, pages, practice
 from .core import STATIC_DIR, error_page
 
 SESSION_COOKIE = "coach_session"
@@ -33,7 +33,7 @@ def install_web(app: FastAPI, *, secret_key: str) -> None:
         https_only=False,
     )  # fmt: skip  (Starlette always sets HttpOnly on this cookie)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (pages, manager, employee, hr):
+    for module in (pages, manager, employee, hr, practice):
         app.include_router(module.router)
 
     @app.exception_handler(StarletteHTTPException)

@@ -32,6 +32,7 @@ from coach.oversight.warnings import EarlyWarnings, early_warnings
 from coach.quality import check_comment
 
 from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
+from . import audit_view
 from .charts import BarChart, BarInput, bar_chart
 from .core import (
     PostUser,
@@ -274,20 +275,31 @@ def events(
     action: Annotated[str, Query(max_length=50)] = "",
     object_type: Annotated[str, Query(max_length=50)] = "",
     object_id: Annotated[str, Query(max_length=200)] = "",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
-    """Audit events, filtered, a page at a time."""
+    """Audit events in words, filtered by person, action and days, a page at a time."""
     require_role(user, Role.hr, Role.admin)
-    filters = EventFilter(
-        actor=actor or None, action=action or None, object_type=object_type or None,
-        object_id=object_id or None,
-    )  # fmt: skip
-    page = audit.list_events(session, filters=filters, offset=offset, limit=PAGE)
-    query = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id}
+    lang = lang_of(request)
+    query = {"actor": actor, "action": action, "object_type": object_type,
+             "object_id": object_id, "since": since, "until": until}  # fmt: skip
+    days, errors = audit_view.day_range(since, until)
+    rows, count = [], 0
+    if not errors:
+        filters = EventFilter(
+            actor=actor or None, action=action or None, object_type=object_type or None,
+            object_id=object_id or None, since=days[0], until=days[1],
+        )  # fmt: skip
+        page = audit.list_events(session, filters=filters, offset=offset, limit=PAGE)
+        rows, count = audit_view.event_rows(session, page.data, lang), page.count
     return render(
         request, "hr/events.html",
-        {"page": page, "query": query, "offset": offset, "size": PAGE},
-        user=user,
+        {"rows": rows, "count": count, "query": query, "offset": offset, "size": PAGE,
+         "errors": errors, "actions": audit_view.action_choices(lang),
+         "actors": audit_view.actor_choices(session, audit.event_actors(session), lang),
+         "object_types": audit_view.object_choices(lang)},
+        user=user, status_code=422 if errors else 200,
     )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from coach.core.errors import InvalidInput
 from coach.core.models import DraftStatus, Role
 from coach.drafts.decisions import decide
 from coach.drafts.gate import DraftReceipt, sees_pending
+from coach.drafts.responses import responses_to
 from coach.drafts.store import get_draft, list_drafts, to_public
 from coach.org.access import get_employee, manages
 from coach.org.users import employee_names, people_behind
@@ -178,6 +179,7 @@ def draft_page(draft_id: str, request: Request, session: WebSession, user: WebUs
          "edit_json": pretty_json(editable),
          "reviewers": people_behind(session, (d.reviewer for d in public.decisions)),
          "can_decide": public.status == DraftStatus.pending and manages(session, user, draft.employee_id),
+         "answers": responses_to(session, [draft.id])[draft.id],
          "error": None},
         user=user,
     )  # fmt: skip

@@ -503,6 +503,12 @@ def list_events(
     return AuditEventsPublic(data=[AuditEventPublic.model_validate(r) for r in rows], count=count)
 
 
+def event_actors(session: Session) -> list[str]:
+    """Everyone who has an event in the log, by their actor label, for choosing one."""
+    rows = session.exec(select(AuditEvent.actor).distinct().order_by(col(AuditEvent.actor)))
+    return list(rows.all())
+
+
 def export_events(
     engine: Engine, *, actor: str, filters: EventFilter, batch: int = 500
 ) -> Iterator[str]:

@@ -389,6 +389,29 @@ class ApprovalRecord(SQLModel, table=True):
     edit_ratio: float = 0.0
 
 
+class ResponseKind(StrEnum):
+    comment = "comment"
+    objection = "objection"
+
+
+class DraftResponse(SQLModel, table=True):
+    """An employee's comment on, or objection to, approved AI content about them.
+
+    PIPL Art. 24 gives a person the right to an explanation of, and to refuse, decisions made
+    with automated means: the response reaches the approving manager and HR.
+    """
+
+    __tablename__ = "draft_responses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: str = Field(foreign_key="drafts.id", index=True, max_length=64)
+    employee_id: str = Field(index=True, max_length=64)
+    author_id: int = Field(foreign_key="users.id")
+    kind: ResponseKind = Field(sa_type=_enum(ResponseKind, 20))
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # --- review-cycle batches ---------------------------------------------------------------
 
 

@@ -36,7 +36,7 @@ from coach.core.models import (
 from coach.drafts.content import DraftContent, employee_view
 from coach.drafts.registry import draft_kind
 from coach.org.access import can_view, manages
-from coach.org.users import Principal
+from coach.org.users import Principal, people_behind
 
 FEEDBACK = "feedback"
 DEVELOPMENT = "development"
@@ -44,6 +44,7 @@ TARGET = "target"
 
 
 OPEN = (DraftStatus.generating, DraftStatus.pending)
+APPROVING = (Decision.approve, Decision.edit)
 Shown = TypeVar("Shown", bound=BaseModel)
 
 _RECEIPT_MESSAGES = {
@@ -119,6 +120,46 @@ def check_open_requests(
         )
 
 
+class AiLabel(BaseModel):
+    """The machine-readable label of approved AI content: that AI drafted it, who approved it.
+
+    China's labelling rules for AI-generated content (in force since 2025-09-01) ask for a
+    visible and a machine-readable label wherever such content reaches people; pages show
+    this one as text, the API and the data export carry it as it is.
+    """
+
+    ai_generated: bool = True
+    approved_by: str = Field(description="The approver's name (the person, not the account).")
+    approved_at: datetime
+    edited: bool = Field(description="Whether the approver changed the AI version.")
+    provider: str = Field(description="Which engine drafted it, e.g. offline or openai.")
+    model: str
+
+
+def ai_label(session: Session, draft: Draft, record: ApprovalRecord) -> AiLabel:
+    """The label of a draft approved by `record`: the one place it is composed."""
+    account = record.reviewer_name
+    return AiLabel(
+        approved_by=people_behind(session, [account]).get(account, account),
+        approved_at=record.created_at,
+        edited=record.decision == Decision.edit,
+        provider=draft.provider,
+        model=draft.model,
+    )
+
+
+def approval_record(session: Session, draft: Draft) -> ApprovalRecord | None:
+    """The record that approved a draft (as is or edited), if any."""
+    return session.exec(
+        select(ApprovalRecord)
+        .where(
+            ApprovalRecord.draft_id == draft.id,
+            col(ApprovalRecord.decision).in_(APPROVING),
+        )
+        .order_by(col(ApprovalRecord.id).desc())
+    ).first()
+
+
 class ApprovedContent(BaseModel):
     """Content a named person approved, as it may be shown or made official."""
 
@@ -131,6 +172,7 @@ class ApprovedContent(BaseModel):
     edited: bool = Field(description="Whether the approver changed the AI version.")
     approved_by: str
     approved_at: datetime
+    ai_label: AiLabel
 
 
 class ApprovedContentsPublic(BaseModel):
@@ -144,14 +186,7 @@ def approved_content(session: Session, principal: Principal, draft: Draft) -> Ap
         raise Forbidden(f"draft {draft.id!r} is outside your scope")
     if draft.status != DraftStatus.approved:
         raise Forbidden(f"draft {draft.id!r} is {draft.status}: 未经审批的 AI 内容不可查看或生效")
-    record = session.exec(
-        select(ApprovalRecord)
-        .where(
-            ApprovalRecord.draft_id == draft.id,
-            col(ApprovalRecord.decision).in_([Decision.approve, Decision.edit]),
-        )
-        .order_by(col(ApprovalRecord.id).desc())
-    ).first()
+    record = approval_record(session, draft)
     if record is None or record.final_content is None:
         raise Forbidden(f"draft {draft.id!r} has no approval record: 没有审批记录")
     return ApprovedContent(
@@ -162,6 +197,7 @@ def approved_content(session: Session, principal: Principal, draft: Draft) -> Ap
         edited=record.decision == Decision.edit,
         approved_by=record.reviewer_name,
         approved_at=record.created_at,
+        ai_label=ai_label(session, draft, record),
     )
 
 
@@ -208,6 +244,7 @@ class OfficialTargetPublic(BaseModel):
     draft_id: str
     approved_by: str
     approved_at: datetime
+    ai_label: AiLabel
 
 
 class MyTargets(BaseModel):
@@ -233,7 +270,7 @@ def my_targets(session: Session, principal: Principal) -> MyTargets:
             OfficialTargetPublic(
                 metric=row.metric, period=row.period, commit=row.commit, target=row.target,
                 stretch=row.stretch, draft_id=row.draft_id, approved_by=approval.approved_by,
-                approved_at=approval.approved_at,
+                approved_at=approval.approved_at, ai_label=approval.ai_label,
             )
         )  # fmt: skip
     return MyTargets(

@@ -26,6 +26,7 @@ from coach.core.models import (
     CheckIn,
     DialogueNote,
     Draft,
+    DraftResponse,
     Employee,
     EmployeeAttributes,
     Goal,
@@ -40,6 +41,7 @@ from coach.core.models import (
     User,
     utcnow,
 )
+from coach.drafts.gate import APPROVING, AiLabel, ai_label
 from coach.org.users import hash_token
 from coach.oversight.dialogue import NEAR_COPIES, near_copies
 
@@ -67,6 +69,7 @@ class PersonalData(BaseModel):
     key_events: list[dict[str, Any]]
     drafts: list[dict[str, Any]]
     approval_records: list[dict[str, Any]]
+    draft_responses: list[dict[str, Any]]
     official_targets: list[dict[str, Any]]
     audit_events: list[dict[str, Any]]
     attributes: dict[str, Any] | None = None
@@ -127,6 +130,14 @@ class _Held:
         self.potential = list(
             session.exec(select(PotentialRating).where(PotentialRating.employee_id == eid)).all()
         )
+        self.responses = list(
+            session.exec(
+                select(DraftResponse)
+                .where(DraftResponse.employee_id == eid)
+                .order_by(col(DraftResponse.id))
+            ).all()
+        )
+        self.labels = _labels(session, self.drafts, self.approvals)
         self.targets = list(
             session.exec(select(OfficialTarget).where(OfficialTarget.employee_id == eid)).all()
         )
@@ -157,13 +168,27 @@ class _Held:
             dialogue_notes=_dump(self.notes),
             review_scores=_dump(self.reviews),
             key_events=_dump(self.key_events),
-            drafts=_dump(self.drafts),
+            drafts=[
+                draft | {"ai_label": label.model_dump(mode="json") if label else None}
+                for draft, label in zip(
+                    _dump(self.drafts), (self.labels.get(d.id) for d in self.drafts), strict=True
+                )
+            ],
             approval_records=_dump(self.approvals),
+            draft_responses=_dump(self.responses),
             official_targets=_dump(self.targets),
             audit_events=_dump(self.events),
             attributes=_dump([self.attributes])[0] if self.attributes else None,
             potential_ratings=_dump(self.potential),
         )
+
+
+def _labels(
+    session: Session, drafts: Sequence[Draft], approvals: Sequence[ApprovalRecord]
+) -> dict[str, AiLabel]:
+    """The AI label of each approved draft, as the employee's pages show it."""
+    approving = {r.draft_id: r for r in approvals if r.decision in APPROVING}
+    return {d.id: ai_label(session, d, approving[d.id]) for d in drafts if d.id in approving}
 
 
 def _load(session: Session, employee_id: str) -> Employee:
@@ -207,6 +232,7 @@ def _mentions(session: Session, name: str, pseudonym: str) -> int:
         (ProgressUpdate, ("note",)),
         # A digest that has not gone out yet keeps its text, which names the people in it.
         (ReminderDelivery, ("body",)),
+        (DraftResponse, ("text",)),
     ):
         clauses = [col(getattr(model, f)).like(pattern) for f in fields]
         for row in session.exec(select(model).where(or_(*clauses))).all():
@@ -298,10 +324,11 @@ def erase_person(session: Session, *, employee_id: str, actor: str) -> ErasureRe
         record.reason = ""
         record.diff = ""
     changed["approval_records"] = len(held.approvals)
+    changed["draft_responses"] = _blank(held.responses, ("text",))
     session.add_all(
         [held.employee, *held.users, *held.checkins, *held.notes, *held.key_events,
          *held.reviews, *held.goals, *held.key_results, *held.progress_updates, *held.drafts,
-         *held.approvals]
+         *held.approvals, *held.responses]
     )  # fmt: skip
     session.flush()
     changed["mentions"] = _mentions(session, name, pseudonym) if name else 0

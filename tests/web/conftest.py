@@ -85,12 +85,18 @@ def serving(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The demo app served on a free loopback port of this worker for the whole session."""
-    app, tokens = demo_app(tmp_path_factory.mktemp("web-home"))
+def serve(home: Path) -> Iterator[LiveServer]:
+    """The demo app built in `home` and served on a free loopback port, until closed."""
+    app, tokens = demo_app(home)
     with serving(app) as url:
         yield LiveServer(url=url, app=app, tokens=tokens)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server per worker for the session; a module that changes what others expect to
+    find (approved content) overrides this fixture with its own `serve`."""
+    yield from serve(tmp_path_factory.mktemp("web-home"))
 
 
 @pytest.fixture(scope="module")

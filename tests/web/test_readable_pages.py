@@ -154,7 +154,7 @@ def test_employee_page_shows_names_not_ids_accounts_or_internals(web_app: WebApp
     for raw in (*MODEL_INTERNALS, "实践 ID", "practice_id", "demo-manager", "demo-employee",
                 "revenue", "E012", "E011"):  # fmt: skip
         assert raw not in page, raw
-    assert "由 陈静 于" in text and "你的目标" in text and "销售回款" in text
+    assert "经 陈静 于" in text and "你的目标" in text and "销售回款" in text
     assert "万元" in text
 
 
@@ -163,11 +163,11 @@ def test_pages_write_dates_in_the_page_language(web_app: WebApp) -> None:
     _approve_everything_for_e012(signed_in(app, tokens.manager))
     employee = signed_in(app, tokens.employee)
     today = utcnow().date()
-    assert f"由 陈静 于 {today.year}年{today.month}月{today.day}日 审批" in _visible(
+    assert f"经 陈静 于 {today.year}年{today.month}月{today.day}日 审批" in _visible(
         employee.client.get("/me").text
     )
     english = _visible(employee.client.get("/me?lang=en").text)
-    assert f"Approved by 陈静 on {today.isoformat()}" in english
+    assert f"approved by 陈静 on {today.isoformat()}" in english
     assert re.search(r"\d{2}/\d{2}/\d{4}", english) is None
 
 

@@ -43,7 +43,7 @@ def test_manager_edits_a_target_as_numbers_and_the_employee_sees_them(
     row = employee.get_by_role("row", name=re.compile("销售回款"))
     for shown in ("95万元", "115万元", "150万元"):
         expect(row).to_contain_text(shown)
-    expect(employee.locator("#targets-title + table")).to_contain_text("由 陈静 于")
+    expect(employee.locator("#targets-title + table")).to_contain_text("经 陈静 于")
     shot(employee, "me-target-laptop")
     emp_context.close()
     mgr_context.close()
