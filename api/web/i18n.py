@@ -198,8 +198,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "f_next_actions": ("下一步行动", "Next actions"),
     "f_manager_feedback": ("给 TA 的反馈", "Your feedback"),
     "feedback_help": (
-        "至少写一个做得好的具体事例、一条改进建议和一项资源支持。输入时会提示空泛的说法。",
-        "Give one specific positive point, one improvement and one resource need; vague wording is flagged as you type.",
+        "至少写一个正面事例、一条改进建议和一项资源支持。输入时会提示空泛的说法,并显示三项是否齐全。",
+        "Give one positive point, one improvement and one resource need; vague wording is flagged as you type, with which of the three are there.",
     ),
     "save_checkin": ("保存面谈", "Save check-in"),
     "check_start": (
@@ -212,10 +212,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "check_ok": ("反馈具体,很好。", "Specific feedback, well done."),
     "check_has": ("包含", "Contains"),
-    "el_behavior": ("具体行为", "behaviour"),
-    "el_situation": ("情境", "situation"),
-    "el_impact": ("影响", "impact"),
-    "el_suggestion": ("建议", "suggestion"),
     # employee
     "me_title": ("你的绩效", "Your performance"),
     "me_intro": (

@@ -21,6 +21,7 @@ from coach.drafts.store import get_draft, list_drafts, to_public
 from coach.org.access import get_employee, manages
 from coach.org.users import employee_names, people_behind
 from coach.quality import check_comment
+from coach.quality.parts import dialogue_parts
 from coach.targets import TargetRequest
 from coach.targets.service import DRAFT_KIND as TARGET_KIND
 from coach.targets.service import suggest_and_draft
@@ -260,11 +261,23 @@ def live_check(
     request: Request,
     user: PostUser,
     manager_feedback: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    obstacles: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    support_needed: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    next_actions: Annotated[str, Form(max_length=MAX_TEXT)] = "",
 ) -> Response:
-    """The findings of the vague-comment check, as a fragment under the feedback field."""
+    """The findings of the vague-comment check and the three parts the form asks for, as a
+    fragment under the feedback field."""
     check = check_comment(manager_feedback) if manager_feedback.strip() else None
     pieces = marked(manager_feedback, check) if check else []
-    return render(request, "partials/findings.html", {"check": check, "pieces": pieces}, user=user)
+    # The same three parts HR's dialogue audit counts, so the hint and the form agree.
+    parts = dialogue_parts(
+        feedback=manager_feedback, next_actions=next_actions, support_needed=support_needed,
+        employee_comment="", obstacles=obstacles,
+    )  # fmt: skip
+    return render(
+        request, "partials/findings.html", {"check": check, "pieces": pieces, "parts": parts},
+        user=user,
+    )  # fmt: skip
 
 
 @router.post("/team/{employee_id}/checkin")
