@@ -70,6 +70,8 @@ def decide(
     if approve:
         final = draft.output if content is None else _validated_content(kind, content)
         decision = Decision.approve if final == draft.output else Decision.edit
+        if decision == Decision.edit and kind.on_edited is not None:
+            final = _validated_content(kind, kind.on_edited(draft, final))
     else:
         if not reason.strip():
             raise InvalidInput("reason", "a rejection needs a reason")
