@@ -186,6 +186,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "有 {n} 处需要修改,已在对应位置标出;你填写的内容都保留着。",
         "{n} fields need a change, marked beside each; everything you typed is kept.",
     ),
+    "shown_approved": (
+        "下面是经理批准的版本(与 AI 原稿相同)。",
+        "Shown: the approved version (as the AI drafted it).",
+    ),
+    "shown_approved_edited": (
+        "下面是经理修改后批准的版本,不是 AI 原稿。",
+        "Shown: the version the manager edited and approved, not the AI draft.",
+    ),
+    "see_changes": ("查看与 AI 原稿的差异", "See what changed from the AI draft"),
+    "changes_title": ("与 AI 原稿相比改了 {n} 处", "{n} changes from the AI draft"),
+    "change_added": ("新增", "added"),
+    "change_removed": ("删除", "removed"),
+    "change_changed": ("修改", "changed"),
     "err_missing": ("必填", "Required"),
     "err_short_text": ("太短:至少 {n} 个字", "Too short: at least {n} characters"),
     "err_long_text": ("太长:最多 {n} 个字", "Too long: at most {n} characters"),
@@ -365,6 +378,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "rationale": ("依据", "Rationale"), "period": ("周期", "Period"), "metric": ("指标", "Metric"),
     "unit": ("单位", "Unit"), "employee_id": ("员工", "Employee"),
     "manager_prep": ("面谈准备(仅经理可见)", "Preparation (manager only)"),
+    "evidence_ids": ("引用的记录", "Cited records"),
+    "summary_evidence_ids": ("引用的记录", "Cited records"),
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from coach.checkins import CheckInCreate, create_checkin
 from coach.core.errors import InvalidInput
 from coach.core.models import DraftStatus, Role
 from coach.drafts.decisions import ContentInvalid, ContentProblem, decide
-from coach.drafts.edits import content_from_fields
+from coach.drafts.edits import content_from_fields, item_changes
 from coach.drafts.gate import DraftReceipt, sees_pending
 from coach.drafts.registry import draft_kind
 from coach.drafts.store import get_draft, list_drafts, to_public
@@ -188,11 +188,14 @@ def _draft_page(
     person = get_employee(session, user, draft.employee_id)
     evidence = evidence_index(public.inputs)
     lang = lang_of(request)
+    # Once approved, the page shows what was approved; the AI version lives on in the diff.
+    shown = public.approved if public.approved is not None else public.output
+    changes = item_changes(public.output, public.approved) if public.approved is not None else []
     target = None
     if public.kind == TARGET_KIND:
         target = target_view(
-            public.output, person=person.name, lang=lang,
-            metric_name=metric_name(session, str(public.output.get("metric") or "")),
+            shown, person=person.name, lang=lang,
+            metric_name=metric_name(session, str(shown.get("metric") or "")),
         )  # fmt: skip
     schema = draft_kind(public.kind).schema
     form = None
@@ -201,7 +204,8 @@ def _draft_page(
         form = edit_form(schema, public.output if edited is None else edited, evidence, errors)
     return render(
         request, "manager/draft.html",
-        {"draft": public, "person": person, "sections": sections(public.output, evidence),
+        {"draft": public, "person": person, "sections": sections(shown, evidence),
+         "changes": changes, "shown": shown,
          "target": target, "history": public.inputs.get("own_history") or [],
          "flags": public.output.get("quality_flags") or [],
          "form": form, "editing": edited is not None, "note": note, "problems": len(problems or []),

@@ -271,3 +271,50 @@ def test_items_are_added_and_removed_in_the_form(web_app: WebApp) -> None:
         new,
     ]
     assert final["strengths"][-1]["evidence_ids"] == [record]
+
+
+def _outside_history(html: str) -> str:
+    """The page without its decision history, where the AI version is quoted in the diff."""
+    return html.split('id="changes-title"')[0]
+
+
+def test_after_an_edit_every_view_shows_the_approved_version(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    draft_id = _feedback_draft(web)
+    ai = _stored(app, draft_id).output
+    old_text = ai["strengths"][0]["text"]
+    new_text = "十一月你把客户投诉的处理时间从三天缩短到一天,团队都看到了。"
+    pairs = edit_fields(web.client.get(f"/drafts/{draft_id}").text, draft_id)
+    pairs = [(k, new_text if k == "strengths.0.text" else v) for k, v in pairs]
+    assert _post(web, draft_id, pairs).status == 200
+
+    page = web.client.get(f"/drafts/{draft_id}").text
+    assert new_text in _outside_history(page) and old_text not in _outside_history(page)
+    assert 'id="approved-version"' in page and "与 AI 原稿相比改了 1 处" in page
+    change = page.split('id="change-strengths-1-changed"')[1].split("</li>")[0]
+    assert "<del>" in change and "<ins>" in change and "缩短到一天" in change
+
+    api = {"Authorization": f"Bearer {tokens.manager}"}
+    body = web.client.get(f"/v1/drafts/{draft_id}", headers=api).json()
+    assert body["output"] == ai and body["approved"]["strengths"][0]["text"] == new_text
+    mine = web.client.get("/v1/me/feedback", headers={"Authorization": f"Bearer {tokens.employee}"})
+    assert mine.json()["data"][0]["content"]["strengths"][0]["text"] == new_text
+    me = signed_in(app, tokens.employee).client.get("/me").text
+    assert new_text in me and old_text not in me
+
+
+def test_an_edited_target_page_shows_the_approved_levels(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    draft_id = _suggest_revenue(web)
+    ai = _stored(app, draft_id).output
+    levels = {"commit": ai["commit"] - 7, "target": ai["target"] + 3, "stretch": ai["stretch"] + 9}
+    form = {k: f"{v:g}" for k, v in levels.items()}
+    web.client.post(f"/drafts/{draft_id}/approve", data={**form, "csrf_token": web.csrf})
+    page = web.client.get(f"/drafts/{draft_id}").text
+    shown = _outside_history(page)
+    for key, value in levels.items():
+        assert re.search(rf'id="level-{key}">.*?<strong>{value:g}万元</strong>', shown, re.S), key
+        assert f"<strong>{ai[key]:g}万元</strong>" not in shown
+    assert 'id="change-summary-1-changed"' in page
