@@ -391,6 +391,9 @@ VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("kind", "development"): ("个人发展", "development"), ("kind", "goal_setting"): ("目标设定", "goal setting"),
     ("level", "enough"): ("充分", "enough"), ("level", "thin"): ("较少", "thin"),
     ("level", "not_enough"): ("不足", "not enough"),
+    ("record", "profile"): ("档案", "profile"), ("record", "key_result"): ("关键结果", "key result"),
+    ("record", "checkin"): ("面谈", "check-in"), ("record", "review"): ("评估", "review"),
+    ("record", "event"): ("关键事件", "event"), ("record", "practice"): ("实践", "practice"),
 }  # fmt: skip
 
 

@@ -162,6 +162,8 @@ def test_every_item_of_a_feedback_draft_is_a_field_with_its_citations(web_app: W
             for cited in item["evidence_ids"]:
                 assert (f"{key}.{n}.evidence_ids", cited) in edit_fields(page, draft_id)
     assert names["summary"] == ai["summary"]
+    # The cited records say what they are in words: 关键结果, not key_result.
+    assert '<span class="badge">关键结果</span>' in page and ">key_result<" not in page
 
 
 def test_the_form_posted_unchanged_approves_the_draft_as_is(web_app: WebApp) -> None:
