@@ -177,6 +177,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Edit, add or remove items; beside each are the records it cites, which you can change. Each field is checked on approval and problems are shown beside it.",
     ),
     "add_item": ("增加一条", "Add one"),
+    "practice_chosen": ("选用的实践", "Practice chosen"),
     "remove_item": ("删除这条", "Remove this one"),
     "item_n": ("第 {n} 条", "Item {n}"),
     "cited_records": ("引用的记录", "Cited records"),
@@ -386,6 +387,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("owner", "employee"): ("员工", "employee"), ("owner", "manager"): ("经理", "manager"),
     ("kind", "off_track_kr"): ("落后的关键结果", "key result off track"),
+    ("kind", "kr_checkpoint"): ("关键结果检查点", "key result checkpoint"),
     ("kind", "obstacle"): ("障碍", "obstacle"), ("kind", "support_request"): ("支持请求", "support request"),
     ("kind", "open_action"): ("未完成的行动", "open action"), ("kind", "achievement"): ("值得认可的成绩", "achievement"),
     ("kind", "development"): ("个人发展", "development"), ("kind", "goal_setting"): ("目标设定", "goal setting"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -376,6 +376,7 @@ class FormField:
     values: list[str] = field(default_factory=list)
     options: list[str] = field(default_factory=list)
     error: str = ""
+    option_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -447,12 +448,7 @@ def _form_item(
             continue
         if inner is not None:
             nested = _form_item(inner, value.get(name) or {}, here, evidence, errors)
-            item.fields.extend(
-                FormField(
-                    f.name, f"{name}.{f.key}", f.widget, f.value, f.values, f.options, f.error
-                )
-                for f in nested.fields
-            )
+            item.fields.extend(replace(f, key=f"{name}.{f.key}") for f in nested.fields)
             continue
         if name in _EVIDENCE_KEYS:
             ids = [str(i) for i in value.get(name) or []]
@@ -471,9 +467,12 @@ def _form_item(
         else:
             widget.value = "" if current is None else str(current)
         if name == "practice_id":
-            known = [e.id for e in evidence.values() if e.kind == "practice"]
+            # The practices retrieved for this plan, by title: the id is for the machine.
+            known = {
+                e.id: e.text.split(" · ")[0] for e in evidence.values() if e.kind == "practice"
+            }
             if known:
-                widget.widget, widget.options = "select", known
+                widget.widget, widget.options, widget.option_names = "select", [*known], known
         item.fields.append(widget)
     return item
 
