@@ -249,11 +249,15 @@ _NOT_CONTENT = frozenset({"csrf_token", "note", "op"})
 async def posted_fields(request: Request) -> dict[str, list[str]]:
     """The edit form's content fields, each with every value posted under its name."""
     form = await request.form()
-    return {
+    fields = {
         name: [v for v in form.getlist(name) if isinstance(v, str)]
         for name in form
         if name not in _NOT_CONTENT
     }
+    for name, values in fields.items():
+        if any(len(v) > MAX_TEXT for v in values):
+            raise InvalidInput(name, f"at most {MAX_TEXT} characters: 每项最多 {MAX_TEXT} 字")
+    return fields
 
 
 def _changed_items(content: dict[str, Any], op: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 from sqlmodel import Session
 
 from coach.core.models import Metric
-from coach.drafts.content import _model_in
+from coach.drafts.content import model_in
 from coach.drafts.decisions import ContentProblem
 from coach.drafts.edits import KEPT_FIELDS
 from coach.oversight.calibration import Calibration
@@ -443,7 +443,7 @@ def _form_item(
     item = FormItem(path=path, fields=[], error=errors.get(path, "") if path else "")
     for name, info in schema.model_fields.items():
         here = prefix + name
-        inner = _model_in(info.annotation)
+        inner = model_in(info.annotation)
         if name in KEPT_FIELDS or (inner is not None and _is_list(info.annotation)):
             continue
         if inner is not None:
@@ -487,7 +487,7 @@ def edit_form(
     errors = errors or {}
     sections = []
     for name, info in schema.model_fields.items():
-        inner = _model_in(info.annotation)
+        inner = model_in(info.annotation)
         if inner is None or not _is_list(info.annotation):
             continue
         values = [v for v in content.get(name) or [] if isinstance(v, dict)]

@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field
 
-from coach.drafts.content import _model_in
+from coach.drafts.content import model_in
 
 
 class EditMeasure(BaseModel):
@@ -82,7 +82,7 @@ def _is_list(annotation: Any) -> bool:
     )
 
 
-def item_indices(fields: Mapping[str, Sequence[str]], path: str) -> list[int]:
+def _item_indices(fields: Mapping[str, Sequence[str]], path: str) -> list[int]:
     """The item numbers posted under a list's path (`strengths.0.text` → 0), in order."""
     found = set()
     prefix = path + "."
@@ -107,9 +107,11 @@ def _model_from(
         if name in KEPT_FIELDS:
             continue
         path = prefix + name
-        inner = _model_in(info.annotation)
+        inner = model_in(info.annotation)
         if inner is not None and _is_list(info.annotation):
-            items = [_model_from(inner, fields, f"{path}.{i}.") for i in item_indices(fields, path)]
+            items = [
+                _model_from(inner, fields, f"{path}.{i}.") for i in _item_indices(fields, path)
+            ]
             if "rank" in inner.model_fields:
                 # A rank is the item's place in the form: adding or removing items re-ranks.
                 items = [{**item, "rank": n} for n, item in enumerate(items, start=1)]

@@ -320,3 +320,14 @@ def test_an_edited_target_page_shows_the_approved_levels(web_app: WebApp) -> Non
         assert re.search(rf'id="level-{key}">.*?<strong>{value:g}万元</strong>', shown, re.S), key
         assert f"<strong>{ai[key]:g}万元</strong>" not in shown
     assert 'id="change-summary-1-changed"' in page
+
+
+def test_an_overlong_field_is_refused_and_nothing_is_decided(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    draft_id = _feedback_draft(web)
+    pairs = edit_fields(web.client.get(f"/drafts/{draft_id}").text, draft_id)
+    pairs = [(k, "长" * 5001 if k == "summary" else v) for k, v in pairs]
+    refused = _post(web, draft_id, pairs)
+    assert refused.status == 422 and "summary" in refused.html
+    assert _stored(app, draft_id).status == DraftStatus.pending
