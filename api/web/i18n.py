@@ -173,7 +173,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "note": ("备注(可选)", "Note (optional)"),
     "edit_and_approve": ("修改后批准", "Edit and approve"),
     "edit_help": (
-        "逐条修改、增加或删除;每条右侧是它引用的记录,可以取消或添加引用。批准时逐项校验,有问题会标在对应位置。",
+        "逐条修改、增加或删除;每条旁边是它引用的记录,可以取消或添加引用。批准时逐项校验,有问题会标在对应位置。",
         "Edit, add or remove items; beside each are the records it cites, which you can change. Each field is checked on approval and problems are shown beside it.",
     ),
     "add_item": ("增加一条", "Add one"),
