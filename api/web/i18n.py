@@ -164,8 +164,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "i_sd": ("预测标准差(模型尺度)", "Predictive SD (model scale)"),
     "edit_numbers": ("修改三档目标后批准", "Change the levels and approve"),
     "edit_numbers_help": (
-        "填写数字即可;说明文字仍是引擎按原数字写的,请在备注里说明修改原因。",
-        "Enter numbers only; the explanation still quotes the engine's numbers, so say why in the note.",
+        "填写数字即可;说明文字会按你批准的数字重新生成,请在备注里说明修改原因。",
+        "Enter numbers only; the explanation is reworded with the numbers you approve; say why in the note.",
     ),
     "decide": ("审批", "Decide"),
     "jump_decide": ("去审批 ↓", "Go to the decision ↓"),
@@ -173,10 +173,41 @@ STRINGS: dict[str, tuple[str, str]] = {
     "note": ("备注(可选)", "Note (optional)"),
     "edit_and_approve": ("修改后批准", "Edit and approve"),
     "edit_help": (
-        "直接修改下面的 JSON,保留字段名;保存时会按该类型的格式校验。",
-        "Edit the JSON below, keeping the field names; it is validated against the kind's schema.",
+        "逐条修改、增加或删除;每条旁边是它引用的记录,可以取消或添加引用。批准时逐项校验,有问题会标在对应位置。",
+        "Edit, add or remove items; beside each are the records it cites, which you can change. Each field is checked on approval and problems are shown beside it.",
     ),
-    "content_json": ("草稿内容(JSON)", "Draft content (JSON)"),
+    "add_item": ("增加一条", "Add one"),
+    "practice_chosen": ("选用的实践", "Practice chosen"),
+    "remove_item": ("删除这条", "Remove this one"),
+    "item_n": ("第 {n} 条", "Item {n}"),
+    "cited_records": ("引用的记录", "Cited records"),
+    "cite_more": ("引用其他记录", "Cite other records"),
+    "no_citation_yet": ("还没有引用记录。", "No record cited yet."),
+    "form_has_errors": (
+        "有 {n} 处需要修改,已在对应位置标出;你填写的内容都保留着。",
+        "{n} fields need a change, marked beside each; everything you typed is kept.",
+    ),
+    "shown_approved": (
+        "下面是经理批准的版本(与 AI 原稿相同)。",
+        "Shown: the approved version (as the AI drafted it).",
+    ),
+    "shown_approved_edited": (
+        "下面是经理修改后批准的版本,不是 AI 原稿。",
+        "Shown: the version the manager edited and approved, not the AI draft.",
+    ),
+    "see_changes": ("查看与 AI 原稿的差异", "See what changed from the AI draft"),
+    "changes_title": ("与 AI 原稿相比改了 {n} 处", "{n} changes from the AI draft"),
+    "change_added": ("新增", "added"),
+    "change_removed": ("删除", "removed"),
+    "change_changed": ("修改", "changed"),
+    "err_missing": ("必填", "Required"),
+    "err_short_text": ("太短:至少 {n} 个字", "Too short: at least {n} characters"),
+    "err_long_text": ("太长:最多 {n} 个字", "Too long: at most {n} characters"),
+    "err_few_items": ("至少需要 {n} 条", "At least {n} needed"),
+    "err_many_items": ("最多 {n} 条", "At most {n}"),
+    "err_no_citation": ("请至少引用一条记录", "Cite at least one record"),
+    "err_choice": ("请从列表中选择", "Choose one of the options"),
+    "err_date": ("请填写日期", "Enter a date"),
     "reject": ("驳回", "Reject"),
     "reject_reason": ("驳回原因(必填)", "Reason for rejecting (required)"),
     "decisions": ("审批记录", "Decisions"),
@@ -198,8 +229,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "f_next_actions": ("下一步行动", "Next actions"),
     "f_manager_feedback": ("给 TA 的反馈", "Your feedback"),
     "feedback_help": (
-        "至少写一个做得好的具体事例、一条改进建议和一项资源支持。输入时会提示空泛的说法。",
-        "Give one specific positive point, one improvement and one resource need; vague wording is flagged as you type.",
+        "至少写一个正面事例、一条改进建议和一项资源支持。输入时会提示空泛的说法,并显示三项是否齐全。",
+        "Give one positive point, one improvement and one resource need; vague wording is flagged as you type, with which of the three are there.",
     ),
     "save_checkin": ("保存面谈", "Save check-in"),
     "check_start": (
@@ -212,10 +243,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "check_ok": ("反馈具体,很好。", "Specific feedback, well done."),
     "check_has": ("包含", "Contains"),
-    "el_behavior": ("具体行为", "behaviour"),
-    "el_situation": ("情境", "situation"),
-    "el_impact": ("影响", "impact"),
-    "el_suggestion": ("建议", "suggestion"),
     # employee
     "me_title": ("你的绩效", "Your performance"),
     "me_intro": (
@@ -457,17 +484,23 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "rationale": ("依据", "Rationale"), "period": ("周期", "Period"), "metric": ("指标", "Metric"),
     "unit": ("单位", "Unit"), "employee_id": ("员工", "Employee"),
     "manager_prep": ("面谈准备(仅经理可见)", "Preparation (manager only)"),
+    "evidence_ids": ("引用的记录", "Cited records"),
+    "summary_evidence_ids": ("引用的记录", "Cited records"),
 }  # fmt: skip
 
 
 VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("owner", "employee"): ("员工", "employee"), ("owner", "manager"): ("经理", "manager"),
     ("kind", "off_track_kr"): ("落后的关键结果", "key result off track"),
+    ("kind", "kr_checkpoint"): ("关键结果检查点", "key result checkpoint"),
     ("kind", "obstacle"): ("障碍", "obstacle"), ("kind", "support_request"): ("支持请求", "support request"),
     ("kind", "open_action"): ("未完成的行动", "open action"), ("kind", "achievement"): ("值得认可的成绩", "achievement"),
     ("kind", "development"): ("个人发展", "development"), ("kind", "goal_setting"): ("目标设定", "goal setting"),
     ("level", "enough"): ("充分", "enough"), ("level", "thin"): ("较少", "thin"),
     ("level", "not_enough"): ("不足", "not enough"),
+    ("record", "profile"): ("档案", "profile"), ("record", "key_result"): ("关键结果", "key result"),
+    ("record", "checkin"): ("面谈", "check-in"), ("record", "review"): ("评估", "review"),
+    ("record", "event"): ("关键事件", "event"), ("record", "practice"): ("实践", "practice"),
 }  # fmt: skip
 
 

@@ -4,10 +4,9 @@ and the check-in form with the live vague-comment check."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from coach import team
@@ -15,13 +14,16 @@ from coach.chains import checkin_topics, service
 from coach.checkins import CheckInCreate, create_checkin
 from coach.core.errors import InvalidInput
 from coach.core.models import DraftStatus, Role
-from coach.drafts.decisions import decide
+from coach.drafts.decisions import ContentInvalid, ContentProblem, decide
+from coach.drafts.edits import content_from_fields, item_changes
 from coach.drafts.gate import DraftReceipt, sees_pending
+from coach.drafts.registry import draft_kind
 from coach.drafts.responses import responses_to
 from coach.drafts.store import get_draft, list_drafts, to_public
 from coach.org.access import get_employee, manages
-from coach.org.users import employee_names, people_behind
+from coach.org.users import Principal, employee_names, people_behind
 from coach.quality import check_comment
+from coach.quality.parts import dialogue_parts
 from coach.targets import TargetRequest
 from coach.targets.service import DRAFT_KIND as TARGET_KIND
 from coach.targets.service import suggest_and_draft
@@ -38,7 +40,15 @@ from .core import (
     render,
     require_role,
 )
-from .present import evidence_index, marked, metric_name, pretty_json, sections, target_view
+from .present import (
+    edit_form,
+    evidence_index,
+    form_errors,
+    marked,
+    metric_name,
+    sections,
+    target_view,
+)
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -160,28 +170,50 @@ def inbox(
 @router.get("/drafts/{draft_id}")
 def draft_page(draft_id: str, request: Request, session: WebSession, user: WebUser) -> Response:
     """A draft with the evidence each item cites, and the decision forms."""
+    return _draft_page(request, session, user, draft_id)
+
+
+def _draft_page(
+    request: Request,
+    session: WebSession,
+    user: Principal,
+    draft_id: str,
+    *,
+    edited: dict[str, Any] | None = None,
+    problems: list[ContentProblem] | None = None,
+    note: str = "",
+) -> Response:
+    """The draft page; `edited` is the edit form's content as posted (with its `problems`)."""
     draft = get_draft(session, user, draft_id)  # 403 for employees, whoever the subject
     public = to_public(session, draft)
     person = get_employee(session, user, draft.employee_id)
     evidence = evidence_index(public.inputs)
-    editable = {k: v for k, v in public.output.items() if k != "quality_flags"}
+    lang = lang_of(request)
+    # Once approved, the page shows what was approved; the AI version lives on in the diff.
+    shown = public.approved if public.approved is not None else public.output
+    changes = item_changes(public.output, public.approved) if public.approved is not None else []
     target = None
     if public.kind == TARGET_KIND:
         target = target_view(
-            public.output, person=person.name, lang=lang_of(request),
-            metric_name=metric_name(session, str(public.output.get("metric") or "")),
+            shown, person=person.name, lang=lang,
+            metric_name=metric_name(session, str(shown.get("metric") or "")),
         )  # fmt: skip
+    schema = draft_kind(public.kind).schema
+    form = None
+    if schema is not None and public.kind != TARGET_KIND:
+        errors = form_errors(problems or [], lang)
+        form = edit_form(schema, public.output if edited is None else edited, evidence, errors)
     return render(
         request, "manager/draft.html",
-        {"draft": public, "person": person, "sections": sections(public.output, evidence),
+        {"draft": public, "person": person, "sections": sections(shown, evidence),
+         "changes": changes, "shown": shown,
          "target": target, "history": public.inputs.get("own_history") or [],
          "flags": public.output.get("quality_flags") or [],
-         "edit_json": pretty_json(editable),
+         "form": form, "editing": edited is not None, "note": note, "problems": len(problems or []),
          "reviewers": people_behind(session, (d.reviewer for d in public.decisions)),
          "can_decide": public.status == DraftStatus.pending and manages(session, user, draft.employee_id),
-         "answers": responses_to(session, [draft.id])[draft.id],
-         "error": None},
-        user=user,
+         "answers": responses_to(session, [draft.id])[draft.id]},
+        user=user, status_code=422 if problems else 200,
     )  # fmt: skip
 
 
@@ -191,13 +223,12 @@ def approve(
     request: Request,
     session: WebSession,
     user: PostUser,
-    content: Annotated[str | None, Form(max_length=200_000)] = None,
     note: Annotated[str, Form(max_length=2000)] = "",
     commit: Annotated[float | None, Form(allow_inf_nan=False)] = None,
     target: Annotated[float | None, Form(allow_inf_nan=False)] = None,
     stretch: Annotated[float | None, Form(allow_inf_nan=False)] = None,
 ) -> Response:
-    """Approve as is (no content), with a target's three levels changed, or with edited JSON."""
+    """Approve as is, or with a target's three levels changed."""
     edited = None
     levels = {"commit": commit, "target": target, "stretch": stretch}
     if any(v is not None for v in levels.values()):
@@ -209,19 +240,70 @@ def approve(
             raise InvalidInput("commit", "only a target range has levels to change")
         changed = {**draft.output, **levels}
         edited = None if changed == draft.output else changed
-    elif content is not None and content.strip():
-        try:
-            edited = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput("content", f"not valid JSON (line {exc.lineno}): {exc.msg}") from exc
-        if not isinstance(edited, dict):
-            raise InvalidInput("content", "must be a JSON object")
-        draft = get_draft(session, user, draft_id)
-        if "quality_flags" in draft.output and "quality_flags" not in edited:
-            edited["quality_flags"] = draft.output["quality_flags"]
-        if edited == draft.output:
-            edited = None
     decide(session, user, draft_id, approve=True, content=edited, reason=note)
+    flash(request, "flash_approved")
+    return redirect(request, f"/drafts/{draft_id}")
+
+
+_NOT_CONTENT = frozenset({"csrf_token", "note", "op"})
+
+
+async def posted_fields(request: Request) -> dict[str, list[str]]:
+    """The edit form's content fields, each with every value posted under its name."""
+    form = await request.form()
+    fields = {
+        name: [v for v in form.getlist(name) if isinstance(v, str)]
+        for name in form
+        if name not in _NOT_CONTENT
+    }
+    for name, values in fields.items():
+        if any(len(v) > MAX_TEXT for v in values):
+            raise InvalidInput(name, f"at most {MAX_TEXT} characters: 每项最多 {MAX_TEXT} 字")
+    return fields
+
+
+def _changed_items(content: dict[str, Any], op: str) -> dict[str, Any] | None:
+    """The content with an item added (`add:strengths`) or removed (`remove:strengths.1`)."""
+    action, _, where = op.partition(":")
+    name, _, number = where.partition(".")
+    items = content.get(name)
+    if not isinstance(items, list):
+        return None
+    if action == "add":
+        return {**content, name: [*items, {}]}
+    if action == "remove" and number.isdigit() and int(number) < len(items):
+        return {**content, name: [v for n, v in enumerate(items) if n != int(number)]}
+    return None
+
+
+@router.post("/drafts/{draft_id}/edit")
+def edit_and_approve(
+    draft_id: str,
+    request: Request,
+    session: WebSession,
+    user: PostUser,
+    fields: Annotated[dict[str, list[str]], Depends(posted_fields)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    op: Annotated[str, Form(max_length=80)] = "approve",
+) -> Response:
+    """The edit form: add or remove an item (the form comes back), or approve the edited items."""
+    draft = get_draft(session, user, draft_id)
+    schema = draft_kind(draft.kind).schema
+    if schema is None or draft.kind == TARGET_KIND:
+        raise InvalidInput("op", "this kind of draft is not edited item by item")
+    content = content_from_fields(schema, fields, ai=draft.output)
+    if op != "approve":
+        changed = _changed_items(content, op)
+        if changed is None:
+            raise InvalidInput("op", f"unknown edit {op!r}")
+        return _draft_page(request, session, user, draft_id, edited=changed, note=note)
+    try:
+        decide(session, user, draft_id, approve=True, content=content, reason=note)
+    except ContentInvalid as exc:
+        session.rollback()
+        return _draft_page(
+            request, session, user, draft_id, edited=content, problems=exc.problems, note=note
+        )
     flash(request, "flash_approved")
     return redirect(request, f"/drafts/{draft_id}")
 
@@ -262,11 +344,23 @@ def live_check(
     request: Request,
     user: PostUser,
     manager_feedback: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    obstacles: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    support_needed: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    next_actions: Annotated[str, Form(max_length=MAX_TEXT)] = "",
 ) -> Response:
-    """The findings of the vague-comment check, as a fragment under the feedback field."""
+    """The findings of the vague-comment check and the three parts the form asks for, as a
+    fragment under the feedback field."""
     check = check_comment(manager_feedback) if manager_feedback.strip() else None
     pieces = marked(manager_feedback, check) if check else []
-    return render(request, "partials/findings.html", {"check": check, "pieces": pieces}, user=user)
+    # The same three parts HR's dialogue audit counts, so the hint and the form agree.
+    parts = dialogue_parts(
+        feedback=manager_feedback, next_actions=next_actions, support_needed=support_needed,
+        employee_comment="", obstacles=obstacles,
+    )  # fmt: skip
+    return render(
+        request, "partials/findings.html", {"check": check, "pieces": pieces, "parts": parts},
+        user=user,
+    )  # fmt: skip
 
 
 @router.post("/team/{employee_id}/checkin")

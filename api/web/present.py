@@ -7,13 +7,19 @@ up without a template change. Evidence is looked up by id in the draft's inputs 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args, get_origin
 
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from sqlmodel import Session
 
 from coach.core.models import Metric
+from coach.drafts.content import model_in
+from coach.drafts.decisions import ContentProblem
+from coach.drafts.edits import KEPT_FIELDS
 from coach.oversight.calibration import Calibration
 from coach.quality import CommentCheck
 from coach.records import list_metrics
@@ -137,11 +143,6 @@ def _without(value: Any, keys: frozenset[str]) -> Any:
 
 # Codes a person reading their own plan has no use for; the title beside each says the same.
 EMPLOYEE_HIDDEN = frozenset({"practice_id"})
-
-
-def pretty_json(value: Any) -> str:
-    """JSON for the edit box: indented, Chinese kept readable."""
-    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def marked(text: str, check: CommentCheck) -> list[tuple[str, int | None]]:
@@ -357,3 +358,177 @@ def target_view(output: dict[str, Any], *, person: str, metric_name: str, lang: 
                                unit=unit, lang=lang),
         internals=_internals(output, unit, lang), rationale=str(output.get("rationale") or ""),
     )  # fmt: skip
+
+
+# --- the edit form of a draft's items ------------------------------------------------------
+
+_SHORT_TEXT = frozenset({"title", "practice_title", "gap", "need", "action"})
+
+
+@dataclass
+class FormField:
+    """One input of the edit form, named by its path in the content."""
+
+    name: str
+    key: str
+    widget: Literal["textarea", "text", "select", "date", "hidden", "list"]
+    value: str = ""
+    values: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    error: str = ""
+    option_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FormItem:
+    """One item (a strength, a topic, …) or the draft's top-level fields, with its citations."""
+
+    path: str
+    fields: list[FormField]
+    cites: str = ""
+    cited: list[Evidence] = field(default_factory=list)
+    others: list[Evidence] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class FormSection:
+    key: str
+    items: list[FormItem]
+    can_add: bool
+    can_remove: bool
+    error: str = ""
+
+
+@dataclass
+class EditForm:
+    top: FormItem
+    sections: list[FormSection]
+    error: str = ""
+
+
+def _bounds(info: FieldInfo) -> tuple[int, int | None]:
+    low, high = 0, None
+    for rule in info.metadata:
+        low = getattr(rule, "min_length", None) or low
+        high = getattr(rule, "max_length", None) or high
+    return low, high
+
+
+def _is_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list
+
+
+def _widget(name: str, info: FieldInfo) -> tuple[FormField, list[str]]:
+    annotation = info.annotation
+    if get_origin(annotation) is Literal:
+        return FormField(name, name, "select"), [str(a) for a in get_args(annotation)]
+    if annotation is dt.date:
+        return FormField(name, name, "date"), []
+    if annotation is int:
+        return FormField(name, name, "hidden"), []
+    if _is_list(annotation):
+        return FormField(name, name, "list"), []
+    return FormField(name, name, "text" if name in _SHORT_TEXT else "textarea"), []
+
+
+def _form_item(
+    schema: type[BaseModel],
+    value: dict[str, Any],
+    path: str,
+    evidence: dict[str, Evidence],
+    errors: dict[str, str],
+) -> FormItem:
+    prefix = f"{path}." if path else ""
+    item = FormItem(path=path, fields=[], error=errors.get(path, "") if path else "")
+    for name, info in schema.model_fields.items():
+        here = prefix + name
+        inner = model_in(info.annotation)
+        if name in KEPT_FIELDS or (inner is not None and _is_list(info.annotation)):
+            continue
+        if inner is not None:
+            nested = _form_item(inner, value.get(name) or {}, here, evidence, errors)
+            item.fields.extend(replace(f, key=f"{name}.{f.key}") for f in nested.fields)
+            continue
+        if name in _EVIDENCE_KEYS:
+            ids = [str(i) for i in value.get(name) or []]
+            item.cites = here
+            item.cited = [evidence.get(i) or Evidence(i, "", "", "") for i in ids]
+            item.others = [e for i, e in evidence.items() if i not in ids]
+            item.error = item.error or errors.get(here, "")
+            continue
+        widget, options = _widget(name, info)
+        widget.name, widget.options, widget.error = here, options, errors.get(here, "")
+        current = value.get(name)
+        if widget.widget == "list":
+            low, _ = _bounds(info)
+            entries = [str(v) for v in current or []]
+            widget.values = entries + [""] * max(0, low - len(entries))
+        else:
+            widget.value = "" if current is None else str(current)
+        if name == "practice_id":
+            # The practices retrieved for this plan, by title: the id is for the machine.
+            known = {
+                e.id: e.text.split(" · ")[0] for e in evidence.values() if e.kind == "practice"
+            }
+            if known:
+                widget.widget, widget.options, widget.option_names = "select", [*known], known
+        item.fields.append(widget)
+    return item
+
+
+def edit_form(
+    schema: type[BaseModel],
+    content: dict[str, Any],
+    evidence: dict[str, Evidence],
+    errors: dict[str, str] | None = None,
+) -> EditForm:
+    """The edit form of a draft: one input per field of each item, its citations beside it."""
+    errors = errors or {}
+    sections = []
+    for name, info in schema.model_fields.items():
+        inner = model_in(info.annotation)
+        if inner is None or not _is_list(info.annotation):
+            continue
+        values = [v for v in content.get(name) or [] if isinstance(v, dict)]
+        low, high = _bounds(info)
+        items = [
+            _form_item(inner, v, f"{name}.{n}", evidence, errors) for n, v in enumerate(values)
+        ]
+        sections.append(
+            FormSection(
+                key=name, items=items, can_add=high is None or len(items) < high,
+                can_remove=len(items) > low,
+                error=errors.get(name, ""),
+            )
+        )  # fmt: skip
+    return EditForm(
+        top=_form_item(schema, content, "", evidence, errors), sections=sections,
+        error=errors.get("", ""),
+    )  # fmt: skip
+
+
+_PROBLEM_KEYS = {
+    "missing": "err_missing", "string_too_short": "err_short_text", "too_short": "err_few_items",
+    "too_long": "err_many_items", "string_too_long": "err_long_text", "literal_error": "err_choice",
+    "date_from_datetime_parsing": "err_date", "date_parsing": "err_date",
+}  # fmt: skip
+
+
+def problem_text(problem: ContentProblem, lang: Lang) -> str:
+    """What is wrong with one field of an edit, in the page language."""
+    t = translator(lang)
+    key = _PROBLEM_KEYS.get(problem.type)
+    if key == "err_few_items" and problem.path.endswith(_EVIDENCE_KEYS):
+        key = "err_no_citation"
+    if key is None:
+        return problem.message.removeprefix("Value error, ")
+    return t(key, n=problem.limit) if problem.limit is not None else t(key, n="")
+
+
+def form_errors(problems: list[ContentProblem], lang: Lang) -> dict[str, str]:
+    """Each refused field's path with what is wrong with it (the first problem per field)."""
+    out: dict[str, str] = {}
+    for problem in problems:
+        out.setdefault(problem.path, problem_text(problem, lang))
+    return out

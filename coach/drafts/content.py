@@ -58,13 +58,13 @@ def _manager_only(field: FieldInfo) -> bool:
     return isinstance(extra, dict) and extra.get("audience") == MANAGER_ONLY["audience"]
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     """The content model a field holds, directly, in a list or as an optional."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if get_origin(annotation) in (list, Union, types.UnionType):
         for arg in get_args(annotation):
-            model = _model_in(arg)
+            model = model_in(arg)
             if model is not None:
                 return model
     return None
@@ -82,7 +82,7 @@ def _for_employee(schema: type[BaseModel], value: Any) -> Any:
     for name, field in fields.items():
         if name not in value or _manager_only(field):
             continue
-        inner = _model_in(field.annotation)
+        inner = model_in(field.annotation)
         shown[name] = value[name] if inner is None else _for_employee(inner, value[name])
     return shown
 

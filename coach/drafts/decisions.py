@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -20,15 +20,40 @@ from coach.org.access import manages
 from coach.org.users import Principal
 
 
+class ContentProblem(BaseModel):
+    """One field of edited content that its kind's schema refuses."""
+
+    path: str = Field(description="Where in the content: `strengths.0.text`; empty for the whole.")
+    type: str = Field(description="Pydantic's error type: missing, string_too_short, ...")
+    message: str
+    limit: int | None = Field(default=None, description="The length bound broken, if any.")
+
+
+class ContentInvalid(InvalidInput):
+    """Edited content its kind's schema refuses; every refused field is listed."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        first = problems[0]
+        super().__init__(f"content.{first.path}" if first.path else "content", first.message)
+        self.problems = problems
+
+
+def _problem(error: Any) -> ContentProblem:
+    context = error.get("ctx") or {}
+    limit = context.get("min_length", context.get("max_length"))
+    return ContentProblem(
+        path=".".join(str(part) for part in error["loc"]), type=error["type"],
+        message=error["msg"], limit=limit if isinstance(limit, int) else None,
+    )  # fmt: skip
+
+
 def _validated_content(kind: DraftKind, content: dict[str, Any]) -> dict[str, Any]:
     if kind.schema is None:
         return content
     try:
         return kind.schema.model_validate(content).model_dump(mode="json")
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "content"
-        raise InvalidInput(f"content.{where}", first["msg"]) from exc
+        raise ContentInvalid([_problem(e) for e in exc.errors()]) from exc
 
 
 def _already_decided(draft: Draft) -> Conflict:
@@ -70,6 +95,8 @@ def decide(
     if approve:
         final = draft.output if content is None else _validated_content(kind, content)
         decision = Decision.approve if final == draft.output else Decision.edit
+        if decision == Decision.edit and kind.on_edited is not None:
+            final = _validated_content(kind, kind.on_edited(draft, final))
     else:
         if not reason.strip():
             raise InvalidInput("reason", "a rejection needs a reason")

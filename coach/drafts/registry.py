@@ -30,6 +30,8 @@ class UnknownDraftKind(Conflict):
 
 
 ApprovalHook = Callable[[Session, Draft, dict[str, Any], Principal], None]
+EditHook = Callable[[Draft, dict[str, Any]], dict[str, Any]]
+"""The edited content as it is recorded: what in it follows from the edit is brought in line."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class DraftKind:
     name: str
     schema: type[BaseModel] | None = None
     on_approved: ApprovalHook | None = None
+    on_edited: EditHook | None = None
 
 
 _KINDS: dict[str, DraftKind] = {}

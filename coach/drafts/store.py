@@ -75,7 +75,12 @@ class DraftPublic(BaseModel):
     inputs: dict[str, Any] = Field(
         description="What the draft was made from: the request and the evidence it was given."
     )
-    output: DraftOutput
+    output: DraftOutput = Field(description="The AI version, as the model or engine made it.")
+    approved: DraftContent | None = Field(
+        default=None,
+        description="The content a named person approved (edited or as is): what pages, exports"
+        " and employees are shown; null until the draft is approved.",
+    )
     provenance: Provenance
     decisions: list[DecisionPublic]
     created_at: datetime
@@ -280,8 +285,16 @@ def decisions_for(session: Session, draft_id: str) -> list[ApprovalRecord]:
     )
 
 
+def _approved(draft: Draft, decisions: list[ApprovalRecord]) -> dict[str, Any] | None:
+    if draft.status != DraftStatus.approved:
+        return None
+    final = [r for r in decisions if r.decision in (Decision.approve, Decision.edit)]
+    return final[-1].final_content if final else None
+
+
 def to_public(session: Session, draft: Draft) -> DraftPublic:
-    """The API view of a draft with its provenance and decisions."""
+    """The API view of a draft with its provenance, decisions and approved content."""
+    decisions = decisions_for(session, draft.id)
     return DraftPublic(
         id=draft.id,
         kind=draft.kind,
@@ -289,6 +302,7 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
         employee_id=draft.employee_id,
         inputs=draft.inputs,
         output=draft.output,
+        approved=_approved(draft, decisions),
         provenance=Provenance(
             provider=draft.provider,
             model=draft.model,
@@ -307,7 +321,7 @@ def to_public(session: Session, draft: Draft) -> DraftPublic:
                 changed_fields=r.changed_fields or [],
                 edit_ratio=r.edit_ratio,
             )
-            for r in decisions_for(session, draft.id)
+            for r in decisions
         ],
         created_at=draft.created_at,
         decided_at=draft.decided_at,

@@ -1335,6 +1335,7 @@ def suggest_target(
         basis=basis,
         rationale=text,
         rationale_numbers=numbers,
+        integer_valued=iv,
     )
 
 

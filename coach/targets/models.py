@@ -116,3 +116,6 @@ class TargetSuggestion(BaseModel):
     basis: Basis
     rationale: str
     rationale_numbers: list[float]
+    integer_valued: bool = Field(
+        default=False, description="Whether the metric counts whole things (levels are whole)."
+    )

@@ -29,6 +29,7 @@ from coach.targets.data import TargetData
 from coach.targets.engine import suggest_target, suggest_targets
 from coach.targets.errors import TargetError
 from coach.targets.models import (
+    Basis,
     EmployeeInfo,
     HistoryPoint,
     MetricInfo,
@@ -36,6 +37,7 @@ from coach.targets.models import (
     TargetSuggestion,
 )
 from coach.targets.periods import from_ordinal
+from coach.targets.rationale import build_rationale
 
 logger = logging.getLogger(__name__)
 
@@ -300,4 +302,36 @@ def _make_official(
     )  # fmt: skip
 
 
-TARGET_DRAFT_KIND = DraftKind(DRAFT_KIND, schema=TargetRange, on_approved=_make_official)
+LEVELS = ("commit", "target", "stretch")
+
+
+def reworded_rationale(draft: Draft, final: dict[str, Any]) -> dict[str, Any]:
+    """An edited range with its rationale rendered again from the approved levels.
+
+    The engine's basis and probabilities stay as they were; only the levels quoted change, so
+    the sentences never state a number nobody approved (an LLM rephrase of the AI levels is
+    replaced by the template text).
+    """
+    ai = draft.output
+    content = {**ai, **final}
+    if all(float(content[k]) == float(ai[k]) for k in LEVELS):
+        return content
+    info = MetricInfo(
+        metric=str(ai["metric"]), unit=str(ai.get("unit") or ""),
+        direction=ai.get("direction") or "higher_is_better",
+    )  # fmt: skip
+    text, numbers = build_rationale(
+        info=info, period=str(ai["period"]),
+        commit=float(content["commit"]), target=float(content["target"]),
+        stretch=float(content["stretch"]),
+        commit_probability=float(ai["commit_probability"]),
+        stretch_probability=float(ai["stretch_probability"]),
+        basis=Basis.model_validate(ai["basis"]), integer_valued=bool(ai.get("integer_valued")),
+        lang=str(draft.inputs.get("lang") or "zh"),
+    )  # fmt: skip
+    return {**content, "rationale": text, "rationale_numbers": numbers}
+
+
+TARGET_DRAFT_KIND = DraftKind(
+    DRAFT_KIND, schema=TargetRange, on_approved=_make_official, on_edited=reworded_rationale
+)

@@ -135,16 +135,6 @@ def test_reject_needs_a_reason(web_app: WebApp) -> None:
     assert done.status_code == 200 and "已驳回" in done.text
 
 
-def test_bad_edit_json_is_a_friendly_error(web_app: WebApp) -> None:
-    app, tokens = web_app
-    web = signed_in(app, tokens.manager)
-    draft_id = _pending_feedback(app, "待审批的反馈草稿内容丁")
-    response = web.client.post(
-        f"/drafts/{draft_id}/approve", data={"csrf_token": web.csrf, "content": "{not json"}
-    )
-    assert response.status_code == 422 and "JSON" in response.text
-
-
 def test_roles_get_friendly_403_and_unknown_pages_404(web_app: WebApp) -> None:
     app, tokens = web_app
     employee = signed_in(app, tokens.employee)
@@ -355,3 +345,22 @@ def test_check_page_renders_warnings_and_next_step_notes(web_app: WebApp) -> Non
     )
     assert noted.status_code == 200
     assert 'class="note"' in noted.text and "下一步是什么?" in noted.text
+
+
+def test_the_live_check_names_the_three_parts_the_form_asks_for(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    form = web.client.get("/team/E012/checkin").text
+    hint = web.client.post(
+        "/checkin/check",
+        data={
+            "manager_feedback": "周一你把漏发的两箱货当天补发给了客户,做得好。下次发货前请先核对清单。",
+            "support_needed": "需要仓库系统的培训",
+        },
+        headers={"X-CSRF-Token": web.csrf},
+    ).text
+    for label in ("正面事例", "改进建议", "资源支持"):
+        assert label in form and label in hint
+    for other in ("情境", "具体行为"):
+        assert other not in hint and other not in form
+    assert re.search(r'id="part-resource">✓', hint)
