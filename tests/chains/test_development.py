@@ -101,7 +101,7 @@ def test_a_gap_whose_best_practice_scores_low_gets_none() -> None:
     snapshot = _snapshot(REVIEWS)
     weak = development.MIN_SCORE - 0.001
     kb = RecordingKnowledge({
-        "跨部门会议": [_hit("micro-360-feedback", 0.0328), _hit("feedforward", 0.0325)],
+        "跨部门会议": [_hit("micro-360-feedback", 4.2), _hit("feedforward", 3.9)],
         "行为与价值观": [_hit("job-rotation", weak), _hit("performance-appeal", weak)],
     })  # fmt: skip
     matches = development.retrieve(kb, find_gaps(snapshot))
@@ -113,7 +113,7 @@ def test_a_gap_whose_best_practice_scores_low_gets_none() -> None:
 def test_each_match_shows_the_sentence_of_the_practice_that_matched_its_gap() -> None:
     sentence = "跨团队的工作每周同步一次进度，卡点当场提出。"
     hit = SearchHit(
-        id="shared-cross-team-kr", title="跨团队共担", score=0.0328, snippet="…",
+        id="shared-cross-team-kr", title="跨团队共担", score=4.2, snippet="…",
         matched_sentence=sentence,
     )  # fmt: skip
     kb = RecordingKnowledge({"跨部门会议": [hit]})
@@ -140,9 +140,7 @@ def _plan_for(snapshot: Snapshot, steps: tuple[str, ...]) -> list[Any]:
     gaps = find_gaps(snapshot)
     gaps = gaps * 2 if len(gaps) == 1 else gaps  # a lone gap takes two practices, as in retrieve
     matches = [
-        Match(
-            gap, PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="…", tags=[]), 0.0328, steps
-        )
+        Match(gap, PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="…", tags=[]), 4.2, steps)
         for i, gap in enumerate(gaps)
     ]
     snapshot = development.with_practices(snapshot, matches)
@@ -223,7 +221,7 @@ def test_the_llm_is_given_each_gap_with_its_practice_and_steps() -> None:
     snapshot = _snapshot(REVIEWS, [(date(2026, 10, 12), obstacle), (date(2026, 9, 14), obstacle)])
     steps = ("用一句可以核实的事实描述问题",)
     matches = [
-        Match(g, PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="…", tags=[]), 0.0328, steps)
+        Match(g, PracticeRecord(id=f"p{i}", title=f"实践{i}", snippet="…", tags=[]), 4.2, steps)
         for i, g in enumerate(find_gaps(snapshot))
     ]
     snapshot = development.with_practices(snapshot, matches)

@@ -1,9 +1,13 @@
-"""The retrieval eval: both ingestions of a library, the query files it reads."""
+"""The retrieval eval: both ingestions of a library, the query files it reads, other libraries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
 from coach.core.assets import knowledge_dir
 from coach.knowledge import HashingEmbedder, read_documents
 from evals.retrieval import DEV2_QUERIES, evaluate, load_cases, plain_markdown_copy
@@ -45,3 +49,31 @@ def test_evaluate_scores_a_plain_ingestion(tmp_path: Path) -> None:
     )
     result = evaluate(docs_dir=source, queries=queries, embedder=HashingEmbedder(), plain=True)
     assert result["overall"]["hybrid"]["recall@1"] == 1.0  # type: ignore[index]
+
+
+def _library_and_queries(tmp_path: Path, *, front_matter: bool) -> tuple[Path, Path]:
+    source = tmp_path / "lib"
+    source.mkdir()
+    text = DOC if front_matter else DOC.split("---\n", 2)[2]
+    (source / "pair-review.md").write_text(text, encoding="utf-8")
+    (source / "listening.txt").write_text("积极倾听\n\n先复述再提问。\n", encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "q1", "query": "没人复盘", "lang": "zh", "kind": "symptom", '
+        '"relevant": {"listening": 2}}\n',
+        encoding="utf-8",
+    )
+    return source, queries
+
+
+@pytest.mark.parametrize("front_matter", [True, False])
+def test_the_command_scores_another_library_without_showing_its_queries(
+    tmp_path: Path, front_matter: bool
+) -> None:
+    source, queries = _library_and_queries(tmp_path, front_matter=front_matter)
+    args = ["eval", "retrieval", "--library", str(source), "--queries", str(queries), "--hashing"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    assert "hybrid-rrf" in result.output and "bm25" in result.output
+    assert ("plain Markdown ingestion" in result.output) is front_matter
+    assert "shipped" not in result.output and "没人复盘" not in result.output
