@@ -8,9 +8,11 @@ Run with `python -m evals.retrieval` (`coach eval retrieval`). Two development l
   written by someone else (see `data/BLIND.md`); its figures are known, so it is now a
   development split too and its misses are printed.
 
-Retrieval settings were chosen on these two only (`evals/retrieval_tuning.py`). A new
-blind library runs with `--library DIR --queries FILE`: it is reported without per-query
-results, so that nobody tunes on it.
+Retrieval settings were chosen on these two only (`evals/retrieval_tuning.py`). The test
+library is the second blind one, `data/blind_library_v2/` with
+`retrieval_queries_blind_v2.jsonl`, written later by another person and frozen before it was
+first run; it is reported without per-query results, so that nobody tunes on it. Any other
+library runs with `--library DIR --queries FILE`, reported the same way.
 
 Each library is scored as it is and, when it has front matter, as plain Markdown (front
 matter stripped), since a company's library rarely comes with our front matter. Besides
@@ -51,6 +53,8 @@ QUERIES = DATA / "retrieval_queries.jsonl"
 DEV2_QUERIES = DATA / "retrieval_queries_dev2.jsonl"
 BLIND_LIBRARY = DATA / "blind_library"
 BLIND_QUERIES = DATA / "retrieval_queries_blind.jsonl"
+BLIND2_LIBRARY = DATA / "blind_library_v2"
+BLIND2_QUERIES = DATA / "retrieval_queries_blind_v2.jsonl"
 MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
 RRF_ROW = "hybrid-rrf"
 # Each row of the report and the mode it searches in; hybrid-rrf reads with the earlier fusion.
@@ -91,12 +95,13 @@ class Library:
 
 
 def libraries(which: Literal["dev", "blind", "all"]) -> list[Library]:
-    """The development libraries to report: the shipped one and/or the first blind one."""
+    """The libraries to report: the shipped one and/or the blind ones (the second is the test)."""
     found = []
     if which in ("dev", "all"):
         found.append(Library("shipped", knowledge_dir(), (QUERIES, DEV2_QUERIES), blind=False))
     if which in ("blind", "all"):
         found.append(Library("blind-1 (dev)", BLIND_LIBRARY, (BLIND_QUERIES,), blind=False))
+        found.append(Library("blind-2 (test)", BLIND2_LIBRARY, (BLIND2_QUERIES,), blind=True))
     return found
 
 
