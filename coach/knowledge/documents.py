@@ -158,11 +158,17 @@ def parse_markdown(text: str, filename: str) -> PracticeDocument:
     if unknown:
         # Tolerated so that libraries with extra house fields still load.
         logger.warning("%s: ignoring unknown front matter fields %s", filename, unknown)
+    # HR's own front matter often carries a title and tags only: what it leaves out is read as a
+    # plain document's would be (the file name's id, every audience).
     data: dict[str, object] = {
-        "id": meta.get("id"),
-        "title": meta.get("title"),
+        "id": meta.get("id") if "id" in meta else file_stem_id(filename),
+        "title": meta.get("title")
+        if "title" in meta
+        else _markdown_title(body)[0] or Path(filename).stem,
         "tags": _as_list(meta, "tags", filename) or [],
-        "applies_to": _as_list(meta, "applies_to", filename),
+        "applies_to": (
+            _as_list(meta, "applies_to", filename) if "applies_to" in meta else list(AUDIENCES)
+        ),
         "competencies": _as_list(meta, "competencies", filename) or [],
         "body": body,
         "source": filename,

@@ -192,3 +192,13 @@ def test_damaged_files_are_document_errors_never_crashes(name: str, valid: bytes
             parse_file(name, bytes(data))
         except DocumentError as exc:
             assert exc.file == name
+
+
+def test_front_matter_with_a_title_and_tags_only_reads_the_rest_as_a_plain_document() -> None:
+    from coach.knowledge.documents import AUDIENCES, parse_markdown
+
+    doc = parse_markdown(
+        "---\ntitle: 交接清单\ntags: [班组]\n---\n适用场景:换班时。\n", "Shift-Handover.md"
+    )
+    assert (doc.id, doc.title, doc.tags) == ("shift-handover", "交接清单", ["班组"])
+    assert list(doc.applies_to) == list(AUDIENCES)
