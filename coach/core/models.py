@@ -139,13 +139,22 @@ class Metric(SQLModel, table=True):
 
 class MetricValue(SQLModel, table=True):
     __tablename__ = "metric_values"
-    __table_args__ = (UniqueConstraint("employee_id", "metric", "period"),)
+    __table_args__ = (
+        UniqueConstraint("employee_id", "metric", "period"),
+        # The newest stamp per metric, with the count and the highest id, is the version of
+        # that metric's data a cached target fit is keyed by.
+        Index("ix_metric_values_metric_updated_at", "metric", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     metric: str = Field(foreign_key="metrics.metric", index=True, max_length=64)
     period: str = Field(max_length=10)
     value: float
+    # Rows written before revision 0016 have none; every insert and update stamps it.
+    updated_at: datetime | None = Field(
+        default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class GoalKind(StrEnum):

@@ -37,7 +37,8 @@ class MetricHistory:
 class TargetData:
     """Employees, metric definitions and history, with lookup indices and a fit cache.
 
-    The cache assumes the rows do not change: build a fresh instance per request or batch.
+    The cache assumes the rows do not change: build a fresh instance when they do
+    (`coach.targets.service.cached_target_data` keys instances by the data's version).
     """
 
     employees: list[EmployeeInfo]

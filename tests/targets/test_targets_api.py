@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import httpx
+import pytest
 import respx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -13,6 +15,7 @@ from coach.core.models import Draft, LLMCall, OfficialTarget
 from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.llm import DatabaseCallLog, OpenAIEngine
+from coach.targets import TargetData, service
 from tests.factories import auth, upgraded
 
 REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}
@@ -216,3 +219,48 @@ def test_the_rephrase_call_is_logged_under_the_target_draft_id(
     assert [(c.purpose, c.outcome, c.draft_id) for c in calls] == [
         ("targets.rationale", "ok", body["draft_id"])
     ]
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record every full history load the suggestion path makes."""
+    loads: list[list[str]] = []
+    real = service.load_target_data
+
+    def counting(session: Session, metrics: Iterable[str]) -> TargetData:
+        loads.append(sorted(metrics))
+        return real(session, metrics)
+
+    monkeypatch.setattr(service, "load_target_data", counting)
+    return loads
+
+
+def test_a_second_suggestion_on_unchanged_data_reuses_the_fit(
+    client: TestClient, demo: DemoTokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    first = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST)
+    other = {**REQUEST, "employee_id": "E013"}
+    second = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=other)
+    again = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST)
+    assert first.status_code == second.status_code == again.status_code == 200
+    assert loads == [["revenue"]]
+    assert again.json()["quantiles"] == first.json()["quantiles"]
+
+
+def test_an_import_that_changes_one_value_in_place_refits(
+    client: TestClient, demo: DemoTokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    before = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST).json()
+    last = before["basis"]["last_period"]
+    changed = round(before["basis"]["last_value"] * 1.5, 1)
+    csv = f"employee_id,period,metric,value\nE012,{last},revenue,{changed}\n"
+    report = client.post(
+        "/v1/imports/history", headers=auth(demo.admin),
+        files={"file": ("h.csv", csv.encode(), "text/csv")},
+    )  # fmt: skip
+    assert report.status_code == 200 and report.json()["updated"] == 1, report.text
+    after = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST).json()
+    assert after["basis"]["last_value"] == changed
+    assert after["target"] > before["target"]
+    assert len(loads) == 2
