@@ -267,15 +267,24 @@ class Seasonality:
 
 
 def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonality:
-    none = Seasonality(False, np.zeros(length), 0.0, 1.0)
+    """The seasonal pattern of period effects, kept only if it passes the F-test."""
+    fitted = _seasonal_fit(gamma, first_ordinal, length)
+    if fitted is None or fitted.p_value >= SEASON_ALPHA:
+        p_value = 1.0 if fitted is None else fitted.p_value
+        return Seasonality(False, np.zeros(length), 0.0, p_value)
+    return fitted
+
+
+def _seasonal_fit(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonality | None:
+    """Season dummies plus a linear trend fitted to period effects, tested or not (None: too few)."""
     cols = np.flatnonzero(np.isfinite(gamma))
     n = cols.size
     if n < 2 * length or n - length - 1 < 3:
-        return none
+        return None
     season = (first_ordinal + cols) % length
     dummies = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
     if (dummies.sum(axis=0) < 2).any():
-        return none
+        return None
     t = cols.astype(np.float64)
     y = gamma[cols]
     base = np.column_stack([np.ones(n), t])
@@ -289,11 +298,30 @@ def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonal
     else:
         f_stat = ((rss0 - rss1) / (length - 1)) / (rss1 / dof)
         p_value = float(stats.f.sf(f_stat, length - 1, dof))
-    if p_value >= SEASON_ALPHA:
-        return Seasonality(False, np.zeros(length), 0.0, p_value)
     factors = coef[1:] - coef[1:].mean()
     var = rss1 / dof / float(dummies.sum(axis=0).mean())
     return Seasonality(True, factors, var, p_value)
+
+
+def _group_seasonality(
+    gamma: FloatArray, first_ordinal: int, length: int, company: Seasonality, people: int
+) -> Seasonality:
+    """A group's own pattern if significant; else the company's, shrunk toward the group's own.
+
+    A role too small (or too short) for its own test still shares the calendar the whole
+    company lives by; its own estimate keeps the weight people / (people + MIN_GROUP), as a
+    role at MIN_GROUP people would have half its say.
+    """
+    own = _seasonality(gamma, first_ordinal, length)
+    if own.detected or not company.detected:
+        return own
+    raw = _seasonal_fit(gamma, first_ordinal, length)
+    if raw is None:
+        return company
+    weight = people / (people + MIN_GROUP)
+    factors = company.factors + weight * (raw.factors - company.factors)
+    var = (1.0 - weight) ** 2 * company.var + weight**2 * raw.var
+    return Seasonality(True, factors - factors.mean(), var, company.p_value)
 
 
 @dataclass(frozen=True)
@@ -650,23 +678,38 @@ def _role_groups(
 def _deseasonalise_and_deramp(
     panel: _Panel, group_rows: GroupRows
 ) -> tuple[FloatArray, dict[str, GroupFit], PersonSeasons]:
-    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them."""
+    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them.
+
+    Both are estimated hierarchically: a group whose own seasonal test fails borrows the
+    whole metric's pattern (`_group_seasonality`), and one whose ramp cannot be told from a
+    constant takes the ramp fitted on everyone's deviations at the same tenure.
+    """
     season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
-    xmat = np.full_like(panel.zmat, np.nan)
-    groups: dict[str, GroupFit] = {}
+    company = _seasonality(_two_way_period_effects(panel.zmat), panel.first, panel.season_len)
+    deseasoned = np.full_like(panel.zmat, np.nan)
+    deviation = np.full_like(panel.zmat, np.nan)
+    seasons: dict[str, Seasonality] = {}
     person_season = np.zeros((panel.n_persons, panel.season_len))
     person_season_var = np.zeros(panel.n_persons)
     for g, rows in group_rows.items():
         zg = panel.zmat[rows]
-        seas = _seasonality(_two_way_period_effects(zg), panel.first, panel.season_len)
+        gamma = _two_way_period_effects(zg)
+        seas = _group_seasonality(gamma, panel.first, panel.season_len, company, rows.size)
         zs = zg - seas.factors[season_of_col][None, :]
         own = _person_seasons(zs, panel.first, panel.season_len)
         person_season[rows], person_season_var[rows] = own.factors, own.var
-        zs = zs - own.factors[:, season_of_col]
-        deviation = _deviation_from_peers(zs, panel.cells[rows])
-        ramp = _fit_ramp(deviation, panel.tenure[rows])
-        xmat[rows] = zs - ramp.at(panel.tenure[rows])
-        groups[g] = GroupFit(seasonality=seas, ramp=ramp)
+        deseasoned[rows] = zs - own.factors[:, season_of_col]
+        deviation[rows] = _deviation_from_peers(deseasoned[rows], panel.cells[rows])
+        seasons[g] = seas
+    company_ramp = _fit_ramp(deviation, panel.tenure)
+    xmat = np.full_like(panel.zmat, np.nan)
+    groups: dict[str, GroupFit] = {}
+    for g, rows in group_rows.items():
+        ramp = _fit_ramp(deviation[rows], panel.tenure[rows])
+        if ramp.amplitude == 0.0:
+            ramp = company_ramp
+        xmat[rows] = deseasoned[rows] - ramp.at(panel.tenure[rows])
+        groups[g] = GroupFit(seasonality=seasons[g], ramp=ramp)
     return xmat, groups, PersonSeasons(person_season, person_season_var)
 
 

@@ -363,3 +363,20 @@ def test_bands_widen_when_everyones_recent_errors_grew() -> None:
     s = _suggest(build(emps, hist), "P01")
     # The next value's 0.2..0.8 range at sd 0.08 alone is 0.135 wide on the log scale.
     assert math.log(s.quantiles["0.8"] / s.quantiles["0.2"]) > 0.10
+
+
+def test_a_small_role_borrows_the_companys_seasonal_pattern() -> None:
+    quarterly = (-0.15, 0.0, -0.05, 0.2)
+    emps, hist = peers(n=40, seasonal=quarterly, noise=0.05)
+    rng = np.random.default_rng(3)
+    for i in range(6):
+        emp = employee(f"S{i}", role="small", team="TS")
+        emps.append(emp)
+        # Six quarters: too short for the role's own seasonal test.
+        values = [80 * math.exp(quarterly[(k + 2) % 4] + rng.normal(0, 0.05)) for k in range(6)]
+        hist.extend(series(emp.employee_id, values))
+    data = build(emps, hist)
+    q4 = _suggest(data, "S1", period="2025Q4")
+    q1 = _suggest(data, "S1", period="2025Q1")
+    assert q4.basis.seasonality and q1.basis.seasonality
+    assert q4.basis.seasonal_factor > 1.1 > 0.95 > q1.basis.seasonal_factor
