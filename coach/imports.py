@@ -111,11 +111,11 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("name", "指标名称", "必填", ("名称",)),
         Column("unit", "单位", "可空"),
         Column("direction", "方向", _DIRECTION_NOTE),
-        Column("period_type", "周期类型", "quarter(季度)或 month(月度)"),
+        Column("period_type", "周期类型", "annual(年度)、quarter(季度)或 month(月度)"),
     ),
     ImportKind.history: (
         Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
-        Column("period", "期间", "季度 2026Q1 或月份 2026-05,按指标的周期类型", ("统计期间",)),
+        Column("period", "期间", "年份 2026、季度 2026Q1 或月份 2026-05,按指标的周期类型", ("统计期间",)),
         Column("metric", "指标编号", _ID_NOTE, ("指标", "指标代码")),
         Column("value", "数值", "必填;数字", ("值", "实际值")),
     ),

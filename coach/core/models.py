@@ -123,6 +123,7 @@ class Direction(StrEnum):
 
 
 class PeriodType(StrEnum):
+    annual = "annual"
     quarter = "quarter"
     month = "month"
 

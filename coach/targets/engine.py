@@ -107,6 +107,10 @@ MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance
 TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
 TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
+# A person's slope is read from their last TREND_YEARS, and never from fewer periods than
+# TREND_MIN_POINTS (six years of an annual metric, two of a quarterly one).
+TREND_YEARS = 2
+TREND_MIN_POINTS = 6
 COLD_DOF = 30.0
 # Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
 # 3 = nearly a random walk observed without noise), a quarter decade apart.
@@ -279,8 +283,8 @@ def _seasonal_fit(gamma: FloatArray, first_ordinal: int, length: int) -> Seasona
     """Season dummies plus a linear trend fitted to period effects, tested or not (None: too few)."""
     cols = np.flatnonzero(np.isfinite(gamma))
     n = cols.size
-    if n < 2 * length or n - length - 1 < 3:
-        return None
+    if length < 2 or n < 2 * length or n - length - 1 < 3:
+        return None  # a year has no seasons; or too few periods to tell
     season = (first_ordinal + cols) % length
     dummies = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
     if (dummies.sum(axis=0) < 2).any():
@@ -353,7 +357,7 @@ def _person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSe
     the offsets then come from all the data.
     """
     none = PersonSeasons(np.zeros((zs.shape[0], length)), np.zeros(zs.shape[0]))
-    if zs.shape[1] < 3 * length:
+    if length < 2 or zs.shape[1] < 3 * length:
         return none
     trial = _shrunk_person_seasons(zs[:, :-length], first_ordinal, length)
     held = zs[:, -length:]
@@ -813,7 +817,7 @@ def _fit_slopes(
     group_rows: GroupRows,
 ) -> _Slopes:
     """Pass B: slopes, variance components, slope shrinkage, detrended matrix."""
-    width = max(6, 2 * panel.season_len)
+    width = max(TREND_MIN_POINTS, TREND_YEARS * panel.season_len)
     window = _right_aligned(xmat, panel.last_col, width)
     raw_slope, sxx = _theil_sen(window)
     n_window = np.isfinite(window).sum(axis=1)

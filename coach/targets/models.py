@@ -11,7 +11,7 @@ from sqlmodel._compat import SQLModelConfig
 from coach.core.models import EmployeeBase
 
 Direction = Literal["higher_is_better", "lower_is_better"]
-PeriodTypeName = Literal["quarter", "month"]
+PeriodTypeName = Literal["annual", "quarter", "month"]
 
 
 # from_attributes lets the service layer pass ORM rows straight in.

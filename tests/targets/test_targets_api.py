@@ -264,3 +264,31 @@ def test_an_import_that_changes_one_value_in_place_refits(
     assert after["basis"]["last_value"] == changed
     assert after["target"] > before["target"]
     assert len(loads) == 2
+
+
+def test_an_annual_metric_is_imported_and_suggested_by_year(
+    client: TestClient, demo: DemoTokens
+) -> None:
+    metrics = "metric,name,unit,direction,period_type\nannual_sales,年度销售额,万元,higher_is_better,annual\n"
+    rows = ["employee_id,period,metric,value"]
+    for k, person in enumerate(("E012", "E013", "E016", "E017", "E018", "E014")):
+        rows += [f"{person},{year},annual_sales,{300 + 20 * k + 10 * (year - 2019) + 7.3 * (year % 3)}"
+                 for year in range(2019, 2026)]  # fmt: skip
+    for kind, text in (("metrics", metrics), ("history", "\n".join(rows) + "\n")):
+        imported = client.post(
+            f"/v1/imports/{kind}", headers=auth(demo.admin),
+            files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        )  # fmt: skip
+        assert imported.status_code == 200, imported.text
+    ask = {"employee_id": "E012", "metric": "annual_sales", "period": "2026"}
+    response = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=ask)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["period"] == "2026" and body["basis"]["last_period"] == "2025"
+    assert body["commit"] < body["target"] < body["stretch"]
+    assert not body["basis"]["seasonality"]
+    assert body["provenance"]["fallback_reason"] is None
+    wrong = client.post(
+        "/v1/targets/suggest", headers=auth(demo.hr), json={**ask, "period": "2026Q1"}
+    )
+    assert wrong.status_code == 422 and "annual period" in wrong.json()["detail"]
