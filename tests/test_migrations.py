@@ -295,7 +295,7 @@ def test_0012_keys_reviews_by_reviewer_and_progress_by_day(tmp_path: Path) -> No
     assert [r for (r,) in kept] == ["M1"]
 
 
-def test_0016_leaves_existing_values_unstamped_and_stamps_updates(tmp_path: Path) -> None:
+def test_0016_guesses_unit_kinds_and_stamps_only_new_writes_of_values(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     config = alembic_config(engine)
     command.upgrade(config, "0012")
@@ -305,11 +305,16 @@ def test_0016_leaves_existing_values_unstamped_and_stamps_updates(tmp_path: Path
             "VALUES ('A1', 'a', '', '', '', '', '2026-11-01 09:00:00')",
             "INSERT INTO metrics (metric, name, unit, direction, period_type) "
             "VALUES ('sales', 's', '万元', 'higher_is_better', 'quarter')",
+            "INSERT INTO metrics (metric, name, unit, direction, period_type) "
+            "VALUES ('clients', 'c', ' 家 ', 'higher_is_better', 'quarter')",
             "INSERT INTO metric_values (employee_id, metric, period, value) "
             "VALUES ('A1', 'sales', '2026Q1', 1)",
         ):
             connection.execute(text(statement))
     migrate(engine)
+    with engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT metric, unit_kind FROM metrics")).all())
+    assert kinds == {"sales": "unspecified", "clients": "count"}
     with Session(engine) as session:
         row = session.exec(sa.select(MetricValue)).scalar_one()
         assert row.updated_at is None

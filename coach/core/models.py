@@ -17,6 +17,8 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from coach.core.units import UnitKind, unit_kind_default
+
 
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC."""
@@ -136,6 +138,11 @@ class Metric(SQLModel, table=True):
     unit: str = Field(default="", max_length=50)
     direction: Direction = Field(default=Direction.higher_is_better, sa_type=_enum(Direction, 20))
     period_type: PeriodType = Field(default=PeriodType.quarter, sa_type=_enum(PeriodType, 10))
+    # Left out, it is guessed from the unit when the row is inserted.
+    unit_kind: UnitKind | None = Field(
+        default=None, nullable=False, sa_type=_enum(UnitKind, 12),
+        sa_column_kwargs={"default": unit_kind_default},
+    )  # fmt: skip
 
 
 class MetricValue(SQLModel, table=True):

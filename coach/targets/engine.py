@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from coach.core.units import UnitKind
 from coach.targets.data import TargetData
 from coach.targets.errors import (
     InvalidPeriod,
@@ -122,10 +123,6 @@ _T_SCALE_ITERATIONS = 15
 _Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
 ZERO_SHARE_FOR_LOG = 0.1  # at most this share of zeros keeps a non-negative metric on log
-_PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
-_COUNT_UNITS = {"家", "件", "个", "单", "人", "次", "台", "笔", "张", "位", "名", "套", "份", "条",
-                "count", "pcs", "items", "deals", "clients", "tickets"}  # fmt: skip
-_RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
 _MAD = 1.4826
 # E[min(U^2, k^2)] for U ~ N(0,1): makes the clipped mean square consistent for the variance.
 _SCALE_CONST = float(
@@ -163,12 +160,16 @@ class Scale:
 
 def choose_scale(metric: MetricInfo, values: FloatArray) -> Scale:
     """Logit for rates and percentages, log for positive metrics, additive otherwise."""
-    unit = metric.unit.strip().lower()
+    kind = metric.unit_kind
     lo, hi = float(values.min()), float(values.max())
     upper: float | None = None
-    if unit in _PERCENT_UNITS and lo >= 0 and hi <= 100:
+    if kind == UnitKind.percent and lo >= 0 and hi <= 100:
         upper = 100.0
-    elif (unit in _RATE_UNITS or unit == "") and lo >= 0 and hi <= 1 and hi > 0:
+    elif (
+        (kind == UnitKind.ratio or (kind == UnitKind.unspecified and metric.unit.strip() == ""))
+        and lo >= 0
+        and 0 < hi <= 1
+    ):
         # Values confined to [0, 1] without a unit saying otherwise are read as a rate.
         upper = 1.0
     if upper is not None:
@@ -930,11 +931,11 @@ def _filter_levels(
 
 
 def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
-    """Counts get whole-number targets: the unit names a count, or every value is whole."""
+    """Counts get whole-number targets; a metric of no stated kind, when every value is whole."""
     # A count recorded with decimals (a quarter's average per month, "4.87家") is still
     # a count: nobody can sign 4.87 new clients.
-    if metric.unit.strip().lower() in _COUNT_UNITS:
-        return True
+    if metric.unit_kind != UnitKind.unspecified:
+        return metric.unit_kind == UnitKind.counts
     return bool(np.all(values == np.round(values)))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel._compat import SQLModelConfig
 
 from coach.core.models import EmployeeBase
+from coach.core.units import UnitKind, unit_kind_for
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 PeriodTypeName = Literal["annual", "quarter", "month"]
@@ -36,6 +37,16 @@ class MetricInfo(_In):
     unit: str = ""
     direction: Direction = "higher_is_better"
     period_type: PeriodTypeName = "quarter"
+    unit_kind: UnitKind = Field(
+        default=UnitKind.unspecified, description="Guessed from `unit` when not given."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_unit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("unit_kind") in (None, ""):
+            return {**data, "unit_kind": unit_kind_for(str(data.get("unit") or ""))}
+        return data
 
 
 class HistoryPoint(_In):

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
-from coach.core.models import Draft, LLMCall, OfficialTarget
+from coach.core.models import Draft, LLMCall, Metric, OfficialTarget
 from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.llm import DatabaseCallLog, OpenAIEngine
@@ -292,3 +292,29 @@ def test_an_annual_metric_is_imported_and_suggested_by_year(
         "/v1/targets/suggest", headers=auth(demo.hr), json={**ask, "period": "2026Q1"}
     )
     assert wrong.status_code == 422 and "annual period" in wrong.json()["detail"]
+
+
+def test_a_metric_declared_a_count_gets_whole_numbers_whatever_its_unit(
+    client: TestClient, demo: DemoTokens, engine: Engine
+) -> None:
+    metrics = (
+        "metric,name,unit,direction,period_type,unit_kind\n"
+        "households,新开户数,户,higher_is_better,quarter,count\n"
+        "visits,拜访,家,higher_is_better,quarter,\n"
+    )
+    rows = ["employee_id,period,metric,value"]
+    for k, person in enumerate(("E012", "E013", "E016", "E017", "E018")):
+        rows += [f"{person},{2024 + q // 4}Q{q % 4 + 1},households,{4.3 + 0.37 * k + 0.11 * (q % 3)}"
+                 for q in range(8)]  # fmt: skip
+    for kind, text in (("metrics", metrics), ("history", "\n".join(rows) + "\n")):
+        imported = client.post(
+            f"/v1/imports/{kind}", headers=auth(demo.admin),
+            files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        )  # fmt: skip
+        assert imported.status_code == 200, imported.text
+    with Session(engine) as session:
+        kinds = {m: session.get(Metric, m).unit_kind for m in ("households", "visits")}  # type: ignore[union-attr]
+    assert kinds == {"households": "count", "visits": "count"}
+    ask = {"employee_id": "E012", "metric": "households", "period": "2026Q1"}
+    body = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=ask).json()
+    assert all(body[k] == int(body[k]) for k in ("commit", "target", "stretch")), body
