@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.targets.errors import InvalidPeriod, UnknownEmployee, UnknownMetric
-from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
+from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo, PeerScope
 from coach.targets.periods import to_ordinal
 
 
@@ -46,6 +46,7 @@ class TargetData:
     history: dict[str, MetricHistory]
     employee_index: dict[str, int]
     duplicates_replaced: int = 0
+    peer_scope: PeerScope = "department"
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -54,6 +55,8 @@ class TargetData:
         employees: Iterable[EmployeeInfo],
         metrics: Iterable[MetricInfo],
         history: Iterable[HistoryPoint],
+        *,
+        peer_scope: PeerScope = "department",
     ) -> TargetData:
         """Index plain rows; unknown ids or malformed periods in history raise typed errors."""
         employee_list = list(employees)
@@ -101,6 +104,7 @@ class TargetData:
             history=indexed,
             employee_index=employee_index,
             duplicates_replaced=duplicates,
+            peer_scope=peer_scope,
         )
 
     def employee(self, employee_id: str) -> EmployeeInfo:

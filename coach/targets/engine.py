@@ -68,7 +68,14 @@ from coach.targets.errors import (
     PeriodNotAfterHistory,
     TargetError,
 )
-from coach.targets.models import Basis, EmployeeInfo, MetricInfo, TargetRequest, TargetSuggestion
+from coach.targets.models import (
+    Basis,
+    EmployeeInfo,
+    MetricInfo,
+    PeerScope,
+    TargetRequest,
+    TargetSuggestion,
+)
 from coach.targets.periods import (
     date_months,
     from_ordinal,
@@ -100,6 +107,7 @@ SCALE_K = 1.5
 SEASON_ALPHA = 0.01
 RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
+RAMP_VISIBLE = 0.005  # a ramp factor this far from 1 changes the target the basis reports
 MIN_PEERS = 5  # peers needed for a peer level to be used
 SHORT_HISTORY = 3  # histories this short get bands calibrated on peers' early errors
 MIN_CALIBRATION = 20  # errors a short-history calibration needs
@@ -510,17 +518,20 @@ class GroupFit:
     spread: float = 1.0
 
 
-def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
+def _peer_cells(emp: EmployeeInfo, scope: PeerScope) -> list[tuple[tuple[str, ...], PeerLevel]]:
     """The peer cells a prior may come from, finest first, before everyone.
 
     The department comes before the whole organisation: a metric two departments share
     under the same name (a defect rate in software and in assembly) is not one scale.
+    `scope` "department" keeps the role cells inside the person's department, "role"
+    pools a role across departments, "company" never narrows to a department at all.
     """
+    within = emp.department if scope == "department" else ""
     cells: list[tuple[tuple[str, ...], PeerLevel]] = [
-        (("rl", emp.role, emp.level), "role+level"),
-        (("r", emp.role), "role"),
+        (("rl", within, emp.role, emp.level), "role+level"),
+        (("r", within, emp.role), "role"),
     ]
-    if emp.department:
+    if emp.department and scope != "company":
         cells.append((("d", emp.department), "department"))
     return cells
 
@@ -536,6 +547,7 @@ class PeerTable:
     team_count: dict[str, int]
     team_noise: float
     team_between: float
+    scope: PeerScope = "department"
 
     def prior(
         self, emp: EmployeeInfo, own_dev: float | None
@@ -544,7 +556,7 @@ class PeerTable:
         self_count = 1 if own_dev is not None else 0
         cell: tuple[str, ...] = ("all",)
         level: PeerLevel = "all"
-        for key, name in _peer_cells(emp):
+        for key, name in _peer_cells(emp, self.scope):
             if self.counts.get(key, 0) - self_count >= MIN_PEERS:
                 cell, level = key, name
                 break
@@ -626,6 +638,7 @@ class _Panel:
     tenure: FloatArray  # months since hire at each column's midpoint
     last_col: npt.NDArray[np.int64]  # each person's last observed column
     cells: npt.NDArray[np.str_]  # each person's role+level peer cell
+    peer_scope: PeerScope
 
     @property
     def n_cols(self) -> int:
@@ -660,6 +673,7 @@ def _panel(data: TargetData, metric_id: str) -> _Panel:
         info=info, scale=scale, season_len=season_length(info.period_type), first=first,
         last=t0, persons=persons, emps=emps, zmat=zmat, ymat=ymat, hire=hire, tenure=tenure,
         last_col=last_col, cells=np.array([f"{e.role}\x1f{e.level}" for e in emps]),
+        peer_scope=data.peer_scope,
     )  # fmt: skip
 
 
@@ -845,7 +859,9 @@ def _peer_priors(
     panel: _Panel, slopes: _Slopes
 ) -> tuple[PeerTable, FloatArray, list[tuple[PeerLevel, int, tuple[str, ...]]]]:
     """Peer table from preliminary levels, and each person's prior mean and its source."""
-    peers, team_dev = _peer_table(panel.emps, slopes.prelim, panel.ymat, panel.last_col)
+    peers, team_dev = _peer_table(
+        panel.emps, slopes.prelim, panel.ymat, panel.last_col, scope=panel.peer_scope
+    )
     prior_mean = np.zeros(panel.n_persons)
     prior_info: list[tuple[PeerLevel, int, tuple[str, ...]]] = []
     for p, emp in enumerate(panel.emps):
@@ -1009,24 +1025,25 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
 
 def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:
     self_count = 1 if own else 0
-    for key, _ in _peer_cells(emp):
+    for key, _ in _peer_cells(emp, peers.scope):
         if peers.counts.get(key, 0) - self_count >= MIN_PEERS:
             return key
     return ("all",)
 
 
 def _peer_table(
-    emps: list[EmployeeInfo], prelim: FloatArray, ymat: FloatArray, last_col: npt.NDArray[np.int64]
-) -> tuple[PeerTable, FloatArray]:
+    emps: list[EmployeeInfo], prelim: FloatArray, ymat: FloatArray,
+    last_col: npt.NDArray[np.int64], *, scope: PeerScope,
+) -> tuple[PeerTable, FloatArray]:  # fmt: skip
     keyed: dict[tuple[str, ...], list[int]] = {("all",): list(range(len(emps)))}
     for p, e in enumerate(emps):
-        for key, _ in _peer_cells(e):
+        for key, _ in _peer_cells(e, scope):
             keyed.setdefault(key, []).append(p)
     last_raw = ymat[np.arange(len(emps)), last_col]
     medians = {k: float(np.median(prelim[v])) for k, v in keyed.items()}
     counts = {k: len(v) for k, v in keyed.items()}
     raw_last = {k: float(np.median(last_raw[v])) for k, v in keyed.items()}
-    table = PeerTable(medians, counts, raw_last, {}, {}, 0.0, 0.0)
+    table = PeerTable(medians, counts, raw_last, {}, {}, 0.0, 0.0, scope)
     # Team effects: deviations from each member's own peer cell, winsorised, grouped by team.
     dev = np.array([prelim[p] - medians[_cell_for(table, e, own=True)] for p, e in enumerate(emps)])
     dev = _winsorise(dev)
@@ -1194,6 +1211,7 @@ class Forecast:
     dof: float
     season_offset: float
     ramp_offset: float
+    ramp_months: float | None
     trend_step: float
     horizon: int
     tenure: float | None
@@ -1259,6 +1277,7 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         dof=dof,
         season_offset=season,
         ramp_offset=ramp,
+        ramp_months=group.ramp.lam if ramp != 0.0 else None,
         trend_step=slope * (PHI ** max(steps, 1)),
         horizon=horizon,
         tenure=tenure,
@@ -1329,7 +1348,10 @@ def suggest_target(
         features.append("damped trend")
     if seasonal:
         features.append("seasonality")
-    if fc.ramp_offset != 0.0:
+    ramp_factor = _ratio(fit.scale, fc.mean, fc.ramp_offset)
+    # Said only when it moves the target visibly, as the rationale says it.
+    ramp_applied = abs(ramp_factor - 1.0) >= RAMP_VISIBLE
+    if ramp_applied:
         features.append("ramp-up")
     prefix = "cold start from peers: " if row is None else "partial pooling: "
     method = prefix + " + ".join(features)
@@ -1345,7 +1367,9 @@ def suggest_target(
         trend_pct=trend / median if median else 0.0,
         horizon=fc.horizon,
         tenure_months=fc.tenure,
-        ramp_factor=_ratio(fit.scale, fc.mean, fc.ramp_offset),
+        ramp_factor=ramp_factor,
+        ramp_applied=ramp_applied,
+        ramp_months=fc.ramp_months if ramp_applied else None,
         outliers_dropped=int(fit.outliers[row]) if row is not None else 0,
         last_value=float(fit.last_value[row]) if row is not None else None,
         last_period=from_ordinal(int(fit.last_ordinal_of[row]), info.period_type)

@@ -13,6 +13,9 @@ from coach.core.units import UnitKind, unit_kind_for
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 PeriodTypeName = Literal["annual", "quarter", "month"]
+# Where peers are sought: the person's department first (the default), a role across
+# departments, or the whole company without narrowing to a department.
+PeerScope = Literal["department", "role", "company"]
 
 
 # from_attributes lets the service layer pass ORM rows straight in.
@@ -100,6 +103,12 @@ class Basis(BaseModel):
     tenure_months: float | None = Field(description="Months since hire at the target period.")
     ramp_factor: float = Field(
         description="Expected level at this tenure / fully ramped (1 = none)."
+    )
+    ramp_applied: bool = Field(
+        default=False, description="Whether a ramp-up for the person's tenure moved the target."
+    )
+    ramp_months: float | None = Field(
+        default=None, description="The ramp-up's time constant in months, when one applied."
     )
     outliers_dropped: int = Field(description="Own observations down-weighted as one-off outliers.")
     last_value: float | None = None

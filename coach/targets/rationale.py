@@ -70,7 +70,7 @@ def build_rationale(
     trend_pct = basis.trend_pct
     # Mention an adjustment only when it changes the target by a visible amount.
     seasonal = basis.seasonality and abs(basis.seasonal_factor - 1) >= 0.005
-    ramp = abs(basis.ramp_factor - 1) >= 0.005 and basis.tenure_months is not None
+    ramp = basis.ramp_applied and basis.tenure_months is not None
     trend = abs(trend_pct) >= 0.0005
     variables: dict[str, Any] = {
         "period": n.period(period),

@@ -35,6 +35,7 @@ from coach.targets.models import (
     EmployeeInfo,
     HistoryPoint,
     MetricInfo,
+    PeerScope,
     TargetRequest,
     TargetSuggestion,
 )
@@ -81,7 +82,9 @@ class TargetDraft(BaseModel):
     provenance: Provenance
 
 
-def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
+def load_target_data(
+    session: Session, metrics: Iterable[str], *, peers: PeerScope = "department"
+) -> TargetData:
     """Everything the engine needs for these metrics: all employees (peers) and their history."""
     wanted = sorted(set(metrics))
     employees = [
@@ -97,7 +100,7 @@ def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
             .where(col(MetricValue.metric).in_(wanted))
         ).all()
     ]  # fmt: skip
-    return TargetData.build(employees, metric_rows, history)
+    return TargetData.build(employees, metric_rows, history, peer_scope=peers)
 
 
 _fits_lock = threading.Lock()
@@ -128,20 +131,22 @@ def _metric_version(session: Session, metric: str) -> tuple[Any, ...]:
     return (metric, *session.exec(version).one(), definitions)
 
 
-def cached_target_data(db: Engine, session: Session, metric: str) -> TargetData:
+def cached_target_data(
+    db: Engine, session: Session, metric: str, *, peers: PeerScope = "department"
+) -> TargetData:
     """One metric's data, with the fit it caches, reloaded only when the data's version moved.
 
     The cache lives in this process only; another process loads and fits once itself, and
     the version makes any write from anywhere start afresh.
     """
-    version = _metric_version(session, metric)
+    version = (*_metric_version(session, metric), peers)
     with _fits_lock:
         fits = _fits.setdefault(db, OrderedDict())
         data = fits.get(version)
         if data is not None:
             fits.move_to_end(version)
             return data
-    data = load_target_data(session, [metric])
+    data = load_target_data(session, [metric], peers=peers)
     with _fits_lock:
         fits = _fits.setdefault(db, OrderedDict())
         stale = [key for key in fits if key[0] == metric]
@@ -226,11 +231,12 @@ def explain_target(
     *,
     engine: ChatEngine,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> ExplainedTarget:
     """Suggest a range and have its rationale rephrased; no connection is held meanwhile."""
     with Session(db) as session:
         _check_scope(session, principal, request.employee_id)
-        data = cached_target_data(db, session, request.metric)
+        data = cached_target_data(db, session, request.metric, peers=peers)
     suggestion = suggest_target(data, request, lang=lang)
     draft_id = new_id()  # chosen now so that the rephrase's call record names its draft
     text, provenance = _rephrase(engine, suggestion, lang, draft_id=draft_id)
@@ -262,13 +268,14 @@ def suggest_and_draft(
     engine: ChatEngine,
     open_limit: int,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> TargetDraft:
     """Suggest a range for one employee and metric, and store it as a pending draft.
 
     Read, then ask the LLM with no connection held, then write in a short transaction of
     its own: a slow LLM cannot exhaust the connection pool.
     """
-    explained = explain_target(db, principal, request, engine=engine, lang=lang)
+    explained = explain_target(db, principal, request, engine=engine, lang=lang, peers=peers)
     with session_scope(db) as session:
         return store_target(session, principal, explained, open_limit=open_limit)
 
@@ -280,6 +287,7 @@ def suggest_batch_and_draft(
     *,
     open_limit: int,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> list[TargetDraft | CoachError]:
     """Suggest many ranges at once (template rationales, no LLM), each stored as a draft.
 
@@ -292,7 +300,7 @@ def suggest_batch_and_draft(
             refused.append(None)
         except Forbidden as exc:
             refused.append(exc)
-    data = load_target_data(session, {r.metric for r in requests})
+    data = load_target_data(session, {r.metric for r in requests}, peers=peers)
     allowed = [r for r, no in zip(requests, refused, strict=True) if no is None]
     computed = iter(suggest_targets(data, allowed, lang=lang))
     provenance = Provenance(provider="offline", model=OFFLINE_MODEL, template_id=RATIONALE_TEMPLATE)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 import pytest
@@ -226,9 +227,9 @@ def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     loads: list[list[str]] = []
     real = service.load_target_data
 
-    def counting(session: Session, metrics: Iterable[str]) -> TargetData:
+    def counting(session: Session, metrics: Iterable[str], **options: Any) -> TargetData:
         loads.append(sorted(metrics))
-        return real(session, metrics)
+        return real(session, metrics, **options)
 
     monkeypatch.setattr(service, "load_target_data", counting)
     return loads
