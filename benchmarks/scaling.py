@@ -87,8 +87,10 @@ def _month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
-def generate(engine: Engine, n: int, seed: int = 1) -> dict[str, int]:
-    """Write an organisation of `n` employees with history and check-ins; return row counts."""
+def generate(
+    engine: Engine, n: int, seed: int = 1, *, with_checkins: bool = True
+) -> dict[str, int]:
+    """Write an organisation of `n` employees with history (and check-ins); return row counts."""
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
     hire_month = np.where(
@@ -128,10 +130,11 @@ def generate(engine: Engine, n: int, seed: int = 1) -> dict[str, int]:
                            "period": periods[k], "value": round(float(matrix[i, k]), 3)})  # fmt: skip
 
     texts = [json.loads(line)["text"] for line in COMMENTS.read_text("utf-8").splitlines() if line]
+    texts = texts if with_checkins else []
     checks = [c.model_dump(mode="json") for c in check_comments([t.strip() for t in texts])]
     pick = random.Random(seed)
     checkins: list[dict[str, Any]] = []
-    for month in MONTHS:
+    for month in MONTHS if with_checkins else ():
         year, mon = int(month[:4]), int(month[5:])
         month_index = year * 12 + mon - 1
         for i in range(1, n):

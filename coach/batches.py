@@ -378,19 +378,23 @@ def _settle(db: Engine, item_id: int, owner: str, *, error: str | None) -> bool:
         return True
 
 
-def _target(db: Engine, claim: Claim, owner: str, chat: ChatEngine, open_limit: int) -> None:
+def _target(db: Engine, claim: Claim, owner: str, chat: ChatEngine, settings: Settings) -> None:
     assert claim.principal is not None
     params = claim.params
     request = TargetRequest(
         employee_id=claim.employee_id, metric=params["metric"], period=params["period"]
     )
-    explained = explain_target(db, claim.principal, request, engine=chat, lang=params["lang"])
+    explained = explain_target(
+        db, claim.principal, request, engine=chat, lang=params["lang"], peers=settings.target_peers
+    )
     with session_scope(db) as session:
         item = _held(session, claim.item_id, owner)
         if item is None:
             return  # another worker took the item over: its draft is the one kept
         # Same transaction as the draft: a crash before commit leaves neither behind.
-        drafted = store_target(session, claim.principal, explained, open_limit=open_limit)
+        drafted = store_target(
+            session, claim.principal, explained, open_limit=settings.max_open_requests
+        )
         item.draft_id = drafted.draft_id
         _finish_item(session, item, error=None)
 
@@ -557,9 +561,7 @@ class BatchWorker:
         if claim.draft_status == DraftStatus.failed:
             return "draft failed before a restart"
         if claim.kind == "target":
-            await asyncio.to_thread(
-                _target, self.db, claim, self.owner, self.chat, self.settings.max_open_requests
-            )
+            await asyncio.to_thread(_target, self.db, claim, self.owner, self.chat, self.settings)
             return None
         params = claim.params
         await service.generate(

@@ -34,6 +34,7 @@ from coach.core.models import (
     Role,
     User,
 )
+from coach.core.units import UnitKind
 from coach.org.users import hash_token, new_token, rotate_token
 
 TODAY = date(2026, 11, 16)
@@ -94,12 +95,12 @@ _PEOPLE: list[_Person] = [
 ]
 
 _METRICS = [
-    Metric(metric="revenue", name="销售回款", unit="万元", direction=Direction.higher_is_better, period_type=PeriodType.quarter),
-    Metric(metric="new_customers", name="新签客户数", unit="家", direction=Direction.higher_is_better, period_type=PeriodType.quarter),
-    Metric(metric="csat", name="客户满意度", unit="分", direction=Direction.higher_is_better, period_type=PeriodType.month),
-    Metric(metric="first_response_min", name="首次响应时长", unit="分钟", direction=Direction.lower_is_better, period_type=PeriodType.month),
-    Metric(metric="story_points", name="交付故事点", unit="点", direction=Direction.higher_is_better, period_type=PeriodType.quarter),
-    Metric(metric="defect_rate", name="缺陷率", unit="%", direction=Direction.lower_is_better, period_type=PeriodType.quarter),
+    Metric(metric="revenue", name="销售回款", unit="万元", direction=Direction.higher_is_better, period_type=PeriodType.quarter, unit_kind=UnitKind.amount),
+    Metric(metric="new_customers", name="新签客户数", unit="家", direction=Direction.higher_is_better, period_type=PeriodType.quarter, unit_kind=UnitKind.counts),
+    Metric(metric="csat", name="客户满意度", unit="分", direction=Direction.higher_is_better, period_type=PeriodType.month, unit_kind=UnitKind.amount),
+    Metric(metric="first_response_min", name="首次响应时长", unit="分钟", direction=Direction.lower_is_better, period_type=PeriodType.month, unit_kind=UnitKind.amount),
+    Metric(metric="story_points", name="交付故事点", unit="点", direction=Direction.higher_is_better, period_type=PeriodType.quarter, unit_kind=UnitKind.counts),
+    Metric(metric="defect_rate", name="缺陷率", unit="%", direction=Direction.lower_is_better, period_type=PeriodType.quarter, unit_kind=UnitKind.percent),
 ]  # fmt: skip
 
 _ROLE_METRICS = {

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import insert, update
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel._compat import SQLModelConfig
@@ -49,6 +49,7 @@ from coach.core.models import (
     ReviewScore,
     utcnow,
 )
+from coach.core.units import UnitKind, unit_kind_for
 from coach.records import (
     RECORD_ID,
     GoalCreate,
@@ -95,6 +96,10 @@ class Column:
 
 _ID_NOTE = "必填;字母、数字、_ . -"
 _DATE_NOTE = "日期,如 2026-10-20 或 2026/10/20"
+_UNIT_KIND_NOTE = (
+    "可空;count(计数,目标取整)、amount(金额或数量)、ratio(0–1 的比例)、percent(百分比)"
+    "或 unspecified(按数值判断);空着时按单位推断"
+)
 _DIRECTION_NOTE = "higher_is_better(越高越好)或 lower_is_better(越低越好)"
 _CYCLE_NOTE = f"如 {CYCLE_EXAMPLES.replace(' or ', '、').replace(', ', '、')}"
 
@@ -116,11 +121,12 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("name", "指标名称", "必填", ("名称",)),
         Column("unit", "单位", "可空"),
         Column("direction", "方向", _DIRECTION_NOTE),
-        Column("period_type", "周期类型", "quarter(季度)或 month(月度)"),
+        Column("period_type", "周期类型", "annual(年度)、quarter(季度)或 month(月度)"),
+        Column("unit_kind", "单位类型", _UNIT_KIND_NOTE, ("数值类型",), required=False),
     ),
     ImportKind.history: (
         Column("employee_id", "员工编号", _ID_NOTE, ("工号",)),
-        Column("period", "期间", "季度 2026Q1 或月份 2026-05,按指标的周期类型", ("统计期间",)),
+        Column("period", "期间", "年份 2026、季度 2026Q1 或月份 2026-05,按指标的周期类型", ("统计期间",)),
         Column("metric", "指标编号", _ID_NOTE, ("指标", "指标代码")),
         Column("value", "数值", "必填;数字", ("值", "实际值")),
     ),
@@ -264,6 +270,15 @@ class MetricRow(_Row):
     unit: str = ""
     direction: Direction
     period_type: PeriodType
+    unit_kind: UnitKind | None = None
+
+    _blank_kind = field_validator("unit_kind", mode="before")(blank_to_none)
+
+    @model_validator(mode="after")
+    def _kind_from_unit(self) -> MetricRow:
+        if self.unit_kind is None:
+            self.unit_kind = unit_kind_for(self.unit)
+        return self
 
 
 class HistoryRow(_Row):

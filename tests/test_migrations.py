@@ -21,7 +21,7 @@ from coach.core.audit import GENESIS_HASH, record_event, seal_chain, verify_chai
 from coach.core.db import alembic_config, engine_for, make_engine, migrate, schema_revisions
 from coach.core.errors import SchemaNotCurrent
 from coach.core.hashing import content_hash
-from coach.core.models import AuditEvent
+from coach.core.models import AuditEvent, MetricValue
 from coach.core.settings import Settings
 from tests import pg
 from tests.server import ROOT
@@ -294,3 +294,35 @@ def test_0012_keys_reviews_by_reviewer_and_progress_by_day(tmp_path: Path) -> No
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT reviewer_id FROM review_scores")).all()
     assert [r for (r,) in kept] == ["M1"]
+
+
+def test_0016_guesses_unit_kinds_and_stamps_only_new_writes_of_values(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0012")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO employees (employee_id, name, role, level, department, team, updated_at) "
+            "VALUES ('A1', 'a', '', '', '', '', '2026-11-01 09:00:00')",
+            "INSERT INTO metrics (metric, name, unit, direction, period_type) "
+            "VALUES ('sales', 's', '万元', 'higher_is_better', 'quarter')",
+            "INSERT INTO metrics (metric, name, unit, direction, period_type) "
+            "VALUES ('clients', 'c', ' 家 ', 'higher_is_better', 'quarter')",
+            "INSERT INTO metric_values (employee_id, metric, period, value) "
+            "VALUES ('A1', 'sales', '2026Q1', 1)",
+        ):
+            connection.execute(text(statement))
+    migrate(engine)
+    with engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT metric, unit_kind FROM metrics")).all())
+    assert kinds == {"sales": "unspecified", "clients": "count"}
+    with Session(engine) as session:
+        row = session.exec(sa.select(MetricValue)).scalar_one()
+        assert row.updated_at is None
+        row.value = 2
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+        assert row.updated_at is not None
+    command.downgrade(config, "0012")
+    assert "updated_at" not in {c["name"] for c in inspect(engine).get_columns("metric_values")}

@@ -60,3 +60,12 @@ def test_the_review_scale_is_read_and_must_be_a_range(monkeypatch: pytest.Monkey
     monkeypatch.setenv("COACH_REVIEW_SCALE_MAX", "0")
     with pytest.raises(ValidationError, match="COACH_REVIEW_SCALE_MIN"):
         Settings()
+
+
+def test_target_peers_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().target_peers == "department"
+    monkeypatch.setenv("COACH_TARGET_PEERS", "role")
+    assert Settings().target_peers == "role"
+    monkeypatch.setenv("COACH_TARGET_PEERS", "team")
+    with pytest.raises(ValidationError, match="COACH_TARGET_PEERS"):
+        Settings()

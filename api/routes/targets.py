@@ -90,8 +90,9 @@ def suggest_target(
     # Stored first (its own transactions), then a short read to decide what the caller sees:
     # no connection or database slot is held while the model is asked.
     drafted = suggest_and_draft(
-        db, user, request, engine=engine, open_limit=settings.max_open_requests, lang=body.lang
-    )
+        db, user, request, engine=engine, open_limit=settings.max_open_requests, lang=body.lang,
+        peers=settings.target_peers,
+    )  # fmt: skip
     with Session(db) as session:
         return _out(session, user, drafted)
 
@@ -109,8 +110,9 @@ def suggest_target_batch(
             f"items: {len(body.items)} requests exceed the limit of {MAX_BATCH} per batch",
         )
     results = suggest_batch_and_draft(
-        session, user, body.items, open_limit=settings.max_open_requests, lang=body.lang
-    )
+        session, user, body.items, open_limit=settings.max_open_requests, lang=body.lang,
+        peers=settings.target_peers,
+    )  # fmt: skip
     return BatchOut(
         results=[
             _out(session, user, r) if isinstance(r, TargetDraft) else ItemError.of(r)

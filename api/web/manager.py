@@ -102,7 +102,7 @@ def suggest_target(
     target_request = TargetRequest(employee_id=employee_id, metric=metric, period=period)
     suggest_and_draft(
         db, user, target_request, engine=engine, open_limit=settings.max_open_requests,
-        lang=lang_of(request),
+        lang=lang_of(request), peers=settings.target_peers,
     )  # fmt: skip
     if not sees_pending(session, user, employee_id):
         return _request_sent(request)

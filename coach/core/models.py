@@ -17,6 +17,8 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from coach.core.units import UnitKind, unit_kind_default
+
 
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC."""
@@ -127,6 +129,7 @@ class Direction(StrEnum):
 
 
 class PeriodType(StrEnum):
+    annual = "annual"
     quarter = "quarter"
     month = "month"
 
@@ -139,17 +142,31 @@ class Metric(SQLModel, table=True):
     unit: str = Field(default="", max_length=50)
     direction: Direction = Field(default=Direction.higher_is_better, sa_type=_enum(Direction, 20))
     period_type: PeriodType = Field(default=PeriodType.quarter, sa_type=_enum(PeriodType, 10))
+    # Left out, it is guessed from the unit when the row is inserted.
+    unit_kind: UnitKind | None = Field(
+        default=None, nullable=False, sa_type=_enum(UnitKind, 12),
+        sa_column_kwargs={"default": unit_kind_default},
+    )  # fmt: skip
 
 
 class MetricValue(SQLModel, table=True):
     __tablename__ = "metric_values"
-    __table_args__ = (UniqueConstraint("employee_id", "metric", "period"),)
+    __table_args__ = (
+        UniqueConstraint("employee_id", "metric", "period"),
+        # The newest stamp per metric, with the count and the highest id, is the version of
+        # that metric's data a cached target fit is keyed by.
+        Index("ix_metric_values_metric_updated_at", "metric", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     employee_id: str = Field(foreign_key="employees.employee_id", index=True, max_length=64)
     metric: str = Field(foreign_key="metrics.metric", index=True, max_length=64)
     period: str = Field(max_length=10)
     value: float
+    # Rows written before revision 0016 have none; every insert and update stamps it.
+    updated_at: datetime | None = Field(
+        default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class GoalKind(StrEnum):

@@ -177,6 +177,11 @@ class Settings(BaseSettings):
         validation_alias="COACH_LLM_LOCAL_ONLY",
         description="Comma list of draft kinds (e.g. feedback,development) never sent to an external LLM.",
     )
+    target_peers: Literal["department", "role", "company"] = Field(
+        default="department", validation_alias="COACH_TARGET_PEERS",
+        description="Where target suggestions seek a person's peers: within their department "
+        "(role and level there first), a role across departments, or the whole company.",
+    )  # fmt: skip
     max_open_requests: int = Field(
         default=DEFAULT_MAX_OPEN_REQUESTS, ge=1, validation_alias="COACH_MAX_OPEN_REQUESTS",
         description="Drafts of one kind about one person that a caller who cannot read them "

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.targets.errors import InvalidPeriod, UnknownEmployee, UnknownMetric
-from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
+from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo, PeerScope
 from coach.targets.periods import to_ordinal
 
 
@@ -37,7 +37,8 @@ class MetricHistory:
 class TargetData:
     """Employees, metric definitions and history, with lookup indices and a fit cache.
 
-    The cache assumes the rows do not change: build a fresh instance per request or batch.
+    The cache assumes the rows do not change: build a fresh instance when they do
+    (`coach.targets.service.cached_target_data` keys instances by the data's version).
     """
 
     employees: list[EmployeeInfo]
@@ -45,6 +46,7 @@ class TargetData:
     history: dict[str, MetricHistory]
     employee_index: dict[str, int]
     duplicates_replaced: int = 0
+    peer_scope: PeerScope = "department"
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -53,6 +55,8 @@ class TargetData:
         employees: Iterable[EmployeeInfo],
         metrics: Iterable[MetricInfo],
         history: Iterable[HistoryPoint],
+        *,
+        peer_scope: PeerScope = "department",
     ) -> TargetData:
         """Index plain rows; unknown ids or malformed periods in history raise typed errors."""
         employee_list = list(employees)
@@ -100,6 +104,7 @@ class TargetData:
             history=indexed,
             employee_index=employee_index,
             duplicates_replaced=duplicates,
+            peer_scope=peer_scope,
         )
 
     def employee(self, employee_id: str) -> EmployeeInfo:

@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from coach.core.units import UnitKind
 from coach.targets.data import TargetData
 from coach.targets.errors import (
     InvalidPeriod,
@@ -67,7 +68,14 @@ from coach.targets.errors import (
     PeriodNotAfterHistory,
     TargetError,
 )
-from coach.targets.models import Basis, EmployeeInfo, MetricInfo, TargetRequest, TargetSuggestion
+from coach.targets.models import (
+    Basis,
+    EmployeeInfo,
+    MetricInfo,
+    PeerScope,
+    TargetRequest,
+    TargetSuggestion,
+)
 from coach.targets.periods import (
     date_months,
     from_ordinal,
@@ -99,6 +107,7 @@ SCALE_K = 1.5
 SEASON_ALPHA = 0.01
 RAMP_ALPHA = 0.01
 RAMP_LAMBDAS = (1.5, 3.0, 6.0, 12.0)  # months; candidate ramp-up time constants
+RAMP_VISIBLE = 0.005  # a ramp factor this far from 1 changes the target the basis reports
 MIN_PEERS = 5  # peers needed for a peer level to be used
 SHORT_HISTORY = 3  # histories this short get bands calibrated on peers' early errors
 MIN_CALIBRATION = 20  # errors a short-history calibration needs
@@ -107,6 +116,10 @@ MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance
 TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
 TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
+# A person's slope is read from their last TREND_YEARS, and never from fewer periods than
+# TREND_MIN_POINTS (six years of an annual metric, two of a quarterly one).
+TREND_YEARS = 2
+TREND_MIN_POINTS = 6
 COLD_DOF = 30.0
 # Candidate signal-to-noise ratios eta/eps for the level's likelihood (0 = fixed level,
 # 3 = nearly a random walk observed without noise), a quarter decade apart.
@@ -118,10 +131,6 @@ _T_SCALE_ITERATIONS = 15
 _Q_MAX_PEOPLE = 1000  # people whose innovations the q likelihood uses (speed only)
 
 ZERO_SHARE_FOR_LOG = 0.1  # at most this share of zeros keeps a non-negative metric on log
-_PERCENT_UNITS = {"%", "％", "percent", "pct", "百分比", "百分点"}
-_COUNT_UNITS = {"家", "件", "个", "单", "人", "次", "台", "笔", "张", "位", "名", "套", "份", "条",
-                "count", "pcs", "items", "deals", "clients", "tickets"}  # fmt: skip
-_RATE_UNITS = {"ratio", "rate", "share", "fraction", "比例", "比率", "占比"}
 _MAD = 1.4826
 # E[min(U^2, k^2)] for U ~ N(0,1): makes the clipped mean square consistent for the variance.
 _SCALE_CONST = float(
@@ -159,12 +168,16 @@ class Scale:
 
 def choose_scale(metric: MetricInfo, values: FloatArray) -> Scale:
     """Logit for rates and percentages, log for positive metrics, additive otherwise."""
-    unit = metric.unit.strip().lower()
+    kind = metric.unit_kind
     lo, hi = float(values.min()), float(values.max())
     upper: float | None = None
-    if unit in _PERCENT_UNITS and lo >= 0 and hi <= 100:
+    if kind == UnitKind.percent and lo >= 0 and hi <= 100:
         upper = 100.0
-    elif (unit in _RATE_UNITS or unit == "") and lo >= 0 and hi <= 1 and hi > 0:
+    elif (
+        (kind == UnitKind.ratio or (kind == UnitKind.unspecified and metric.unit.strip() == ""))
+        and lo >= 0
+        and 0 < hi <= 1
+    ):
         # Values confined to [0, 1] without a unit saying otherwise are read as a rate.
         upper = 1.0
     if upper is not None:
@@ -267,15 +280,24 @@ class Seasonality:
 
 
 def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonality:
-    none = Seasonality(False, np.zeros(length), 0.0, 1.0)
+    """The seasonal pattern of period effects, kept only if it passes the F-test."""
+    fitted = _seasonal_fit(gamma, first_ordinal, length)
+    if fitted is None or fitted.p_value >= SEASON_ALPHA:
+        p_value = 1.0 if fitted is None else fitted.p_value
+        return Seasonality(False, np.zeros(length), 0.0, p_value)
+    return fitted
+
+
+def _seasonal_fit(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonality | None:
+    """Season dummies plus a linear trend fitted to period effects, tested or not (None: too few)."""
     cols = np.flatnonzero(np.isfinite(gamma))
     n = cols.size
-    if n < 2 * length or n - length - 1 < 3:
-        return none
+    if length < 2 or n < 2 * length or n - length - 1 < 3:
+        return None  # a year has no seasons; or too few periods to tell
     season = (first_ordinal + cols) % length
     dummies = (season[:, None] == np.arange(length)[None, :]).astype(np.float64)
     if (dummies.sum(axis=0) < 2).any():
-        return none
+        return None
     t = cols.astype(np.float64)
     y = gamma[cols]
     base = np.column_stack([np.ones(n), t])
@@ -289,11 +311,30 @@ def _seasonality(gamma: FloatArray, first_ordinal: int, length: int) -> Seasonal
     else:
         f_stat = ((rss0 - rss1) / (length - 1)) / (rss1 / dof)
         p_value = float(stats.f.sf(f_stat, length - 1, dof))
-    if p_value >= SEASON_ALPHA:
-        return Seasonality(False, np.zeros(length), 0.0, p_value)
     factors = coef[1:] - coef[1:].mean()
     var = rss1 / dof / float(dummies.sum(axis=0).mean())
     return Seasonality(True, factors, var, p_value)
+
+
+def _group_seasonality(
+    gamma: FloatArray, first_ordinal: int, length: int, company: Seasonality, people: int
+) -> Seasonality:
+    """A group's own pattern if significant; else the company's, shrunk toward the group's own.
+
+    A role too small (or too short) for its own test still shares the calendar the whole
+    company lives by; its own estimate keeps the weight people / (people + MIN_GROUP), as a
+    role at MIN_GROUP people would have half its say.
+    """
+    own = _seasonality(gamma, first_ordinal, length)
+    if own.detected or not company.detected:
+        return own
+    raw = _seasonal_fit(gamma, first_ordinal, length)
+    if raw is None:
+        return company
+    weight = people / (people + MIN_GROUP)
+    factors = company.factors + weight * (raw.factors - company.factors)
+    var = (1.0 - weight) ** 2 * company.var + weight**2 * raw.var
+    return Seasonality(True, factors - factors.mean(), var, company.p_value)
 
 
 @dataclass(frozen=True)
@@ -325,7 +366,7 @@ def _person_seasons(zs: FloatArray, first_ordinal: int, length: int) -> PersonSe
     the offsets then come from all the data.
     """
     none = PersonSeasons(np.zeros((zs.shape[0], length)), np.zeros(zs.shape[0]))
-    if zs.shape[1] < 3 * length:
+    if length < 2 or zs.shape[1] < 3 * length:
         return none
     trial = _shrunk_person_seasons(zs[:, :-length], first_ordinal, length)
     held = zs[:, -length:]
@@ -477,17 +518,20 @@ class GroupFit:
     spread: float = 1.0
 
 
-def _peer_cells(emp: EmployeeInfo) -> list[tuple[tuple[str, ...], PeerLevel]]:
+def _peer_cells(emp: EmployeeInfo, scope: PeerScope) -> list[tuple[tuple[str, ...], PeerLevel]]:
     """The peer cells a prior may come from, finest first, before everyone.
 
     The department comes before the whole organisation: a metric two departments share
     under the same name (a defect rate in software and in assembly) is not one scale.
+    `scope` "department" keeps the role cells inside the person's department, "role"
+    pools a role across departments, "company" never narrows to a department at all.
     """
+    within = emp.department if scope == "department" else ""
     cells: list[tuple[tuple[str, ...], PeerLevel]] = [
-        (("rl", emp.role, emp.level), "role+level"),
-        (("r", emp.role), "role"),
+        (("rl", within, emp.role, emp.level), "role+level"),
+        (("r", within, emp.role), "role"),
     ]
-    if emp.department:
+    if emp.department and scope != "company":
         cells.append((("d", emp.department), "department"))
     return cells
 
@@ -503,6 +547,7 @@ class PeerTable:
     team_count: dict[str, int]
     team_noise: float
     team_between: float
+    scope: PeerScope = "department"
 
     def prior(
         self, emp: EmployeeInfo, own_dev: float | None
@@ -511,7 +556,7 @@ class PeerTable:
         self_count = 1 if own_dev is not None else 0
         cell: tuple[str, ...] = ("all",)
         level: PeerLevel = "all"
-        for key, name in _peer_cells(emp):
+        for key, name in _peer_cells(emp, self.scope):
             if self.counts.get(key, 0) - self_count >= MIN_PEERS:
                 cell, level = key, name
                 break
@@ -593,6 +638,7 @@ class _Panel:
     tenure: FloatArray  # months since hire at each column's midpoint
     last_col: npt.NDArray[np.int64]  # each person's last observed column
     cells: npt.NDArray[np.str_]  # each person's role+level peer cell
+    peer_scope: PeerScope
 
     @property
     def n_cols(self) -> int:
@@ -627,6 +673,7 @@ def _panel(data: TargetData, metric_id: str) -> _Panel:
         info=info, scale=scale, season_len=season_length(info.period_type), first=first,
         last=t0, persons=persons, emps=emps, zmat=zmat, ymat=ymat, hire=hire, tenure=tenure,
         last_col=last_col, cells=np.array([f"{e.role}\x1f{e.level}" for e in emps]),
+        peer_scope=data.peer_scope,
     )  # fmt: skip
 
 
@@ -650,23 +697,38 @@ def _role_groups(
 def _deseasonalise_and_deramp(
     panel: _Panel, group_rows: GroupRows
 ) -> tuple[FloatArray, dict[str, GroupFit], PersonSeasons]:
-    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them."""
+    """Pass A: seasonality (group and own) and ramp per group, and the matrix without them.
+
+    Both are estimated hierarchically: a group whose own seasonal test fails borrows the
+    whole metric's pattern (`_group_seasonality`), and one whose ramp cannot be told from a
+    constant takes the ramp fitted on everyone's deviations at the same tenure.
+    """
     season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
-    xmat = np.full_like(panel.zmat, np.nan)
-    groups: dict[str, GroupFit] = {}
+    company = _seasonality(_two_way_period_effects(panel.zmat), panel.first, panel.season_len)
+    deseasoned = np.full_like(panel.zmat, np.nan)
+    deviation = np.full_like(panel.zmat, np.nan)
+    seasons: dict[str, Seasonality] = {}
     person_season = np.zeros((panel.n_persons, panel.season_len))
     person_season_var = np.zeros(panel.n_persons)
     for g, rows in group_rows.items():
         zg = panel.zmat[rows]
-        seas = _seasonality(_two_way_period_effects(zg), panel.first, panel.season_len)
+        gamma = _two_way_period_effects(zg)
+        seas = _group_seasonality(gamma, panel.first, panel.season_len, company, rows.size)
         zs = zg - seas.factors[season_of_col][None, :]
         own = _person_seasons(zs, panel.first, panel.season_len)
         person_season[rows], person_season_var[rows] = own.factors, own.var
-        zs = zs - own.factors[:, season_of_col]
-        deviation = _deviation_from_peers(zs, panel.cells[rows])
-        ramp = _fit_ramp(deviation, panel.tenure[rows])
-        xmat[rows] = zs - ramp.at(panel.tenure[rows])
-        groups[g] = GroupFit(seasonality=seas, ramp=ramp)
+        deseasoned[rows] = zs - own.factors[:, season_of_col]
+        deviation[rows] = _deviation_from_peers(deseasoned[rows], panel.cells[rows])
+        seasons[g] = seas
+    company_ramp = _fit_ramp(deviation, panel.tenure)
+    xmat = np.full_like(panel.zmat, np.nan)
+    groups: dict[str, GroupFit] = {}
+    for g, rows in group_rows.items():
+        ramp = _fit_ramp(deviation[rows], panel.tenure[rows])
+        if ramp.amplitude == 0.0:
+            ramp = company_ramp
+        xmat[rows] = deseasoned[rows] - ramp.at(panel.tenure[rows])
+        groups[g] = GroupFit(seasonality=seasons[g], ramp=ramp)
     return xmat, groups, PersonSeasons(person_season, person_season_var)
 
 
@@ -770,7 +832,7 @@ def _fit_slopes(
     group_rows: GroupRows,
 ) -> _Slopes:
     """Pass B: slopes, variance components, slope shrinkage, detrended matrix."""
-    width = max(6, 2 * panel.season_len)
+    width = max(TREND_MIN_POINTS, TREND_YEARS * panel.season_len)
     window = _right_aligned(xmat, panel.last_col, width)
     raw_slope, sxx = _theil_sen(window)
     n_window = np.isfinite(window).sum(axis=1)
@@ -797,7 +859,9 @@ def _peer_priors(
     panel: _Panel, slopes: _Slopes
 ) -> tuple[PeerTable, FloatArray, list[tuple[PeerLevel, int, tuple[str, ...]]]]:
     """Peer table from preliminary levels, and each person's prior mean and its source."""
-    peers, team_dev = _peer_table(panel.emps, slopes.prelim, panel.ymat, panel.last_col)
+    peers, team_dev = _peer_table(
+        panel.emps, slopes.prelim, panel.ymat, panel.last_col, scope=panel.peer_scope
+    )
     prior_mean = np.zeros(panel.n_persons)
     prior_info: list[tuple[PeerLevel, int, tuple[str, ...]]] = []
     for p, emp in enumerate(panel.emps):
@@ -883,11 +947,11 @@ def _filter_levels(
 
 
 def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
-    """Counts get whole-number targets: the unit names a count, or every value is whole."""
+    """Counts get whole-number targets; a metric of no stated kind, when every value is whole."""
     # A count recorded with decimals (a quarter's average per month, "4.87家") is still
     # a count: nobody can sign 4.87 new clients.
-    if metric.unit.strip().lower() in _COUNT_UNITS:
-        return True
+    if metric.unit_kind != UnitKind.unspecified:
+        return metric.unit_kind == UnitKind.counts
     return bool(np.all(values == np.round(values)))
 
 
@@ -961,24 +1025,25 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
 
 def _cell_for(peers: PeerTable, emp: EmployeeInfo, *, own: bool) -> tuple[str, ...]:
     self_count = 1 if own else 0
-    for key, _ in _peer_cells(emp):
+    for key, _ in _peer_cells(emp, peers.scope):
         if peers.counts.get(key, 0) - self_count >= MIN_PEERS:
             return key
     return ("all",)
 
 
 def _peer_table(
-    emps: list[EmployeeInfo], prelim: FloatArray, ymat: FloatArray, last_col: npt.NDArray[np.int64]
-) -> tuple[PeerTable, FloatArray]:
+    emps: list[EmployeeInfo], prelim: FloatArray, ymat: FloatArray,
+    last_col: npt.NDArray[np.int64], *, scope: PeerScope,
+) -> tuple[PeerTable, FloatArray]:  # fmt: skip
     keyed: dict[tuple[str, ...], list[int]] = {("all",): list(range(len(emps)))}
     for p, e in enumerate(emps):
-        for key, _ in _peer_cells(e):
+        for key, _ in _peer_cells(e, scope):
             keyed.setdefault(key, []).append(p)
     last_raw = ymat[np.arange(len(emps)), last_col]
     medians = {k: float(np.median(prelim[v])) for k, v in keyed.items()}
     counts = {k: len(v) for k, v in keyed.items()}
     raw_last = {k: float(np.median(last_raw[v])) for k, v in keyed.items()}
-    table = PeerTable(medians, counts, raw_last, {}, {}, 0.0, 0.0)
+    table = PeerTable(medians, counts, raw_last, {}, {}, 0.0, 0.0, scope)
     # Team effects: deviations from each member's own peer cell, winsorised, grouped by team.
     dev = np.array([prelim[p] - medians[_cell_for(table, e, own=True)] for p, e in enumerate(emps)])
     dev = _winsorise(dev)
@@ -1146,6 +1211,7 @@ class Forecast:
     dof: float
     season_offset: float
     ramp_offset: float
+    ramp_months: float | None
     trend_step: float
     horizon: int
     tenure: float | None
@@ -1211,6 +1277,7 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         dof=dof,
         season_offset=season,
         ramp_offset=ramp,
+        ramp_months=group.ramp.lam if ramp != 0.0 else None,
         trend_step=slope * (PHI ** max(steps, 1)),
         horizon=horizon,
         tenure=tenure,
@@ -1281,7 +1348,10 @@ def suggest_target(
         features.append("damped trend")
     if seasonal:
         features.append("seasonality")
-    if fc.ramp_offset != 0.0:
+    ramp_factor = _ratio(fit.scale, fc.mean, fc.ramp_offset)
+    # Said only when it moves the target visibly, as the rationale says it.
+    ramp_applied = abs(ramp_factor - 1.0) >= RAMP_VISIBLE
+    if ramp_applied:
         features.append("ramp-up")
     prefix = "cold start from peers: " if row is None else "partial pooling: "
     method = prefix + " + ".join(features)
@@ -1297,7 +1367,9 @@ def suggest_target(
         trend_pct=trend / median if median else 0.0,
         horizon=fc.horizon,
         tenure_months=fc.tenure,
-        ramp_factor=_ratio(fit.scale, fc.mean, fc.ramp_offset),
+        ramp_factor=ramp_factor,
+        ramp_applied=ramp_applied,
+        ramp_months=fc.ramp_months if ramp_applied else None,
         outliers_dropped=int(fit.outliers[row]) if row is not None else 0,
         last_value=float(fit.last_value[row]) if row is not None else None,
         last_period=from_ordinal(int(fit.last_ordinal_of[row]), info.period_type)

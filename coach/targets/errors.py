@@ -53,9 +53,12 @@ class InvalidPeriod(TargetError):
     code = "invalid_period"
 
     def __init__(self, period: str, period_type: str, metric: str | None = None) -> None:
-        example = "2025Q3" if period_type == "quarter" else "2025-07"
+        example = {"annual": "2025", "quarter": "2025Q3"}.get(period_type, "2025-07")
         where = f" for metric {metric!r}" if metric else ""
-        super().__init__(f"period {period!r}{where} is not a {period_type} period like {example}")
+        article = "an" if period_type[:1] in "aeiou" else "a"
+        super().__init__(
+            f"period {period!r}{where} is not {article} {period_type} period like {example}"
+        )
         self.period = period
         self.period_type = period_type
         self.metric = metric

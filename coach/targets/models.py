@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel._compat import SQLModelConfig
 
 from coach.core.models import EmployeeBase
+from coach.core.units import UnitKind, unit_kind_for
 
 Direction = Literal["higher_is_better", "lower_is_better"]
-PeriodTypeName = Literal["quarter", "month"]
+PeriodTypeName = Literal["annual", "quarter", "month"]
+# Where peers are sought: the person's department first (the default), a role across
+# departments, or the whole company without narrowing to a department.
+PeerScope = Literal["department", "role", "company"]
 
 
 # from_attributes lets the service layer pass ORM rows straight in.
@@ -36,6 +40,16 @@ class MetricInfo(_In):
     unit: str = ""
     direction: Direction = "higher_is_better"
     period_type: PeriodTypeName = "quarter"
+    unit_kind: UnitKind = Field(
+        default=UnitKind.unspecified, description="Guessed from `unit` when not given."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_unit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("unit_kind") in (None, ""):
+            return {**data, "unit_kind": unit_kind_for(str(data.get("unit") or ""))}
+        return data
 
 
 class HistoryPoint(_In):
@@ -89,6 +103,12 @@ class Basis(BaseModel):
     tenure_months: float | None = Field(description="Months since hire at the target period.")
     ramp_factor: float = Field(
         description="Expected level at this tenure / fully ramped (1 = none)."
+    )
+    ramp_applied: bool = Field(
+        default=False, description="Whether a ramp-up for the person's tenure moved the target."
+    )
+    ramp_months: float | None = Field(
+        default=None, description="The ramp-up's time constant in months, when one applied."
     )
     outliers_dropped: int = Field(description="Own observations down-weighted as one-off outliers.")
     last_value: float | None = None

@@ -1,7 +1,7 @@
-"""Reporting periods of a metric: quarters `2025Q3` and months `2025-07`; and review cycles.
+"""Reporting periods of a metric: years `2025`, quarters `2025Q3` and months `2025-07`.
 
-Internally a period is an integer ordinal (year*4 + quarter-1, or year*12 + month-1) so
-that "next", "k steps ahead" and gaps are plain arithmetic.
+Internally a period is an integer ordinal (year, year*4 + quarter-1, or year*12 + month-1)
+so that "next", "k steps ahead" and gaps are plain arithmetic.
 """
 
 from __future__ import annotations
@@ -12,30 +12,34 @@ from typing import Literal
 
 from coach.targets.errors import InvalidPeriod
 
-PeriodType = Literal["quarter", "month"]
+PeriodType = Literal["annual", "quarter", "month"]
 
+_YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DAYS_PER_MONTH = 365.25 / 12
-# A goal or review cycle: a year, a half or a quarter.
+_PATTERNS = {"annual": _YEAR, "quarter": _QUARTER, "month": _MONTH}
+_PER_YEAR = {"annual": 1, "quarter": 4, "month": 12}
 
 
 def season_length(period_type: PeriodType) -> int:
-    """Periods per year: 4 for quarters, 12 for months."""
-    return 4 if period_type == "quarter" else 12
+    """Periods per year: 1 for years, 4 for quarters, 12 for months."""
+    return _PER_YEAR[period_type]
 
 
 def parse_period(text: str, period_type: PeriodType) -> tuple[int, int]:
-    """(year, quarter 1-4 or month 1-12) of a period string; `InvalidPeriod` if malformed."""
-    pattern = _QUARTER if period_type == "quarter" else _MONTH
-    match = pattern.match(text.strip()) if isinstance(text, str) else None
+    """(year, 1 for a year, quarter 1-4 or month 1-12) of a period; `InvalidPeriod` if malformed."""
+    pattern = _PATTERNS.get(period_type)
+    match = pattern.match(text.strip()) if pattern and isinstance(text, str) else None
     if match is None:
         raise InvalidPeriod(str(text), period_type)
-    return int(match.group(1)), int(match.group(2))
+    return int(match.group(1)), int(match.group(2)) if match.lastindex == 2 else 1
 
 
 def format_period(year: int, sub: int, period_type: PeriodType) -> str:
     """The canonical string of (year, quarter or month)."""
+    if period_type == "annual":
+        return f"{year}"
     return f"{year}Q{sub}" if period_type == "quarter" else f"{year}-{sub:02d}"
 
 
@@ -80,7 +84,7 @@ def ordinal_season(ordinal: int, period_type: PeriodType) -> int:
 def period_start(text: str, period_type: PeriodType) -> date:
     """First day of the period."""
     year, sub = parse_period(text, period_type)
-    month = 3 * (sub - 1) + 1 if period_type == "quarter" else sub
+    month = (12 // season_length(period_type)) * (sub - 1) + 1
     return date(year, month, 1)
 
 

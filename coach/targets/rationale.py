@@ -38,6 +38,12 @@ class _Numbers:
         self.shown.append(float(round(x)))
         return str(round(x))
 
+    def period(self, text: str) -> str:
+        """A period; a year (`2026`) reads as a number, so it joins the allowed ones."""
+        if text.isdigit():
+            self.shown.append(float(text))
+        return text
+
     def pct(self, x: float, *, signed: bool = False, decimals: int = 0) -> str:
         """A share as a percentage number (0.123 -> "12" or "+12")."""
         shown = round(x * 100, decimals)
@@ -64,10 +70,10 @@ def build_rationale(
     trend_pct = basis.trend_pct
     # Mention an adjustment only when it changes the target by a visible amount.
     seasonal = basis.seasonality and abs(basis.seasonal_factor - 1) >= 0.005
-    ramp = abs(basis.ramp_factor - 1) >= 0.005 and basis.tenure_months is not None
+    ramp = basis.ramp_applied and basis.tenure_months is not None
     trend = abs(trend_pct) >= 0.0005
     variables: dict[str, Any] = {
-        "period": period,
+        "period": n.period(period),
         "unit": info.unit,
         "lower_is_better": info.direction == "lower_is_better",
         "commit": n.value(commit),
@@ -82,7 +88,7 @@ def build_rationale(
         "peer_median": n.value(basis.peer_median) if basis.peer_median is not None else None,
         "own_median": n.value(basis.own_median) if basis.own_median is not None else None,
         "last_value": n.value(basis.last_value) if basis.last_value is not None else None,
-        "last_period": basis.last_period,
+        "last_period": n.period(basis.last_period) if basis.last_period else None,
         "peer_weight_pct": n.pct(basis.shrinkage_weight),
         "seasonal": seasonal,
         "seasonal_pct": n.pct(basis.seasonal_factor - 1, signed=True) if seasonal else None,

@@ -7,12 +7,15 @@ text is accepted only when every number in it is one the engine produced.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from coach.core.audit import record_event
 from coach.core.db import session_scope
@@ -33,6 +36,7 @@ from coach.targets.models import (
     EmployeeInfo,
     HistoryPoint,
     MetricInfo,
+    PeerScope,
     TargetRequest,
     TargetSuggestion,
 )
@@ -45,6 +49,7 @@ DRAFT_KIND = "target"
 REPHRASE_TEMPLATE = "targets/rephrase.j2"
 RATIONALE_TEMPLATE = "targets/rationale.j2"
 OFFLINE_MODEL = "coach-targets-1"
+FIT_CACHE_SIZE = 8  # metrics whose loaded history and fit a process keeps per database
 
 
 class Rationale(BaseModel):
@@ -79,7 +84,9 @@ class TargetDraft(BaseModel):
     provenance: Provenance
 
 
-def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
+def load_target_data(
+    session: Session, metrics: Iterable[str], *, peers: PeerScope = "department"
+) -> TargetData:
     """Everything the engine needs for these metrics: all employees (peers) and their history."""
     wanted = sorted(set(metrics))
     employees = [
@@ -95,7 +102,62 @@ def load_target_data(session: Session, metrics: Iterable[str]) -> TargetData:
             .where(col(MetricValue.metric).in_(wanted))
         ).all()
     ]  # fmt: skip
-    return TargetData.build(employees, metric_rows, history)
+    return TargetData.build(employees, metric_rows, history, peer_scope=peers)
+
+
+_fits_lock = threading.Lock()
+_fits: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], TargetData]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _metric_version(session: Session, metric: str) -> tuple[Any, ...]:
+    """What changes with any write the metric's fit depends on: its values, people, definitions.
+
+    Every insert and update of a value or an employee stamps `updated_at`; both maxima are
+    read from the (metric, updated_at) and (metric, id) index ends, so the query does not
+    grow with the history. Values are never deleted (erasure blanks the person, which
+    stamps the employee), so no count of them is needed; the employee count sees removed
+    people. Definitions are few, so they are compared whole.
+    """
+    own = MetricValue.metric == metric
+    # One scalar subquery per aggregate: SQLite reads a lone min/max from its index's end,
+    # but scans the whole range when one SELECT asks for two.
+    version = select(
+        select(func.max(MetricValue.id)).where(own).scalar_subquery(),
+        select(func.max(MetricValue.updated_at)).where(own).scalar_subquery(),
+        select(func.count()).select_from(Employee).scalar_subquery(),
+        select(func.max(Employee.updated_at)).scalar_subquery(),
+    )
+    definitions = tuple(tuple(m.model_dump().items()) for m in session.exec(select(Metric)))
+    return (metric, *session.exec(version).one(), definitions)
+
+
+def cached_target_data(
+    db: Engine, session: Session, metric: str, *, peers: PeerScope = "department"
+) -> TargetData:
+    """One metric's data, with the fit it caches, reloaded only when the data's version moved.
+
+    The cache lives in this process only; another process loads and fits once itself, and
+    the version makes any write from anywhere start afresh.
+    """
+    version = (*_metric_version(session, metric), peers)
+    with _fits_lock:
+        fits = _fits.setdefault(db, OrderedDict())
+        data = fits.get(version)
+        if data is not None:
+            fits.move_to_end(version)
+            return data
+    data = load_target_data(session, [metric], peers=peers)
+    with _fits_lock:
+        fits = _fits.setdefault(db, OrderedDict())
+        stale = [key for key in fits if key[0] == metric]
+        for key in stale:
+            del fits[key]
+        fits[version] = data
+        while len(fits) > FIT_CACHE_SIZE:
+            fits.popitem(last=False)
+    return data
 
 
 def _inputs(data: TargetData, request: TargetRequest, lang: str) -> dict[str, Any]:
@@ -171,11 +233,12 @@ def explain_target(
     *,
     engine: ChatEngine,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> ExplainedTarget:
     """Suggest a range and have its rationale rephrased; no connection is held meanwhile."""
     with Session(db) as session:
         _check_scope(session, principal, request.employee_id)
-        data = load_target_data(session, [request.metric])
+        data = cached_target_data(db, session, request.metric, peers=peers)
     suggestion = suggest_target(data, request, lang=lang)
     draft_id = new_id()  # chosen now so that the rephrase's call record names its draft
     text, provenance = _rephrase(engine, suggestion, lang, draft_id=draft_id)
@@ -207,13 +270,14 @@ def suggest_and_draft(
     engine: ChatEngine,
     open_limit: int,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> TargetDraft:
     """Suggest a range for one employee and metric, and store it as a pending draft.
 
     Read, then ask the LLM with no connection held, then write in a short transaction of
     its own: a slow LLM cannot exhaust the connection pool.
     """
-    explained = explain_target(db, principal, request, engine=engine, lang=lang)
+    explained = explain_target(db, principal, request, engine=engine, lang=lang, peers=peers)
     with session_scope(db) as session:
         return store_target(session, principal, explained, open_limit=open_limit)
 
@@ -225,6 +289,7 @@ def suggest_batch_and_draft(
     *,
     open_limit: int,
     lang: str = "zh",
+    peers: PeerScope = "department",
 ) -> list[TargetDraft | CoachError]:
     """Suggest many ranges at once (template rationales, no LLM), each stored as a draft.
 
@@ -237,7 +302,7 @@ def suggest_batch_and_draft(
             refused.append(None)
         except Forbidden as exc:
             refused.append(exc)
-    data = load_target_data(session, {r.metric for r in requests})
+    data = load_target_data(session, {r.metric for r in requests}, peers=peers)
     allowed = [r for r, no in zip(requests, refused, strict=True) if no is None]
     computed = iter(suggest_targets(data, allowed, lang=lang))
     provenance = Provenance(provider="offline", model=OFFLINE_MODEL, template_id=RATIONALE_TEMPLATE)

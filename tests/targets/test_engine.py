@@ -7,6 +7,7 @@ import pytest
 from coach.targets import (
     HistoryPoint,
     MetricInfo,
+    TargetData,
     TargetRequest,
     TargetSuggestion,
     suggest_target,
@@ -363,3 +364,59 @@ def test_bands_widen_when_everyones_recent_errors_grew() -> None:
     s = _suggest(build(emps, hist), "P01")
     # The next value's 0.2..0.8 range at sd 0.08 alone is 0.135 wide on the log scale.
     assert math.log(s.quantiles["0.8"] / s.quantiles["0.2"]) > 0.10
+
+
+def test_a_small_role_borrows_the_companys_seasonal_pattern() -> None:
+    quarterly = (-0.15, 0.0, -0.05, 0.2)
+    emps, hist = peers(n=40, seasonal=quarterly, noise=0.05)
+    rng = np.random.default_rng(3)
+    for i in range(6):
+        emp = employee(f"S{i}", role="small", team="TS")
+        emps.append(emp)
+        # Six quarters: too short for the role's own seasonal test.
+        values = [80 * math.exp(quarterly[(k + 2) % 4] + rng.normal(0, 0.05)) for k in range(6)]
+        hist.extend(series(emp.employee_id, values))
+    data = build(emps, hist)
+    q4 = _suggest(data, "S1", period="2025Q4")
+    q1 = _suggest(data, "S1", period="2025Q1")
+    assert q4.basis.seasonality and q1.basis.seasonality
+    assert q4.basis.seasonal_factor > 1.1 > 0.95 > q1.basis.seasonal_factor
+
+
+def _one_role_in_two_departments(scope: str) -> TargetSuggestion:
+    rng = np.random.default_rng(5)
+    emps, hist = [], []
+    for department, base in (("研发部", 1.0), ("制造部", 5.0)):
+        for i in range(12):
+            emp = employee(f"{department}-{i}", role="engineer", team=department).model_copy(
+                update={"department": department}
+            )
+            emps.append(emp)
+            values = [base * math.exp(rng.normal(0, 0.1)) for _ in QUARTERS]
+            hist.extend(series(emp.employee_id, values, metric=DEFECTS))
+    fresh = employee("NEW", role="engineer", team="").model_copy(update={"department": "研发部"})
+    data = TargetData.build([*emps, fresh], [DEFECTS], hist, peer_scope=scope)  # type: ignore[arg-type]
+    return _suggest(data, "NEW", metric="defects")
+
+
+def test_peers_stay_inside_the_department_unless_configured_otherwise() -> None:
+    inside = _one_role_in_two_departments("department")
+    across = _one_role_in_two_departments("role")
+    assert inside.basis.peer_group == "role+level" and inside.basis.peer_count == 12
+    assert inside.target < 1.5
+    assert across.basis.peer_count == 24 and across.target > 1.5
+
+
+def test_the_basis_says_when_a_ramp_up_applied_and_how_fast() -> None:
+    emps, hist = _ramping_org()
+    fresh = employee("NEW", hire_date=date(2024, 12, 1))
+    data = build([*emps, fresh], hist)
+    new = _suggest(data, "NEW")
+    established = _suggest(data, "P01")
+    assert new.basis.ramp_applied and new.basis.ramp_factor < 0.8
+    assert new.basis.ramp_months is not None and 1 <= new.basis.ramp_months <= 12
+    assert "ramp-up" in new.basis.method
+    assert (
+        new.basis.tenure_months is not None and str(round(new.basis.tenure_months)) in new.rationale
+    )
+    assert not established.basis.ramp_applied and established.basis.ramp_months is None

@@ -54,3 +54,14 @@ def test_malformed_periods_raise_invalid_period(text: str, period_type: str) -> 
         parse_period(text, period_type)  # type: ignore[arg-type]
     assert info.value.code == "invalid_period"
     assert text in str(info.value)
+
+
+def test_annual_periods_are_plain_years() -> None:
+    assert parse_period("2025", "annual") == (2025, 1)
+    assert next_period("2025", "annual") == "2026"
+    assert offset_period("2025", -3, "annual") == "2022"
+    assert to_ordinal("2026", "annual") - to_ordinal("2025", "annual") == 1
+    assert period_start("2025", "annual") == date(2025, 1, 1)
+    assert tenure_months(date(2025, 1, 1), "2025", "annual") == pytest.approx(6.0)
+    with pytest.raises(InvalidPeriod, match="not an annual period like 2025"):
+        parse_period("2025Q1", "annual")

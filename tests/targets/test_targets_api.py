@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 import httpx
+import pytest
 import respx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
-from coach.core.models import Draft, LLMCall, OfficialTarget
+from coach.core.models import Draft, LLMCall, Metric, OfficialTarget
 from coach.core.settings import Settings
 from coach.demo import DemoTokens
 from coach.llm import DatabaseCallLog, OpenAIEngine
+from coach.targets import TargetData, service
 from tests.factories import auth, upgraded
 
 REQUEST = {"employee_id": "E012", "metric": "revenue", "period": "2026Q4"}
@@ -216,3 +220,102 @@ def test_the_rephrase_call_is_logged_under_the_target_draft_id(
     assert [(c.purpose, c.outcome, c.draft_id) for c in calls] == [
         ("targets.rationale", "ok", body["draft_id"])
     ]
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record every full history load the suggestion path makes."""
+    loads: list[list[str]] = []
+    real = service.load_target_data
+
+    def counting(session: Session, metrics: Iterable[str], **options: Any) -> TargetData:
+        loads.append(sorted(metrics))
+        return real(session, metrics, **options)
+
+    monkeypatch.setattr(service, "load_target_data", counting)
+    return loads
+
+
+def test_a_second_suggestion_on_unchanged_data_reuses_the_fit(
+    client: TestClient, demo: DemoTokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    first = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST)
+    other = {**REQUEST, "employee_id": "E013"}
+    second = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=other)
+    again = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST)
+    assert first.status_code == second.status_code == again.status_code == 200
+    assert loads == [["revenue"]]
+    assert again.json()["quantiles"] == first.json()["quantiles"]
+
+
+def test_an_import_that_changes_one_value_in_place_refits(
+    client: TestClient, demo: DemoTokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    before = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST).json()
+    last = before["basis"]["last_period"]
+    changed = round(before["basis"]["last_value"] * 1.5, 1)
+    csv = f"employee_id,period,metric,value\nE012,{last},revenue,{changed}\n"
+    report = client.post(
+        "/v1/imports/history", headers=auth(demo.admin),
+        files={"file": ("h.csv", csv.encode(), "text/csv")},
+    )  # fmt: skip
+    assert report.status_code == 200 and report.json()["updated"] == 1, report.text
+    after = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=REQUEST).json()
+    assert after["basis"]["last_value"] == changed
+    assert after["target"] > before["target"]
+    assert len(loads) == 2
+
+
+def test_an_annual_metric_is_imported_and_suggested_by_year(
+    client: TestClient, demo: DemoTokens
+) -> None:
+    metrics = "metric,name,unit,direction,period_type\nannual_sales,年度销售额,万元,higher_is_better,annual\n"
+    rows = ["employee_id,period,metric,value"]
+    for k, person in enumerate(("E012", "E013", "E016", "E017", "E018", "E014")):
+        rows += [f"{person},{year},annual_sales,{300 + 20 * k + 10 * (year - 2019) + 7.3 * (year % 3)}"
+                 for year in range(2019, 2026)]  # fmt: skip
+    for kind, text in (("metrics", metrics), ("history", "\n".join(rows) + "\n")):
+        imported = client.post(
+            f"/v1/imports/{kind}", headers=auth(demo.admin),
+            files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        )  # fmt: skip
+        assert imported.status_code == 200, imported.text
+    ask = {"employee_id": "E012", "metric": "annual_sales", "period": "2026"}
+    response = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=ask)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["period"] == "2026" and body["basis"]["last_period"] == "2025"
+    assert body["commit"] < body["target"] < body["stretch"]
+    assert not body["basis"]["seasonality"]
+    assert body["provenance"]["fallback_reason"] is None
+    wrong = client.post(
+        "/v1/targets/suggest", headers=auth(demo.hr), json={**ask, "period": "2026Q1"}
+    )
+    assert wrong.status_code == 422 and "annual period" in wrong.json()["detail"]
+
+
+def test_a_metric_declared_a_count_gets_whole_numbers_whatever_its_unit(
+    client: TestClient, demo: DemoTokens, engine: Engine
+) -> None:
+    metrics = (
+        "metric,name,unit,direction,period_type,unit_kind\n"
+        "households,新开户数,户,higher_is_better,quarter,count\n"
+        "visits,拜访,家,higher_is_better,quarter,\n"
+    )
+    rows = ["employee_id,period,metric,value"]
+    for k, person in enumerate(("E012", "E013", "E016", "E017", "E018")):
+        rows += [f"{person},{2024 + q // 4}Q{q % 4 + 1},households,{4.3 + 0.37 * k + 0.11 * (q % 3)}"
+                 for q in range(8)]  # fmt: skip
+    for kind, text in (("metrics", metrics), ("history", "\n".join(rows) + "\n")):
+        imported = client.post(
+            f"/v1/imports/{kind}", headers=auth(demo.admin),
+            files={"file": (f"{kind}.csv", text.encode(), "text/csv")},
+        )  # fmt: skip
+        assert imported.status_code == 200, imported.text
+    with Session(engine) as session:
+        kinds = {m: session.get(Metric, m).unit_kind for m in ("households", "visits")}  # type: ignore[union-attr]
+    assert kinds == {"households": "count", "visits": "count"}
+    ask = {"employee_id": "E012", "metric": "households", "period": "2026Q1"}
+    body = client.post("/v1/targets/suggest", headers=auth(demo.hr), json=ask).json()
+    assert all(body[k] == int(body[k]) for k in ("commit", "target", "stretch")), body
