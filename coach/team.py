@@ -15,6 +15,7 @@ from coach.core.models import CheckIn, Direction, DraftStatus, Metric, MetricVal
 from coach.drafts.store import decisions_for, list_drafts
 from coach.org.access import get_employee, list_employees, manages
 from coach.org.users import Principal
+from coach.targets.engine import counts_whole_units
 from coach.targets.models import PeriodTypeName
 from coach.targets.periods import next_period, period_start, to_ordinal
 
@@ -103,6 +104,7 @@ class MetricSeries(BaseModel):
     periods: list[str]
     values: list[float]
     next_period: str
+    counts: bool = Field(default=False, description="Whole things counted: drawn as points.")
     suggestion: SuggestedRange | None = Field(
         default=None, description="The newest target draft for the next period, unless rejected."
     )
@@ -165,6 +167,7 @@ def metric_history(session: Session, principal: Principal, employee_id: str) -> 
                 metric=name, name=metric.name, unit=metric.unit, direction=metric.direction,
                 periods=[v.period for v in values], values=[v.value for v in values],
                 next_period=upcoming,
+                counts=counts_whole_units(metric.unit, [v.value for v in values]),
                 suggestion=_suggestion(latest, final) if latest is not None else None,
             )
         )  # fmt: skip

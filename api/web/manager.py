@@ -73,7 +73,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
     charts = {
         s.metric: {
             "periods": s.periods, "values": s.values, "next": s.next_period, "unit": s.unit,
-            "name": s.name,
+            "name": s.name, "counts": s.counts,
             "range": s.suggestion.model_dump(mode="json") if s.suggestion else None,
         }
         for s in series

@@ -882,13 +882,19 @@ def _filter_levels(
     return out
 
 
-def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
-    """Counts get whole-number targets: the unit names a count, or every value is whole."""
+def counts_whole_units(unit: str, values: Sequence[float] | FloatArray) -> bool:
+    """Whether a metric counts whole things: the unit names a count, or every value is whole."""
     # A count recorded with decimals (a quarter's average per month, "4.87家") is still
     # a count: nobody can sign 4.87 new clients.
-    if metric.unit.strip().lower() in _COUNT_UNITS:
+    if unit.strip().lower() in _COUNT_UNITS:
         return True
-    return bool(np.all(values == np.round(values)))
+    array = np.asarray(values, dtype=float)
+    return bool(np.all(array == np.round(array)))
+
+
+def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
+    """Counts get whole-number targets."""
+    return counts_whole_units(metric.unit, values)
 
 
 def _spread_calibration(recent_u: FloatArray, scale_mult: FloatArray, nu: FloatArray) -> float:
