@@ -69,6 +69,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
     require_role(user, Role.manager, Role.hr)
     person = get_employee(session, user, employee_id)
     series = team.metric_history(session, user, employee_id)
+    peers = [] if series else team.peer_ranges(session, user, employee_id)
     pending, _ = list_drafts(session, user, employee_id=employee_id, limit=20)
     charts = {
         s.metric: {
@@ -80,7 +81,7 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
     }  # fmt: skip
     return render(
         request, "manager/person.html",
-        {"person": person, "series": series, "charts": charts, "pending": pending,
+        {"person": person, "series": series, "charts": charts, "pending": pending, "peers": peers,
          "can_decide": manages(session, user, employee_id)},
         user=user,
     )  # fmt: skip
