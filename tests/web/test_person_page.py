@@ -64,3 +64,17 @@ def test_a_new_hire_is_offered_the_peer_based_range_with_its_caveat(web_app: Web
     )
     assert drafted.status_code == 200, drafted.text[:500]
     assert "钱多多" in web.client.get("/drafts").text
+
+
+def test_a_suggested_count_range_reads_as_whole_numbers_with_the_unit(web_app: WebApp) -> None:
+    app, tokens = web_app
+    web = signed_in(app, tokens.manager)
+    web.client.post(
+        "/team/E012/targets",
+        data={"metric": "new_customers", "period": "2026Q4", "csrf_token": web.csrf},
+    )
+    html = web.client.get("/team/E012").text
+    line = re.search(r'<p class="range">(.*?)</p>', html, re.S)
+    assert line
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", line.group(1)))
+    assert re.search(r"承诺值 \d+家 · 目标值 \d+家 · 挑战值 \d+家", text), text
