@@ -11,12 +11,16 @@ from sqlmodel import Session, col, select
 
 from coach.chains.records import load_snapshot
 from coach.core.errors import Forbidden
-from coach.core.models import CheckIn, Direction, DraftStatus, Metric, MetricValue, Role
+from coach.core.models import CheckIn, Direction, DraftStatus, Employee, Metric, MetricValue, Role
+from coach.core.units import unit_kind_for
 from coach.drafts.store import decisions_for, list_drafts
 from coach.org.access import get_employee, list_employees, manages
 from coach.org.users import Principal
-from coach.targets.models import PeriodTypeName
+from coach.targets.engine import counts_whole_units, suggest_target
+from coach.targets.errors import TargetError
+from coach.targets.models import PeriodTypeName, TargetRequest
 from coach.targets.periods import next_period, period_start, to_ordinal
+from coach.targets.service import load_target_data
 
 
 class OffTrack(BaseModel):
@@ -103,6 +107,7 @@ class MetricSeries(BaseModel):
     periods: list[str]
     values: list[float]
     next_period: str
+    counts: bool = Field(default=False, description="Whole things counted: drawn as points.")
     suggestion: SuggestedRange | None = Field(
         default=None, description="The newest target draft for the next period, unless rejected."
     )
@@ -165,7 +170,74 @@ def metric_history(session: Session, principal: Principal, employee_id: str) -> 
                 metric=name, name=metric.name, unit=metric.unit, direction=metric.direction,
                 periods=[v.period for v in values], values=[v.value for v in values],
                 next_period=upcoming,
+                counts=counts_whole_units(
+                    metric.unit_kind or unit_kind_for(metric.unit), [v.value for v in values]
+                ),
                 suggestion=_suggestion(latest, final) if latest is not None else None,
             )
         )  # fmt: skip
     return series
+
+
+class PeerRange(BaseModel):
+    """A range estimated from peers alone, for someone with no history of the metric yet."""
+
+    metric: str
+    name: str
+    unit: str
+    period: str
+    commit: float
+    target: float
+    stretch: float
+    peer_count: int
+    peer_group: str
+
+
+def _metrics_of_role(session: Session, role: str) -> dict[str, Metric]:
+    """The metrics someone in this role has a value for."""
+    rows = session.exec(
+        select(Metric)
+        .join(MetricValue, col(MetricValue.metric) == col(Metric.metric))
+        .join(Employee, col(Employee.employee_id) == col(MetricValue.employee_id))
+        .where(Employee.role == role)
+        .distinct()
+    ).all()
+    return {m.metric: m for m in rows}
+
+
+def _period_after_latest(session: Session, metric: Metric) -> str:
+    """The period after the metric's newest value: where a peer-based start begins."""
+    period_type: PeriodTypeName = metric.period_type.value  # type: ignore[assignment]
+    periods = session.exec(
+        select(MetricValue.period).where(MetricValue.metric == metric.metric).distinct()
+    ).all()
+    return next_period(max(periods, key=lambda p: to_ordinal(p, period_type)), period_type)
+
+
+def peer_ranges(session: Session, principal: Principal, employee_id: str) -> list[PeerRange]:
+    """Peer-based ranges for a report with no metric history, one per metric of their role."""
+    person = get_employee(session, principal, employee_id)
+    if principal.role != Role.hr and not manages(session, principal, employee_id):
+        raise Forbidden(f"only a manager above {employee_id!r} or HR sees their metric history")
+    metrics = _metrics_of_role(session, person.role) if person.role else {}
+    if not metrics:
+        return []
+    data = load_target_data(session, metrics)
+    ranges = []
+    for metric_id in sorted(metrics):
+        metric = metrics[metric_id]
+        period = _period_after_latest(session, metric)
+        try:
+            s = suggest_target(
+                data, TargetRequest(employee_id=employee_id, metric=metric_id, period=period)
+            )
+        except TargetError:
+            continue  # the engine has no peer basis for this person and metric
+        ranges.append(
+            PeerRange(
+                metric=metric_id, name=metric.name, unit=metric.unit, period=period,
+                commit=s.commit, target=s.target, stretch=s.stretch,
+                peer_count=s.basis.peer_count, peer_group=s.basis.peer_group,
+            )
+        )  # fmt: skip
+    return ranges

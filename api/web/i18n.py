@@ -73,6 +73,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "record_checkin": ("记录一次面谈", "Record a check-in"),
     "metrics_title": ("指标历史与建议目标", "Metric history and suggested targets"),
     "metrics_empty": ("没有这个人的指标历史。", "No metric history for this person."),
+    "peer_range_caveat": (
+        "基于 {count} 位{group}同事,本人尚无数据,仅供参考。",
+        "Based on {count} {group} peers; this person has no data yet, so treat it as a guide.",
+    ),
+    "draft_peer_range": ("按同事水平起草 {period} 目标", "Draft a {period} target from peers"),
     "suggest_range": ("建议 {period} 目标区间", "Suggest a range for {period}"),
     "range_commit": ("承诺值", "Commit"),
     "range_target": ("目标值", "Target"),
@@ -142,6 +147,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "peer_team": ("同团队", "same-team"),
     "peer_role+level": ("同岗位同职级", "same role and level"),
     "peer_role": ("同岗位", "same-role"),
+    "peer_department": ("同部门", "same-department"),
     "peer_all": ("全公司", "company-wide"),
     "internals": ("计算依据", "How it was calculated"),
     "internals_help": (

@@ -69,18 +69,19 @@ def person_page(employee_id: str, request: Request, session: WebSession, user: W
     require_role(user, Role.manager, Role.hr)
     person = get_employee(session, user, employee_id)
     series = team.metric_history(session, user, employee_id)
+    peers = [] if series else team.peer_ranges(session, user, employee_id)
     pending, _ = list_drafts(session, user, employee_id=employee_id, limit=20)
     charts = {
         s.metric: {
             "periods": s.periods, "values": s.values, "next": s.next_period, "unit": s.unit,
-            "name": s.name,
+            "name": s.name, "counts": s.counts,
             "range": s.suggestion.model_dump(mode="json") if s.suggestion else None,
         }
         for s in series
     }  # fmt: skip
     return render(
         request, "manager/person.html",
-        {"person": person, "series": series, "charts": charts, "pending": pending,
+        {"person": person, "series": series, "charts": charts, "pending": pending, "peers": peers,
          "can_decide": manages(session, user, employee_id)},
         user=user,
     )  # fmt: skip

@@ -946,13 +946,20 @@ def _filter_levels(
     return out
 
 
-def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
-    """Counts get whole-number targets; a metric of no stated kind, when every value is whole."""
+def counts_whole_units(unit_kind: UnitKind, values: Sequence[float] | FloatArray) -> bool:
+    """Whether a metric counts whole things: its kind says so, or, of no stated kind, every
+    value is whole."""
     # A count recorded with decimals (a quarter's average per month, "4.87家") is still
     # a count: nobody can sign 4.87 new clients.
-    if metric.unit_kind != UnitKind.unspecified:
-        return metric.unit_kind == UnitKind.counts
-    return bool(np.all(values == np.round(values)))
+    if unit_kind != UnitKind.unspecified:
+        return unit_kind == UnitKind.counts
+    array = np.asarray(values, dtype=float)
+    return bool(np.all(array == np.round(array)))
+
+
+def _integer_valued(metric: MetricInfo, values: FloatArray) -> bool:
+    """Counts get whole-number targets."""
+    return counts_whole_units(metric.unit_kind, values)
 
 
 def _spread_calibration(recent_u: FloatArray, scale_mult: FloatArray, nu: FloatArray) -> float:

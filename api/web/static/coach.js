@@ -13,8 +13,12 @@
   function metricChart(canvas, d, labels) {
     var periods = d.periods.slice();
     var values = d.values.slice();
-    var datasets = [{ label: labels.history, data: values, borderColor: COLORS.history,
-                      backgroundColor: COLORS.history, tension: 0.2, pointRadius: 3 }];
+    // Counts are whole things per period: bars on whole-number ticks, never a curve between them.
+    var history = { label: labels.history, data: values, borderColor: COLORS.history,
+                    backgroundColor: COLORS.history, tension: 0.2, pointRadius: 3 };
+    if (d.counts) { history = { type: "bar", label: labels.history, data: values,
+                                backgroundColor: COLORS.history, maxBarThickness: 28 }; }
+    var datasets = [history];
     if (d.range) {
       if (periods.indexOf(d.range.period) < 0) { periods.push(d.range.period); }
       // A fan from the last actual value to next period's commit / target / stretch.
@@ -39,7 +43,9 @@
       data: { labels: periods, datasets: datasets },
       options: { responsive: true, maintainAspectRatio: false, spanGaps: false,
                  plugins: { legend: { position: "bottom" } },
-                 scales: { y: { title: { display: !!d.unit, text: d.unit } } } }
+                 scales: { y: { title: { display: !!d.unit, text: d.unit },
+                                beginAtZero: !!d.counts,
+                                ticks: d.counts ? { precision: 0 } : {} } } }
     });
   }
 
