@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session
 
 from coach import team
 from coach.chains import checkin_topics, service
@@ -40,6 +42,7 @@ from .core import (
     render,
     require_role,
 )
+from .i18n import translator
 from .present import (
     edit_form,
     evidence_index,
@@ -326,18 +329,31 @@ def reject(
 # --- check-ins --------------------------------------------------------------------------
 
 
+_CHECKIN_TEXTS = ("progress", "obstacles", "support_needed", "next_actions", "manager_feedback")
+
+
+def _checkin_page(
+    request: Request, session: Session, user: Principal, employee_id: str,
+    values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    person = get_employee(session, user, employee_id)
+    if not manages(session, user, employee_id):
+        raise InvalidInput("employee_id", "you can record check-ins only for your reports")
+    return render(
+        request, "manager/checkin.html",
+        {"person": person, "values": values or {"date": dt.date.today().isoformat()},
+         "errors": errors or {}},
+        user=user, status_code=422 if errors else 200,
+    )  # fmt: skip
+
+
 @router.get("/team/{employee_id}/checkin")
 def checkin_form(
     employee_id: str, request: Request, session: WebSession, user: WebUser
 ) -> Response:
     """The check-in form; the feedback field is checked for vague wording while typing."""
     require_role(user, Role.manager)
-    person = get_employee(session, user, employee_id)
-    if not manages(session, user, employee_id):
-        raise InvalidInput("employee_id", "you can record check-ins only for your reports")
-    return render(
-        request, "manager/checkin.html", {"person": person, "today": dt.date.today()}, user=user
-    )
+    return _checkin_page(request, session, user, employee_id)
 
 
 @router.post("/checkin/check")
@@ -370,18 +386,34 @@ def save_checkin(
     request: Request,
     session: WebSession,
     user: PostUser,
-    date: Annotated[dt.date, Form()],
-    progress: Annotated[str, Form(max_length=MAX_TEXT)] = "",
-    obstacles: Annotated[str, Form(max_length=MAX_TEXT)] = "",
-    support_needed: Annotated[str, Form(max_length=MAX_TEXT)] = "",
-    next_actions: Annotated[str, Form(max_length=MAX_TEXT)] = "",
-    manager_feedback: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    date: Annotated[str, Form()] = "",
+    progress: Annotated[str, Form()] = "",
+    obstacles: Annotated[str, Form()] = "",
+    support_needed: Annotated[str, Form()] = "",
+    next_actions: Annotated[str, Form()] = "",
+    manager_feedback: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record the check-in (the feedback check is stored with it)."""
-    data = CheckInCreate(
-        employee_id=employee_id, date=date, progress=progress, obstacles=obstacles,
-        support_needed=support_needed, next_actions=next_actions, manager_feedback=manager_feedback,
-    )  # fmt: skip
-    create_checkin(session, user, data)
+    """Record the check-in (the feedback check is stored with it); a refused field comes back
+    beside its input with everything typed kept."""
+    values = {"date": date, "progress": progress, "obstacles": obstacles,
+              "support_needed": support_needed, "next_actions": next_actions,
+              "manager_feedback": manager_feedback}  # fmt: skip
+    t = translator(lang_of(request))
+    try:
+        data = CheckInCreate(employee_id=employee_id, **values)  # type: ignore[arg-type]
+        create_checkin(session, user, data)
+    except ValidationError as exc:
+        errors = {
+            str(e["loc"][0]): t("err_checkin_date")
+            if e["loc"][0] == "date"
+            else t("err_checkin_long")
+            for e in exc.errors()
+        }
+        return _checkin_page(request, session, user, employee_id, values, errors)
+    except InvalidInput as exc:
+        if exc.field not in _CHECKIN_TEXTS:
+            raise
+        return _checkin_page(request, session, user, employee_id, values,
+                             {exc.field: t("err_checkin_empty")})  # fmt: skip
     flash(request, "flash_checkin_saved")
     return redirect(request, f"/team/{employee_id}")
