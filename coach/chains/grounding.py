@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from coach.chains.claims import ClaimChecker
+from coach.chains.facts import squash
 from coach.chains.privacy import PLACEHOLDER
 from coach.chains.records import (
     CheckInRecord,
@@ -308,12 +309,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NON_WORD = re.compile(r"[\W_]+")
 _LEADING_MARKS = re.compile(r"^[\s::,,\"“”]+")
 
-_WHITESPACE = re.compile(r"\s+")
-
-
-def _squash(text: str) -> str:
-    return _WHITESPACE.sub("", text).lower()
-
 
 def record_text(record: Record) -> str:
     """All values of a record as one text, numbers in the form records show them."""
@@ -410,10 +405,10 @@ class Grounder:
         numbers.extend(self.claims.computed_numbers())
         names = self.people.names_in(text)
         trusted = [r for r in chosen if r.id not in snap.flagged_ids]
-        fields = [_squash(v) for r in trusted for v in record_text(r).split("\n")]
-        fields.extend(_squash(e) for e in extra)
+        fields = [squash(v) for r in trusted for v in record_text(r).split("\n")]
+        fields.extend(squash(e) for e in extra)
         facts = Facts(
-            text=text, squashed=_squash(text), numbers=numbers, dates=dates, names=names,
+            text=text, squashed=squash(text), numbers=numbers, dates=dates, names=names,
             trusted_fields=[f for f in fields if f], statements=_statements(snap.profile, chosen),
         )  # fmt: skip
         self._cache[key] = facts
@@ -500,7 +495,7 @@ class Grounder:
     def _entities(self, path: str, text: str, facts: Facts) -> list[Violation]:
         problems: list[Violation] = []
         for quoted in _QUOTED.findall(text):
-            if _squash(quoted) not in facts.squashed:
+            if squash(quoted) not in facts.squashed:
                 problems.append(
                     Violation(path, "quote", f"quoted {quoted!r} is not in the cited records")
                 )
@@ -514,7 +509,7 @@ class Grounder:
                 continue
             if head in _GENERIC_ORG or any(head.endswith(g) for g in _GENERIC_ORG):
                 continue
-            if _squash(head) not in facts.squashed:
+            if squash(head) not in facts.squashed:
                 problems.append(Violation(path, "entity", f"{head!r}… is not in the cited records"))
         is_english = self.snapshot.lang == "en"
         for match in _LATIN.finditer(self._strip_ids(text)):
@@ -533,7 +528,7 @@ class Grounder:
         quotes = [
             m.span(1)
             for m in _QUOTED.finditer(text)
-            if any(_squash(m.group(1)) in value for value in facts.trusted_fields)
+            if any(squash(m.group(1)) in value for value in facts.trusted_fields)
         ]
         problems: list[Violation] = []
         for kind, pattern in _VERDICTS.items():
@@ -637,15 +632,15 @@ def _in_record_words(text: str, start: int, end: int, fields: Sequence[str]) -> 
     """
     clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
     clause_end = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
-    before, after = _squash(text[clause_start:start]), _squash(text[end:clause_end])
+    before, after = squash(text[clause_start:start]), squash(text[end:clause_end])
     if text[start].isascii():
-        left = _squash("".join(text[clause_start:start].split()[-1:]))
-        right = _squash("".join(text[end:clause_end].split()[:1]))
+        left = squash("".join(text[clause_start:start].split()[-1:]))
+        right = squash("".join(text[end:clause_end].split()[:1]))
     else:
         left, right = before[-2:], after[:2]
     if not left and not right:
         return False
-    term = _squash(text[start:end])
+    term = squash(text[start:end])
     preceding = before[: len(before) - len(left)][-1:]
     window = left + term + right
     for value in fields:

@@ -212,8 +212,12 @@ class _Normaliser:
 
     def __call__(self, text: str) -> str:
         text = self._names.sub("某", text) if self._names else text
-        text = re.sub(r"\d+(?:\.\d+)?", "#", text.lower())
-        return re.sub(r"[\W_]+", "", text)
+        return letters_and_digits(re.sub(r"\d+(?:\.\d+)?", "#", text))
+
+
+def letters_and_digits(text: str) -> str:
+    """Lower-case letters and digits only, so punctuation and spacing do not split a match."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def trigrams(text: str) -> frozenset[str]:

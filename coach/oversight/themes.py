@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 from coach.core.models import CheckIn
 from coach.org.users import Principal
 from coach.oversight.approvals import month_bounds
-from coach.oversight.dialogue import resolve_month, similarity, trigrams
-from coach.oversight.warnings import OBSTACLE_SIMILARITY, people_in_view, squash
+from coach.oversight.dialogue import letters_and_digits, resolve_month, similarity, trigrams
+from coach.oversight.warnings import OBSTACLE_SIMILARITY, people_in_view
 from coach.quality.parts import has_resource_need
 
 ThemeKind = Literal["obstacle", "support"]
@@ -69,7 +69,7 @@ class _Cluster:
 def _cluster(pairs: list[tuple[CheckIn, str]]) -> list[_Cluster]:
     clusters: list[_Cluster] = []
     for checkin, text in pairs:
-        grams = trigrams(squash(text))
+        grams = trigrams(letters_and_digits(text))
         home = next((c for c in clusters if similarity(c.first, grams) >= THEME_SIMILARITY), None)
         if home is None:
             home = _Cluster(first=grams, text=text.strip())

@@ -20,7 +20,7 @@ from coach.core.models import CheckIn, Direction, Employee, Metric, MetricValue,
 from coach.core.settings import Settings
 from coach.org.access import report_ids
 from coach.org.users import Principal
-from coach.oversight.dialogue import answered_support, similarity, trigrams
+from coach.oversight.dialogue import answered_support, letters_and_digits, similarity, trigrams
 from coach.quality.parts import has_resource_need
 from coach.targets.periods import PeriodType, period_start, season_length, to_ordinal
 
@@ -134,9 +134,10 @@ def _repeated(person: Employee, checkins: list[CheckIn], times: int) -> list[Ear
     recent = checkins[-times:]
     if len(recent) < times or not all(c.obstacles.strip() for c in recent):
         return []
-    latest = trigrams(squash(recent[-1].obstacles))
+    latest = trigrams(letters_and_digits(recent[-1].obstacles))
     if not all(
-        similarity(trigrams(squash(c.obstacles)), latest) >= OBSTACLE_SIMILARITY for c in recent
+        similarity(trigrams(letters_and_digits(c.obstacles)), latest) >= OBSTACLE_SIMILARITY
+        for c in recent
     ):
         return []
     return [EarlyWarning(
@@ -144,11 +145,6 @@ def _repeated(person: Employee, checkins: list[CheckIn], times: int) -> list[Ear
         evidence_ids=[c.checkin_id for c in recent],
         message=f"最近 {times} 次面谈都提到同一障碍：「{recent[-1].obstacles.strip()}」。",
     )]  # fmt: skip
-
-
-def squash(text: str) -> str:
-    """Lower-case letters and digits only, so punctuation and spacing do not split a match."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _unmet(person: Employee, checkins: list[CheckIn], as_of: date, days: int) -> list[EarlyWarning]:

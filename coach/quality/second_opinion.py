@@ -41,6 +41,12 @@ def is_borderline(check: CommentCheck) -> bool:
     return low < check.score < high
 
 
+def _offline_stands(engine: ChatEngine, check: CommentCheck, reason: str) -> SecondOpinion:
+    """No model verdict is used for this comment, and why."""
+    return SecondOpinion(provider=engine.provider, model=engine.model, offline_vague=check.vague,
+                         used=False, reason=reason)  # fmt: skip
+
+
 def _ask(engine: ChatEngine, text: str, check: CommentCheck) -> SecondOpinion:
     # The offline verdict is left out of the prompt so that the model judges on its own.
     prompt = render(TEMPLATE, text=text, lang=check.lang)
@@ -52,9 +58,7 @@ def _ask(engine: ChatEngine, text: str, check: CommentCheck) -> SecondOpinion:
         answer = engine.generate(call).output
     except LLMError as exc:
         logger.warning("second opinion failed, offline verdict kept: %s", exc)
-        return SecondOpinion(provider=engine.provider, model=engine.model,
-                             offline_vague=check.vague, used=False,
-                             reason=f"{engine.provider} call failed: {exc}")  # fmt: skip
+        return _offline_stands(engine, check, f"{engine.provider} call failed: {exc}")
     return SecondOpinion(provider=engine.provider, model=engine.model, offline_vague=check.vague,
                          vague=answer.vague, used=True, reason=answer.reason.strip())  # fmt: skip
 
@@ -70,14 +74,10 @@ def with_second_opinions(
             results.append(check)
             continue
         if engine.provider == "offline":
-            opinion = SecondOpinion(provider="offline", model=engine.model,
-                                    offline_vague=check.vague, used=False,
-                                    reason="no language model is configured")  # fmt: skip
+            opinion = _offline_stands(engine, check, "no language model is configured")
         elif asked >= MAX_SECOND_OPINIONS:
-            opinion = SecondOpinion(provider=engine.provider, model=engine.model,
-                                    offline_vague=check.vague, used=False,
-                                    reason=f"more than {MAX_SECOND_OPINIONS} borderline comments"
-                                    " in one request; the offline verdict stands")  # fmt: skip
+            opinion = _offline_stands(engine, check, f"more than {MAX_SECOND_OPINIONS} borderline"
+                                      " comments in one request; the offline verdict stands")  # fmt: skip
         else:
             asked += 1
             opinion = _ask(engine, text, check)
