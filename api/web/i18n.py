@@ -229,9 +229,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A check-in covers progress, the biggest obstacle or risk and the support needed, and ends with next actions.",
     ),
     "f_date": ("日期", "Date"),
-    "err_checkin_date": ("请填写面谈日期,例如 2026-12-01。", "Give the check-in date, e.g. 2026-12-01."),
-    "err_checkin_long": ("最多 5000 字,请删减后再保存。", "At most 5,000 characters; shorten it and save again."),
-    "err_checkin_empty": ("进展和经理反馈至少填写一项。", "Write at least the progress or the feedback."),
+    "err_checkin_date": (
+        "请填写面谈日期,例如 2026-12-01。",
+        "Give the check-in date, e.g. 2026-12-01.",
+    ),
+    "err_checkin_long": (
+        "最多 5000 字,请删减后再保存。",
+        "At most 5,000 characters; shorten it and save again.",
+    ),
+    "err_checkin_empty": (
+        "进展和经理反馈至少填写一项。",
+        "Write at least the progress or the feedback.",
+    ),
     "f_progress": ("进展", "Progress"),
     "f_obstacles": ("障碍与风险", "Obstacles and risks"),
     "f_support_needed": ("需要的支持", "Support needed"),
