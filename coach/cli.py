@@ -397,7 +397,7 @@ def eval_comments(
     split: Annotated[
         list[str] | None,
         typer.Option(
-            help="blind_v6 (the test split), blind_v5, blind_v4, blind_v3, blind_v2, blind, old or dev2 (repeatable); all by default."
+            help="blind_v7 (the test split), blind_v6 … blind_v2, blind, old or dev2 (repeatable); all by default."
         ),
     ] = None,
     errors: Annotated[bool, typer.Option(help="List the misclassified comments.")] = False,

@@ -75,11 +75,31 @@ def test_training_is_deterministic() -> None:
 
 def test_training_refuses_test_rows() -> None:
     rows = _rows("train", 20) + _rows("test", 2)
-    with pytest.raises(ValueError, match="non-train"):
+    with pytest.raises(ValueError, match="test rows"):
         train_mod.train(rows)
 
 
-def test_loader_keeps_only_train_rows(tmp_path: Path) -> None:
-    data = tmp_path / "c.jsonl"
-    data.write_text("\n".join(json.dumps(r) for r in _rows("train", 3) + _rows("test", 3)))
-    assert {r["split"] for r in train_mod.load_train_rows(data)} == {"train"}
+def test_loader_reads_every_source_and_no_test_rows(tmp_path: Path) -> None:
+    for source, (name, _) in train_mod.TRAINING_SOURCES.items():
+        rows = _rows("train", 3) + _rows("test", 3) if name == "comments.jsonl" else _rows("x", 2)
+        for row in rows:
+            if name != "comments.jsonl":
+                del row["split"]
+            row["id"] = f"{source}-{row['id']}"
+        (tmp_path / name).write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    loaded = train_mod.load_training_rows(tmp_path)
+    assert "test" not in {r.get("split") for r in loaded}
+    assert {r["source"] for r in loaded} == set(train_mod.TRAINING_SOURCES)
+    assert len(loaded) == 3 + 2 * (len(train_mod.TRAINING_SOURCES) - 1)
+
+
+def test_training_never_reads_a_split_the_eval_measures_as_test() -> None:
+    from evals import comments as comments_eval
+
+    trained = {name for name, _ in train_mod.TRAINING_SOURCES.values()}
+    test_path, _ = comments_eval.SPLITS[comments_eval.TEST_SPLIT]
+    assert test_path.name not in trained
+    old_path, old_keep = comments_eval.SPLITS["old"]
+    assert (
+        train_mod.TRAINING_SOURCES["train"] == (old_path.name, "train") != (old_path.name, old_keep)
+    )

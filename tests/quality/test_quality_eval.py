@@ -1,13 +1,14 @@
 """The eval bar on the team's two development splits, and the eval's own bookkeeping.
 
 The frozen blind split is never scored here: a test that ran on it would make it a target.
+`old` is held out from training; `dev2` is trained on, so its bar guards against regressions only.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from evals.comments import RULES, case_from_row, evaluate, main
+from evals.comments import RULES, TEST_SPLIT, case_from_row, evaluate, main, split_role
 
 
 @pytest.mark.parametrize("split", ["old", "dev2"])
@@ -39,3 +40,10 @@ def test_main_prints_only_the_splits_asked_for(capsys: pytest.CaptureFixture[str
     main(["--split", "dev2"])
     out = capsys.readouterr().out
     assert out.startswith("dev2 split") and "old split" not in out and "blind" not in out
+
+
+def test_each_split_says_how_its_figures_are_read() -> None:
+    assert split_role(TEST_SPLIT) == "test split"
+    assert split_role("old") == "held out"
+    assert "in-sample" in split_role("dev2")
+    assert "in-sample" in split_role("blind_v6")

@@ -19,7 +19,7 @@ from coach.quality import check_comment
 from coach.quality.second_opinion import is_borderline
 from tests.factories import auth, upgraded
 
-BORDERLINE = "新同事上手很快,已经能独立值班了。"
+BORDERLINE = "最近值班比以前稳了。"
 CLEAR = "表现良好,继续努力。"
 URL = "http://llm.test/v1/chat/completions"
 
