@@ -683,9 +683,12 @@ def remind(
 ) -> None:
     """Send each manager their digest: check-ins due, drafts waiting, warnings about their people."""
     from coach import reminders
+    from coach.kinds import register_all
     from coach.reminders.channels import senders
 
     settings = _existing_settings()
+    # The digest names each waiting draft by its kind's label.
+    register_all()
     channels = senders(settings)
     if not channels:
         err.print(

@@ -117,3 +117,12 @@ def test_a_draft_of_an_unknown_kind_is_not_begun(engine: Engine, tokens: dict[st
             begin_draft(session, kind="no_such_kind", employee_id="A1", requester=None, inputs={})
         session.rollback()
         assert session.exec(select(Draft)).all() == []
+
+
+def test_every_kind_has_the_name_people_read_in_both_languages(engine: Engine) -> None:
+    from coach.drafts.registry import kind_label
+
+    for name, kind in draft_kinds().items():
+        assert kind.label is not None and all(kind.label), name
+        assert kind_label(name, "zh") == kind.label[0] and kind_label(name, "en") == kind.label[1]
+    assert kind_label("not_a_kind", "en") == "not_a_kind"

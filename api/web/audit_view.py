@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from coach.core.audit import AuditEventPublic
 from coach.core.models import Role
+from coach.drafts.registry import kind_label
 from coach.org.users import employee_names, people_behind
 
-from .i18n import STRINGS, Lang
+from .i18n import Lang
 
 SHORT_ID = 8
 
@@ -168,8 +169,8 @@ def _value(key: str, value: Any, names: EventNames, lang: Lang) -> str:
         return names.employees.get(str(value), str(value))
     if key == "edit_ratio" and isinstance(value, int | float):
         return f"{value:.0%}"
-    if key == "kind" and f"kind_{value}" in STRINGS:
-        return STRINGS[f"kind_{value}"][0 if lang == "zh" else 1]
+    if key == "kind" and (label := kind_label(str(value), lang)) != value:
+        return label
     if key.endswith("_id") and isinstance(value, str):
         return short_id(value)
     if isinstance(value, list):

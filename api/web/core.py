@@ -28,11 +28,12 @@ from sqlalchemy.exc import DBAPIError
 from coach.core.db import busy_from
 from coach.core.errors import CoachError, Forbidden
 from coach.core.models import Role
+from coach.drafts.registry import kind_label
 from coach.org.users import Principal, people_behind, web_session_principal
 
 from ..deps import SessionDep
 from ..errors import status_for
-from .i18n import LANGS, STRINGS, Lang, date_text, field_label, translator, value_label
+from .i18n import LANGS, Lang, date_text, field_label, translator, value_label
 from .present import number_text
 
 HERE = Path(__file__).resolve().parent
@@ -101,7 +102,7 @@ def render(
         "Role": Role, "label": lambda key: field_label(key, lang),
         "signed_in_as": request.state.person_name if user else "",
         "value_label": lambda key, value: value_label(key, value, lang),
-        "kind_label": lambda kind: t(f"kind_{kind}") if f"kind_{kind}" in STRINGS else kind,
+        "kind_label": lambda kind: kind_label(kind, lang),
         "lang_url": lambda code: str(request.url.include_query_params(lang=code)),
     }  # fmt: skip
     response = templates.TemplateResponse(

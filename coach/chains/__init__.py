@@ -10,9 +10,9 @@ from coach.drafts.registry import DraftKind
 
 # Coaching drafts become official only as what the employee is shown: no approval hook.
 DRAFT_KINDS = (
-    DraftKind("checkin_topics", schema=CheckinTopics),
-    DraftKind("feedback", schema=FeedbackDraft),
-    DraftKind("development", schema=DevelopmentPlan),
+    DraftKind("checkin_topics", schema=CheckinTopics, label=("面谈话题", "Check-in topics")),
+    DraftKind("feedback", schema=FeedbackDraft, label=("反馈草稿", "Feedback draft")),
+    DraftKind("development", schema=DevelopmentPlan, label=("发展建议", "Development suggestions")),
 )
 
 __all__ = ["DRAFT_KINDS", "CheckinTopics", "DevelopmentPlan", "FeedbackDraft"]

@@ -42,6 +42,8 @@ class DraftKind:
     schema: type[BaseModel] | None = None
     on_approved: ApprovalHook | None = None
     on_edited: EditHook | None = None
+    label: tuple[str, str] | None = None
+    """What people read for the kind, in Chinese and in English; the code when absent."""
 
 
 _KINDS: dict[str, DraftKind] = {}
@@ -58,6 +60,14 @@ def draft_kind(name: str) -> DraftKind:
     if kind is None:
         raise UnknownDraftKind(name)
     return kind
+
+
+def kind_label(name: str, lang: str = "zh") -> str:
+    """A draft kind's name as people read it in the language, or its code if it has none."""
+    kind = _KINDS.get(name)
+    if kind is None or kind.label is None:
+        return name
+    return kind.label[0] if lang == "zh" else kind.label[1]
 
 
 def kind_schemas() -> list[type[BaseModel]]:

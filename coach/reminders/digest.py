@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from coach.core.models import DraftStatus, Employee, Role, User
 from coach.core.settings import Settings
+from coach.drafts.registry import kind_label
 from coach.drafts.store import list_drafts
 from coach.org.users import Principal, employee_names
 from coach.oversight.warnings import EarlyWarning, WarningKind, early_warnings
@@ -17,12 +18,6 @@ from coach.oversight.warnings import EarlyWarning, WarningKind, early_warnings
 # The inbox shows the rest; a digest that lists fifty drafts is not read.
 MAX_DRAFTS_LISTED = 20
 
-KIND_NAMES = {
-    "checkin_topics": "面谈话题",
-    "feedback": "反馈草稿",
-    "development": "发展建议",
-    "target": "目标区间",
-}
 WARNING_NAMES: dict[WarningKind, str] = {
     "kr_off_track": "关键结果落后",
     "checkin_gap": "面谈间隔过长",
@@ -68,8 +63,7 @@ class Digest(BaseModel):
         if self.drafts_total:
             out += ["", f"{bold}待你审批的 AI 草稿（{self.drafts_total} 份）{bold}"]
             out += [
-                f"- {d.name} 的{KIND_NAMES.get(d.kind, d.kind)}（{d.created_on} 生成）"
-                for d in self.drafts
+                f"- {d.name} 的{kind_label(d.kind)}（{d.created_on} 生成）" for d in self.drafts
             ]
             if self.drafts_total > len(self.drafts):
                 out.append(f"- 另有 {self.drafts_total - len(self.drafts)} 份，见草稿收件箱")

@@ -398,5 +398,9 @@ def reworded_rationale(draft: Draft, final: dict[str, Any]) -> dict[str, Any]:
 
 
 TARGET_DRAFT_KIND = DraftKind(
-    DRAFT_KIND, schema=TargetRange, on_approved=_make_official, on_edited=reworded_rationale
+    DRAFT_KIND,
+    schema=TargetRange,
+    on_approved=_make_official,
+    on_edited=reworded_rationale,
+    label=("目标区间", "Target range"),
 )
