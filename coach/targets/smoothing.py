@@ -1,0 +1,135 @@
+"""Damped-trend exponential smoothing, fitted per series by a small grid, vectorised.
+
+The recursion is additive ETS(A,Ad,A) on the engine's model scale, after the engine's own
+seasonal and ramp-up offsets are removed (on the log scale of a positive metric that is
+multiplicative seasonality, as in ETS(M,Ad,M)):
+
+    e[t] = x[t] - (l + phi * b + s[t % m])
+    l   <- l + phi * b + alpha * e[t]
+    b   <- phi * b + beta * e[t]
+    s[t % m] <- s[t % m] + gamma * e[t]
+
+The seasonal states start at zero and correct the engine's (shrunk) pattern where the
+series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` runs on
+every series at once, one column at a time; each series keeps the combination with the
+smallest absolute one-step error. A missing value advances the state without an update.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+ALPHAS = (0.05, 0.15, 0.3, 0.5, 0.8, 1.0)
+BETAS = (0.0, 0.02, 0.08, 0.2)
+PHIS = (0.8, 0.9, 0.98)
+GAMMAS = (0.0, 0.1, 0.25)
+# Combinations that keep the usual admissible region: beta <= alpha, alpha + gamma <= 1.
+GRID: tuple[tuple[float, float, float, float], ...] = tuple(
+    (a, b, p, g)
+    for a, b, p, g in itertools.product(ALPHAS, BETAS, PHIS, GAMMAS)
+    if b <= a and a + g <= 1.0 + 1e-9 and not (b == 0.0 and p != PHIS[-1])
+)
+BURN_IN = 2  # a series' first errors after this many values count toward its score
+
+
+@dataclass(frozen=True)
+class Smoothed:
+    """Each series' chosen parameters, final states and one-step errors."""
+
+    alpha: FloatArray
+    beta: FloatArray
+    phi: FloatArray
+    level: FloatArray
+    trend: FloatArray
+    season: FloatArray  # series x m, indexed by column % m (shift by the first ordinal)
+    errors: FloatArray  # series x column: one-step errors (NaN where none)
+
+    def point(self, horizon: int, season_col: int) -> FloatArray:
+        """Forecast `horizon` steps after the last column, whose column % m is `season_col`."""
+        steps = np.arange(1, max(horizon, 1) + 1, dtype=np.float64)
+        damped = (self.phi[:, None] ** steps[None, :]).sum(axis=1)
+        return self.level + damped * self.trend + self.season[:, season_col]
+
+    def variance_factor(self, horizon: int) -> FloatArray:
+        """Multiplier of the one-step error variance at this horizon (ETS(A,Ad,N) formula)."""
+        out = np.ones_like(self.alpha)
+        cumulative = np.zeros_like(self.alpha)
+        for j in range(1, horizon):
+            cumulative = cumulative + self.phi**j
+            out = out + (self.alpha + self.beta * cumulative) ** 2
+        return out
+
+
+def _run(
+    x: FloatArray, params: FloatArray, period: int, score_until: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The recursion on rows of x, row r with params[r]: states, errors, scores.
+
+    Returns (level, trend, season, errors, score before `score_until`, total score), where
+    a score is the mean absolute one-step error after each row's first BURN_IN values.
+    """
+    n, n_cols = x.shape
+    alpha, beta, phi, gamma = params.T
+    level = np.full(n, np.nan)
+    trend = np.zeros(n)
+    season = np.zeros((n, period))
+    seen = np.zeros(n)
+    errors = np.full(x.shape, np.nan)
+    early_sum, early_n = np.zeros(n), np.zeros(n)
+    total_sum, total_n = np.zeros(n), np.zeros(n)
+    rows = np.arange(n)
+    for c in range(n_cols):
+        obs = np.isfinite(x[:, c])
+        started = np.isfinite(level)
+        slot = c % period
+        s = season[:, slot]
+        predicted = np.where(started, level + phi * trend + s, 0.0)
+        e = np.where(obs & started, x[:, c] - predicted, 0.0)
+        scored = obs & started & (seen >= BURN_IN)
+        errors[:, c] = np.where(obs & started, e, np.nan)
+        total_sum += np.where(scored, np.abs(e), 0.0)
+        total_n += scored
+        if c < score_until:
+            early_sum += np.where(scored, np.abs(e), 0.0)
+            early_n += scored
+        level = np.where(started, level + phi * trend + alpha * e, level)
+        trend = np.where(started, phi * trend + beta * e, trend)
+        season[rows, slot] = s + gamma * e
+        level = np.where(obs & ~started, x[:, c], level)
+        seen += obs
+    with np.errstate(invalid="ignore", divide="ignore"):
+        early = np.where(early_n > 0, early_sum / early_n, np.inf)
+        total = np.where(total_n > 0, total_sum / total_n, np.inf)
+    return level, trend, season, errors, early, total
+
+
+def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, FloatArray]:
+    """Fit every row of x; and the honest one-step errors from column `validate_from` on.
+
+    The second result uses, per row, the parameters that scored best *before*
+    `validate_from`, so its errors there are out of sample: what rolling validation
+    compares against the engine's other level models.
+    """
+    n = x.shape[0]
+    grid = np.array(GRID)
+    g = grid.shape[0]
+    tiled = np.repeat(x, g, axis=0)
+    params = np.tile(grid, (n, 1))
+    period = max(period, 1)
+    _, _, _, _, early, total = _run(tiled, params, period, validate_from)
+    early_best = np.argmin(early.reshape(n, g), axis=1)
+    total_best = np.argmin(total.reshape(n, g), axis=1)
+    chosen = np.vstack([grid[total_best], grid[early_best]])
+    level, trend, season, errors, _, _ = _run(np.vstack([x, x]), chosen, period, 0)
+    fitted = Smoothed(
+        alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
+        level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
+    )  # fmt: skip
+    return fitted, errors[n:]
