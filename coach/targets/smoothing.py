@@ -12,7 +12,8 @@ multiplicative seasonality, as in ETS(M,Ad,M)):
 The seasonal states start at zero and correct the engine's (shrunk) pattern where the
 series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` runs on
 every series at once, one column at a time; each series keeps the combination with the
-smallest absolute one-step error. A missing value advances the state without an update.
+smallest AIC under Laplace errors (`_aic_factor`). A missing value advances the state
+without an update.
 """
 
 from __future__ import annotations
@@ -110,6 +111,19 @@ def _run(
     return level, trend, season, errors, early, total
 
 
+def _aic_factor(grid: FloatArray, x: FloatArray) -> FloatArray:
+    """exp(k / n) per series and combination: AIC's penalty on a mean absolute error.
+
+    Under Laplace errors -2 log L = 2 n log(mean |e|) + const, so ranking by AIC is ranking
+    by mean |e| * exp(k / n), with k the smoothing weights the combination frees (alpha;
+    beta with phi; gamma). Without it a trend or seasonal update fitted to a short
+    history's noise wins in sample and costs out of it.
+    """
+    k = 1.0 + 2.0 * (grid[:, 1] > 0) + (grid[:, 3] > 0)
+    n = np.maximum(np.isfinite(x).sum(axis=1) - BURN_IN - 1, 1)
+    return np.asarray(np.exp(k[None, :] / n[:, None]), dtype=np.float64)
+
+
 def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, FloatArray]:
     """Fit every row of x; and the honest one-step errors from column `validate_from` on.
 
@@ -124,8 +138,10 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     params = np.tile(grid, (n, 1))
     period = max(period, 1)
     _, _, _, _, early, total = _run(tiled, params, period, validate_from)
-    early_best = np.argmin(early.reshape(n, g), axis=1)
-    total_best = np.argmin(total.reshape(n, g), axis=1)
+    early = early.reshape(n, g) * _aic_factor(grid, x[:, :validate_from])
+    total = total.reshape(n, g) * _aic_factor(grid, x)
+    early_best = np.argmin(early, axis=1)
+    total_best = np.argmin(total, axis=1)
     chosen = np.vstack([grid[total_best], grid[early_best]])
     level, trend, season, errors, _, _ = _run(np.vstack([x, x]), chosen, period, 0)
     fitted = Smoothed(
