@@ -1398,6 +1398,7 @@ class Forecast:
     peer_count: int
     peer_cell: tuple[str, ...]
     peer_weight: float
+    smooth_share: float = 0.0  # the damped-trend smoothing's weight in the level
 
 
 def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -> Forecast:
@@ -1471,6 +1472,7 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         peer_count=peer_count,
         peer_cell=cell,
         peer_weight=weight,
+        smooth_share=share,
     )
 
 
@@ -1546,6 +1548,8 @@ def suggest_target(
     trend = median - float(fit.scale.inverse(np.array([fc.mean - fc.trend_step]))[0])
     features = ["local level", f"{fit.scale.kind} scale"]
     seasonal = fc.season_offset != 0.0
+    if fc.smooth_share > 0.0:
+        features.append("exponential smoothing")
     if fc.trend_step != 0.0:
         features.append("damped trend")
     if seasonal:

@@ -31,11 +31,13 @@ def _damped_trends(n: int = 80, seed: int = 3) -> tuple[list, list, np.ndarray]:
 def test_long_series_with_wandering_trends_are_forecast_closer_to_their_course() -> None:
     employees, history, expected = _damped_trends()
     data = build(employees, history)
-    medians = np.array([
+    suggestions = [
         suggest_target(data, TargetRequest(employee_id=e.employee_id, metric=SALES.metric,
-                                           period="2025Q1")).quantiles["0.5"]
+                                           period="2025Q1"))
         for e in employees
-    ])  # fmt: skip
+    ]  # fmt: skip
+    medians = np.array([s.quantiles["0.5"] for s in suggestions])
+    assert all("exponential smoothing" in s.basis.method for s in suggestions)
     # A local level with a straight two-year slope misses the expected value by 1.5% on
     # these series; smoothing with a damped trend by 1.0%.
     assert float(np.mean(np.abs(np.log(medians) - expected))) < 0.0125
@@ -58,3 +60,15 @@ def test_short_noisy_series_are_not_given_a_trend_fitted_to_their_noise() -> Non
     fitted, _ = smooth(x, 4, validate_from=12)
     # In sample, a trend update always fits noise a little better; AIC's price keeps it out.
     assert float(np.mean(fitted.beta > 0)) < 0.1
+
+
+def test_a_smoothed_forecast_further_ahead_has_a_wider_band() -> None:
+    employees, history, _ = _damped_trends()
+    data = build(employees, history)
+    emp = employees[0].employee_id
+    near, far = (
+        suggest_target(data, TargetRequest(employee_id=emp, metric=SALES.metric, period=period))
+        for period in ("2025Q1", "2025Q3")
+    )
+    assert "exponential smoothing" in far.basis.method and far.basis.horizon == 3
+    assert far.basis.predictive_sd > near.basis.predictive_sd
