@@ -1251,8 +1251,9 @@ class FilterResult:
 
 
 def _robust_filter(
-    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float, s2eta: float
-) -> FilterResult:
+    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float | FloatArray,
+    s2eta: float | FloatArray,
+) -> FilterResult:  # fmt: skip
     """Local-level Kalman filter over columns, vectorised over people, robust to outliers."""
     n = x.shape[0]
     m = prior.copy()
@@ -1324,7 +1325,7 @@ def _robust_filter(
     )
 
 
-def _innovation_criterion(result: FilterResult) -> float:
+def _innovation_criterion(later_u2: FloatArray, later_logf: FloatArray) -> float:
     """-2 x the Student-t profile log-likelihood of the innovations; smaller is better.
 
     Innovations after each person's first observation, each person's own scale s
@@ -1334,7 +1335,7 @@ def _innovation_criterion(result: FilterResult) -> float:
     as evidence of a noisier, slower-moving level, and the walk's variance came out
     about half its true size when 2% of values were spikes.
     """
-    u2 = result.later_u2
+    u2 = later_u2
     n_i = np.isfinite(u2).sum(axis=1)
     use = n_i >= 2
     if not use.any():
@@ -1345,7 +1346,7 @@ def _innovation_criterion(result: FilterResult) -> float:
         w = (_T_DOF + 1.0) / (_T_DOF + u2 / s[:, None])
         s = np.maximum(np.nanmean(w * u2, axis=1), 1e-300)
     return float(
-        np.sum(result.later_logf[use])
+        np.sum(later_logf[use])
         + np.sum(n_i * np.log(s))
         + (_T_DOF + 1.0) * np.nansum(np.log1p(u2 / (_T_DOF * s[:, None])))
     )
@@ -1371,13 +1372,19 @@ def _walk_ratio(x: FloatArray, prior: FloatArray, tau2: float, v1: float, fallba
         # innovations pins it far below the grid's resolution, at a fraction of the cost.
         keep = np.linspace(0, x.shape[0] - 1, _Q_MAX_PEOPLE).astype(np.int64)
         x, prior = x[keep], prior[keep]
-    best_q, best = 0.0, math.inf
-    for q in _Q_GRID:
-        eps = v1 / (2.0 + q)
-        crit = _innovation_criterion(_robust_filter(x, prior, tau2, eps, q * eps))
-        if crit < best:
-            best_q, best = q, crit
-    return best_q if math.isfinite(best) else fallback
+    # Every q at once, as blocks of rows: one pass over the columns instead of one per q.
+    n, qs = x.shape[0], np.array(_Q_GRID)
+    eps = np.repeat(v1 / (2.0 + qs), n)
+    res = _robust_filter(
+        np.tile(x, (qs.size, 1)), np.tile(prior, qs.size), tau2, eps, np.repeat(qs, n) * eps
+    )
+    crits = np.array([
+        _innovation_criterion(res.later_u2[k * n : (k + 1) * n], res.later_logf[k * n : (k + 1) * n])
+        for k in range(qs.size)
+    ])  # fmt: skip
+    if not np.isfinite(crits).any():
+        return fallback
+    return float(qs[int(np.nanargmin(crits))])
 
 
 @dataclass(frozen=True)

@@ -52,59 +52,60 @@ class Smoothed:
     season: FloatArray  # series x m, indexed by column % m (shift by the first ordinal)
     errors: FloatArray  # series x column: one-step errors (NaN where none)
 
-    def point(self, horizon: int, season_col: int) -> FloatArray:
-        """Forecast `horizon` steps after the last column, whose column % m is `season_col`."""
-        steps = np.arange(1, max(horizon, 1) + 1, dtype=np.float64)
-        damped = (self.phi[:, None] ** steps[None, :]).sum(axis=1)
-        return self.level + damped * self.trend + self.season[:, season_col]
-
-    def variance_factor(self, horizon: int) -> FloatArray:
-        """Multiplier of the one-step error variance at this horizon (ETS(A,Ad,N) formula)."""
-        out = np.ones_like(self.alpha)
-        cumulative = np.zeros_like(self.alpha)
-        for j in range(1, horizon):
-            cumulative = cumulative + self.phi**j
-            out = out + (self.alpha + self.beta * cumulative) ** 2
-        return out
-
 
 def _run(
-    x: FloatArray, params: FloatArray, period: int, score_until: int
+    x: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The recursion on rows of x, row r with params[r]: states, errors, scores.
 
     Returns (level, trend, season, errors, score before `score_until`, total score), where
-    a score is the mean absolute one-step error after each row's first BURN_IN values.
+    a score is the mean absolute one-step error after each row's first BURN_IN values
+    (errors is empty unless `keep_errors`).
     """
     n, n_cols = x.shape
-    alpha, beta, phi, gamma = params.T
-    level = np.full(n, np.nan)
-    trend = np.zeros(n)
-    season = np.zeros((n, period))
+    alpha, beta, phi, gamma = (np.ascontiguousarray(p) for p in params.T)
+    # Column-major copies: each step reads one contiguous row per column.
+    finite = np.ascontiguousarray(np.isfinite(x).T)
+    x0 = np.ascontiguousarray(np.where(np.isfinite(x), x, 0.0).T)
+    level, trend = np.zeros(n), np.zeros(n)
+    season = np.zeros((period, n))
+    started = np.zeros(n, dtype=bool)
     seen = np.zeros(n)
-    errors = np.full(x.shape, np.nan)
+    errors = np.full((n_cols, n) if keep_errors else (0, n), np.nan)
     early_sum, early_n = np.zeros(n), np.zeros(n)
     total_sum, total_n = np.zeros(n), np.zeros(n)
-    rows = np.arange(n)
+    e, damped, abs_e = np.empty(n), np.empty(n), np.empty(n)
     for c in range(n_cols):
-        obs = np.isfinite(x[:, c])
-        started = np.isfinite(level)
-        slot = c % period
-        s = season[:, slot]
-        predicted = np.where(started, level + phi * trend + s, 0.0)
-        e = np.where(obs & started, x[:, c] - predicted, 0.0)
-        scored = obs & started & (seen >= BURN_IN)
-        errors[:, c] = np.where(obs & started, e, np.nan)
-        total_sum += np.where(scored, np.abs(e), 0.0)
+        obs = finite[c]
+        valid = obs & started
+        s = season[c % period]
+        np.multiply(phi, trend, out=damped)
+        # Zero where there is nothing to learn from: the state then only moves on.
+        np.subtract(x0[c], level, out=e)
+        e -= damped
+        e -= s
+        e *= valid
+        scored = valid & (seen >= BURN_IN)
+        np.abs(e, out=abs_e)
+        abs_e *= scored
+        total_sum += abs_e
         total_n += scored
         if c < score_until:
-            early_sum += np.where(scored, np.abs(e), 0.0)
+            early_sum += abs_e
             early_n += scored
-        level = np.where(started, level + phi * trend + alpha * e, level)
-        trend = np.where(started, phi * trend + beta * e, trend)
-        season[rows, slot] = s + gamma * e
-        level = np.where(obs & ~started, x[:, c], level)
+        if keep_errors:
+            errors[c] = np.where(valid, e, np.nan)
+        level += damped
+        level += alpha * e
+        np.add(damped, beta * e, out=trend)
+        s += gamma * e
+        new = obs & ~started
+        level[new] = x0[c][new]
+        started |= obs
         seen += obs
+    errors = errors.T
+    season = season.T
+    level[~started] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         early = np.where(early_n > 0, early_sum / early_n, np.inf)
         total = np.where(total_n > 0, total_sum / total_n, np.inf)
@@ -137,13 +138,15 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     tiled = np.repeat(x, g, axis=0)
     params = np.tile(grid, (n, 1))
     period = max(period, 1)
-    _, _, _, _, early, total = _run(tiled, params, period, validate_from)
+    _, _, _, _, early, total = _run(tiled, params, period, validate_from, keep_errors=False)
     early = early.reshape(n, g) * _aic_factor(grid, x[:, :validate_from])
     total = total.reshape(n, g) * _aic_factor(grid, x)
     early_best = np.argmin(early, axis=1)
     total_best = np.argmin(total, axis=1)
     chosen = np.vstack([grid[total_best], grid[early_best]])
-    level, trend, season, errors, _, _ = _run(np.vstack([x, x]), chosen, period, 0)
+    level, trend, season, errors, _, _ = _run(
+        np.vstack([x, x]), chosen, period, 0, keep_errors=True
+    )
     fitted = Smoothed(
         alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
         level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],

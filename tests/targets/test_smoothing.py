@@ -48,7 +48,7 @@ def test_smoothing_recovers_a_damped_trend_and_scores_out_of_sample() -> None:
     x = np.vstack([1.0 + 0.1 * t, np.full(30, 2.0), np.where(t < 25, 0.5, np.nan)])
     fitted, honest = smooth(x, 4, validate_from=24)
     assert fitted.trend[0] > 0.05 and abs(fitted.trend[1]) < 1e-9
-    forecast = fitted.point(1, 30 % 4)
+    forecast = fitted.level + fitted.phi * fitted.trend + fitted.season[:, 30 % 4]
     assert abs(forecast[0] - 4.0) < 0.15 and abs(forecast[1] - 2.0) < 1e-9
     # A missing tail advances the state without new errors.
     assert np.isnan(fitted.errors[2, 25:]).all() and abs(forecast[2] - 0.5) < 1e-9
