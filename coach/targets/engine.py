@@ -1047,16 +1047,15 @@ def _no_blend(n_persons: int, season_len: int) -> LevelBlend:
 
 
 def _held_out_filter_errors(
-    panel: _Panel, xmat: FloatArray, rows: npt.NDArray[np.int64], gf: GroupFit,
-    prior_mean: FloatArray, validate_from: int, width: int,
+    x: FloatArray, last_col: npt.NDArray[np.int64], prior_mean: FloatArray, gf: GroupFit,
+    validate_from: int, width: int,
 ) -> FloatArray:  # fmt: skip
     """The filter's one-step errors from `validate_from` on, with slopes read before it.
 
     The final slopes come from the last TREND_YEARS, the very columns validation holds
     out; detrending with them would make the filter look better there than it forecasts.
     """
-    x = xmat[rows]
-    window = _right_aligned(x, np.minimum(panel.last_col[rows], validate_from - 1), width)
+    window = _right_aligned(x, np.minimum(last_col, validate_from - 1), width)
     raw, sxx = _theil_sen(window)
     has = np.isfinite(raw)
     early = replace(gf, slope=float(np.median(raw[has])) if has.any() else 0.0)
@@ -1064,27 +1063,37 @@ def _held_out_filter_errors(
     slope = slope * gf.trend_share
     cols = np.arange(x.shape[1], dtype=np.float64)
     xstar = x - slope[:, None] * (cols[None, :] - (validate_from - 1))
-    res = _robust_filter(xstar, prior_mean[rows], gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
+    res = _robust_filter(xstar, prior_mean, gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
     return res.innovations[:, validate_from:]
 
 
-def _seasons_read_before(panel: _Panel, group_rows: GroupRows, end: int) -> FloatArray:
-    """The whole matrix net of seasonal and ramp offsets estimated on columns before `end`.
+def _seasons_read_before(
+    panel: _Panel, samples: GroupRows, end: int
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """The sampled rows net of seasonal and ramp offsets estimated on columns before `end`.
 
     Validation must not see its own columns through the seasonal pattern either: a
     fixed pattern fitted on them flatters the filter, whose forecast leans on it most.
+    The offsets come from the samples alone (each group's its own); returns the sorted
+    union of the sampled rows and the matrix's rows for them.
     """
+    union = np.unique(np.concatenate(list(samples.values())))
+    group_rows = {g: np.searchsorted(union, rows) for g, rows in samples.items()}
     early = replace(
-        panel, last=panel.first + end - 1, zmat=panel.zmat[:, :end], ymat=panel.ymat[:, :end],
-        tenure=panel.tenure[:, :end], last_col=np.minimum(panel.last_col, end - 1),
+        panel, last=panel.first + end - 1, persons=panel.persons[union],
+        emps=[panel.emps[int(i)] for i in union], zmat=panel.zmat[union, :end],
+        ymat=panel.ymat[union, :end], hire=panel.hire[union], tenure=panel.tenure[union, :end],
+        last_col=np.minimum(panel.last_col[union], end - 1), cells=panel.cells[union],
     )  # fmt: skip
     _, groups, own = _deseasonalise_and_deramp(early, group_rows)
     season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
-    x = panel.zmat - own.factors[:, season_of_col]
+    x = panel.zmat[union] - own.factors[:, season_of_col]
     for g, rows in group_rows.items():
         gf = groups[g]
-        x[rows] -= gf.seasonality.factors[season_of_col][None, :] + gf.ramp.at(panel.tenure[rows])
-    return x
+        x[rows] -= gf.seasonality.factors[season_of_col][None, :] + gf.ramp.at(
+            panel.tenure[union[rows]]
+        )
+    return union, x
 
 
 def _blend_levels(
@@ -1093,11 +1102,11 @@ def _blend_levels(
 ) -> LevelBlend:  # fmt: skip
     """Pass D: damped-trend smoothing for long series, blended in where it validates better.
 
-    Per group, the long series' honest one-step errors over the last TREND_ORIGINS columns
-    (parameters chosen on the columns before) are set against the filter's over the same
-    columns, and the share of the smoothing (none, half, all) with the smallest absolute
-    error wins. Long real series whose trend bends are where a local level with a
-    shrunk straight slope lost most to per-series exponential smoothing.
+    Per group, the long series' honest one-step errors over the last SMOOTH_HELD_OUT
+    columns (seasons, slopes and parameters read from the columns before) are set against
+    the filter's over the same columns, and the share of the smoothing (none, half, all)
+    with the smallest absolute error wins. Long real series whose trend bends are where
+    a local level with a shrunk straight slope lost most to per-series smoothing.
     """
     blend = _no_blend(panel.n_persons, panel.season_len)
     n_obs = np.isfinite(panel.zmat).sum(axis=1)
@@ -1105,16 +1114,23 @@ def _blend_levels(
     validate_from = panel.n_cols - SMOOTH_HELD_OUT
     if validate_from < SMOOTH_MIN_POINTS or long.sum() < MIN_PEERS:
         return blend
-    xearly = _seasons_read_before(panel, group_rows, validate_from)
+    # One choice per group: an evenly spaced sample of its long series makes it as well
+    # as all of them would, and only the chosen model is then fitted to everyone.
+    samples: GroupRows = {}
     for g, rows in group_rows.items():
         sub = rows[long[rows]]
-        if sub.size < MIN_PEERS:
-            continue
-        fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
-        _, honest = smooth(xearly[sub], panel.season_len, validate_from)
-        filtered = levels.innovations[sub]
+        if sub.size >= MIN_PEERS:
+            keep = np.linspace(0, sub.size - 1, min(sub.size, _Q_MAX_PEOPLE)).astype(np.int64)
+            samples[g] = sub[keep]
+    if not samples:
+        return blend
+    union, xearly = _seasons_read_before(panel, samples, validate_from)
+    for g, sample in samples.items():
+        sub = group_rows[g][long[group_rows[g]]]
+        x = xearly[np.searchsorted(union, sample)]
+        _, honest = smooth(x, panel.season_len, validate_from)
         held_f = _held_out_filter_errors(
-            panel, xearly, sub, groups[g], prior_mean, validate_from, width
+            x, panel.last_col[sample], prior_mean[sample], groups[g], validate_from, width
         )
         held_s = honest[:, validate_from:]
         both = np.isfinite(held_f) & np.isfinite(held_s)
@@ -1127,9 +1143,11 @@ def _blend_levels(
         if weight == 0.0:
             continue
         groups[g].smooth_share = weight
-        in_sample = (1.0 - weight) * filtered + weight * fitted.errors
+        fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
+        in_sample = (1.0 - weight) * levels.innovations[sub] + weight * fitted.errors
         sd = _pooled_error_sd(in_sample)
-        held = ((1.0 - weight) * held_f + weight * held_s) / sd[:, None]
+        sampled_sd = sd[np.searchsorted(sub, sample)]
+        held = ((1.0 - weight) * held_f + weight * held_s) / sampled_sd[:, None]
         sd = sd * _error_spread(held, float(np.median(n_obs[sub])))
         blend.weight[sub] = weight
         blend.sd[sub] = sd

@@ -54,19 +54,20 @@ class Smoothed:
 
 
 def _run(
-    x: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
+    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The recursion on rows of x, row r with params[r]: states, errors, scores.
+    """The recursion on the series of xt (column x series), series r with params[r].
+
+    Column-major, so each step reads one contiguous row.
 
     Returns (level, trend, season, errors, score before `score_until`, total score), where
     a score is the mean absolute one-step error after each row's first BURN_IN values
     (errors is empty unless `keep_errors`).
     """
-    n, n_cols = x.shape
+    n_cols, n = xt.shape
     alpha, beta, phi, gamma = (np.ascontiguousarray(p) for p in params.T)
-    # Column-major copies: each step reads one contiguous row per column.
-    finite = np.ascontiguousarray(np.isfinite(x).T)
-    x0 = np.ascontiguousarray(np.where(np.isfinite(x), x, 0.0).T)
+    finite = np.isfinite(xt)
+    x0 = np.where(finite, xt, 0.0)
     level, trend = np.zeros(n), np.zeros(n)
     season = np.zeros((period, n))
     started = np.zeros(n, dtype=bool)
@@ -135,17 +136,19 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     n = x.shape[0]
     grid = np.array(GRID)
     g = grid.shape[0]
-    tiled = np.repeat(x, g, axis=0)
+    xt = np.ascontiguousarray(x.T)
     params = np.tile(grid, (n, 1))
     period = max(period, 1)
-    _, _, _, _, early, total = _run(tiled, params, period, validate_from, keep_errors=False)
+    _, _, _, _, early, total = _run(
+        np.repeat(xt, g, axis=1), params, period, validate_from, keep_errors=False
+    )
     early = early.reshape(n, g) * _aic_factor(grid, x[:, :validate_from])
     total = total.reshape(n, g) * _aic_factor(grid, x)
     early_best = np.argmin(early, axis=1)
     total_best = np.argmin(total, axis=1)
     chosen = np.vstack([grid[total_best], grid[early_best]])
     level, trend, season, errors, _, _ = _run(
-        np.vstack([x, x]), chosen, period, 0, keep_errors=True
+        np.hstack([xt, xt]), chosen, period, 0, keep_errors=True
     )
     fitted = Smoothed(
         alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
