@@ -36,6 +36,8 @@ from coach.core.models import (
 )
 from coach.core.units import UnitKind
 from coach.org.users import hash_token, new_token, rotate_token
+from coach.targets.periods import PeriodType as PeriodKind
+from coach.targets.periods import season_length, to_ordinal
 
 TODAY = date(2026, 11, 16)
 QUARTERS = [f"{y}Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)][2:11]  # 2024Q3..2026Q3
@@ -205,12 +207,15 @@ def _history_value(
 
 
 def _period_index(periods: list[str], hire: date, monthly: bool) -> int:
-    first = (hire.year, hire.month if monthly else (hire.month - 1) // 3 + 1)
-    for i, p in enumerate(periods):
-        key = (int(p[:4]), int(p[5:]) if monthly else int(p[5]))
-        if key >= first:
-            return i
-    return len(periods)
+    """Position of the hire's period in `periods`: negative for people hired before the first.
+
+    The ramp-up counts periods since this index, so a veteran must sit before the window
+    rather than at its start, or every long-tenured person would ramp up again in it.
+    """
+    period_type: PeriodKind = "month" if monthly else "quarter"
+    per_year = season_length(period_type)
+    hired = hire.year * per_year + (hire.month - 1) * per_year // 12
+    return hired - to_ordinal(periods[0], period_type)
 
 
 def seed_demo(session: Session) -> DemoTokens:

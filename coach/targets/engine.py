@@ -38,6 +38,12 @@ identity otherwise):
   NU0 + n degrees of freedom and are mapped back through g^-1 (quantiles commute with
   monotone maps, so bounds and skew come for free). The spread is then scaled by how
   wide the group's one-step errors over its last columns ran against the model's own.
+* Long series (three seasons and more) are also forecast by damped-trend exponential
+  smoothing, per series (`coach.targets.smoothing`), on the same deseasonalised scale.
+  Per group, held-out one-step errors over the last SMOOTH_HELD_OUT columns, with the
+  seasonal pattern, slopes and smoothing parameters all read from the columns before,
+  choose its share in the forecast (none, half, all); its spread then comes from its
+  own one-step errors.
 * Short histories (1..3 own values): the forecast's centre and spread are calibrated on
   the group's standardised errors when its people had that few values (conformal-style).
 * Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
@@ -90,6 +96,7 @@ from coach.targets.ranges import (
     round_display,
     validate_probabilities,
 )
+from coach.targets.smoothing import Smoothed, smooth
 
 FloatArray = npt.NDArray[np.float64]
 ScaleKind = Literal["log", "logit", "additive"]
@@ -115,6 +122,12 @@ RECENT_COLUMNS = 4  # last columns whose one-step errors calibrate everyone's sp
 MIN_GROUP = 30  # people a role needs to get its own seasonal, ramp and variance estimates
 TREND_SHARES = (0.0, 0.5, 1.0)  # trend off, half, on: chosen per group by rolling validation
 TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
+# Damped-trend smoothing (`coach.targets.smoothing`) is offered to series with at least
+# three seasons and SMOOTH_MIN_POINTS values; its share is chosen per group.
+SMOOTH_MIN_SEASONS = 3
+SMOOTH_MIN_POINTS = 12
+SMOOTH_SHARES = (0.0, 0.5, 1.0)
+SMOOTH_HELD_OUT = 8  # last columns whose held-out one-step errors choose the share
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 # A person's slope is read from their last TREND_YEARS, and never from fewer periods than
 # TREND_MIN_POINTS (six years of an annual metric, two of a quarterly one).
@@ -516,6 +529,8 @@ class GroupFit:
     # forecast in its own sd units, calibrated on peers' errors at the same k.
     short: dict[int, tuple[float, float]] = field(default_factory=dict)
     spread: float = 1.0
+    trend_share: float = 1.0  # how much of the shrunk slopes the filter's forecast keeps
+    smooth_share: float = 0.0  # the damped-trend smoothing's weight in long series' level
 
 
 def _peer_cells(emp: EmployeeInfo, scope: PeerScope) -> list[tuple[tuple[str, ...], PeerLevel]]:
@@ -604,6 +619,7 @@ class MetricFit:
     own_median: FloatArray
     hire_months: FloatArray = field(repr=False)
     own_seasons: PersonSeasons = field(repr=False)
+    blend: LevelBlend = field(repr=False)
 
 
 def _hire_months(emp: EmployeeInfo) -> float:
@@ -847,6 +863,7 @@ def _fit_slopes(
         _moment_variances(gf, xmat[rows])
         slope[rows], slope_var[rows] = _shrunk_slopes(gf, rs, sxx[rows], n_window[rows])
         share = _trend_share(gf, xmat[rows], width, panel.season_len)
+        gf.trend_share = share
         gf.slope *= share
         slope[rows] *= share
         slope_var[rows] *= share**2
@@ -897,6 +914,7 @@ class _Levels:
     outliers: npt.NDArray[np.int64]
     peer_weight: FloatArray
     slope_lever: FloatArray
+    innovations: FloatArray  # person x column: the filter's one-step errors
 
 
 def _filter_group(gf: GroupFit, xstar: FloatArray, prior_mean: FloatArray) -> FilterResult:
@@ -923,6 +941,7 @@ def _filter_levels(
         level=np.zeros(n_persons), level_var=np.zeros(n_persons),
         scale_mult=np.ones(n_persons), outliers=np.zeros(n_persons, dtype=np.int64),
         peer_weight=np.ones(n_persons), slope_lever=np.zeros(n_persons),
+        innovations=np.full(slopes.xstar.shape, np.nan),
     )  # fmt: skip
     for g, rows in group_rows.items():
         gf = groups[g]
@@ -933,6 +952,7 @@ def _filter_levels(
             res.level, res.level_var, res.dropped,
         )  # fmt: skip
         out.peer_weight[rows] = res.prior_weight
+        out.innovations[rows] = res.innovations
         # An error db in the slope used to detrend moves the filtered level by db times the
         # filter's weighted age of its observations; the Theil-Sen window's mean age, used
         # before, overstated this lever for short-memory (high q) levels and understated
@@ -1004,6 +1024,160 @@ def _short_history_calibration(
     return out
 
 
+@dataclass(frozen=True)
+class LevelBlend:
+    """Per person: the smoothing forecast's share in the level, its states and its spread."""
+
+    weight: FloatArray  # 0: the filter's level and slope alone; 1: the smoothing's alone
+    smoothed: Smoothed  # over all people (zeros where weight is 0)
+    sd: FloatArray  # one-step sd of the blended forecast, calibrated on recent errors
+
+
+def _no_blend(n_persons: int, season_len: int) -> LevelBlend:
+    zeros = np.zeros(n_persons)
+    return LevelBlend(
+        weight=zeros.copy(),
+        smoothed=Smoothed(
+            alpha=zeros.copy(), beta=zeros.copy(), phi=np.ones(n_persons), level=zeros.copy(),
+            trend=zeros.copy(), season=np.zeros((n_persons, max(season_len, 1))),
+            errors=np.zeros((n_persons, 0)),
+        ),
+        sd=zeros.copy(),
+    )  # fmt: skip
+
+
+def _held_out_filter_errors(
+    x: FloatArray, last_col: npt.NDArray[np.int64], prior_mean: FloatArray, gf: GroupFit,
+    validate_from: int, width: int,
+) -> FloatArray:  # fmt: skip
+    """The filter's one-step errors from `validate_from` on, with slopes read before it.
+
+    The final slopes come from the last TREND_YEARS, the very columns validation holds
+    out; detrending with them would make the filter look better there than it forecasts.
+    """
+    window = _right_aligned(x, np.minimum(last_col, validate_from - 1), width)
+    raw, sxx = _theil_sen(window)
+    has = np.isfinite(raw)
+    early = replace(gf, slope=float(np.median(raw[has])) if has.any() else 0.0)
+    slope, _ = _shrunk_slopes(early, raw, sxx, np.isfinite(window).sum(axis=1))
+    slope = slope * gf.trend_share
+    cols = np.arange(x.shape[1], dtype=np.float64)
+    xstar = x - slope[:, None] * (cols[None, :] - (validate_from - 1))
+    res = _robust_filter(xstar, prior_mean, gf.tau2, gf.sigma2_eps, gf.sigma2_eta)
+    return res.innovations[:, validate_from:]
+
+
+def _seasons_read_before(
+    panel: _Panel, samples: GroupRows, end: int
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """The sampled rows net of seasonal and ramp offsets estimated on columns before `end`.
+
+    Validation must not see its own columns through the seasonal pattern either: a
+    fixed pattern fitted on them flatters the filter, whose forecast leans on it most.
+    The offsets come from the samples alone (each group's its own); returns the sorted
+    union of the sampled rows and the matrix's rows for them.
+    """
+    union = np.unique(np.concatenate(list(samples.values())))
+    group_rows = {g: np.searchsorted(union, rows) for g, rows in samples.items()}
+    early = replace(
+        panel, last=panel.first + end - 1, persons=panel.persons[union],
+        emps=[panel.emps[int(i)] for i in union], zmat=panel.zmat[union, :end],
+        ymat=panel.ymat[union, :end], hire=panel.hire[union], tenure=panel.tenure[union, :end],
+        last_col=np.minimum(panel.last_col[union], end - 1), cells=panel.cells[union],
+    )  # fmt: skip
+    _, groups, own = _deseasonalise_and_deramp(early, group_rows)
+    season_of_col = (panel.first + np.arange(panel.n_cols)) % panel.season_len
+    x = panel.zmat[union] - own.factors[:, season_of_col]
+    for g, rows in group_rows.items():
+        gf = groups[g]
+        x[rows] -= gf.seasonality.factors[season_of_col][None, :] + gf.ramp.at(
+            panel.tenure[union[rows]]
+        )
+    return union, x
+
+
+def _blend_levels(
+    panel: _Panel, xmat: FloatArray, levels: _Levels, prior_mean: FloatArray,
+    groups: dict[str, GroupFit], group_rows: GroupRows, width: int,
+) -> LevelBlend:  # fmt: skip
+    """Pass D: damped-trend smoothing for long series, blended in where it validates better.
+
+    Per group, the long series' honest one-step errors over the last SMOOTH_HELD_OUT
+    columns (seasons, slopes and parameters read from the columns before) are set against
+    the filter's over the same columns, and the share of the smoothing (none, half, all)
+    with the smallest absolute error wins. Long real series whose trend bends are where
+    a local level with a shrunk straight slope lost most to per-series smoothing.
+    """
+    blend = _no_blend(panel.n_persons, panel.season_len)
+    n_obs = np.isfinite(panel.zmat).sum(axis=1)
+    long = n_obs >= max(SMOOTH_MIN_SEASONS * panel.season_len, SMOOTH_MIN_POINTS)
+    validate_from = panel.n_cols - SMOOTH_HELD_OUT
+    if validate_from < SMOOTH_MIN_POINTS or long.sum() < MIN_PEERS:
+        return blend
+    # One choice per group: an evenly spaced sample of its long series makes it as well
+    # as all of them would, and only the chosen model is then fitted to everyone.
+    samples: GroupRows = {}
+    for g, rows in group_rows.items():
+        sub = rows[long[rows]]
+        if sub.size >= MIN_PEERS:
+            keep = np.linspace(0, sub.size - 1, min(sub.size, _Q_MAX_PEOPLE)).astype(np.int64)
+            samples[g] = sub[keep]
+    if not samples:
+        return blend
+    union, xearly = _seasons_read_before(panel, samples, validate_from)
+    for g, sample in samples.items():
+        sub = group_rows[g][long[group_rows[g]]]
+        x = xearly[np.searchsorted(union, sample)]
+        _, honest = smooth(x, panel.season_len, validate_from)
+        held_f = _held_out_filter_errors(
+            x, panel.last_col[sample], prior_mean[sample], groups[g], validate_from, width
+        )
+        held_s = honest[:, validate_from:]
+        both = np.isfinite(held_f) & np.isfinite(held_s)
+        if both.sum() < MIN_CALIBRATION:
+            continue
+        scores = [
+            float(np.abs((1.0 - w) * held_f[both] + w * held_s[both]).sum()) for w in SMOOTH_SHARES
+        ]
+        weight = SMOOTH_SHARES[int(np.argmin(scores))]
+        if weight == 0.0:
+            continue
+        groups[g].smooth_share = weight
+        fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
+        in_sample = (1.0 - weight) * levels.innovations[sub] + weight * fitted.errors
+        sd = _pooled_error_sd(in_sample)
+        sampled_sd = sd[np.searchsorted(sub, sample)]
+        held = ((1.0 - weight) * held_f + weight * held_s) / sampled_sd[:, None]
+        sd = sd * _error_spread(held, float(np.median(n_obs[sub])))
+        blend.weight[sub] = weight
+        blend.sd[sub] = sd
+        for name in ("alpha", "beta", "phi", "level", "trend", "season"):
+            getattr(blend.smoothed, name)[sub] = getattr(fitted, name)
+    return blend
+
+
+def _pooled_error_sd(errors: FloatArray) -> FloatArray:
+    """Each row's robust one-step error sd (mean |e| for a normal), pooled with the group's."""
+    n = np.isfinite(errors).sum(axis=1).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        own = math.sqrt(math.pi / 2) * np.nanmean(np.abs(errors), axis=1)
+    own = np.where(np.isfinite(own), own, 0.0)
+    group = float(np.median(own[n > 0])) if (n > 0).any() else 0.0
+    var = (NU0 * group**2 + n * own**2) / (NU0 + n)
+    return np.asarray(np.sqrt(np.maximum(var, 1e-12)), dtype=np.float64)
+
+
+def _error_spread(standardised: FloatArray, n_obs: float) -> float:
+    """Ratio of held-out standardised errors' 0.2..0.8 range to the Student-t's (0.7..1.5)."""
+    z = standardised[np.isfinite(standardised)]
+    if z.size < MIN_CALIBRATION:
+        return 1.0
+    lo, hi = np.quantile(z, (0.2, 0.8))
+    t80 = float(stats.t.ppf(0.8, NU0 + n_obs))
+    return float(np.clip((hi - lo) / (2.0 * t80), 0.7, 1.5))
+
+
 def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     panel = _panel(data, metric_id)
     group_of_role, person_group, group_rows = _role_groups(panel.emps)
@@ -1011,6 +1185,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
     slopes = _fit_slopes(panel, xmat, groups, group_rows)
     peers, prior_mean, prior_info = _peer_priors(panel, slopes)
     levels = _filter_levels(slopes, prior_mean, groups, group_rows)
+    blend = _blend_levels(panel, xmat, levels, prior_mean, groups, group_rows, slopes.width)
     values = data.history[metric_id].value
     rows = np.arange(panel.n_persons)
     return MetricFit(
@@ -1026,7 +1201,7 @@ def _fit_metric(data: TargetData, metric_id: str) -> MetricFit:
         last_ordinal_of=panel.first + panel.last_col,
         last_value=panel.ymat[rows, panel.last_col],
         own_median=_nanmedian(_right_aligned(panel.ymat, panel.last_col, slopes.width), axis=1),
-        hire_months=panel.hire, own_seasons=own_seasons,
+        hire_months=panel.hire, own_seasons=own_seasons, blend=blend,
     )  # fmt: skip
 
 
@@ -1090,11 +1265,13 @@ class FilterResult:
     later_logf: FloatArray  # sum of log innovation variances over those observations
     early_u: FloatArray  # person x k: signed standardised innovation of the (k+1)-th value
     recent_u: FloatArray  # person x column: signed standardised innovations, last columns
+    innovations: FloatArray  # person x column: one-step errors after the first observation
 
 
 def _robust_filter(
-    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float, s2eta: float
-) -> FilterResult:
+    x: FloatArray, prior: FloatArray, tau2: float, s2eps: float | FloatArray,
+    s2eta: float | FloatArray,
+) -> FilterResult:  # fmt: skip
     """Local-level Kalman filter over columns, vectorised over people, robust to outliers."""
     n = x.shape[0]
     m = prior.copy()
@@ -1112,6 +1289,7 @@ def _robust_filter(
     later_logf = np.zeros(n)
     early_u = np.full((n, SHORT_HISTORY + 1), np.nan)
     recent_u = np.full((n, RECENT_COLUMNS), np.nan)
+    innovations = np.full(x.shape, np.nan)
     first_recent = x.shape[1] - RECENT_COLUMNS
     for j in range(x.shape[1]):
         var = np.where(started, var + s2eta, var)
@@ -1139,6 +1317,7 @@ def _robust_filter(
         nu += obs
         later = obs & started
         later_u2[:, j] = np.where(later, u * u, np.nan)
+        innovations[:, j] = np.where(later, v, np.nan)
         if j >= first_recent:
             recent_u[:, j - first_recent] = np.where(later, u, np.nan)
         early = later & (nu <= SHORT_HISTORY + 1)
@@ -1149,11 +1328,22 @@ def _robust_filter(
         pending = np.where(obs, np.where(drop, sign, 0.0), pending)
         started |= obs
     return FilterResult(
-        m, var, su2, nu, dropped, weight, age_lever, later_u2, later_logf, early_u, recent_u
+        m,
+        var,
+        su2,
+        nu,
+        dropped,
+        weight,
+        age_lever,
+        later_u2,
+        later_logf,
+        early_u,
+        recent_u,
+        innovations,
     )
 
 
-def _innovation_criterion(result: FilterResult) -> float:
+def _innovation_criterion(later_u2: FloatArray, later_logf: FloatArray) -> float:
     """-2 x the Student-t profile log-likelihood of the innovations; smaller is better.
 
     Innovations after each person's first observation, each person's own scale s
@@ -1163,7 +1353,7 @@ def _innovation_criterion(result: FilterResult) -> float:
     as evidence of a noisier, slower-moving level, and the walk's variance came out
     about half its true size when 2% of values were spikes.
     """
-    u2 = result.later_u2
+    u2 = later_u2
     n_i = np.isfinite(u2).sum(axis=1)
     use = n_i >= 2
     if not use.any():
@@ -1174,7 +1364,7 @@ def _innovation_criterion(result: FilterResult) -> float:
         w = (_T_DOF + 1.0) / (_T_DOF + u2 / s[:, None])
         s = np.maximum(np.nanmean(w * u2, axis=1), 1e-300)
     return float(
-        np.sum(result.later_logf[use])
+        np.sum(later_logf[use])
         + np.sum(n_i * np.log(s))
         + (_T_DOF + 1.0) * np.nansum(np.log1p(u2 / (_T_DOF * s[:, None])))
     )
@@ -1200,13 +1390,19 @@ def _walk_ratio(x: FloatArray, prior: FloatArray, tau2: float, v1: float, fallba
         # innovations pins it far below the grid's resolution, at a fraction of the cost.
         keep = np.linspace(0, x.shape[0] - 1, _Q_MAX_PEOPLE).astype(np.int64)
         x, prior = x[keep], prior[keep]
-    best_q, best = 0.0, math.inf
-    for q in _Q_GRID:
-        eps = v1 / (2.0 + q)
-        crit = _innovation_criterion(_robust_filter(x, prior, tau2, eps, q * eps))
-        if crit < best:
-            best_q, best = q, crit
-    return best_q if math.isfinite(best) else fallback
+    # Every q at once, as blocks of rows: one pass over the columns instead of one per q.
+    n, qs = x.shape[0], np.array(_Q_GRID)
+    eps = np.repeat(v1 / (2.0 + qs), n)
+    res = _robust_filter(
+        np.tile(x, (qs.size, 1)), np.tile(prior, qs.size), tau2, eps, np.repeat(qs, n) * eps
+    )
+    crits = np.array([
+        _innovation_criterion(res.later_u2[k * n : (k + 1) * n], res.later_logf[k * n : (k + 1) * n])
+        for k in range(qs.size)
+    ])  # fmt: skip
+    if not np.isfinite(crits).any():
+        return fallback
+    return float(qs[int(np.nanargmin(crits))])
 
 
 @dataclass(frozen=True)
@@ -1227,6 +1423,7 @@ class Forecast:
     peer_count: int
     peer_cell: tuple[str, ...]
     peer_weight: float
+    smooth_share: float = 0.0  # the damped-trend smoothing's weight in the level
 
 
 def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -> Forecast:
@@ -1272,7 +1469,14 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         var += float(fit.own_seasons.var[row])
     mean = level + slope * damped + season + ramp
     sd = math.sqrt(max(var, 1e-12))
-    if row is not None and int(fit.n_obs[row]) in group.short:
+    trend_step = slope * (PHI ** max(steps, 1))
+    share = float(fit.blend.weight[row]) if row is not None and steps > 0 else 0.0
+    if row is not None and share > 0.0:
+        smooth_level, smooth_season, smooth_step, sd = _smoothed_forecast(fit, row, ordinal, steps)
+        season += share * smooth_season
+        mean = (1.0 - share) * (level + slope * damped) + share * smooth_level + season + ramp
+        trend_step = (1.0 - share) * trend_step + share * smooth_step
+    elif row is not None and int(fit.n_obs[row]) in group.short:
         shift, spread = group.short[int(fit.n_obs[row])]
         mean += shift * sd
         sd *= spread
@@ -1285,7 +1489,7 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         season_offset=season,
         ramp_offset=ramp,
         ramp_months=group.ramp.lam if ramp != 0.0 else None,
-        trend_step=slope * (PHI ** max(steps, 1)),
+        trend_step=trend_step,
         horizon=horizon,
         tenure=tenure,
         row=row,
@@ -1293,7 +1497,25 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         peer_count=peer_count,
         peer_cell=cell,
         peer_weight=weight,
+        smooth_share=share,
     )
+
+
+def _smoothed_forecast(
+    fit: MetricFit, row: int, ordinal: int, steps: int
+) -> tuple[float, float, float, float]:
+    """One person's smoothing forecast `steps` ahead: level + damped trend, seasonal
+    correction, the last step's trend, and the blend's predictive sd."""
+    sm = fit.blend.smoothed
+    phi, alpha, beta = float(sm.phi[row]), float(sm.alpha[row]), float(sm.beta[row])
+    powers = phi ** np.arange(1, steps + 1)
+    level = float(sm.level[row]) + float(sm.trend[row]) * float(powers.sum())
+    season = float(sm.season[row, (ordinal - fit.first_ordinal) % sm.season.shape[1]])
+    # ETS(A,Ad,N): each earlier step's error carries into the forecast with weight
+    # alpha + beta * (phi + ... + phi^j).
+    carried = alpha + beta * np.cumsum(powers[:-1])
+    sd = float(fit.blend.sd[row]) * math.sqrt(1.0 + float(np.sum(carried**2)))
+    return level, season, float(sm.trend[row]) * float(powers[-1]), sd
 
 
 def _ratio(scale: Scale, mean: float, offset: float) -> float:
@@ -1351,6 +1573,8 @@ def suggest_target(
     trend = median - float(fit.scale.inverse(np.array([fc.mean - fc.trend_step]))[0])
     features = ["local level", f"{fit.scale.kind} scale"]
     seasonal = fc.season_offset != 0.0
+    if fc.smooth_share > 0.0:
+        features.append("exponential smoothing")
     if fc.trend_step != 0.0:
         features.append("damped trend")
     if seasonal:

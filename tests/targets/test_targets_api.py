@@ -38,6 +38,14 @@ def test_suggest_stores_a_pending_draft(
         assert len(draft.inputs["own_history"]) == body["basis"]["own_periods"]
 
 
+def test_the_demo_revenue_target_carries_the_built_in_fourth_quarter_peak(
+    client: TestClient, demo: DemoTokens
+) -> None:
+    body = client.post("/v1/targets/suggest", headers=auth(demo.manager), json=REQUEST).json()
+    assert REQUEST["period"].endswith("Q4")
+    assert body["basis"]["seasonality"] and body["basis"]["seasonal_factor"] > 1.1
+
+
 def test_lower_is_better_commit_is_the_higher_value(
     client: TestClient, demo: DemoTokens, engine: Engine
 ) -> None:

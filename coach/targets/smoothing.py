@@ -1,0 +1,157 @@
+"""Damped-trend exponential smoothing, fitted per series by a small grid, vectorised.
+
+The recursion is additive ETS(A,Ad,A) on the engine's model scale, after the engine's own
+seasonal and ramp-up offsets are removed (on the log scale of a positive metric that is
+multiplicative seasonality, as in ETS(M,Ad,M)):
+
+    e[t] = x[t] - (l + phi * b + s[t % m])
+    l   <- l + phi * b + alpha * e[t]
+    b   <- phi * b + beta * e[t]
+    s[t % m] <- s[t % m] + gamma * e[t]
+
+The seasonal states start at zero and correct the engine's (shrunk) pattern where the
+series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` runs on
+every series at once, one column at a time; each series keeps the combination with the
+smallest AIC under Laplace errors (`_aic_factor`). A missing value advances the state
+without an update.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+ALPHAS = (0.05, 0.15, 0.3, 0.5, 0.8, 1.0)
+BETAS = (0.0, 0.02, 0.08, 0.2)
+PHIS = (0.8, 0.9, 0.98)
+GAMMAS = (0.0, 0.1, 0.25)
+# Combinations that keep the usual admissible region: beta <= alpha, alpha + gamma <= 1.
+GRID: tuple[tuple[float, float, float, float], ...] = tuple(
+    (a, b, p, g)
+    for a, b, p, g in itertools.product(ALPHAS, BETAS, PHIS, GAMMAS)
+    if b <= a and a + g <= 1.0 + 1e-9 and not (b == 0.0 and p != PHIS[-1])
+)
+BURN_IN = 2  # a series' first errors after this many values count toward its score
+
+
+@dataclass(frozen=True)
+class Smoothed:
+    """Each series' chosen parameters, final states and one-step errors."""
+
+    alpha: FloatArray
+    beta: FloatArray
+    phi: FloatArray
+    level: FloatArray
+    trend: FloatArray
+    season: FloatArray  # series x m, indexed by column % m (shift by the first ordinal)
+    errors: FloatArray  # series x column: one-step errors (NaN where none)
+
+
+def _run(
+    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The recursion on the series of xt (column x series), series r with params[r].
+
+    Column-major, so each step reads one contiguous row.
+
+    Returns (level, trend, season, errors, score before `score_until`, total score), where
+    a score is the mean absolute one-step error after each row's first BURN_IN values
+    (errors is empty unless `keep_errors`).
+    """
+    n_cols, n = xt.shape
+    alpha, beta, phi, gamma = (np.ascontiguousarray(p) for p in params.T)
+    finite = np.isfinite(xt)
+    x0 = np.where(finite, xt, 0.0)
+    level, trend = np.zeros(n), np.zeros(n)
+    season = np.zeros((period, n))
+    started = np.zeros(n, dtype=bool)
+    seen = np.zeros(n)
+    errors = np.full((n_cols, n) if keep_errors else (0, n), np.nan)
+    early_sum, early_n = np.zeros(n), np.zeros(n)
+    total_sum, total_n = np.zeros(n), np.zeros(n)
+    e, damped, abs_e = np.empty(n), np.empty(n), np.empty(n)
+    for c in range(n_cols):
+        obs = finite[c]
+        valid = obs & started
+        s = season[c % period]
+        np.multiply(phi, trend, out=damped)
+        # Zero where there is nothing to learn from: the state then only moves on.
+        np.subtract(x0[c], level, out=e)
+        e -= damped
+        e -= s
+        e *= valid
+        scored = valid & (seen >= BURN_IN)
+        np.abs(e, out=abs_e)
+        abs_e *= scored
+        total_sum += abs_e
+        total_n += scored
+        if c < score_until:
+            early_sum += abs_e
+            early_n += scored
+        if keep_errors:
+            errors[c] = np.where(valid, e, np.nan)
+        level += damped
+        level += alpha * e
+        np.add(damped, beta * e, out=trend)
+        s += gamma * e
+        new = obs & ~started
+        level[new] = x0[c][new]
+        started |= obs
+        seen += obs
+    errors = errors.T
+    season = season.T
+    level[~started] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        early = np.where(early_n > 0, early_sum / early_n, np.inf)
+        total = np.where(total_n > 0, total_sum / total_n, np.inf)
+    return level, trend, season, errors, early, total
+
+
+def _aic_factor(grid: FloatArray, x: FloatArray) -> FloatArray:
+    """exp(k / n) per series and combination: AIC's penalty on a mean absolute error.
+
+    Under Laplace errors -2 log L = 2 n log(mean |e|) + const, so ranking by AIC is ranking
+    by mean |e| * exp(k / n), with k the smoothing weights the combination frees (alpha;
+    beta with phi; gamma). Without it a trend or seasonal update fitted to a short
+    history's noise wins in sample and costs out of it.
+    """
+    k = 1.0 + 2.0 * (grid[:, 1] > 0) + (grid[:, 3] > 0)
+    n = np.maximum(np.isfinite(x).sum(axis=1) - BURN_IN - 1, 1)
+    return np.asarray(np.exp(k[None, :] / n[:, None]), dtype=np.float64)
+
+
+def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, FloatArray]:
+    """Fit every row of x; and the honest one-step errors from column `validate_from` on.
+
+    The second result uses, per row, the parameters that scored best *before*
+    `validate_from`, so its errors there are out of sample: what rolling validation
+    compares against the engine's other level models.
+    """
+    n = x.shape[0]
+    grid = np.array(GRID)
+    g = grid.shape[0]
+    xt = np.ascontiguousarray(x.T)
+    params = np.tile(grid, (n, 1))
+    period = max(period, 1)
+    _, _, _, _, early, total = _run(
+        np.repeat(xt, g, axis=1), params, period, validate_from, keep_errors=False
+    )
+    early = early.reshape(n, g) * _aic_factor(grid, x[:, :validate_from])
+    total = total.reshape(n, g) * _aic_factor(grid, x)
+    early_best = np.argmin(early, axis=1)
+    total_best = np.argmin(total, axis=1)
+    chosen = np.vstack([grid[total_best], grid[early_best]])
+    level, trend, season, errors, _, _ = _run(
+        np.hstack([xt, xt]), chosen, period, 0, keep_errors=True
+    )
+    fitted = Smoothed(
+        alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
+        level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
+    )  # fmt: skip
+    return fitted, errors[n:]
