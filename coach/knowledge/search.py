@@ -355,7 +355,7 @@ def run_search(
         fused = _fuse(lists[0], lists[1], fusion_weights(query, tuning), tuning)
         if embed_query is not None and tuning.needs_weight and snapshot.needs_docs:
             needs = _needs_signal(snapshot, [query, dense_text], fused, embed_query)
-            fused = _with_needs(fused, needs, tuning)
+            fused = _with_needs(fused, needs, sum(fusion_weights(query, tuning)), tuning)
         best_pos = {}
         # Snippet from the dense list's best chunk when it has one (applied last, so it wins).
         for ranked in reversed(lists):
@@ -404,16 +404,21 @@ def _needs_signal(
 
 
 def _with_needs(
-    fused: Mapping[str, float], needs: Mapping[str, float], tuning: Tuning
+    fused: Mapping[str, float], needs: Mapping[str, float], weight: float, tuning: Tuning
 ) -> dict[str, float]:
-    """`fused` plus the needs signal's weighted z-score over the same candidates."""
+    """`fused` (whose signals weigh `weight` together) plus the needs signal's z-score.
+
+    The sum is scaled back to `weight`, so that a score keeps the scale of two signals' z-scores
+    that score bars such as the development chain's `MIN_SCORE` were set on.
+    """
     if not needs:
         return dict(fused)
     # A candidate without a needs vector counts as the least similar one.
     lowest = min(needs.values())
     complete = {d: needs.get(d, lowest) for d in fused}
     signal = zscore_fuse([complete], [tuning.needs_weight], missing=(lowest,))
-    return {d: score + signal[d] for d, score in fused.items()}
+    scale = weight / (weight + tuning.needs_weight)
+    return {d: (score + signal[d]) * scale for d, score in fused.items()}
 
 
 def _hit(
