@@ -4,18 +4,34 @@ Each chunk carries the document title as a header: a paragraph such as "第三�
 means little on its own, and the title lets both dense and BM25 retrieval see what
 practice it belongs to. (Adding the tags too was tried on the dev queries and did not
 help; tags are used for filtering instead.)
+
+`needs_text` is the part of a document that says when to use it (its 适用场景 / 症状
+section, else its opening paragraph), which search embeds once more as if it were a query:
+a complaint is then compared with the complaints the practice answers, not with its steps.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from coach.knowledge.documents import PracticeDocument
 
-CHUNKER_VERSION = "v3"
+CHUNKER_VERSION = "v4"
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 _MARKDOWN_NOISE = re.compile(r"^\s*(?:#{1,6}\s*|[-*+]\s+|\d+[.、)]\s*)")
+# A section heading: "## 适用场景", "**适用症状**：……", "症状：……", or a short bare line.
+_SECTION_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s+(?P<md>.+?)\s*"
+    r"|\*\*(?P<bold>[^*]{1,12})\*\*\s*[:：]?\s*(?P<bold_rest>.*)"
+    r"|(?P<label>[^\s，。；,.:：]{2,8})\s*[:：]\s*(?P<label_rest>.*)"
+    r"|(?P<bare>[^\s，。；,.:：!?！？]{2,8}))$"
+)
+# Headings of the part that says when a practice applies. Not "常见问题": libraries use it
+# for the practice's own pitfalls as often as for the situations it answers.
+_NEEDS_HEADINGS = ("适用", "场景", "症状", "什么时候", "何时", "信号", "痛点", "when", "symptom")
+NEEDS_MAX_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -94,3 +110,41 @@ def chunk_document(doc: PracticeDocument, *, max_chars: int = 220) -> list[Chunk
     header = chunk_header(doc)
     pieces = split_text(doc.body, max_chars=max_chars) or [doc.title]
     return [Chunk(index=i, text=f"{header}\n{piece}", body=piece) for i, piece in enumerate(pieces)]
+
+
+def _sections(body: str) -> list[tuple[str, str]]:
+    """(heading, text) for each headed part of `body`; the text before any heading has ""."""
+    found: list[tuple[str, list[str]]] = [("", [])]
+    for line in body.splitlines():
+        heading = _SECTION_HEADING.match(line)
+        if heading is None:
+            found[-1][1].append(line)
+            continue
+        title = heading["md"] or heading["bold"] or heading["label"] or heading["bare"]
+        rest = heading["bold_rest"] or heading["label_rest"] or ""
+        found.append((title.strip(), [rest] if rest else []))
+    return [(title, "\n".join(lines).strip()) for title, lines in found]
+
+
+def _flat(text: str) -> str:
+    lines = (_clean(line) for line in text.splitlines())
+    return "；".join(line.rstrip("；;") for line in lines if line)
+
+
+def needs_text(doc: PracticeDocument) -> str:
+    """What `doc` says about when to use it, after its title; see the module docstring."""
+    sections = _sections(doc.body)
+    picked = [text for title, text in sections if _is_needs_heading(title) and text]
+    if not picked:
+        # Without such a heading, a practice usually opens with the trouble it answers.
+        opening = next((text for _, text in sections if text), "")
+        picked = [p for p in re.split(r"\n\s*\n", opening) if _flat(p)][:1]
+    text = "；".join(_flat(part) for part in picked)
+    # A title that is only the file name tells the model nothing a complaint would say.
+    named = doc.title not in (doc.id, Path(doc.source).stem)
+    return (f"{doc.title}：{text}" if named else text)[:NEEDS_MAX_CHARS]
+
+
+def _is_needs_heading(title: str) -> bool:
+    lowered = title.lower()
+    return any(word in lowered for word in _NEEDS_HEADINGS)

