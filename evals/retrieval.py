@@ -12,9 +12,12 @@ Run with `python -m evals.retrieval` (`coach eval retrieval`). Three development
   too, so it is a development split as well.
 
 Retrieval settings were chosen on these three (`evals/retrieval_tuning.py`, and the needs
-signal of `coach.knowledge.search`, kept only as it helped two and hurt none). A library
-nobody here has seen runs with `--library DIR --queries FILE`, reported without per-query
-results so that nobody tunes on it.
+signal of `coach.knowledge.search`, kept only as it helped two and hurt none). The test
+library is the third blind one, `data/blind_library_v3/` with
+`retrieval_queries_blind_v3.jsonl`, written by a third person in a hospital group's house style
+and frozen before anything above was chosen; it is reported without per-query results, so
+that nobody tunes on it. Any other library runs with `--library DIR --queries FILE`, reported
+the same way.
 
 Each library is scored as it is and, when it has front matter, as plain Markdown (front
 matter stripped), since a company's library rarely comes with our front matter. Besides
@@ -62,6 +65,8 @@ BLIND_LIBRARY = DATA / "blind_library"
 BLIND_QUERIES = DATA / "retrieval_queries_blind.jsonl"
 BLIND2_LIBRARY = DATA / "blind_library_v2"
 BLIND2_QUERIES = DATA / "retrieval_queries_blind_v2.jsonl"
+BLIND3_LIBRARY = DATA / "blind_library_v3"
+BLIND3_QUERIES = DATA / "retrieval_queries_blind_v3.jsonl"
 MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
 RRF_ROW = "hybrid-rrf"
 LLM_ROW = "hybrid+llm"
@@ -103,13 +108,14 @@ class Library:
 
 
 def libraries(which: Literal["dev", "blind", "all"]) -> list[Library]:
-    """The libraries to report: the shipped one and/or the two blind ones (all development)."""
+    """The libraries to report: the shipped one and/or the blind ones (the third is the test)."""
     found = []
     if which in ("dev", "all"):
         found.append(Library("shipped", knowledge_dir(), (QUERIES, DEV2_QUERIES), blind=False))
     if which in ("blind", "all"):
         found.append(Library("blind-1 (dev)", BLIND_LIBRARY, (BLIND_QUERIES,), blind=False))
         found.append(Library("blind-2 (dev)", BLIND2_LIBRARY, (BLIND2_QUERIES,), blind=False))
+        found.append(Library("blind-3 (test)", BLIND3_LIBRARY, (BLIND3_QUERIES,), blind=True))
     return found
 
 
