@@ -23,9 +23,18 @@ from coach.knowledge import (
     upload_documents,
     validate_collection_name,
 )
+from coach.knowledge.rerank import RERANK_TOP, Rerank, rerank_hits
 from coach.org.users import Principal
 
-from ..deps import CurrentUser, KnowledgeDep, PageDep, SessionDep, SettingsDep, require_roles
+from ..deps import (
+    ChatEngineDep,
+    CurrentUser,
+    KnowledgeDep,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+    require_roles,
+)
 from ..errors import error_responses
 
 router = APIRouter(tags=["practice library"])
@@ -53,10 +62,21 @@ class SearchRequest(BaseModel):
     collection: str = DEFAULT_COLLECTION
     tags: list[str] | None = None
     applies_to: list[str] | None = None
+    llm_rerank: bool = Field(
+        default=False,
+        description=(
+            f"Ask the configured language model to reorder the first {RERANK_TOP} practices the"
+            " offline search found; `rerank` then says whether its order was used. Without a"
+            " configured model, or when the call fails, the offline order stands."
+        ),
+    )
 
 
 class SearchResponse(BaseModel):
     results: list[SearchHit]
+    rerank: Rerank | None = Field(
+        default=None, description="What the language-model rerank did, when it was asked for."
+    )
 
 
 def _collection_error(exc: CollectionNameError) -> HTTPException:
@@ -201,15 +221,22 @@ def delete_document(
     response_model=SearchResponse,
     responses=error_responses(400, 401, 422),
 )
-def search_practices(body: SearchRequest, kb: KnowledgeDep, _: CurrentUser) -> SearchResponse:
+def search_practices(
+    body: SearchRequest, kb: KnowledgeDep, _: CurrentUser, chat: ChatEngineDep
+) -> SearchResponse:
     """Practices that fit a described gap, best first (hybrid dense + BM25)."""
     if not body.query.strip():
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["body", "query"], "msg": "must not be blank", "type": "value_error"}],
         )
+    # A rerank can lift a practice from below the first k, so it is given the wider list.
+    wanted = max(body.k, RERANK_TOP) if body.llm_rerank else body.k
     hits = kb.search(
-        body.query, k=body.k, collection=_collection(body.collection), tags=body.tags,
+        body.query, k=wanted, collection=_collection(body.collection), tags=body.tags,
         applies_to=body.applies_to,
     )  # fmt: skip
-    return SearchResponse(results=hits)
+    if not body.llm_rerank:
+        return SearchResponse(results=hits)
+    reranked, rerank = rerank_hits(body.query, hits, chat)
+    return SearchResponse(results=reranked[: body.k], rerank=rerank)

@@ -246,8 +246,8 @@ def _lowest_named(text: str) -> set[str]:
     """The dimensions a text calls the lowest, whatever the sentence plan around the score."""
     return {
         label for label in LABELS.values()
-        if re.search(rf"「{label}」(?:得分|得了)?\s*\d+(?:\.\d+)?分?(?:（[^）]*）)?[,，]?(?:是各维度中)?最低",
-                     text)
+        if re.search(rf"「{label}」(?:得分|得了)?\s*\d+(?:\.\d+)?分?(?:（[^）]*）)?[,，]?(?:是各维度中)?最低"
+                     rf"|「{label}」是你得分(?:并列)?最低", text)
     }  # fmt: skip
 
 

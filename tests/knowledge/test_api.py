@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
-from coach.core.models import AuditEvent
+from coach.core.models import AuditEvent, LLMCall
 from coach.core.settings import Settings
 from coach.knowledge import HashingEmbedder, ensure_shipped_library, open_knowledge_base
+from coach.llm import DatabaseCallLog, OpenAIEngine
 from tests.factories import auth, seed_org, upgraded
 
 DOC = """---
@@ -151,3 +156,58 @@ def test_bad_search_input(setup: tuple[TestClient, dict[str, str]]) -> None:
         "/v1/practices/search", headers=token, json={"query": "x", "collection": "a"}
     )
     assert response.status_code == 422 and "collection" in str(response.json()["detail"])
+
+
+def _ranking(ranking: list[str]) -> dict[str, object]:
+    arguments = json.dumps({"ranking": ranking})
+    return {"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [{
+        "index": 0, "finish_reason": "stop",
+        "message": {"role": "assistant", "content": None, "tool_calls": [{
+            "id": "c1", "type": "function",
+            "function": {"name": "Ranking", "arguments": arguments}}]}}]}  # fmt: skip
+
+
+@respx.mock
+def test_search_with_llm_rerank_returns_the_models_order_and_logs_the_call(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    kb = open_knowledge_base(chroma_path=tmp_path / "chroma", embedder=HashingEmbedder(dim=256))
+    ensure_shipped_library(kb)
+    call_log = DatabaseCallLog(engine)
+    llm = OpenAIEngine(model="m", api_key="sk-test", base_url="http://llm.test/v1",
+                       max_retries=0, call_log=call_log)  # fmt: skip
+    app = create_app(upgraded(settings), knowledge=kb, chat_engine=llm)
+    with Session(app.state.engine) as session:
+        tokens = seed_org(session)
+        session.commit()
+    query = {"query": "5 Why 根因分析", "k": 2}
+    with TestClient(app) as client:
+        plain = client.post("/v1/practices/search", headers=auth(tokens["manager"]), json=query)
+        offline = [hit["id"] for hit in plain.json()["results"]]
+        wider = client.post("/v1/practices/search", headers=auth(tokens["manager"]),
+                            json={**query, "k": 8}).json()["results"]  # fmt: skip
+        lifted = wider[-1]["id"]  # eighth offline: outside the first two the caller asked for
+        route = respx.post("http://llm.test/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json=_ranking([lifted]))
+        )
+        asked = client.post("/v1/practices/search", headers=auth(tokens["manager"]),
+                            json={**query, "llm_rerank": True}).json()  # fmt: skip
+    assert plain.json()["rerank"] is None and route.call_count == 1
+    assert [hit["id"] for hit in asked["results"]] == [lifted, offline[0]]
+    assert asked["rerank"]["used"] is True and asked["rerank"]["offline_ids"][:2] == offline
+    call_log.flush()
+    with Session(engine) as session:
+        calls = session.exec(select(LLMCall)).all()
+    assert [c.purpose for c in calls] == ["knowledge.rerank"]
+
+
+def test_search_with_llm_rerank_and_no_model_keeps_the_offline_order(
+    setup: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = setup
+    query = {"query": "5 Why 根因分析", "k": 3}
+    plain = client.post("/v1/practices/search", headers=auth(tokens["employee"]), json=query)
+    asked = client.post("/v1/practices/search", headers=auth(tokens["employee"]),
+                        json={**query, "llm_rerank": True}).json()  # fmt: skip
+    assert asked["results"] == plain.json()["results"]
+    assert asked["rerank"]["used"] is False and asked["rerank"]["reason"]
