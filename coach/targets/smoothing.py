@@ -54,11 +54,13 @@ class Smoothed:
 
 
 def _run(
-    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool,
+    trend0: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
     """The recursion on the series of xt (column x series), series r with params[r].
 
-    Column-major, so each step reads one contiguous row.
+    Column-major, so each step reads one contiguous row. The trends start at `trend0`
+    (zero without it); with beta 0 and phi 1 they stay there, a fixed drift.
 
     Returns (level, trend, season, errors, score before `score_until`, total score), where
     a score is the mean absolute one-step error after each row's first BURN_IN values
@@ -68,7 +70,8 @@ def _run(
     alpha, beta, phi, gamma = (np.ascontiguousarray(p) for p in params.T)
     finite = np.isfinite(xt)
     x0 = np.where(finite, xt, 0.0)
-    level, trend = np.zeros(n), np.zeros(n)
+    level = np.zeros(n)
+    trend = np.zeros(n) if trend0 is None else np.array(trend0, dtype=np.float64)
     season = np.zeros((period, n))
     started = np.zeros(n, dtype=bool)
     seen = np.zeros(n)
@@ -150,6 +153,53 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     level, trend, season, errors, _, _ = _run(
         np.hstack([xt, xt]), chosen, period, 0, keep_errors=True
     )
+    fitted = Smoothed(
+        alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
+        level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
+    )  # fmt: skip
+    return fitted, errors[n:]
+
+
+THETA_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def half_slopes(x: FloatArray) -> FloatArray:
+    """Half of each row's least-squares slope over its values (0 with fewer than two)."""
+    finite = np.isfinite(x)
+    t = np.where(finite, np.arange(x.shape[1], dtype=np.float64)[None, :], 0.0)
+    n = finite.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = t.sum(axis=1) / n
+        x_mean = np.where(finite, x, 0.0).sum(axis=1) / n
+        dt = np.where(finite, t - t_mean[:, None], 0.0)
+        sxy = (dt * np.where(finite, x - x_mean[:, None], 0.0)).sum(axis=1)
+        slope = sxy / (dt**2).sum(axis=1)
+    return np.asarray(np.where((n >= 2) & np.isfinite(slope), 0.5 * slope, 0.0), dtype=np.float64)
+
+
+def theta(x: FloatArray, validate_from: int) -> tuple[Smoothed, FloatArray]:
+    """The Theta method on every row of x; and its honest one-step errors from `validate_from`.
+
+    Simple exponential smoothing with a drift of half the series' least-squares slope:
+    the M3 competition's winner, which Hyndman & Billah (2003) showed to be exactly SES
+    with that drift. Alpha is the grid's value with the smallest mean absolute one-step
+    error; the honest errors use the alpha and the drift read before `validate_from`.
+    """
+    n = x.shape[0]
+    alphas = np.array(THETA_ALPHAS)
+    g = alphas.size
+    grid = np.column_stack([alphas, np.zeros(g), np.ones(g), np.zeros(g)])
+    drift = np.concatenate([half_slopes(x), half_slopes(x[:, :validate_from])])
+    xt = np.ascontiguousarray(x.T)
+    both = np.hstack([xt, xt])
+    _, _, _, _, early, total = _run(
+        np.repeat(both, g, axis=1), np.tile(grid, (2 * n, 1)), 1, validate_from,
+        keep_errors=False, trend0=np.repeat(drift, g),
+    )  # fmt: skip
+    total_best = np.argmin(total.reshape(2 * n, g)[:n], axis=1)
+    early_best = np.argmin(early.reshape(2 * n, g)[n:], axis=1)
+    chosen = np.vstack([grid[total_best], grid[early_best]])
+    level, trend, season, errors, _, _ = _run(both, chosen, 1, 0, keep_errors=True, trend0=drift)
     fitted = Smoothed(
         alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
         level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
