@@ -1,4 +1,4 @@
-"""Damped-trend exponential smoothing, fitted per series by a small grid, vectorised.
+"""Damped-trend exponential smoothing and the Theta method, per series by small grids, vectorised.
 
 The recursion is additive ETS(A,Ad,A) on the engine's model scale, after the engine's own
 seasonal and ramp-up offsets are removed (on the log scale of a positive metric that is
@@ -14,6 +14,10 @@ series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` ru
 every series at once, one column at a time; each series keeps the combination with the
 smallest AIC under Laplace errors (`_aic_factor`). A missing value advances the state
 without an update.
+
+The Theta method (`theta`) is the same recursion with beta 0, phi 1 and the trend fixed
+at half the series' least-squares slope, its seasonal states starting at the series'
+own classical indices.
 """
 
 from __future__ import annotations
