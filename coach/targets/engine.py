@@ -39,11 +39,11 @@ identity otherwise):
   monotone maps, so bounds and skew come for free). The spread is then scaled by how
   wide the group's one-step errors over its last columns ran against the model's own.
 * Long series (three seasons and more) are also forecast by damped-trend exponential
-  smoothing, per series (`coach.targets.smoothing`), on the same deseasonalised scale.
-  Per group, held-out one-step errors over the last SMOOTH_HELD_OUT columns, with the
-  seasonal pattern, slopes and smoothing parameters all read from the columns before,
-  choose its share in the forecast (none, half, all); its spread then comes from its
-  own one-step errors.
+  smoothing and by the Theta method, per series (`coach.targets.smoothing`), on the same
+  deseasonalised scale. Per group, held-out one-step errors over the last
+  SMOOTH_HELD_OUT columns, with the seasonal pattern, slopes and smoothing parameters all
+  read from the columns before, choose the combination (SMOOTH_SHARES); its spread then
+  comes from the combination's own one-step errors.
 * Short histories (1..3 own values): the forecast's centre and spread are calibrated on
   the group's standardised errors when its people had that few values (conformal-style).
 * Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
@@ -96,7 +96,7 @@ from coach.targets.ranges import (
     round_display,
     validate_probabilities,
 )
-from coach.targets.smoothing import Smoothed, smooth
+from coach.targets.smoothing import Smoothed, smooth, theta
 
 FloatArray = npt.NDArray[np.float64]
 ScaleKind = Literal["log", "logit", "additive"]
@@ -126,7 +126,12 @@ TREND_ORIGINS = 4  # columns the trend's rolling validation forecasts
 # three seasons and SMOOTH_MIN_POINTS values; its share is chosen per group.
 SMOOTH_MIN_SEASONS = 3
 SMOOTH_MIN_POINTS = 12
-SMOOTH_SHARES = (0.0, 0.5, 1.0)
+# The (smoothing, Theta) shares of the level's forecast a group chooses from, the filter's
+# being the rest: the filter, half of it and half smoothing, the smoothing, or the mean of
+# the smoothing and Theta (combinations are what won the M3 competition). The filter or
+# the combination alone did as well on the real development panels, but not on damped
+# trends; a third to each did worse where the filter's level lags.
+SMOOTH_SHARES: tuple[tuple[float, float], ...] = ((0.0, 0.0), (0.5, 0.0), (1.0, 0.0), (0.5, 0.5))
 SMOOTH_HELD_OUT = 8  # last columns whose held-out one-step errors choose the share
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 # A person's slope is read from their last TREND_YEARS, and never from fewer periods than
@@ -531,6 +536,7 @@ class GroupFit:
     spread: float = 1.0
     trend_share: float = 1.0  # how much of the shrunk slopes the filter's forecast keeps
     smooth_share: float = 0.0  # the damped-trend smoothing's weight in long series' level
+    theta_share: float = 0.0  # ... and the Theta method's
 
 
 def _peer_cells(emp: EmployeeInfo, scope: PeerScope) -> list[tuple[tuple[str, ...], PeerLevel]]:
@@ -1026,23 +1032,29 @@ def _short_history_calibration(
 
 @dataclass(frozen=True)
 class LevelBlend:
-    """Per person: the smoothing forecast's share in the level, its states and its spread."""
+    """Per person: the smoothing's and Theta's shares in the level, their states, the spread."""
 
-    weight: FloatArray  # 0: the filter's level and slope alone; 1: the smoothing's alone
+    weight: FloatArray  # the smoothing's share (0 with theta_weight 0: the filter alone)
     smoothed: Smoothed  # over all people (zeros where weight is 0)
     sd: FloatArray  # one-step sd of the blended forecast, calibrated on recent errors
+    theta_weight: FloatArray
+    theta: Smoothed  # over all people (zeros where theta_weight is 0)
+
+
+def _no_smoothing(n_persons: int, season_len: int) -> Smoothed:
+    zeros = np.zeros(n_persons)
+    return Smoothed(
+        alpha=zeros.copy(), beta=zeros.copy(), phi=np.ones(n_persons), level=zeros.copy(),
+        trend=zeros.copy(), season=np.zeros((n_persons, max(season_len, 1))),
+        errors=np.zeros((n_persons, 0)),
+    )  # fmt: skip
 
 
 def _no_blend(n_persons: int, season_len: int) -> LevelBlend:
-    zeros = np.zeros(n_persons)
     return LevelBlend(
-        weight=zeros.copy(),
-        smoothed=Smoothed(
-            alpha=zeros.copy(), beta=zeros.copy(), phi=np.ones(n_persons), level=zeros.copy(),
-            trend=zeros.copy(), season=np.zeros((n_persons, max(season_len, 1))),
-            errors=np.zeros((n_persons, 0)),
-        ),
-        sd=zeros.copy(),
+        weight=np.zeros(n_persons), smoothed=_no_smoothing(n_persons, season_len),
+        sd=np.zeros(n_persons), theta_weight=np.zeros(n_persons),
+        theta=_no_smoothing(n_persons, season_len),
     )  # fmt: skip
 
 
@@ -1129,31 +1141,43 @@ def _blend_levels(
         sub = group_rows[g][long[group_rows[g]]]
         x = xearly[np.searchsorted(union, sample)]
         _, honest = smooth(x, panel.season_len, validate_from)
+        _, honest_theta = theta(x, validate_from, panel.season_len)
         held_f = _held_out_filter_errors(
             x, panel.last_col[sample], prior_mean[sample], groups[g], validate_from, width
         )
         held_s = honest[:, validate_from:]
-        both = np.isfinite(held_f) & np.isfinite(held_s)
+        held_t = honest_theta[:, validate_from:]
+        both = np.isfinite(held_f) & np.isfinite(held_s) & np.isfinite(held_t)
         if both.sum() < MIN_CALIBRATION:
             continue
         scores = [
-            float(np.abs((1.0 - w) * held_f[both] + w * held_s[both]).sum()) for w in SMOOTH_SHARES
+            float(np.abs(_combined(held_f, held_s, held_t, s, t)[both]).sum())
+            for s, t in SMOOTH_SHARES
         ]
-        weight = SMOOTH_SHARES[int(np.argmin(scores))]
-        if weight == 0.0:
+        s, t = SMOOTH_SHARES[int(np.argmin(scores))]
+        if s == 0.0 and t == 0.0:
             continue
-        groups[g].smooth_share = weight
+        groups[g].smooth_share, groups[g].theta_share = s, t
         fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
-        in_sample = (1.0 - weight) * levels.innovations[sub] + weight * fitted.errors
+        fitted_theta, _ = theta(xmat[sub], validate_from, panel.season_len)
+        in_sample = _combined(levels.innovations[sub], fitted.errors, fitted_theta.errors, s, t)
         sd = _pooled_error_sd(in_sample)
         sampled_sd = sd[np.searchsorted(sub, sample)]
-        held = ((1.0 - weight) * held_f + weight * held_s) / sampled_sd[:, None]
+        held = _combined(held_f, held_s, held_t, s, t) / sampled_sd[:, None]
         sd = sd * _error_spread(held, float(np.median(n_obs[sub])))
-        blend.weight[sub] = weight
+        blend.weight[sub], blend.theta_weight[sub] = s, t
         blend.sd[sub] = sd
         for name in ("alpha", "beta", "phi", "level", "trend", "season"):
             getattr(blend.smoothed, name)[sub] = getattr(fitted, name)
+            getattr(blend.theta, name)[sub] = getattr(fitted_theta, name)
     return blend
+
+
+def _combined(
+    filtered: FloatArray, smoothed: FloatArray, theta: FloatArray, s: float, t: float
+) -> FloatArray:
+    """The errors of the forecast that gives the smoothing share s, Theta t, the filter the rest."""
+    return (1.0 - s - t) * filtered + s * smoothed + t * theta
 
 
 def _pooled_error_sd(errors: FloatArray) -> FloatArray:
@@ -1424,6 +1448,7 @@ class Forecast:
     peer_cell: tuple[str, ...]
     peer_weight: float
     smooth_share: float = 0.0  # the damped-trend smoothing's weight in the level
+    theta_share: float = 0.0  # the Theta method's
 
 
 def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -> Forecast:
@@ -1470,12 +1495,18 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
     mean = level + slope * damped + season + ramp
     sd = math.sqrt(max(var, 1e-12))
     trend_step = slope * (PHI ** max(steps, 1))
-    share = float(fit.blend.weight[row]) if row is not None and steps > 0 else 0.0
-    if row is not None and share > 0.0:
-        smooth_level, smooth_season, smooth_step, sd = _smoothed_forecast(fit, row, ordinal, steps)
-        season += share * smooth_season
-        mean = (1.0 - share) * (level + slope * damped) + share * smooth_level + season + ramp
-        trend_step = (1.0 - share) * trend_step + share * smooth_step
+    blended = row is not None and steps > 0
+    share = float(fit.blend.weight[row]) if blended else 0.0
+    theta_share = float(fit.blend.theta_weight[row]) if blended else 0.0
+    if row is not None and share + theta_share > 0.0:
+        level_s, season_s, step_s, level_t, step_t, sd = _smoothed_forecast(
+            fit, row, ordinal, steps
+        )
+        season += share * season_s
+        own = 1.0 - share - theta_share
+        mean = own * (level + slope * damped) + share * level_s + theta_share * level_t
+        mean += season + ramp
+        trend_step = own * trend_step + share * step_s + theta_share * step_t
     elif row is not None and int(fit.n_obs[row]) in group.short:
         shift, spread = group.short[int(fit.n_obs[row])]
         mean += shift * sd
@@ -1498,24 +1529,35 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         peer_cell=cell,
         peer_weight=weight,
         smooth_share=share,
+        theta_share=theta_share,
     )
 
 
 def _smoothed_forecast(
     fit: MetricFit, row: int, ordinal: int, steps: int
-) -> tuple[float, float, float, float]:
-    """One person's smoothing forecast `steps` ahead: level + damped trend, seasonal
-    correction, the last step's trend, and the blend's predictive sd."""
-    sm = fit.blend.smoothed
+) -> tuple[float, float, float, float, float, float]:
+    """One person's smoothing and Theta forecasts `steps` ahead, and the blend's sd.
+
+    Returns the smoothing's level + damped trend, its seasonal correction and last
+    step's trend; Theta's level + drift and its drift; the blend's predictive sd.
+    """
+    sm, th = fit.blend.smoothed, fit.blend.theta
+    share, theta_share = float(fit.blend.weight[row]), float(fit.blend.theta_weight[row])
     phi, alpha, beta = float(sm.phi[row]), float(sm.alpha[row]), float(sm.beta[row])
     powers = phi ** np.arange(1, steps + 1)
     level = float(sm.level[row]) + float(sm.trend[row]) * float(powers.sum())
     season = float(sm.season[row, (ordinal - fit.first_ordinal) % sm.season.shape[1]])
+    drift = float(th.trend[row])
     # ETS(A,Ad,N): each earlier step's error carries into the forecast with weight
-    # alpha + beta * (phi + ... + phi^j).
-    carried = alpha + beta * np.cumsum(powers[:-1])
+    # alpha + beta * (phi + ... + phi^j); SES with drift carries alpha. The blend's
+    # carries are the two weighted by their shares.
+    carried = (
+        share * (alpha + beta * np.cumsum(powers[:-1])) + theta_share * float(th.alpha[row])
+    ) / (share + theta_share)
     sd = float(fit.blend.sd[row]) * math.sqrt(1.0 + float(np.sum(carried**2)))
-    return level, season, float(sm.trend[row]) * float(powers[-1]), sd
+    step = float(sm.trend[row]) * float(powers[-1])
+    theta_season = float(th.season[row, (ordinal - fit.first_ordinal) % th.season.shape[1]])
+    return level, season, step, float(th.level[row]) + drift * steps + theta_season, drift, sd
 
 
 def _ratio(scale: Scale, mean: float, offset: float) -> float:
@@ -1575,6 +1617,8 @@ def suggest_target(
     seasonal = fc.season_offset != 0.0
     if fc.smooth_share > 0.0:
         features.append("exponential smoothing")
+    if fc.theta_share > 0.0:
+        features.append("Theta method")
     if fc.trend_step != 0.0:
         features.append("damped trend")
     if seasonal:

@@ -1,4 +1,4 @@
-"""Damped-trend exponential smoothing, fitted per series by a small grid, vectorised.
+"""Damped-trend exponential smoothing and the Theta method, per series by small grids, vectorised.
 
 The recursion is additive ETS(A,Ad,A) on the engine's model scale, after the engine's own
 seasonal and ramp-up offsets are removed (on the log scale of a positive metric that is
@@ -14,6 +14,10 @@ series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` ru
 every series at once, one column at a time; each series keeps the combination with the
 smallest AIC under Laplace errors (`_aic_factor`). A missing value advances the state
 without an update.
+
+The Theta method (`theta`) is the same recursion with beta 0, phi 1 and the trend fixed
+at half the series' least-squares slope, its seasonal states starting at the series'
+own classical indices.
 """
 
 from __future__ import annotations
@@ -54,11 +58,13 @@ class Smoothed:
 
 
 def _run(
-    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    xt: FloatArray, params: FloatArray, period: int, score_until: int, *, keep_errors: bool,
+    trend0: FloatArray | None = None, season0: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
     """The recursion on the series of xt (column x series), series r with params[r].
 
-    Column-major, so each step reads one contiguous row.
+    Column-major, so each step reads one contiguous row. The trends start at `trend0`
+    (zero without it); with beta 0 and phi 1 they stay there, a fixed drift.
 
     Returns (level, trend, season, errors, score before `score_until`, total score), where
     a score is the mean absolute one-step error after each row's first BURN_IN values
@@ -68,8 +74,9 @@ def _run(
     alpha, beta, phi, gamma = (np.ascontiguousarray(p) for p in params.T)
     finite = np.isfinite(xt)
     x0 = np.where(finite, xt, 0.0)
-    level, trend = np.zeros(n), np.zeros(n)
-    season = np.zeros((period, n))
+    level = np.zeros(n)
+    trend = np.zeros(n) if trend0 is None else np.array(trend0, dtype=np.float64)
+    season = np.zeros((period, n)) if season0 is None else np.array(season0.T, dtype=np.float64)
     started = np.zeros(n, dtype=bool)
     seen = np.zeros(n)
     errors = np.full((n_cols, n) if keep_errors else (0, n), np.nan)
@@ -149,6 +156,102 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     chosen = np.vstack([grid[total_best], grid[early_best]])
     level, trend, season, errors, _, _ = _run(
         np.hstack([xt, xt]), chosen, period, 0, keep_errors=True
+    )
+    fitted = Smoothed(
+        alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
+        level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
+    )  # fmt: skip
+    return fitted, errors[n:]
+
+
+THETA_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+THETA_GAMMAS = GAMMAS
+
+
+def half_slopes(x: FloatArray) -> FloatArray:
+    """Half of each row's least-squares slope over its values (0 with fewer than two)."""
+    finite = np.isfinite(x)
+    t = np.where(finite, np.arange(x.shape[1], dtype=np.float64)[None, :], 0.0)
+    n = finite.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = t.sum(axis=1) / n
+        x_mean = np.where(finite, x, 0.0).sum(axis=1) / n
+        dt = np.where(finite, t - t_mean[:, None], 0.0)
+        sxy = (dt * np.where(finite, x - x_mean[:, None], 0.0)).sum(axis=1)
+        slope = sxy / (dt**2).sum(axis=1)
+    return np.asarray(np.where((n >= 2) & np.isfinite(slope), 0.5 * slope, 0.0), dtype=np.float64)
+
+
+def seasonal_indices(x: FloatArray, period: int) -> FloatArray:
+    """Each row's additive seasonal indices (row x period, by column % period), classically.
+
+    The mean, per season, of the row's deviations from its centred moving average over a
+    year (2 x period for an even period), centred to sum to zero; zeros where a season
+    has no deviation to average, or for a period of one.
+    """
+    n, n_cols = x.shape
+    if period < 2 or n_cols < period + 1:
+        return np.zeros((n, max(period, 1)))
+    weights = np.full(period + 1, 1.0 / period)
+    if period % 2 == 0:
+        weights[[0, -1]] = 0.5 / period
+    else:
+        weights = np.full(period, 1.0 / period)
+    width = weights.size
+    windows = np.lib.stride_tricks.sliding_window_view(x, width, axis=1)
+    trend = np.full_like(x, np.nan)
+    trend[:, width // 2 : width // 2 + windows.shape[1]] = windows @ weights
+    dev = x - trend
+    season_of_col = np.arange(n_cols) % period
+    out = np.zeros((n, period))
+    for k in range(period):
+        cols = dev[:, season_of_col == k]
+        has = np.isfinite(cols).sum(axis=1)
+        out[:, k] = np.where(has > 0, np.nansum(cols, axis=1) / np.maximum(has, 1), np.nan)
+    known = np.isfinite(out).all(axis=1)
+    centred = out[known] - out[known].mean(axis=1, keepdims=True)
+    out = np.zeros((n, period))
+    out[known] = centred
+    return out
+
+
+def theta(x: FloatArray, validate_from: int, period: int = 1) -> tuple[Smoothed, FloatArray]:
+    """The Theta method on every row of x; and its honest one-step errors from `validate_from`.
+
+    Simple exponential smoothing with a drift of half the series' least-squares slope:
+    the M3 competition's winner, which Hyndman & Billah (2003) showed to be exactly SES
+    with that drift. As there, each series is deseasonalised by its own classical
+    indices (`seasonal_indices`); here they start seasonal states that a small gamma may
+    update, since a pattern read over a whole long history is out of date at its end.
+    (alpha, gamma) is the grid's pair with the smallest mean absolute one-step error; the
+    honest errors use the pair, the indices and the drift read before `validate_from`.
+    """
+    n = x.shape[0]
+    period = max(period, 1)
+    gammas = THETA_GAMMAS if period > 1 else (0.0,)
+    grid = np.array([(a, 0.0, 1.0, c) for a in THETA_ALPHAS for c in gammas if a + c <= 1.0 + 1e-9])
+    g = grid.shape[0]
+    season_of_col = np.arange(x.shape[1]) % period
+    s_full = seasonal_indices(x, period)
+    s_early = seasonal_indices(x[:, :validate_from], period)
+    drift = np.concatenate(
+        [
+            half_slopes(x - s_full[:, season_of_col]),
+            half_slopes((x - s_early[:, season_of_col])[:, :validate_from]),
+        ]
+    )
+    s0 = np.vstack([s_full, s_early])
+    xt = np.ascontiguousarray(x.T)
+    both = np.hstack([xt, xt])
+    _, _, _, _, early, total = _run(
+        np.repeat(both, g, axis=1), np.tile(grid, (2 * n, 1)), period, validate_from,
+        keep_errors=False, trend0=np.repeat(drift, g), season0=np.repeat(s0, g, axis=0),
+    )  # fmt: skip
+    total_best = np.argmin(total.reshape(2 * n, g)[:n], axis=1)
+    early_best = np.argmin(early.reshape(2 * n, g)[n:], axis=1)
+    chosen = np.vstack([grid[total_best], grid[early_best]])
+    level, trend, season, errors, _, _ = _run(
+        both, chosen, period, 0, keep_errors=True, trend0=drift, season0=s0
     )
     fitted = Smoothed(
         alpha=chosen[:n, 0], beta=chosen[:n, 1], phi=chosen[:n, 2],
