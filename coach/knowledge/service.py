@@ -192,23 +192,20 @@ class KnowledgeBase:
         return report
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        vectors = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
-        if vectors.shape != (len(texts), self.embedder.dim):
-            raise ValueError(
-                f"embedder {self.embedder.name} returned shape {vectors.shape}, "
-                f"expected ({len(texts)}, {self.embedder.dim})"
-            )
-        return vectors
+        return self._checked(self.embedder.embed_documents(texts), len(texts), "passages")
 
     def _embed_needs(self, docs: Sequence[PracticeDocument]) -> np.ndarray:
         """Each document's `needs_text`, embedded as a query is."""
-        vectors = np.asarray(
-            self.embedder.embed_queries([needs_text(doc) for doc in docs]), dtype=np.float32
-        )
-        if vectors.shape != (len(docs), self.embedder.dim):
+        texts = [needs_text(doc) for doc in docs]
+        return self._checked(self.embedder.embed_queries(texts), len(texts), "queries")
+
+    def _checked(self, vectors: np.ndarray, n: int, what: str) -> np.ndarray:
+        """`vectors` as float32, or an error when the embedder's shape is not (n, dim)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (n, self.embedder.dim):
             raise ValueError(
-                f"embedder {self.embedder.name} returned shape {vectors.shape} for queries, "
-                f"expected ({len(docs)}, {self.embedder.dim})"
+                f"embedder {self.embedder.name} returned shape {vectors.shape} for {what}, "
+                f"expected ({n}, {self.embedder.dim})"
             )
         return vectors
 
