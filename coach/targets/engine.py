@@ -1141,7 +1141,7 @@ def _blend_levels(
         sub = group_rows[g][long[group_rows[g]]]
         x = xearly[np.searchsorted(union, sample)]
         _, honest = smooth(x, panel.season_len, validate_from)
-        _, honest_theta = theta(x, validate_from, panel.season_len)
+        _, honest_theta = theta(x, panel.season_len, validate_from)
         held_f = _held_out_filter_errors(
             x, panel.last_col[sample], prior_mean[sample], groups[g], validate_from, width
         )
@@ -1159,7 +1159,7 @@ def _blend_levels(
             continue
         groups[g].smooth_share, groups[g].theta_share = s, t
         fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
-        fitted_theta, _ = theta(xmat[sub], validate_from, panel.season_len)
+        fitted_theta, _ = theta(xmat[sub], panel.season_len, validate_from)
         in_sample = _combined(levels.innovations[sub], fitted.errors, fitted_theta.errors, s, t)
         sd = _pooled_error_sd(in_sample)
         sampled_sd = sd[np.searchsorted(sub, sample)]

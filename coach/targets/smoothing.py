@@ -215,7 +215,7 @@ def seasonal_indices(x: FloatArray, period: int) -> FloatArray:
     return out
 
 
-def theta(x: FloatArray, validate_from: int, period: int = 1) -> tuple[Smoothed, FloatArray]:
+def theta(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, FloatArray]:
     """The Theta method on every row of x; and its honest one-step errors from `validate_from`.
 
     Simple exponential smoothing with a drift of half the series' least-squares slope:

@@ -28,14 +28,19 @@ def _damped_trends(n: int = 80, seed: int = 3) -> tuple[list, list, np.ndarray]:
     return employees, history, np.array(expected)
 
 
-def test_long_series_with_wandering_trends_are_forecast_closer_to_their_course() -> None:
-    employees, history, expected = _damped_trends()
+def _suggest_next_quarter(employees: list, history: list) -> list:
+    """Each person's suggestion for the quarter after the panel."""
     data = build(employees, history)
-    suggestions = [
+    return [
         suggest_target(data, TargetRequest(employee_id=e.employee_id, metric=SALES.metric,
                                            period="2025Q1"))
         for e in employees
     ]  # fmt: skip
+
+
+def test_long_series_with_wandering_trends_are_forecast_closer_to_their_course() -> None:
+    employees, history, expected = _damped_trends()
+    suggestions = _suggest_next_quarter(employees, history)
     medians = np.array([s.quantiles["0.5"] for s in suggestions])
     assert all("exponential smoothing" in s.basis.method for s in suggestions)
     # A local level with a straight two-year slope misses the expected value by 1.5% on
@@ -78,7 +83,7 @@ def test_theta_drifts_by_half_the_slope_and_scores_with_the_drift_read_before() 
     t = np.arange(30, dtype=np.float64)
     trend_turns = np.where(t < 24, 1.0 + 0.1 * t, 3.4 - 0.1 * (t - 24))
     x = np.vstack([1.0 + 0.1 * t, np.full(30, 2.0), trend_turns])
-    fitted, honest = theta(x, validate_from=24)
+    fitted, honest = theta(x, 1, validate_from=24)
     assert np.allclose(fitted.trend[:2], [0.05, 0.0]) and fitted.alpha[1] == THETA_ALPHAS[0]
     assert np.allclose(fitted.beta, 0.0) and np.allclose(fitted.phi, 1.0)
     # A straight line is followed exactly (alpha 1) and forecast half a slope ahead.
@@ -109,12 +114,7 @@ def _drifts_with_own_seasons(n: int = 60, seed: int = 5) -> tuple[list, list, np
 
 def test_drifts_with_their_own_seasons_are_forecast_by_the_combination_with_theta() -> None:
     employees, history, expected = _drifts_with_own_seasons()
-    data = build(employees, history)
-    suggestions = [
-        suggest_target(data, TargetRequest(employee_id=e.employee_id, metric=SALES.metric,
-                                           period="2025Q1"))
-        for e in employees
-    ]  # fmt: skip
+    suggestions = _suggest_next_quarter(employees, history)
     assert all("Theta method" in s.basis.method for s in suggestions)
     medians = np.log([s.quantiles["0.5"] for s in suggestions])
     # Choosing among the filter, the smoothing and their halves misses by 2.37% here.
