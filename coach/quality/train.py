@@ -23,10 +23,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from coach.quality.check import analyse
-from coach.quality.classifier import ARTIFACT_PATH, ARTIFACT_VERSION, Model, model_from_dict
+from coach.quality.classifier import ARTIFACT_PATH, ARTIFACT_VERSION, model_from_dict
 from coach.quality.features import FEATURE_NAMES, feature_matrix
 
 logger = logging.getLogger(__name__)
@@ -122,21 +121,6 @@ def _scores(preds: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         "f1": f1,
         "accuracy": float((preds == labels).mean()),
     }
-
-
-def cross_validate(rows: Sequence[dict[str, object]], folds: int = 5) -> dict[str, float]:
-    """Stratified k-fold figures of the vague class over the rows, for tuning without test."""
-    from coach.quality.check import check_comments
-
-    texts = [str(r["text"]) for r in rows]
-    labels = np.asarray([bool(r["vague"]) for r in rows])
-    preds = np.zeros(len(rows), dtype=bool)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for tr, te in splitter.split(texts, labels):
-        model: Model = model_from_dict(fit([texts[i] for i in tr], labels[tr].tolist()))
-        results = check_comments([texts[i] for i in te], model=model)
-        preds[te] = [r.vague for r in results]
-    return _scores(preds, labels)
 
 
 def leave_one_source_out(rows: Sequence[dict[str, object]]) -> dict[str, dict[str, float]]:
