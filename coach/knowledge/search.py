@@ -103,7 +103,10 @@ class IndexSnapshot:
     @classmethod
     def build(cls, revision: str, chunks: Sequence[StoredChunk]) -> IndexSnapshot:
         """Tokenise every chunk and gather document info."""
-        ordered = sorted(chunks, key=lambda c: (str(c.metadata.get("doc_id")), c.id))
+        ordered = sorted(
+            [*chunks, *_needs_chunks(chunks)],
+            key=lambda c: (str(c.metadata.get("doc_id")), c.id),
+        )
         docs: dict[str, DocInfo] = {}
         for chunk in ordered:
             meta = chunk.metadata
@@ -162,6 +165,22 @@ def encode_vector(vector: np.ndarray) -> str:
 def decode_vector(text: str) -> np.ndarray:
     """The float32 vector `encode_vector` wrote."""
     return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
+
+
+def _needs_chunks(chunks: Sequence[StoredChunk]) -> list[StoredChunk]:
+    """A BM25-only chunk per document whose needs sections are not among its passages.
+
+    Its id sorts after the document's stored chunks, so document info still comes from those;
+    it is never in Chroma, so dense search never returns it.
+    """
+    found = []
+    for chunk in chunks:
+        text = chunk.metadata.get("needs_text")
+        if isinstance(text, str) and text:
+            doc_id = str(chunk.metadata.get("doc_id", ""))
+            meta = {"doc_id": doc_id, "chunk_index": -1, "body_text": text}
+            found.append(StoredChunk(id=f"{doc_id}::needs", text=text, metadata=meta))
+    return found
 
 
 def _needs_vectors(chunks: Sequence[StoredChunk]) -> dict[str, np.ndarray]:

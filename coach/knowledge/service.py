@@ -18,7 +18,12 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from coach.core.audit import record_event
-from coach.knowledge.chunking import CHUNKER_VERSION, chunk_document, needs_text
+from coach.knowledge.chunking import (
+    CHUNKER_VERSION,
+    chunk_document,
+    has_needs_section,
+    needs_text,
+)
 from coach.knowledge.documents import (
     DocumentError,
     MarkdownFile,
@@ -169,8 +174,11 @@ class KnowledgeBase:
         if not todo:
             return report
         needs = self._embed_needs([doc for doc, _ in todo])
-        for first, vector in zip([0, *last_chunk_of_doc[:-1]], needs, strict=True):
+        for (doc, _), first, vector in zip(todo, [0, *last_chunk_of_doc[:-1]], needs, strict=True):
             metas[first]["needs_vector"] = encode_vector(vector)
+            if has_needs_section(doc):
+                # Left out of the passages, so BM25 reads it from here.
+                metas[first]["needs_text"] = needs_text(doc)
 
         new_ids = set(ids)
         stale = [c.id for doc, _ in todo for c in old_chunks.get(doc.id, []) if c.id not in new_ids]

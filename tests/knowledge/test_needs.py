@@ -39,8 +39,8 @@ def shipped_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 def test_a_complaint_that_never_names_the_practice_finds_it(shipped_kb: KnowledgeBase) -> None:
     hits = shipped_kb.search("员工总是拖延交付", k=3)
-    assert ON_SCHEDULE & {h.id for h in hits}, [h.id for h in hits]
-    assert hits[0].id in ON_SCHEDULE, [h.id for h in hits]
+    # Most of the first three answer late delivery itself (a PIP may rightly come first).
+    assert len(ON_SCHEDULE & {h.id for h in hits}) >= 2, [h.id for h in hits]
 
 
 def test_a_situation_finds_the_practice_whose_symptoms_it_describes(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from coach.knowledge import KnowledgeBase, PracticeDocument, parse_file
-from coach.knowledge.chunking import needs_text
+from coach.knowledge.chunking import chunk_document, has_needs_section, needs_text, passage_body
 from coach.knowledge.search import (
     DEFAULT_TUNING,
     IndexSnapshot,
@@ -51,6 +51,39 @@ def test_a_title_that_is_only_the_file_name_is_left_out() -> None:
     doc = parse_file("delegation.txt", "第一段写下属成长慢的情形。\n\n第二段写做法。".encode())
     assert doc.title == "delegation"
     assert needs_text(doc) == "第一段写下属成长慢的情形。"
+
+
+def test_the_needs_section_is_left_out_of_the_passages(make_doc: DocFactory) -> None:
+    doc = make_doc(
+        "delegation", title="分级授权", body=f"## 适用场景\n主管事事亲力亲为。\n\n{STEPS}"
+    )
+    assert has_needs_section(doc)
+    assert "亲力亲为" not in passage_body(doc)
+    assert "授权等级" in passage_body(doc)
+    assert all("亲力亲为" not in chunk.text for chunk in chunk_document(doc))
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["很多谈话里管理者说了八成的话。\n\n## 要点\n一、全神贯注。", "## 适用场景\n只有这一节。"],
+)
+def test_a_body_without_a_needs_section_or_with_nothing_else_stays_whole(
+    make_doc: DocFactory, body: str
+) -> None:
+    doc = make_doc("listening", title="积极倾听", body=body)
+    assert not has_needs_section(doc)
+    assert passage_body(doc) == doc.body
+
+
+def test_bm25_still_finds_a_practice_by_the_words_of_its_needs_section(
+    tmp_path: Path, embedder: CountingEmbedder, make_doc: DocFactory
+) -> None:
+    kb = KnowledgeBase(tmp_path / "chroma", None, embedder)
+    body = f"## 适用场景\n仓库盘点差错反复出现。\n\n{STEPS}"
+    kb.ingest([make_doc("delegation", title="分级授权", body=body), make_doc("five-whys")])
+    hits = kb.search("盘点差错", k=1, mode="bm25")
+    assert [h.id for h in hits] == ["delegation"]
+    assert "盘点差错" in hits[0].matched_sentence
 
 
 def test_a_vector_survives_its_round_trip_through_chunk_metadata() -> None:
