@@ -12,7 +12,8 @@ multiplicative seasonality, as in ETS(M,Ad,M)):
 The seasonal states start at zero and correct the engine's (shrunk) pattern where the
 series' own keeps drifting from it. Every (alpha, beta, phi, gamma) of `GRID` runs on
 every series at once, one column at a time; each series keeps the combination with the
-smallest AIC under Laplace errors (`_aic_factor`). A missing value advances the state
+smallest AIC under Laplace errors (`_aic_factor`), then the best of its alpha and gamma
+each moved halfway to a grid neighbour (`_refined`). A missing value advances the state
 without an update.
 
 The Theta method (`theta`) is the same recursion with beta 0, phi 1 and the trend fixed
@@ -128,9 +129,19 @@ def _aic_factor(grid: FloatArray, x: FloatArray) -> FloatArray:
     beta with phi; gamma). Without it a trend or seasonal update fitted to a short
     history's noise wins in sample and costs out of it.
     """
-    k = 1.0 + 2.0 * (grid[:, 1] > 0) + (grid[:, 3] > 0)
-    n = np.maximum(np.isfinite(x).sum(axis=1) - BURN_IN - 1, 1)
+    k = _free_weights(grid)
+    n = _scored_count(np.isfinite(x).sum(axis=1))
     return np.asarray(np.exp(k[None, :] / n[:, None]), dtype=np.float64)
+
+
+def _free_weights(params: FloatArray) -> FloatArray:
+    """The smoothing weights each (alpha, beta, phi, gamma) frees: alpha; beta, phi; gamma."""
+    return np.asarray(1.0 + 2.0 * (params[:, 1] > 0) + (params[:, 3] > 0), dtype=np.float64)
+
+
+def _scored_count(n_values: IntArray) -> FloatArray:
+    """The error count AIC's penalty divides by, for series of `n_values` values."""
+    return np.asarray(np.maximum(n_values - BURN_IN - 1, 1), dtype=np.float64)
 
 
 def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, FloatArray]:
@@ -153,7 +164,10 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
     total = total.reshape(n, g) * _aic_factor(grid, x)
     early_best = np.argmin(early, axis=1)
     total_best = np.argmin(total, axis=1)
-    chosen = np.vstack([grid[total_best], grid[early_best]])
+    chosen = _refined(
+        np.hstack([xt, xt]), np.vstack([grid[total_best], grid[early_best]]), period,
+        np.concatenate([np.full(n, x.shape[1]), np.full(n, validate_from)]),
+    )  # fmt: skip
     level, trend, season, errors, _, _ = _run(
         np.hstack([xt, xt]), chosen, period, 0, keep_errors=True
     )
@@ -162,6 +176,59 @@ def smooth(x: FloatArray, period: int, validate_from: int) -> tuple[Smoothed, Fl
         level=level[:n], trend=trend[:n], season=season[:n], errors=errors[:n],
     )  # fmt: skip
     return fitted, errors[n:]
+
+
+def _refined(xt: FloatArray, chosen: FloatArray, period: int, until: IntArray) -> FloatArray:
+    """Each series' grid choice, or the best of the alpha/gamma midpoints around it.
+
+    The grid is coarse where most series' scores are flat between its values; a step
+    halfway to each neighbour costs nine runs per series where a grid as fine would
+    cost hundreds. Series r (column r of xt) scores its columns before until[r] by the
+    grid's AIC; candidates keep beta <= alpha and alpha + gamma <= 1.
+    """
+    candidates = _midpoint_candidates(chosen)
+    rows, per_row = candidates.shape[:2]
+    params = candidates.reshape(rows * per_row, 4)
+    owner = np.repeat(np.arange(rows), per_row)
+    scores = np.full(rows * per_row, np.inf)
+    for stop in np.unique(until):
+        sub = np.flatnonzero(until[owner] == stop)
+        cols = owner[sub]
+        _, _, _, _, early, _ = _run(
+            np.ascontiguousarray(xt[:, cols]), params[sub], period, int(stop), keep_errors=False
+        )
+        n = _scored_count(np.isfinite(xt[: int(stop), cols]).sum(axis=0))
+        scores[sub] = early * np.exp(_free_weights(params[sub]) / n)
+    admissible = (params[:, 1] <= params[:, 0]) & (params[:, 0] + params[:, 3] <= 1.0 + 1e-9)
+    scores = np.where(admissible, scores, np.inf).reshape(rows, per_row)
+    return np.asarray(candidates[np.arange(rows), np.argmin(scores, axis=1)], dtype=np.float64)
+
+
+def _midpoint_candidates(chosen: FloatArray) -> FloatArray:
+    """Each chosen (alpha, beta, phi, gamma) with alpha and gamma moved halfway or kept.
+
+    Row x 9 x 4: every pair of (halfway down, kept, halfway up) for alpha and for gamma;
+    the fifth is the choice itself, so refining never scores worse in sample.
+    """
+    alphas = _between(ALPHAS, chosen[:, 0])
+    gammas = _between(GAMMAS, chosen[:, 3])
+    out = np.repeat(chosen[:, None, :], 9, axis=1)
+    for j, (a, g) in enumerate(itertools.product(alphas, gammas)):
+        out[:, j, 0] = a
+        out[:, j, 3] = g
+    return out
+
+
+def _between(values: tuple[float, ...], chosen: FloatArray) -> tuple[FloatArray, ...]:
+    """The midpoint to the grid neighbour below, the value itself, the midpoint above.
+
+    At an end of the grid the missing neighbour is the value itself.
+    """
+    grid = np.array(values)
+    i = np.searchsorted(grid, chosen - 1e-9)
+    lower = grid[np.maximum(i - 1, 0)]
+    upper = grid[np.minimum(i + 1, grid.size - 1)]
+    return (lower + chosen) / 2.0, chosen, (upper + chosen) / 2.0
 
 
 THETA_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)

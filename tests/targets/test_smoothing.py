@@ -5,7 +5,14 @@ import math
 import numpy as np
 
 from coach.targets import TargetRequest, suggest_target
-from coach.targets.smoothing import THETA_ALPHAS, half_slopes, seasonal_indices, smooth, theta
+from coach.targets.smoothing import (
+    ALPHAS,
+    THETA_ALPHAS,
+    half_slopes,
+    seasonal_indices,
+    smooth,
+    theta,
+)
 from tests.targets.helpers import SALES, build, employee, series
 
 LONG = [f"{2015 + k // 4}Q{k % 4 + 1}" for k in range(40)]  # 2015Q1 .. 2024Q4
@@ -65,6 +72,18 @@ def test_short_noisy_series_are_not_given_a_trend_fitted_to_their_noise() -> Non
     fitted, _ = smooth(x, 4, validate_from=12)
     # In sample, a trend update always fits noise a little better; AIC's price keeps it out.
     assert float(np.mean(fitted.beta > 0)) < 0.1
+
+
+def test_alpha_between_the_grid_values_is_found_by_refining_the_grid_choice() -> None:
+    # Local levels whose noise-to-signal ratio makes alpha 0.4 optimal, halfway between
+    # the grid's 0.3 and 0.5.
+    rng = np.random.default_rng(1)
+    level = np.cumsum(rng.normal(0.0, 0.5, (200, 40)), axis=1)
+    x = level + rng.normal(0.0, 0.87, (200, 40))
+    fitted, _ = smooth(x, 1, validate_from=32)
+    off_grid = ~np.isin(np.round(fitted.alpha, 6), ALPHAS)
+    assert float(np.mean(off_grid)) > 0.3
+    assert np.all((fitted.alpha > 0.0) & (fitted.alpha <= 1.0))
 
 
 def test_a_smoothed_forecast_further_ahead_has_a_wider_band() -> None:
