@@ -42,8 +42,9 @@ identity otherwise):
   smoothing and by the Theta method, per series (`coach.targets.smoothing`), on the same
   deseasonalised scale. Per group, held-out one-step errors over the last
   SMOOTH_HELD_OUT columns, with the seasonal pattern, slopes and smoothing parameters all
-  read from the columns before, choose the combination (SMOOTH_SHARES); its spread then
-  comes from the combination's own one-step errors.
+  read from the columns before, choose the combination (COMBINATIONS: shares of the
+  three forecasts, or their median per series); its spread then comes from the
+  combination's own one-step errors.
 * Short histories (1..3 own values): the forecast's centre and spread are calibrated on
   the group's standardised errors when its people had that few values (conformal-style).
 * Cold start (no own history): the peer prior itself, at the new hire's tenure; a role
@@ -132,6 +133,16 @@ SMOOTH_MIN_POINTS = 12
 # the combination alone did as well on the real development panels, but not on damped
 # trends; a third to each did worse where the filter's level lags.
 SMOOTH_SHARES: tuple[tuple[float, float], ...] = ((0.0, 0.0), (0.5, 0.0), (1.0, 0.0), (0.5, 0.5))
+# A group may also choose the median of the three forecasts, per series: robust to the one
+# of them that is off for a series, where any fixed shares carry it. Alone it did worse on
+# M1 quarterly and better on Tourism quarterly; as one more choice, better on both.
+# MEDIAN_SHARES are its shares where a weight is needed (a horizon's error carries).
+MEDIAN_SHARES = (1.0 / 3.0, 1.0 / 3.0)
+# Each choice as (smoothing share, Theta share, median of the three instead).
+COMBINATIONS: tuple[tuple[float, float, bool], ...] = (
+    *((s, t, False) for s, t in SMOOTH_SHARES),
+    (*MEDIAN_SHARES, True),
+)
 SMOOTH_HELD_OUT = 8  # last columns whose held-out one-step errors choose the share
 SEASON_YEARS = 5  # years of a person's history their own seasonal offsets come from
 # A person's slope is read from their last TREND_YEARS, and never from fewer periods than
@@ -537,6 +548,7 @@ class GroupFit:
     trend_share: float = 1.0  # how much of the shrunk slopes the filter's forecast keeps
     smooth_share: float = 0.0  # the damped-trend smoothing's weight in long series' level
     theta_share: float = 0.0  # ... and the Theta method's
+    median: bool = False  # the level is the median of the three, not their weighted sum
 
 
 def _peer_cells(emp: EmployeeInfo, scope: PeerScope) -> list[tuple[tuple[str, ...], PeerLevel]]:
@@ -1032,13 +1044,14 @@ def _short_history_calibration(
 
 @dataclass(frozen=True)
 class LevelBlend:
-    """Per person: the smoothing's and Theta's shares in the level, their states, the spread."""
+    """Per person: how the level combines the three forecasts, their states, the spread."""
 
     weight: FloatArray  # the smoothing's share (0 with theta_weight 0: the filter alone)
     smoothed: Smoothed  # over all people (zeros where weight is 0)
     sd: FloatArray  # one-step sd of the blended forecast, calibrated on recent errors
     theta_weight: FloatArray
     theta: Smoothed  # over all people (zeros where theta_weight is 0)
+    median: npt.NDArray[np.bool_]  # the median of the three forecasts, not the weighted sum
 
 
 def _no_smoothing(n_persons: int, season_len: int) -> Smoothed:
@@ -1054,7 +1067,7 @@ def _no_blend(n_persons: int, season_len: int) -> LevelBlend:
     return LevelBlend(
         weight=np.zeros(n_persons), smoothed=_no_smoothing(n_persons, season_len),
         sd=np.zeros(n_persons), theta_weight=np.zeros(n_persons),
-        theta=_no_smoothing(n_persons, season_len),
+        theta=_no_smoothing(n_persons, season_len), median=np.zeros(n_persons, dtype=bool),
     )  # fmt: skip
 
 
@@ -1116,9 +1129,10 @@ def _blend_levels(
 
     Per group, the long series' honest one-step errors over the last SMOOTH_HELD_OUT
     columns (seasons, slopes and parameters read from the columns before) are set against
-    the filter's over the same columns, and the share of the smoothing (none, half, all)
-    with the smallest absolute error wins. Long real series whose trend bends are where
-    a local level with a shrunk straight slope lost most to per-series smoothing.
+    the filter's over the same columns, and the combination of COMBINATIONS (the shares
+    of the smoothing and Theta, or the three forecasts' median) with the smallest absolute
+    error wins. Long real series whose trend bends are where a local level with a shrunk
+    straight slope lost most to per-series smoothing.
     """
     blend = _no_blend(panel.n_persons, panel.season_len)
     n_obs = np.isfinite(panel.zmat).sum(axis=1)
@@ -1151,21 +1165,21 @@ def _blend_levels(
         if both.sum() < MIN_CALIBRATION:
             continue
         scores = [
-            float(np.abs(_combined(held_f, held_s, held_t, s, t)[both]).sum())
-            for s, t in SMOOTH_SHARES
+            float(np.abs(_combined(held_f, held_s, held_t, s, t, m)[both]).sum())
+            for s, t, m in COMBINATIONS
         ]
-        s, t = SMOOTH_SHARES[int(np.argmin(scores))]
+        s, t, m = COMBINATIONS[int(np.argmin(scores))]
         if s == 0.0 and t == 0.0:
             continue
-        groups[g].smooth_share, groups[g].theta_share = s, t
+        groups[g].smooth_share, groups[g].theta_share, groups[g].median = s, t, m
         fitted, _ = smooth(xmat[sub], panel.season_len, validate_from)
         fitted_theta, _ = theta(xmat[sub], panel.season_len, validate_from)
-        in_sample = _combined(levels.innovations[sub], fitted.errors, fitted_theta.errors, s, t)
+        in_sample = _combined(levels.innovations[sub], fitted.errors, fitted_theta.errors, s, t, m)
         sd = _pooled_error_sd(in_sample)
         sampled_sd = sd[np.searchsorted(sub, sample)]
-        held = _combined(held_f, held_s, held_t, s, t) / sampled_sd[:, None]
+        held = _combined(held_f, held_s, held_t, s, t, m) / sampled_sd[:, None]
         sd = sd * _error_spread(held, float(np.median(n_obs[sub])))
-        blend.weight[sub], blend.theta_weight[sub] = s, t
+        blend.weight[sub], blend.theta_weight[sub], blend.median[sub] = s, t, m
         blend.sd[sub] = sd
         for name in ("alpha", "beta", "phi", "level", "trend", "season"):
             getattr(blend.smoothed, name)[sub] = getattr(fitted, name)
@@ -1174,9 +1188,16 @@ def _blend_levels(
 
 
 def _combined(
-    filtered: FloatArray, smoothed: FloatArray, theta: FloatArray, s: float, t: float
-) -> FloatArray:
-    """The errors of the forecast that gives the smoothing share s, Theta t, the filter the rest."""
+    filtered: FloatArray, smoothed: FloatArray, theta: FloatArray, s: float, t: float,
+    median: bool = False,
+) -> FloatArray:  # fmt: skip
+    """The errors of the forecast that gives the smoothing share s, Theta t, the filter the rest.
+
+    With `median`, of the forecast that is the median of the three: an error is the
+    actual less a forecast, so the median forecast's error is the three errors' median.
+    """
+    if median:
+        return np.asarray(np.median(np.stack([filtered, smoothed, theta]), axis=0))
     return (1.0 - s - t) * filtered + s * smoothed + t * theta
 
 
@@ -1449,6 +1470,7 @@ class Forecast:
     peer_weight: float
     smooth_share: float = 0.0  # the damped-trend smoothing's weight in the level
     theta_share: float = 0.0  # the Theta method's
+    median: bool = False  # the level is the median of the filter's, smoothing's and Theta's
 
 
 def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -> Forecast:
@@ -1502,9 +1524,12 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         level_s, season_s, step_s, level_t, step_t, sd = _smoothed_forecast(
             fit, row, ordinal, steps
         )
-        season += share * season_s
         own = 1.0 - share - theta_share
-        mean = own * (level + slope * damped) + share * level_s + theta_share * level_t
+        if fit.blend.median[row]:
+            mean = float(np.median([level + slope * damped, level_s + season_s, level_t]))
+        else:
+            season += share * season_s
+            mean = own * (level + slope * damped) + share * level_s + theta_share * level_t
         mean += season + ramp
         trend_step = own * trend_step + share * step_s + theta_share * step_t
     elif row is not None and int(fit.n_obs[row]) in group.short:
@@ -1530,6 +1555,7 @@ def _forecast(fit: MetricFit, emp_index: int, emp: EmployeeInfo, ordinal: int) -
         peer_weight=weight,
         smooth_share=share,
         theta_share=theta_share,
+        median=share + theta_share > 0.0 and bool(fit.blend.median[row]),
     )
 
 
@@ -1619,6 +1645,8 @@ def suggest_target(
         features.append("exponential smoothing")
     if fc.theta_share > 0.0:
         features.append("Theta method")
+    if fc.median:
+        features.append("median of the three forecasts")
     if fc.trend_step != 0.0:
         features.append("damped trend")
     if seasonal:

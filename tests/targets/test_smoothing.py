@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from coach.targets import TargetRequest, suggest_target
+from coach.targets import TargetRequest, engine, suggest_target
 from coach.targets.smoothing import (
     ALPHAS,
     THETA_ALPHAS,
@@ -146,3 +146,36 @@ def test_seasonal_indices_recover_a_pattern_around_a_trend() -> None:
     x = np.vstack([0.05 * t + pattern[t.astype(int) % 4], np.where(t < 3, 1.0, np.nan)])
     indices = seasonal_indices(x, 4)
     assert np.allclose(indices[0], pattern) and np.allclose(indices[1], 0.0)
+
+
+def _next_quarter_medians(
+    monkeypatch, combinations: tuple, employees: list, history: list
+) -> np.ndarray:
+    """Each person's q0.5 for the next quarter when their groups choose among `combinations`."""
+    monkeypatch.setattr(engine, "COMBINATIONS", combinations)
+    return np.array([s.quantiles["0.5"] for s in _suggest_next_quarter(employees, history)])
+
+
+def test_the_median_combination_forecasts_the_median_of_the_three_forecasts(monkeypatch) -> None:
+    employees, history, _ = _drifts_with_own_seasons(n=30)
+    alone = np.vstack(
+        [
+            _next_quarter_medians(monkeypatch, ((s, t, False),), employees, history)
+            for s, t in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))
+        ]
+    )
+    monkeypatch.setattr(engine, "COMBINATIONS", ((*engine.MEDIAN_SHARES, True),))
+    suggestions = _suggest_next_quarter(employees, history)
+    assert all("median of the three forecasts" in s.basis.method for s in suggestions)
+    medians = np.array([s.quantiles["0.5"] for s in suggestions])
+    # Quantiles commute with the log scale's inverse, so the median carries over exactly.
+    assert np.allclose(medians, np.median(alone, axis=0), rtol=1e-9)
+    assert (np.ptp(alone, axis=0) > 1e-6).all()
+
+
+def test_the_median_combinations_errors_are_the_three_errors_median() -> None:
+    filtered = np.array([[1.0, -2.0, 0.5]])
+    smoothed = np.array([[3.0, 0.0, 0.4]])
+    thetas = np.array([[-1.0, 1.0, np.nan]])
+    errors = engine._combined(filtered, smoothed, thetas, *engine.MEDIAN_SHARES, median=True)
+    assert np.allclose(errors[0, :2], [1.0, 0.0]) and np.isnan(errors[0, 2])
