@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "practices"
 Progress = Callable[[int, int], None]
-_EMBED_BATCH = 256  # chunks per embedder call; also the progress granularity
+_EMBED_BATCH = 256  # about this many chunks per embedder call; also the progress step
 
 
 class IngestReport(BaseModel):
@@ -165,16 +165,23 @@ class KnowledgeBase:
                 texts.append(chunk.text)
                 metas.append(_chunk_metadata(doc, digest, chunk.index, len(chunks), chunk.body))
             last_chunk_of_doc.append(len(ids))
-        vectors: list[np.ndarray] = []
-        for start in range(0, len(texts), _EMBED_BATCH):
-            vectors.append(self._embed(texts[start : start + _EMBED_BATCH]))
-            if progress:
-                finished = bisect.bisect_right(last_chunk_of_doc, start + _EMBED_BATCH)
-                progress(done + finished, total)
         if not todo:
             return report
-        needs = self._embed_needs([doc for doc, _ in todo])
-        for (doc, _), first, vector in zip(todo, [0, *last_chunk_of_doc[:-1]], needs, strict=True):
+        firsts = [0, *last_chunk_of_doc[:-1]]
+        vectors: list[np.ndarray] = []
+        needs: list[np.ndarray] = []
+        start = 0
+        while start < len(todo):
+            # Whole documents of about _EMBED_BATCH chunks, their passages and their needs,
+            # so progress counts all the work a document costs.
+            end = bisect.bisect_left(last_chunk_of_doc, firsts[start] + _EMBED_BATCH, lo=start)
+            end = min(end + 1, len(todo))
+            vectors.append(self._embed(texts[firsts[start] : last_chunk_of_doc[end - 1]]))
+            needs.append(self._embed_needs([doc for doc, _ in todo[start:end]]))
+            start = end
+            if progress:
+                progress(done + end, total)
+        for (doc, _), first, vector in zip(todo, firsts, np.vstack(needs), strict=True):
             metas[first]["needs_vector"] = encode_vector(vector)
             if has_needs_section(doc):
                 # Left out of the passages, so BM25 reads it from here.
