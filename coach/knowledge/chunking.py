@@ -9,8 +9,8 @@ help; tags are used for filtering instead.)
 section, else its opening paragraph), which search embeds as if it were a query: a
 complaint is then compared with the complaints the practice answers, not with its steps.
 A needs section is embedded that way only, not once more among the passages
-(`passage_body`): 16% fewer tokens to embed at ingest (333k → 279k for the benchmark's
-1,000 documents), and hybrid recall@3 on the three development libraries, front matter /
+(`index_pieces`), and BM25 reads it whole from a chunk of its own: 16% fewer tokens to
+embed at ingest (333k → 279k for the benchmark's 1,000 documents), and hybrid recall@3 on the three development libraries, front matter /
 plain Markdown, moved 0.944/0.952 → 0.940/0.944 (shipped), 0.927/0.927 → 0.936/0.927
 (first blind), 0.900/0.891 → 0.918/0.909 (second blind).
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from coach.knowledge.documents import PracticeDocument
 
-CHUNKER_VERSION = "v5"
+CHUNKER_VERSION = "v6"
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 _MARKDOWN_NOISE = re.compile(r"^\s*(?:#{1,6}\s*|[-*+]\s+|\d+[.、)]\s*)")
 # A section heading: "## 适用场景", "**适用症状**：……", "症状：……", or a short bare line.
@@ -111,10 +111,50 @@ def chunk_header(doc: PracticeDocument) -> str:
 
 
 def chunk_document(doc: PracticeDocument, *, max_chars: int = 220) -> list[Chunk]:
-    """Chunks of `doc`, each prefixed with the title/tags header."""
+    """The passages of `doc`, each prefixed with the title header."""
+    return index_pieces(doc, max_chars=max_chars).chunks
+
+
+@dataclass(frozen=True)
+class IndexPieces:
+    """What one document is indexed as; `index_pieces` reads its sections once for all three."""
+
+    chunks: list[Chunk]  # its passages: embedded, and read by BM25
+    needs: str  # `needs_text`: embedded as a query is
+    # Its needs sections whole, for BM25 alone, when they are not among the passages.
+    needs_chunk: Chunk | None
+
+
+def index_pieces(doc: PracticeDocument, *, max_chars: int = 220) -> IndexPieces:
+    """The passages, needs text and BM25-only needs chunk of `doc`."""
+    sections = _sections(doc.body)
+    needs_sections = [s for s in sections if _is_needs_section(s)]
+    rest = "\n".join(s.raw for s in sections if not _is_needs_section(s)).strip()
+    separate = bool(needs_sections and rest)
     header = chunk_header(doc)
-    pieces = split_text(passage_body(doc), max_chars=max_chars) or [doc.title]
-    return [Chunk(index=i, text=f"{header}\n{piece}", body=piece) for i, piece in enumerate(pieces)]
+    pieces = split_text(rest if separate else doc.body, max_chars=max_chars) or [doc.title]
+    needs = _needs(sections, needs_sections)
+    # A title that is only the file name tells the model nothing a complaint would say.
+    named = doc.title not in (doc.id, Path(doc.source).stem)
+    return IndexPieces(
+        chunks=[Chunk(index=i, text=f"{header}\n{p}", body=p) for i, p in enumerate(pieces)],
+        needs=(f"{doc.title}：{needs}" if named else needs)[:NEEDS_MAX_CHARS],
+        needs_chunk=Chunk(index=-1, text=f"{header}\n{needs}", body=needs) if separate else None,
+    )
+
+
+def _needs(sections: list[_Section], needs_sections: list[_Section]) -> str:
+    """The needs sections flattened, else the opening paragraph."""
+    if needs_sections:
+        return "；".join(_flat(s.text) for s in needs_sections)
+    # Without such a heading, a practice usually opens with the trouble it answers.
+    opening = next((s.text for s in sections if s.text), "")
+    return next((_flat(p) for p in re.split(r"\n\s*\n", opening) if _flat(p)), "")
+
+
+def needs_text(doc: PracticeDocument) -> str:
+    """What `doc` says about when to use it, after its title; see the module docstring."""
+    return index_pieces(doc).needs
 
 
 @dataclass(frozen=True)
@@ -148,42 +188,6 @@ def _is_needs_section(section: _Section) -> bool:
 def _flat(text: str) -> str:
     lines = (_clean(line) for line in text.splitlines())
     return "；".join(line.rstrip("；;") for line in lines if line)
-
-
-def needs_text(doc: PracticeDocument) -> str:
-    """What `doc` says about when to use it, after its title; see the module docstring."""
-    sections = _sections(doc.body)
-    picked = [s.text for s in sections if _is_needs_section(s)]
-    if not picked:
-        # Without such a heading, a practice usually opens with the trouble it answers.
-        opening = next((s.text for s in sections if s.text), "")
-        picked = [p for p in re.split(r"\n\s*\n", opening) if _flat(p)][:1]
-    text = "；".join(_flat(part) for part in picked)
-    # A title that is only the file name tells the model nothing a complaint would say.
-    named = doc.title not in (doc.id, Path(doc.source).stem)
-    return (f"{doc.title}：{text}" if named else text)[:NEEDS_MAX_CHARS]
-
-
-def passage_body(doc: PracticeDocument) -> str:
-    """`doc.body` without its needs sections, or all of it when it has none (or only them).
-
-    The needs sections are embedded once, as `needs_text`; BM25 still reads them (see
-    `coach.knowledge.search`).
-    """
-    return _without_needs_sections(doc.body) or doc.body
-
-
-def has_needs_section(doc: PracticeDocument) -> bool:
-    """Whether `passage_body` leaves part of `doc` to `needs_text` alone."""
-    return bool(_without_needs_sections(doc.body))
-
-
-def _without_needs_sections(body: str) -> str:
-    """`body` less its needs sections; "" when it has none or nothing else."""
-    sections = _sections(body)
-    if not any(_is_needs_section(s) for s in sections):
-        return ""
-    return "\n".join(s.raw for s in sections if not _is_needs_section(s)).strip()
 
 
 def _is_needs_heading(title: str) -> bool:

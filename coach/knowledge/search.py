@@ -175,11 +175,9 @@ def _needs_chunks(chunks: Sequence[StoredChunk]) -> list[StoredChunk]:
     """
     found = []
     for chunk in chunks:
-        text = chunk.metadata.get("needs_text")
-        if isinstance(text, str) and text:
+        text, body = (chunk.metadata.get(k) for k in ("needs_chunk_text", "needs_chunk_body"))
+        if isinstance(text, str) and text and isinstance(body, str):
             doc_id = str(chunk.metadata.get("doc_id", ""))
-            # Like a passage, the text leads with the title and the body does not.
-            body = text.removeprefix(f"{chunk.metadata.get('title', '')}：")
             meta = {"doc_id": doc_id, "chunk_index": -1, "body_text": body}
             found.append(StoredChunk(id=f"{doc_id}::needs", text=text, metadata=meta))
     return found

@@ -20,9 +20,7 @@ from sqlmodel import Session
 from coach.core.audit import record_event
 from coach.knowledge.chunking import (
     CHUNKER_VERSION,
-    chunk_document,
-    has_needs_section,
-    needs_text,
+    index_pieces,
 )
 from coach.knowledge.documents import (
     DocumentError,
@@ -157,13 +155,21 @@ class KnowledgeBase:
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
+        needs_texts: list[str] = []
         last_chunk_of_doc: list[int] = []
         for doc, digest in todo:
-            chunks = chunk_document(doc)
-            for chunk in chunks:
+            pieces = index_pieces(doc)
+            for chunk in pieces.chunks:
                 ids.append(f"{doc.id}::{chunk.index}")
                 texts.append(chunk.text)
-                metas.append(_chunk_metadata(doc, digest, chunk.index, len(chunks), chunk.body))
+                metas.append(
+                    _chunk_metadata(doc, digest, chunk.index, len(pieces.chunks), chunk.body)
+                )
+            if pieces.needs_chunk is not None:
+                # Left out of the passages, so BM25 reads it from here.
+                metas[-len(pieces.chunks)]["needs_chunk_text"] = pieces.needs_chunk.text
+                metas[-len(pieces.chunks)]["needs_chunk_body"] = pieces.needs_chunk.body
+            needs_texts.append(pieces.needs)
             last_chunk_of_doc.append(len(ids))
         if not todo:
             return report
@@ -177,15 +183,12 @@ class KnowledgeBase:
             end = bisect.bisect_left(last_chunk_of_doc, firsts[start] + _EMBED_BATCH, lo=start)
             end = min(end + 1, len(todo))
             vectors.append(self._embed(texts[firsts[start] : last_chunk_of_doc[end - 1]]))
-            needs.append(self._embed_needs([doc for doc, _ in todo[start:end]]))
+            needs.append(self._embed_needs(needs_texts[start:end]))
             start = end
             if progress:
                 progress(done + end, total)
-        for (doc, _), first, vector in zip(todo, firsts, np.vstack(needs), strict=True):
+        for first, vector in zip(firsts, np.vstack(needs), strict=True):
             metas[first]["needs_vector"] = encode_vector(vector)
-            if has_needs_section(doc):
-                # Left out of the passages, so BM25 reads it from here.
-                metas[first]["needs_text"] = needs_text(doc)
 
         new_ids = set(ids)
         stale = [c.id for doc, _ in todo for c in old_chunks.get(doc.id, []) if c.id not in new_ids]
@@ -209,9 +212,8 @@ class KnowledgeBase:
     def _embed(self, texts: list[str]) -> np.ndarray:
         return self._checked(self.embedder.embed_documents(texts), len(texts), "passages")
 
-    def _embed_needs(self, docs: Sequence[PracticeDocument]) -> np.ndarray:
-        """Each document's `needs_text`, embedded as a query is."""
-        texts = [needs_text(doc) for doc in docs]
+    def _embed_needs(self, texts: list[str]) -> np.ndarray:
+        """Documents' `needs_text`, embedded as a query is."""
         return self._checked(self.embedder.embed_queries(texts), len(texts), "queries")
 
     def _checked(self, vectors: np.ndarray, n: int, what: str) -> np.ndarray:

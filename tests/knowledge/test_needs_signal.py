@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from coach.knowledge import KnowledgeBase, PracticeDocument, parse_file
-from coach.knowledge.chunking import chunk_document, has_needs_section, needs_text, passage_body
+from coach.knowledge.chunking import NEEDS_MAX_CHARS, chunk_document, index_pieces, needs_text
 from coach.knowledge.search import (
     DEFAULT_TUNING,
     IndexSnapshot,
@@ -57,10 +57,12 @@ def test_the_needs_section_is_left_out_of_the_passages(make_doc: DocFactory) -> 
     doc = make_doc(
         "delegation", title="分级授权", body=f"## 适用场景\n主管事事亲力亲为。\n\n{STEPS}"
     )
-    assert has_needs_section(doc)
-    assert "亲力亲为" not in passage_body(doc)
-    assert "授权等级" in passage_body(doc)
-    assert all("亲力亲为" not in chunk.text for chunk in chunk_document(doc))
+    pieces = index_pieces(doc)
+    assert all("亲力亲为" not in chunk.text for chunk in pieces.chunks)
+    assert any("授权等级" in chunk.text for chunk in pieces.chunks)
+    assert pieces.needs_chunk is not None
+    assert pieces.needs_chunk.text == "分级授权\n主管事事亲力亲为。"
+    assert chunk_document(doc) == pieces.chunks
 
 
 @pytest.mark.parametrize(
@@ -71,8 +73,9 @@ def test_a_body_without_a_needs_section_or_with_nothing_else_stays_whole(
     make_doc: DocFactory, body: str
 ) -> None:
     doc = make_doc("listening", title="积极倾听", body=body)
-    assert not has_needs_section(doc)
-    assert passage_body(doc) == doc.body
+    pieces = index_pieces(doc)
+    assert pieces.needs_chunk is None
+    assert "\n".join(chunk.body for chunk in pieces.chunks).count("。") == body.count("。")
 
 
 def test_bm25_still_finds_a_practice_by_the_words_of_its_needs_section(
@@ -84,6 +87,20 @@ def test_bm25_still_finds_a_practice_by_the_words_of_its_needs_section(
     hits = kb.search("盘点差错", k=1, mode="bm25")
     assert [h.id for h in hits] == ["delegation"]
     assert "盘点差错" in hits[0].matched_sentence
+
+
+def test_bm25_reads_a_long_needs_section_past_what_the_needs_vector_embeds(
+    tmp_path: Path, embedder: CountingEmbedder, make_doc: DocFactory
+) -> None:
+    filler = "".join(f"第{i}种情形是交接不清。" for i in range(40))
+    body = f"## 适用场景\n{filler}最后一种是夜班叉车调度混乱。\n\n{STEPS}"
+    doc = make_doc("delegation", title="分级授权", body=body)
+    assert "叉车调度" not in needs_text(doc) and len(needs_text(doc)) == NEEDS_MAX_CHARS
+    kb = KnowledgeBase(tmp_path / "chroma", None, embedder)
+    kb.ingest([doc, make_doc("five-whys")])
+    hits = kb.search("叉车调度", k=1, mode="bm25")
+    assert [h.id for h in hits] == ["delegation"]
+    assert "叉车调度" in hits[0].matched_sentence
 
 
 def test_a_vector_survives_its_round_trip_through_chunk_metadata() -> None:
