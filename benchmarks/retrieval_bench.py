@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -145,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"re-ingest unchanged: {again.unchanged} unchanged, {again.chunks} embedded, {reingest_s:.2f}s"
     )
     print(f"first search (builds BM25 cache): {first_ms:.0f} ms")
+    # ru_maxrss is in KiB on Linux.
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (resident): {peak_mib:.0f} MiB")
     print(
         f"hybrid search x{len(latencies)}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
         f"max {latencies[-1]:.1f} ms; bar p50 < {P50_BAR_MS:.0f} ms"
