@@ -6,9 +6,9 @@ reference machine that kernel reached about 24 GMAC/s, where OpenBLAS's float32 
 (numpy's) reaches about 90. Here the weights are dequantised once, to exactly the values
 the C engine multiplies by, and each layer is a few large float32 products; the
 activations are no longer rounded to int8, so vectors differ from the C engine's by
-rounding only (cosine above 0.999; `tests/knowledge/test_e5.py`). Passes of about 4,096
+rounding only (cosine above 0.999; `tests/knowledge/test_e5.py`). Passes of about 1,024
 tokens run one per core. The retrieval benchmark's ingest of 1,000 documents went from
-250.6 s (487 s of CPU) to 136.1 s (251 s), measured the same day on the same machine;
+250.6 s (487 s of CPU) to 121.9 s (233 s), measured the same day on the same machine;
 hybrid recall@3 on the six development rows of `coach eval retrieval` did not move.
 
 The tokenizer follows the engine's: the file's per-character normalisation map, runs of
@@ -38,9 +38,10 @@ _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _METASPACE = "\u2581"
 _SQRT_2_OVER_PI = (2.0 / np.pi) ** 0.5
 _SPACES = re.compile(" {2,}")
-# Tokens per forward pass: products stay large enough for the GEMM and small enough to
-# keep a layer's activations near the cache.
-_TOKENS_PER_PASS = 4096
+# Padded tokens per forward pass. Embedding 299 benchmark chunks took 18.7 / 19.6 / 20.8 /
+# 21.3 s at 512 / 1,024 / 2,048 / 4,096 tokens, with peak memory 370 / 414 / 524 / 714 MiB:
+# smaller passes keep a layer's activations in cache.
+_TOKENS_PER_PASS = 1024
 # BLAS's thread count is one setting for the whole process: one batch at a time changes it.
 _ONE_BLAS_THREAD = threading.Lock()
 
