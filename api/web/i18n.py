@@ -448,7 +448,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search_empty": ("没有找到相关实践。", "No matching practice."),
     "matched_sentence": ("匹配的句子:", "Matched sentence:"),
     "rerank_label": ("让语言模型重排前 8 条", "Let the language model reorder the first 8"),
-    "rerank_used": ("前 8 条按 {model} 的判断重新排序。", "The first 8 are in the order {model} chose."),
+    "rerank_used": (
+        "前 8 条按 {model} 的判断重新排序。",
+        "The first 8 are in the order {model} chose.",
+    ),
     "rerank_kept": ("保留离线排序:{reason}", "Offline order kept: {reason}"),
     "documents": ("全部实践({n})", "All practices ({n})"),
     "documents_empty": ("实践库还是空的。", "The library is empty."),
